@@ -1,0 +1,14 @@
+//! The protocol and framework layer: tfplugin6, typed values and their codecs, schemas,
+//! diagnostics and Terraform's plan rules. It knows nothing of AWS; a provider plugs in through
+//! the [`resource::Provider`] and [`resource::Resource`] traits.
+
+pub mod diag;
+pub mod json;
+pub mod msgpack;
+pub mod plan;
+pub mod proto;
+pub mod resource;
+pub mod schema;
+pub mod server;
+pub mod timeouts;
+pub mod value;
