@@ -1,0 +1,1 @@
+//! awsassoc-sim: (in progress)

@@ -1,0 +1,3 @@
+//! The AWS domain: (in progress)
+pub mod clients;
+pub mod config;

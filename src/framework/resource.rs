@@ -1,0 +1,2 @@
+//! The traits a provider implements: (in progress)
+pub trait Provider: Send + Sync + 'static {}
