@@ -21,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         // Clients are used by the in-process protocol tests and by nothing in the provider itself.
         .build_client(true)
+        // RPCs a provider does not serve answer Unimplemented, which Terraform handles per RPC.
+        .generate_default_stubs(true)
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -4,5 +4,5 @@ use std::sync::Arc;
 use super::resource::Provider;
 
 pub fn routes(_provider: Arc<dyn Provider>) -> tonic::service::Routes {
-    unimplemented!("tfplugin6 server in progress")
+    tonic::service::Routes::default()
 }
