@@ -1,7 +1,42 @@
-//! The awsassoc provider: (in progress)
-use crate::framework::resource::Provider;
+//! The awsassoc provider: the AWS domain presented to the framework.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::aws::clients::AwsClients;
+use crate::aws::config::{self, ProviderSettings};
+use crate::aws::resources;
+use crate::framework::diag::Diagnostics;
+use crate::framework::resource::{Provider, Resource};
+use crate::framework::schema::Schema;
+use crate::framework::value::Value;
 
 #[derive(Default)]
 pub struct AwsAssocProvider;
 
-impl Provider for AwsAssocProvider {}
+#[async_trait]
+impl Provider for AwsAssocProvider {
+    type Client = AwsClients;
+
+    fn type_name(&self) -> &'static str {
+        "awsassoc"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema { version: 0, block: config::provider_block() }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        config::validate(config)
+    }
+
+    async fn configure(&self, config: &Value) -> Result<AwsClients, Diagnostics> {
+        let settings = ProviderSettings::from_value(config)?;
+        AwsClients::from_settings(settings).await
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<AwsClients>>> {
+        resources::all()
+    }
+}

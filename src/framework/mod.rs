@@ -2,7 +2,9 @@
 //! diagnostics and Terraform's plan rules. It knows nothing of AWS; a provider plugs in through
 //! the [`resource::Provider`] and [`resource::Resource`] traits.
 
+pub mod convert;
 pub mod diag;
+pub mod docs;
 pub mod json;
 pub mod msgpack;
 pub mod plan;

@@ -1,2 +1,102 @@
-//! The traits a provider implements: (in progress)
-pub trait Provider: Send + Sync + 'static {}
+//! The traits a provider implements to be served over tfplugin6.
+//!
+//! A provider is a schema, a `configure` step that yields whatever its resources need to talk to
+//! the outside world (its client), and a list of resources. A resource is a schema plus five
+//! operations: validate, create, read, delete and import. Planning, replacement, state upgrades
+//! and the wire encoding are the framework's job, so a resource never sees the protocol.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::Diagnostics;
+use super::schema::Schema;
+use super::value::Value;
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// What `configure` produces and every resource operation receives.
+    type Client: Send + Sync + 'static;
+
+    /// The provider type name: the `awsassoc` in `provider "awsassoc"`, and the prefix of every
+    /// resource type name.
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks a provider configuration that may still hold unknown values.
+    fn validate(&self, config: &Value) -> Diagnostics;
+
+    /// Turns a provider configuration into the client the resources use.
+    async fn configure(&self, config: &Value) -> Result<Self::Client, Diagnostics>;
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Client>>>;
+}
+
+/// What every resource operation gets: the configured client, and the signal Terraform sends
+/// (StopProvider) when the user interrupts, so long waits can end early without losing state.
+pub struct Context<C> {
+    pub client: Arc<C>,
+    pub stop: CancellationToken,
+}
+
+/// The result of an operation that may leave an object behind even when it fails: a create whose
+/// wait timed out still created something, and Terraform must remember it (as tainted).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The new state; `None` means there is no object.
+    pub state: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Outcome {
+    pub fn ok(state: Value) -> Self {
+        Outcome { state: Some(state), diagnostics: Diagnostics::new() }
+    }
+
+    pub fn gone() -> Self {
+        Outcome::default()
+    }
+
+    pub fn failed(diagnostics: Diagnostics) -> Self {
+        Outcome { state: None, diagnostics }
+    }
+}
+
+#[async_trait]
+pub trait Resource<C>: Send + Sync + 'static {
+    /// The full resource type name, e.g. `awsassoc_vpc_route_server_vpc_association`.
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks a configuration that may still hold unknown values; diagnostics should point at
+    /// the offending attribute.
+    fn validate(&self, config: &Value) -> Diagnostics;
+
+    /// Creates the remote object described by the planned state (unknowns are the computed
+    /// attributes to fill). The returned state must be wholly known.
+    async fn create(&self, ctx: &Context<C>, planned: &Value) -> Outcome;
+
+    /// Refreshes the state from the remote object; `state: None` means it no longer exists.
+    async fn read(&self, ctx: &Context<C>, current: &Value) -> Outcome;
+
+    /// Deletes the remote object and returns once it is gone. An error keeps the object in the
+    /// Terraform state, so a later destroy can pick it up again.
+    async fn delete(&self, ctx: &Context<C>, prior: &Value) -> Diagnostics;
+
+    /// Builds the partial state for `terraform import`; the core refreshes it with `read` next.
+    fn import(&self, id: &str) -> Result<Value, Diagnostics>;
+
+    /// An import ID of the right shape, for documentation.
+    fn import_id_example(&self) -> Option<String> {
+        None
+    }
+
+    /// Extra checks when a destroy is planned (Terraform asks only providers that declare the
+    /// `plan_destroy` capability). Errors here stop the plan before anything is touched.
+    async fn plan_destroy(&self, _ctx: &Context<C>, _prior: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+}

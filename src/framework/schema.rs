@@ -148,3 +148,22 @@ impl Schema {
         self.block.implied_type()
     }
 }
+
+/// The value of a block with every attribute null and every nested block absent, the shape
+/// Terraform expects for a partial state (import) before it is filled in.
+pub fn null_object(block: &Block) -> super::value::Value {
+    use super::value::Value;
+    let mut fields: BTreeMap<String, Value> =
+        block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+    for nested in &block.blocks {
+        let empty = match nested.nesting {
+            Nesting::Single => Value::Null,
+            Nesting::Group => null_object(&nested.block),
+            Nesting::List => Value::List(Vec::new()),
+            Nesting::Set => Value::Set(Vec::new()),
+            Nesting::Map => Value::Map(BTreeMap::new()),
+        };
+        fields.insert(nested.type_name.clone(), empty);
+    }
+    Value::Object(fields)
+}

@@ -1,8 +1,451 @@
-//! The tfplugin6 gRPC service: (in progress)
+//! The tfplugin6 gRPC service: the only place where the protocol's messages meet the framework.
+//!
+//! Each RPC decodes its `DynamicValue`s with the resource's schema type, calls the provider or
+//! resource, applies the core's rules (plan semantics, null-for-destroy, prior state kept on a
+//! failed delete) and encodes the answer. Domain errors travel as diagnostics, never as gRPC
+//! status codes, because Terraform renders only diagnostics well.
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::resource::Provider;
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
 
-pub fn routes(_provider: Arc<dyn Provider>) -> tonic::service::Routes {
-    tonic::service::Routes::default()
+use super::diag::{Diagnostic, Diagnostics};
+use super::plan::plan_change;
+use super::proto::tfplugin6 as pb;
+use super::resource::{Context, Provider, Resource};
+use super::schema::Schema;
+use super::value::{Type, Value};
+use super::{convert, json, msgpack};
+
+/// Terraform's own limit on schema replies is 64 MiB; states can be large too. terraform-plugin-go
+/// uses 256 MiB, and so do we, instead of tonic's 4 MiB default.
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// The tfplugin6 service wrapped as tonic routes, ready for the plugin host to serve.
+pub fn routes<P: Provider>(provider: Arc<P>) -> tonic::service::Routes {
+    let service = pb::provider_server::ProviderServer::new(ProviderService::new(provider))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    tonic::service::Routes::new(service)
+}
+
+struct RegisteredResource<C> {
+    resource: Arc<dyn Resource<C>>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// One provider process's state: the schemas (computed once), the configured client, and the
+/// stop signal shared by every in-flight operation.
+pub struct ProviderService<P: Provider> {
+    provider: Arc<P>,
+    provider_schema: Schema,
+    resources: HashMap<&'static str, RegisteredResource<P::Client>>,
+    client: RwLock<Option<Arc<P::Client>>>,
+    stop: CancellationToken,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub fn new(provider: Arc<P>) -> Self {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|resource| {
+                let schema = resource.schema();
+                let ty = schema.implied_type();
+                (resource.type_name(), RegisteredResource { resource, schema, ty })
+            })
+            .collect();
+        ProviderService {
+            provider_schema: provider.schema(),
+            provider,
+            resources,
+            client: RwLock::new(None),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    fn resource(&self, type_name: &str) -> Result<&RegisteredResource<P::Client>, Diagnostics> {
+        self.resources.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown resource type",
+                format!("The provider does not implement a resource type named {type_name:?}."),
+            )
+            .into()
+        })
+    }
+
+    async fn context(&self) -> Result<Context<P::Client>, Diagnostics> {
+        let client = self.client.read().await.clone().ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Provider not configured",
+                "The provider was asked to manage a resource before ConfigureProvider. \
+                 This is a bug in the Terraform host or in the provider.",
+            ))
+        })?;
+        Ok(Context { client, stop: self.stop.clone() })
+    }
+
+    fn server_capabilities() -> pb::ServerCapabilities {
+        pb::ServerCapabilities {
+            plan_destroy: true,
+            get_provider_schema_optional: true,
+            ..Default::default()
+        }
+    }
+}
+
+/// Decodes a request value: msgpack as every host sends it, JSON as the protocol allows.
+fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+    let Some(value) = value else {
+        return Ok(Value::Null);
+    };
+    let decoded = if !value.msgpack.is_empty() {
+        msgpack::decode(&value.msgpack, ty).map_err(|e| e.to_string())
+    } else if !value.json.is_empty() {
+        json::decode(&value.json, ty).map_err(|e| e.to_string())
+    } else {
+        Ok(Value::Null)
+    };
+    decoded.map_err(|error| {
+        Diagnostic::error(format!("Invalid {what}"), format!("The provider could not decode the {what}: {error}")).into()
+    })
+}
+
+/// Encodes a response value as msgpack, which every Terraform and OpenTofu version reads.
+fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
+    msgpack::encode(value, ty)
+        .map(|bytes| pb::DynamicValue { msgpack: bytes, json: Vec::new() })
+        .map_err(|error| {
+            Diagnostic::error(format!("Invalid {what}"), format!("The provider could not encode the {what}: {error}"))
+                .into()
+        })
+}
+
+fn diagnostics(diags: Diagnostics) -> Vec<pb::Diagnostic> {
+    convert::diagnostics(&diags)
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let mut resources: Vec<_> = self
+            .resources
+            .keys()
+            .map(|name| pb::get_metadata::ResourceMetadata { type_name: name.to_string() })
+            .collect();
+        resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(Self::server_capabilities()),
+            resources,
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        let resource_schemas = self
+            .resources
+            .iter()
+            .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)))
+            .collect();
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(convert::schema(&self.provider_schema)),
+            resource_schemas,
+            server_capabilities: Some(Self::server_capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let request = request.into_inner();
+        let ty = self.provider_schema.implied_type();
+        let diags = match decode(request.config.as_ref(), &ty, "provider configuration") {
+            Ok(config) => self.provider.validate(&config),
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diagnostics(diags) }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let request = request.into_inner();
+        tracing::debug!(tf_rpc = "ConfigureProvider", terraform_version = %request.terraform_version, "configuring provider");
+        let ty = self.provider_schema.implied_type();
+        let result = match decode(request.config.as_ref(), &ty, "provider configuration") {
+            Ok(config) => self.provider.configure(&config).await,
+            Err(diags) => Err(diags),
+        };
+        let diags = match result {
+            Ok(client) => {
+                *self.client.write().await = Some(Arc::new(client));
+                Diagnostics::new()
+            }
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::configure_provider::Response { diagnostics: diagnostics(diags) }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = match self.resource(&request.type_name) {
+            Ok(registered) => match decode(request.config.as_ref(), &registered.ty, "resource configuration") {
+                Ok(config) => registered.resource.validate(&config),
+                Err(diags) => diags,
+            },
+            Err(diags) => diags,
+        };
+        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: diagnostics(diags) }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let type_name = request.into_inner().type_name;
+        let diags = Diagnostic::error(
+            "Unknown data source",
+            format!("The provider has no data source named {type_name:?}."),
+        );
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: diagnostics(diags.into()),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let result = (|| {
+            let registered = self.resource(&request.type_name)?;
+            if request.version > registered.schema.version {
+                return Err(Diagnostic::error(
+                    "State written by a newer provider",
+                    format!(
+                        "The state of this {} was written with schema version {}, but this provider \
+                         only knows version {}. Upgrade the provider.",
+                        request.type_name, request.version, registered.schema.version
+                    ),
+                )
+                .into());
+            }
+            let raw = request.raw_state.map(|raw| raw.json).unwrap_or_default();
+            let state = upgrade_json_state(&raw, &registered.schema).map_err(|error| {
+                Diagnostics::from(Diagnostic::error(
+                    "Unreadable resource state",
+                    format!("The stored state of this {} could not be read: {error}", request.type_name),
+                ))
+            })?;
+            encode(&state, &registered.ty, "upgraded state")
+        })();
+        Ok(Response::new(match result {
+            Ok(state) => pb::upgrade_resource_state::Response {
+                upgraded_state: Some(state),
+                ..Default::default()
+            },
+            Err(diags) => pb::upgrade_resource_state::Response {
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let request = request.into_inner();
+        let private = request.private.clone();
+        let result = async {
+            let registered = self.resource(&request.type_name)?;
+            let current = decode(request.current_state.as_ref(), &registered.ty, "current state")?;
+            let ctx = self.context().await?;
+            let outcome = registered.resource.read(&ctx, &current).await;
+            let state = outcome.state.unwrap_or(Value::Null);
+            Ok::<_, Diagnostics>((encode(&state, &registered.ty, "refreshed state")?, outcome.diagnostics))
+        }
+        .await;
+        Ok(Response::new(match result {
+            Ok((state, diags)) => pb::read_resource::Response {
+                new_state: Some(state),
+                diagnostics: diagnostics(diags),
+                private,
+                ..Default::default()
+            },
+            Err(diags) => pb::read_resource::Response {
+                // Keep what Terraform had: an error must never make the object vanish from state.
+                new_state: request.current_state,
+                diagnostics: diagnostics(diags),
+                private,
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let result = async {
+            let registered = self.resource(&request.type_name)?;
+            let ty = &registered.ty;
+            let prior = decode(request.prior_state.as_ref(), ty, "prior state")?;
+            let proposed = decode(request.proposed_new_state.as_ref(), ty, "proposed state")?;
+            let config = decode(request.config.as_ref(), ty, "configuration")?;
+            if proposed.is_null() {
+                let ctx = self.context().await?;
+                let diags = registered.resource.plan_destroy(&ctx, &prior).await;
+                return Ok((encode(&Value::Null, ty, "planned state")?, Vec::new(), diags));
+            }
+            let change = plan_change(&registered.schema, &prior, &proposed, &config);
+            let replace = change.requires_replace.iter().map(convert::attribute_path).collect();
+            Ok::<_, Diagnostics>((encode(&change.planned, ty, "planned state")?, replace, Diagnostics::new()))
+        }
+        .await;
+        Ok(Response::new(match result {
+            Ok((planned, requires_replace, diags)) => pb::plan_resource_change::Response {
+                planned_state: Some(planned),
+                requires_replace,
+                planned_private: request.prior_private,
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+            Err(diags) => pb::plan_resource_change::Response {
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let private = request.planned_private.clone();
+        let result = async {
+            let registered = self.resource(&request.type_name)?;
+            let ty = &registered.ty;
+            let prior = decode(request.prior_state.as_ref(), ty, "prior state")?;
+            let planned = decode(request.planned_state.as_ref(), ty, "planned state")?;
+            let ctx = self.context().await?;
+            let (state, diags) = if planned.is_null() {
+                let diags = registered.resource.delete(&ctx, &prior).await;
+                // A failed delete keeps the prior state, so nothing AWS still has is forgotten.
+                let state = if diags.has_errors() { prior } else { Value::Null };
+                (state, diags)
+            } else if prior.is_null() {
+                let outcome = registered.resource.create(&ctx, &planned).await;
+                (outcome.state.unwrap_or(Value::Null), outcome.diagnostics)
+            } else {
+                // Every remote argument forces replacement, so an in-place update only changes
+                // framework settings such as timeouts: the planned state is the new state.
+                (planned, Diagnostics::new())
+            };
+            Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, diags))
+        }
+        .await;
+        Ok(Response::new(match result {
+            Ok((state, diags)) => pb::apply_resource_change::Response {
+                new_state: Some(state),
+                private,
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+            Err(diags) => pb::apply_resource_change::Response {
+                new_state: request.prior_state,
+                private,
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let result = (|| {
+            let registered = self.resource(&request.type_name)?;
+            let state = registered.resource.import(&request.id)?;
+            encode(&state, &registered.ty, "imported state")
+        })();
+        Ok(Response::new(match result {
+            Ok(state) => pb::import_resource_state::Response {
+                imported_resources: vec![pb::import_resource_state::ImportedResource {
+                    type_name: request.type_name,
+                    state: Some(state),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            Err(diags) => pb::import_resource_state::Response {
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let type_name = request.into_inner().type_name;
+        let diags = Diagnostic::error(
+            "Unknown data source",
+            format!("The provider has no data source named {type_name:?}."),
+        );
+        Ok(Response::new(pb::read_data_source::Response {
+            diagnostics: diagnostics(diags.into()),
+            ..Default::default()
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        tracing::info!(tf_rpc = "StopProvider", "stop requested: cancelling in-flight operations");
+        self.stop.cancel();
+        Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+}
+
+/// Reads a state stored as JSON, dropping attributes the current schema no longer has (Terraform
+/// does the same when the schema version is unchanged).
+fn upgrade_json_state(raw: &[u8], schema: &Schema) -> Result<Value, String> {
+    let mut parsed: serde_json::Value = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+    if let Some(fields) = parsed.as_object_mut() {
+        fields.retain(|name, _| {
+            schema.block.attribute(name).is_some() || schema.block.nested_block(name).is_some()
+        });
+    }
+    let cleaned = serde_json::to_vec(&parsed).map_err(|e| e.to_string())?;
+    json::decode(&cleaned, &schema.implied_type()).map_err(|e| e.to_string())
 }

@@ -1,0 +1,124 @@
+//! `awsassoc_vpc_route_server_vpc_association`: a VPC associated with a VPC Route Server (EC2
+//! AssociateRouteServer / DisassociateRouteServer).
+//!
+//! A route server serves one VPC. There is no "disassociated" state: the association is gone
+//! when GetRouteServerAssociations stops listing it.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::RouteServerAssociation;
+
+use crate::aws::association::{Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase};
+use crate::aws::clients::AwsClients;
+use crate::aws::error::{AwsError, dry_run_permitted};
+use crate::aws::ids;
+use crate::framework::value::Value;
+
+/// Answers meaning there is no such association (hashicorp/aws treats the same codes as gone).
+const NOT_FOUND: &[&str] = &["InvalidRouteServerId.NotAssociated", "InvalidRouteServerId.NotFound", "InvalidVpcID.NotFound"];
+
+pub struct RouteServerVpcAssociation;
+
+fn observation(association: Option<&RouteServerAssociation>) -> Observation {
+    let state = association.and_then(|a| a.state()).map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let phase = match state.as_str() {
+        "associated" => Phase::Ready,
+        "disassociating" => Phase::Deleting,
+        "disassociated" => Phase::Gone,
+        _ => Phase::Pending,
+    };
+    Observation { phase, attributes: vec![("state", Value::string(&state))], state }
+}
+
+#[async_trait]
+impl Association for RouteServerVpcAssociation {
+    fn type_name(&self) -> &'static str {
+        "awsassoc_vpc_route_server_vpc_association"
+    }
+
+    fn description(&self) -> &'static str {
+        "Associates a VPC with a VPC Route Server (one VPC per route server). Deleting it calls \
+         `DisassociateRouteServer` and waits until `GetRouteServerAssociations` no longer lists the VPC."
+    }
+
+    fn attributes(&self) -> Vec<AttributeSpec> {
+        vec![
+            AttributeSpec::required("route_server_id", ids::ROUTE_SERVER, "The ID of the route server."),
+            AttributeSpec::required("vpc_id", ids::VPC, "The ID of the VPC to associate with the route server."),
+            AttributeSpec::computed("state", "The association's state, e.g. `associated`."),
+        ]
+    }
+
+    fn key_attributes(&self) -> (&'static str, &'static str) {
+        ("route_server_id", "vpc_id")
+    }
+
+    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError> {
+        let route_server = config.attr_str("route_server_id").unwrap_or_default();
+        let vpc = config.attr_str("vpc_id").unwrap_or_default();
+        let output = aws
+            .ec2
+            .associate_route_server()
+            .route_server_id(route_server)
+            .vpc_id(vpc)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("AssociateRouteServer", e))?;
+        let key = AssociationKey { parent: route_server.to_owned(), member: vpc.to_owned() };
+        Ok((key, observation(output.route_server_association())))
+    }
+
+    async fn observe(&self, aws: &AwsClients, parent: &str, members: &[String]) -> Result<HashMap<String, Observation>, AwsError> {
+        let answer = aws
+            .ec2
+            .get_route_server_associations()
+            .route_server_id(parent)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("GetRouteServerAssociations", e));
+        let output = match answer {
+            Ok(output) => output,
+            Err(error) if error.has_any_code(NOT_FOUND) => return Ok(HashMap::new()),
+            Err(error) => return Err(error),
+        };
+        Ok(output
+            .route_server_associations()
+            .iter()
+            .filter(|a| a.route_server_id().is_none_or(|id| id == parent))
+            .filter_map(|a| {
+                let vpc = a.vpc_id()?;
+                members.iter().any(|m| m == vpc).then(|| (vpc.to_owned(), observation(Some(a))))
+            })
+            .collect())
+    }
+
+    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError> {
+        let answer = aws
+            .ec2
+            .disassociate_route_server()
+            .route_server_id(&key.parent)
+            .vpc_id(&key.member)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e));
+        match answer {
+            Ok(_) => Ok(Disassociation::Started),
+            Err(error) if error.has_any_code(NOT_FOUND) => Ok(Disassociation::AlreadyGone),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn preflight_disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Option<Result<(), AwsError>> {
+        let answer = aws
+            .ec2
+            .disassociate_route_server()
+            .route_server_id(&key.parent)
+            .vpc_id(&key.member)
+            .dry_run(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e));
+        Some(dry_run_permitted(answer))
+    }
+}

@@ -1,0 +1,122 @@
+//! `awsassoc_workspaces_application_association`: an application associated with (installed on)
+//! a WorkSpace (WorkSpaces AssociateWorkspaceApplication / DisassociateWorkspaceApplication). No
+//! other provider offers this resource.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_workspaces::types::{WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation};
+
+use crate::aws::association::{Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase};
+use crate::aws::clients::AwsClients;
+use crate::aws::error::AwsError;
+use crate::aws::ids;
+use crate::framework::value::Value;
+
+const NOT_FOUND: &str = "ResourceNotFoundException";
+
+pub struct WorkspacesApplicationAssociation;
+
+fn observation(association: &WorkspaceResourceAssociation) -> Observation {
+    let state = association.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let reason = association.state_reason().map(|reason| {
+        let code = reason.error_code().map(|c| c.as_str()).unwrap_or("Unknown");
+        format!("{code}: {}", reason.error_message().unwrap_or("no message"))
+    });
+    let phase = match state.as_str() {
+        "COMPLETED" => Phase::Ready,
+        "ERROR" => Phase::Failed(reason.clone().unwrap_or_else(|| "no reason given".into())),
+        "PENDING_UNINSTALL" | "PENDING_UNINSTALL_DEPLOYMENT" | "UNINSTALLING" => Phase::Deleting,
+        "REMOVED" => Phase::Gone,
+        _ => Phase::Pending,
+    };
+    Observation {
+        phase,
+        attributes: vec![("state", Value::string(&state)), ("state_reason", Value::opt_string(reason))],
+        state,
+    }
+}
+
+#[async_trait]
+impl Association for WorkspacesApplicationAssociation {
+    fn type_name(&self) -> &'static str {
+        "awsassoc_workspaces_application_association"
+    }
+
+    fn description(&self) -> &'static str {
+        "Associates a WorkSpaces application with a WorkSpace, which installs it. Deleting it calls \
+         `DisassociateWorkspaceApplication` and waits until `DescribeWorkspaceAssociations` reports the \
+         application `REMOVED` or no longer lists it."
+    }
+
+    fn attributes(&self) -> Vec<AttributeSpec> {
+        vec![
+            AttributeSpec::required("workspace_id", ids::WORKSPACE, "The ID of the WorkSpace."),
+            AttributeSpec::required("application_id", ids::WORKSPACES_APPLICATION, "The ID of the application."),
+            AttributeSpec::computed("state", "The association's state, e.g. `COMPLETED`."),
+            AttributeSpec::computed("state_reason", "Why the association is in an `ERROR` state, as `ErrorCode: message`."),
+        ]
+    }
+
+    fn key_attributes(&self) -> (&'static str, &'static str) {
+        ("workspace_id", "application_id")
+    }
+
+    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError> {
+        const OPERATION: &str = "AssociateWorkspaceApplication";
+        let workspace = config.attr_str("workspace_id").unwrap_or_default();
+        let application = config.attr_str("application_id").unwrap_or_default();
+        let output = aws
+            .workspaces
+            .associate_workspace_application()
+            .workspace_id(workspace)
+            .application_id(application)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+        let association = output.association().ok_or_else(|| AwsError::missing(OPERATION, "Association"))?;
+        let key = AssociationKey { parent: workspace.to_owned(), member: application.to_owned() };
+        Ok((key, observation(association)))
+    }
+
+    async fn observe(&self, aws: &AwsClients, parent: &str, members: &[String]) -> Result<HashMap<String, Observation>, AwsError> {
+        let answer = aws
+            .workspaces
+            .describe_workspace_associations()
+            .workspace_id(parent)
+            .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeWorkspaceAssociations", e));
+        let output = match answer {
+            Ok(output) => output,
+            Err(error) if error.has_code(NOT_FOUND) => return Ok(HashMap::new()),
+            Err(error) => return Err(error),
+        };
+        Ok(output
+            .associations()
+            .iter()
+            .filter(|a| a.workspace_id().is_none_or(|id| id == parent))
+            .filter_map(|a| {
+                let application = a.associated_resource_id()?;
+                members.iter().any(|m| m == application).then(|| (application.to_owned(), observation(a)))
+            })
+            .collect())
+    }
+
+    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError> {
+        let answer = aws
+            .workspaces
+            .disassociate_workspace_application()
+            .workspace_id(&key.parent)
+            .application_id(&key.member)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DisassociateWorkspaceApplication", e));
+        match answer {
+            Ok(_) => Ok(Disassociation::Started),
+            Err(error) if error.has_code(NOT_FOUND) => Ok(Disassociation::AlreadyGone),
+            Err(error) => Err(error),
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Registry documentation rendered from schemas, in the layout the Terraform and OpenTofu
+//! registries show (front matter, example usage, a schema section grouped into Required, Optional
+//! and Read-Only, nested blocks, import). Generating it from the schema keeps docs and behaviour
+//! from drifting apart; a test fails when the committed files are stale.
+
+use std::fmt::Write as _;
+
+use super::schema::{Attribute, Block, Nesting, Schema};
+use super::value::Type;
+
+/// What a page says besides the schema.
+pub struct Page<'a> {
+    /// `awsassoc` for the provider page, the resource type name otherwise.
+    pub name: &'a str,
+    pub kind: PageKind,
+    pub schema: &'a Schema,
+    /// A Terraform configuration shown under "Example Usage".
+    pub example: Option<&'a str>,
+    /// A shell snippet shown under "Import".
+    pub import: Option<&'a str>,
+    /// The import ID shape, for an `import` block example, e.g. `("rs-…,vpc-…")`.
+    pub import_id_example: Option<&'a str>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Provider,
+    Resource,
+}
+
+/// The first sentence of a description, for the front matter and the page's summary line.
+fn summary(description: &str) -> String {
+    let flat = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.find(". ") {
+        Some(end) => flat[..=end].to_owned(),
+        None => flat,
+    }
+}
+
+fn type_label(ty: &Type) -> String {
+    match ty {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(inner) => format!("List of {}", type_label(inner)),
+        Type::Set(inner) => format!("Set of {}", type_label(inner)),
+        Type::Map(inner) => format!("Map of {}", type_label(inner)),
+        Type::Object(_) => "Object".into(),
+        Type::Tuple(_) => "Tuple".into(),
+    }
+}
+
+fn attribute_line(out: &mut String, attribute: &Attribute) {
+    let mut label = type_label(&attribute.ty);
+    if attribute.sensitive {
+        label.push_str(", Sensitive");
+    }
+    if attribute.deprecated {
+        label.push_str(", Deprecated");
+    }
+    let description = attribute.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let _ = writeln!(out, "- `{}` ({label}) {description}", attribute.name);
+}
+
+fn anchor(path: &str) -> String {
+    format!("nestedblock--{}", path.replace('.', "--"))
+}
+
+/// Renders the Required / Optional / Read-Only groups of a block, then its nested blocks.
+fn block_schema(out: &mut String, block: &Block, path: &str, top_level: bool) {
+    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional),
+    ];
+    for (title, belongs) in groups {
+        let attributes: Vec<&Attribute> = block.attributes.iter().filter(|a| belongs(a)).collect();
+        let blocks: Vec<_> = block
+            .blocks
+            .iter()
+            .filter(|b| match title {
+                "Required" => b.min_items > 0,
+                "Optional" => b.min_items == 0,
+                _ => false,
+            })
+            .collect();
+        if attributes.is_empty() && blocks.is_empty() {
+            continue;
+        }
+        if top_level {
+            let _ = writeln!(out, "### {title}\n");
+        } else {
+            let _ = writeln!(out, "{title}:\n");
+        }
+        for attribute in attributes {
+            attribute_line(out, attribute);
+        }
+        for nested in blocks {
+            let nested_path = if path.is_empty() { nested.type_name.clone() } else { format!("{path}.{}", nested.type_name) };
+            let nesting = match nested.nesting {
+                Nesting::Single | Nesting::Group => "Block",
+                Nesting::List => "Block List",
+                Nesting::Set => "Block Set",
+                Nesting::Map => "Block Map",
+            };
+            let limit = if nested.max_items > 0 { format!(", Max: {}", nested.max_items) } else { String::new() };
+            let description = summary(&nested.block.description);
+            let _ = writeln!(
+                out,
+                "- `{}` ({nesting}{limit}) {description}{}(see [below for nested schema](#{}))",
+                nested.type_name,
+                if description.is_empty() { "" } else { " " },
+                anchor(&nested_path)
+            );
+        }
+        out.push('\n');
+    }
+    for nested in &block.blocks {
+        let nested_path = if path.is_empty() { nested.type_name.clone() } else { format!("{path}.{}", nested.type_name) };
+        let _ = writeln!(out, "<a id=\"{}\"></a>\n### Nested Schema for `{nested_path}`\n", anchor(&nested_path));
+        block_schema(out, &nested.block, &nested_path, false);
+    }
+}
+
+/// Renders one registry page.
+pub fn render(page: &Page<'_>) -> String {
+    let mut out = String::new();
+    let description = page.schema.block.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (title, heading) = match page.kind {
+        PageKind::Provider => (format!("{} Provider", page.name), format!("# {} Provider", page.name)),
+        PageKind::Resource => (
+            format!("{} Resource - terraform-provider-awsassoc", page.name),
+            format!("# {} (Resource)", page.name),
+        ),
+    };
+    let _ = writeln!(out, "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n", summary(&description));
+    let _ = writeln!(out, "{heading}\n");
+    if !description.is_empty() {
+        let _ = writeln!(out, "{description}\n");
+    }
+    if let Some(example) = page.example {
+        let _ = writeln!(out, "## Example Usage\n\n```terraform\n{}\n```\n", example.trim_end());
+    }
+    out.push_str("<!-- schema generated from the provider's schema; edit the code, not this section -->\n");
+    out.push_str("## Schema\n\n");
+    block_schema(&mut out, &page.schema.block, "", true);
+    if page.import.is_some() || page.import_id_example.is_some() {
+        out.push_str("## Import\n\n");
+        if let Some(id) = page.import_id_example {
+            let _ = writeln!(
+                out,
+                "In Terraform 1.5 and later (and OpenTofu), use an `import` block:\n\n```terraform\nimport {{\n  to = {}.example\n  id = \"{id}\"\n}}\n```\n",
+                page.name
+            );
+        }
+        if let Some(import) = page.import {
+            let _ = writeln!(out, "Or with the CLI:\n\n```shell\n{}\n```\n", import.trim_end());
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}

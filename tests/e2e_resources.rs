@@ -1,0 +1,480 @@
+//! The four association resources, end to end: the real OpenTofu (or Terraform) CLI drives the
+//! provider binary, which talks to the in-process emulator on loopback with its `fast` timings.
+//!
+//! Every scenario runs once per resource kind (see `scenarios!` at the bottom), so each behaviour
+//! is specified in one place and holds for all four associations.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use awsassoc_sim::{AssociationRecord, Family};
+use serde_json::{Value, json};
+use support::sim::{Sim, start_sim};
+use support::{REQUIRED_PROVIDERS, Workdir, provider_block};
+
+/// One association kind under test: its resource, the emulator family, and a configuration that
+/// works against [`WORLD`].
+struct Kind {
+    resource_type: &'static str,
+    family: Family,
+    /// The resource's arguments, as HCL lines.
+    arguments: &'static str,
+    /// The attributes that make the import ID (`parent,member`).
+    key_attributes: (&'static str, &'static str),
+    /// An argument and a malformed value for it, to check plan-time validation.
+    bad_argument: (&'static str, &'static str),
+    /// Whether the service has DryRun (EC2 only), for the destroy preflight.
+    has_dry_run: bool,
+    /// The action the emulator's deny list must name to refuse the disassociation.
+    disassociate_action: &'static str,
+    describe_action: &'static str,
+}
+
+const CLIENT_VPN: Kind = Kind {
+    resource_type: "awsassoc_ec2_client_vpn_network_association",
+    family: Family::ClientVpn,
+    arguments: r#"client_vpn_endpoint_id = "cvpn-endpoint-0a1b2c3d4e5f60001"
+  subnet_id              = "subnet-0a1b2c3d4e5f60000""#,
+    key_attributes: ("client_vpn_endpoint_id", "association_id"),
+    bad_argument: ("subnet_id", "subnet_0A1B"),
+    has_dry_run: true,
+    disassociate_action: "DisassociateClientVpnTargetNetwork",
+    describe_action: "DescribeClientVpnTargetNetworks",
+};
+
+const ROUTE_SERVER: Kind = Kind {
+    resource_type: "awsassoc_vpc_route_server_vpc_association",
+    family: Family::RouteServer,
+    arguments: r#"route_server_id = "rs-0a1b2c3d4e5f60001"
+  vpc_id          = "vpc-0a1b2c3d4e5f60002""#,
+    key_attributes: ("route_server_id", "vpc_id"),
+    bad_argument: ("vpc_id", "subnet-0a1b2c3d4e5f60000"),
+    has_dry_run: true,
+    disassociate_action: "DisassociateRouteServer",
+    describe_action: "GetRouteServerAssociations",
+};
+
+const CONNECT_PEER: Kind = Kind {
+    resource_type: "awsassoc_networkmanager_connect_peer_association",
+    family: Family::ConnectPeer,
+    arguments: r#"global_network_id = "global-network-0a1b2c3d4e5f60001"
+  connect_peer_id   = "connect-peer-0a1b2c3d4e5f60001"
+  device_id         = "device-0a1b2c3d4e5f60001"
+  link_id           = "link-0a1b2c3d4e5f60001""#,
+    key_attributes: ("global_network_id", "connect_peer_id"),
+    bad_argument: ("connect_peer_id", "connect-peer-XYZ"),
+    has_dry_run: false,
+    disassociate_action: "DisassociateConnectPeer",
+    describe_action: "GetConnectPeerAssociations",
+};
+
+const WORKSPACES_APPLICATION: Kind = Kind {
+    resource_type: "awsassoc_workspaces_application_association",
+    family: Family::WorkspacesApplication,
+    arguments: r#"workspace_id   = "ws-0a1b2c3d4"
+  application_id = "wsa-0a1b2c3d4""#,
+    key_attributes: ("workspace_id", "application_id"),
+    bad_argument: ("application_id", "ws-0a1b2c3d4"),
+    has_dry_run: false,
+    disassociate_action: "DisassociateWorkspaceApplication",
+    describe_action: "DescribeWorkspaceAssociations",
+};
+
+/// Parents for every kind; the Client VPN endpoint's VPC has ten subnets in ten zones, so ten
+/// associations can share the endpoint.
+fn world() -> Value {
+    let subnets: Vec<Value> = (0..10)
+        .map(|i| {
+            json!({
+                "id": format!("subnet-0a1b2c3d4e5f6000{i}"),
+                "vpc_id": "vpc-0a1b2c3d4e5f60001",
+                "availability_zone": format!("us-east-1-zone{i}"),
+                "cidr": format!("10.0.{i}.0/24"),
+            })
+        })
+        .collect();
+    json!({
+        "region": "us-east-1",
+        "vpcs": [
+            {"id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.0.0.0/16"},
+            {"id": "vpc-0a1b2c3d4e5f60002", "cidr": "10.1.0.0/16"}
+        ],
+        "subnets": subnets,
+        "client_vpn_endpoints": [{"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"}],
+        "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
+        "global_networks": [{
+            "id": "global-network-0a1b2c3d4e5f60001",
+            "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": ["link-0a1b2c3d4e5f60001"]}],
+            "connect_peers": ["connect-peer-0a1b2c3d4e5f60001"]
+        }],
+        "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
+        "applications": [{"id": "wsa-0a1b2c3d4"}]
+    })
+}
+
+/// A seeded emulator and a working directory whose provider points at it.
+struct Scenario {
+    sim: Sim,
+    dir: Workdir,
+    kind: &'static Kind,
+}
+
+impl Scenario {
+    fn new(kind: &'static Kind) -> Scenario {
+        Scenario::with_provider(kind, "")
+    }
+
+    /// `provider_extra` is spliced into the provider block (e.g. `preflight_dry_run = true`).
+    fn with_provider(kind: &'static Kind, provider_extra: &str) -> Scenario {
+        let sim = start_sim().expect("emulator starts");
+        sim.block_on(sim.admin.seed(&world())).expect("world seeds");
+        let dir = Workdir::new();
+        let provider = provider_block(sim.url()).replace("preflight_dry_run = false", provider_extra);
+        dir.write("providers.tf", &format!("{REQUIRED_PROVIDERS}\n{provider}"));
+        Scenario { sim, dir, kind }
+    }
+
+    /// Writes the configuration: the resource with `extra` HCL lines inside its block.
+    fn configure(&self, extra: &str) {
+        let hcl = format!(
+            "resource \"{}\" \"this\" {{\n  {}\n{extra}\n}}\n",
+            self.kind.resource_type, self.kind.arguments
+        );
+        self.dir.write("main.tf", &hcl);
+    }
+
+    fn remove_resource(&self) {
+        self.dir.write("main.tf", "");
+    }
+
+    fn address(&self) -> String {
+        format!("{}.this", self.kind.resource_type)
+    }
+
+    /// The resource's attributes from `tofu show -json`, or `None` when it is not in state.
+    fn state_attributes(&self) -> Option<BTreeMap<String, Value>> {
+        let state = self.dir.state_json();
+        let resources = state.pointer("/values/root_module/resources")?.as_array()?.clone();
+        let resource = resources.into_iter().find(|r| r["address"] == self.address().as_str())?;
+        serde_json::from_value(resource["values"].clone()).ok()
+    }
+
+    fn attribute(&self, name: &str) -> String {
+        let attributes = self.state_attributes().expect("the resource is in state");
+        attributes[name].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// What the emulator knows of this kind's associations, newest last.
+    fn associations(&self) -> Vec<AssociationRecord> {
+        let all = self.sim.block_on(self.sim.admin.associations()).expect("admin lists associations");
+        all.into_iter().filter(|a| a.family == self.kind.family).collect()
+    }
+
+    fn live_associations(&self) -> Vec<AssociationRecord> {
+        self.associations().into_iter().filter(|a| a.state != "gone").collect()
+    }
+
+    /// The emulator's ID of the association in state (what its admin API calls `id`).
+    fn sim_id(&self) -> String {
+        let live = self.live_associations();
+        assert_eq!(live.len(), 1, "exactly one live association expected: {live:?}");
+        live[0].id.clone()
+    }
+
+    fn import_id(&self) -> String {
+        let (parent, member) = self.kind.key_attributes;
+        format!("{},{}", self.attribute(parent), self.attribute(member))
+    }
+
+    fn call_count(&self, operation: &str) -> u64 {
+        let calls = self.sim.block_on(self.sim.admin.calls()).expect("admin reports calls");
+        calls.counts.get(operation).copied().unwrap_or(0)
+    }
+
+    fn set_faults(&self, faults: Value) {
+        self.sim.block_on(self.sim.admin.set_faults(&faults)).expect("faults set");
+    }
+
+    fn set_durations(&self, durations: Value) {
+        self.sim.block_on(self.sim.admin.set_durations(&durations)).expect("durations set");
+    }
+
+    fn disassociate_out_of_band(&self) {
+        let id = self.sim_id();
+        self.sim.block_on(self.sim.admin.disassociate(self.kind.family, &id)).expect("drift injected");
+    }
+
+    fn assert_all_gone(&self) {
+        let associations = self.associations();
+        assert!(!associations.is_empty(), "the emulator saw no association at all");
+        for association in associations {
+            assert_eq!(association.state, "gone", "AWS still has {association:?}");
+        }
+    }
+}
+
+fn family_name(family: Family) -> String {
+    family.to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios, each written once and run for every kind.
+
+/// apply creates and waits; a second plan is empty; destroy removes it and waits until gone.
+fn apply_then_noop_plan_then_destroy(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.apply();
+    assert!(apply.stdout.contains("Creation complete"), "{apply}");
+    let live = s.live_associations();
+    assert_eq!(live.len(), 1);
+    assert_ne!(live[0].state, "gone");
+    s.dir.plan_no_changes();
+
+    let destroy = s.dir.destroy();
+    assert!(destroy.stdout.contains("Destruction complete"), "{destroy}");
+    s.assert_all_gone();
+    assert!(s.state_attributes().is_none());
+}
+
+/// Deleting the block from the configuration and applying destroys the association.
+fn removing_the_block_destroys_it(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    s.remove_resource();
+    let apply = s.dir.apply();
+    assert!(apply.stdout.contains("1 destroyed"), "{apply}");
+    s.assert_all_gone();
+}
+
+/// `tofu import` with the documented ID, then a plan with no changes.
+fn import_round_trips(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    let id = s.import_id();
+    let before = s.state_attributes().expect("in state");
+    s.dir.run_ok(&["state", "rm", &s.address()]);
+    let import = s.dir.run_ok(&["import", &s.address(), &id]);
+    assert!(import.stdout.contains("Import successful"), "{import}");
+    s.dir.plan_no_changes();
+    let mut after = s.state_attributes().expect("imported into state");
+    // Import does not know the configured timeouts block; everything AWS knows must match.
+    after.remove("timeouts");
+    for (name, value) in after {
+        assert_eq!(before.get(&name), Some(&value), "attribute {name} after import");
+    }
+}
+
+/// An association removed behind Terraform's back shows up as a planned re-create.
+fn drift_is_planned_as_a_create(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    s.disassociate_out_of_band();
+    let plan = s.dir.run(&["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.code(), Some(2), "a change is expected: {plan}");
+    assert!(plan.stdout.contains("will be created"), "{plan}");
+    s.dir.apply();
+    assert_eq!(s.live_associations().len(), 1, "re-created");
+}
+
+/// A delete that finds the association already gone succeeds.
+fn not_found_during_delete_counts_as_deleted(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    s.disassociate_out_of_band();
+    // Without a refresh, Terraform still believes in the association and asks to delete it.
+    let destroy = s.dir.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
+    assert!(destroy.stdout.contains("Destruction complete"), "{destroy}");
+    assert!(s.state_attributes().is_none());
+}
+
+/// With 30% of this service's calls throttled or failing, create and destroy still converge.
+fn throttling_and_server_errors_converge(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    let service = match kind.family {
+        Family::ClientVpn | Family::RouteServer => "ec2",
+        Family::ConnectPeer => "networkmanager",
+        Family::WorkspacesApplication => "workspaces",
+    };
+    s.set_faults(json!({
+        "rules": [{"service": service, "throttle_rate": 0.15, "error_rate": 0.15}],
+        "seed": 7
+    }));
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    s.dir.destroy();
+    s.assert_all_gone();
+    let calls = s.sim.block_on(s.sim.admin.calls()).expect("calls");
+    assert!(calls.log.iter().any(|c| c.fault.is_some()), "faults were injected");
+}
+
+/// A delete timeout shorter than AWS needs fails clearly and keeps the state; destroying again
+/// picks the wait up and completes.
+fn short_delete_timeout_fails_clearly_and_destroy_resumes(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("  timeouts {\n    delete = \"1s\"\n  }");
+    s.dir.init();
+    s.dir.apply();
+    s.set_durations(json!({ family_name(kind.family): {"disassociate_ms": 4000} }));
+    let destroy = s.dir.run_err(&["destroy", "-auto-approve"]);
+    let output = destroy.combined();
+    assert!(output.contains("Timed out waiting"), "{destroy}");
+    assert!(output.contains("run the command again"), "{destroy}");
+    assert!(s.state_attributes().is_some(), "a timed-out delete keeps the state");
+
+    s.configure("  timeouts {\n    delete = \"2m\"\n  }");
+    s.dir.run_ok(&["destroy", "-auto-approve"]);
+    assert!(s.state_attributes().is_none());
+    s.assert_all_gone();
+}
+
+/// A malformed ID fails the plan on the exact attribute, with an example of the right form.
+fn malformed_id_is_rejected_at_plan_time(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    let (attribute, bad) = kind.bad_argument;
+    let hcl = format!("resource \"{}\" \"this\" {{\n  {}\n}}\n", kind.resource_type, kind.arguments);
+    let line = hcl
+        .lines()
+        .find(|l| l.trim_start().starts_with(attribute))
+        .expect("the argument is in the configuration")
+        .to_owned();
+    let value_start = line.find('"').expect("quoted value");
+    let broken = format!("{}\"{bad}\"", &line[..value_start]);
+    s.dir.write("main.tf", &hcl.replace(&line, &broken));
+    s.dir.init();
+    let plan = s.dir.run_err(&["plan"]);
+    let output = plan.combined();
+    assert!(output.contains(&format!("{attribute} ")) || output.contains(&format!("{attribute}=")), "{plan}");
+    assert!(output.contains("Expected the form"), "{plan}");
+    assert!(output.contains(bad), "{plan}");
+    assert_eq!(s.call_count(kind.describe_action), 0, "nothing reached AWS");
+}
+
+/// Import IDs of the wrong shape are refused with the right shape in the message.
+fn malformed_import_id_is_rejected(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    let import = s.dir.run_err(&["import", &s.address(), "not-an-id"]);
+    let output = import.combined();
+    assert!(output.contains("Invalid import ID"), "{import}");
+    assert!(output.contains(','), "the message shows the comma-separated form: {import}");
+}
+
+/// With `preflight_dry_run`, planning a destroy that AWS would refuse fails at plan time, before
+/// anything is deleted.
+fn preflight_reports_a_refused_destroy_at_plan_time(kind: &'static Kind) {
+    let s = Scenario::with_provider(kind, "preflight_dry_run = true");
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    s.set_faults(json!({ "deny": [kind.disassociate_action] }));
+    let plan = s.dir.run_err(&["plan", "-destroy"]);
+    let output = plan.combined();
+    assert!(output.contains("Preflight"), "{plan}");
+    assert!(output.contains("UnauthorizedOperation"), "{plan}");
+    assert_eq!(s.live_associations().len(), 1, "nothing was deleted");
+
+    s.set_faults(json!({}));
+    s.dir.plan();
+    s.dir.destroy();
+}
+
+macro_rules! scenarios {
+    ($($kind_mod:ident => $kind:expr),* $(,)?) => {$(
+        mod $kind_mod {
+            use super::*;
+
+            #[test]
+            fn apply_then_noop_plan_then_destroy() { super::apply_then_noop_plan_then_destroy(&$kind) }
+            #[test]
+            fn removing_the_block_destroys_it() { super::removing_the_block_destroys_it(&$kind) }
+            #[test]
+            fn import_round_trips() { super::import_round_trips(&$kind) }
+            #[test]
+            fn drift_is_planned_as_a_create() { super::drift_is_planned_as_a_create(&$kind) }
+            #[test]
+            fn not_found_during_delete_counts_as_deleted() { super::not_found_during_delete_counts_as_deleted(&$kind) }
+            #[test]
+            fn throttling_and_server_errors_converge() { super::throttling_and_server_errors_converge(&$kind) }
+            #[test]
+            fn short_delete_timeout_fails_clearly_and_destroy_resumes() {
+                super::short_delete_timeout_fails_clearly_and_destroy_resumes(&$kind)
+            }
+            #[test]
+            fn malformed_id_is_rejected_at_plan_time() { super::malformed_id_is_rejected_at_plan_time(&$kind) }
+            #[test]
+            fn malformed_import_id_is_rejected() { super::malformed_import_id_is_rejected(&$kind) }
+            #[test]
+            fn preflight_reports_a_refused_destroy_at_plan_time() {
+                if $kind.has_dry_run {
+                    super::preflight_reports_a_refused_destroy_at_plan_time(&$kind)
+                }
+            }
+        }
+    )*};
+}
+
+scenarios! {
+    client_vpn => CLIENT_VPN,
+    route_server => ROUTE_SERVER,
+    connect_peer => CONNECT_PEER,
+    workspaces_application => WORKSPACES_APPLICATION,
+}
+
+/// Ten associations on one Client VPN endpoint, destroyed by one `tofu destroy`, share one
+/// status poll stream: the emulator never sees two DescribeClientVpnTargetNetworks calls closer
+/// together than the waiter's shortest poll interval, and far fewer calls than ten waiters
+/// polling on their own would make.
+#[test]
+fn concurrent_client_vpn_destroys_share_one_poll_per_tick() {
+    let s = Scenario::new(&CLIENT_VPN);
+    let resources: String = (0..10)
+        .map(|i| {
+            format!(
+                "resource \"awsassoc_ec2_client_vpn_network_association\" \"n{i}\" {{\n  client_vpn_endpoint_id = \"cvpn-endpoint-0a1b2c3d4e5f60001\"\n  subnet_id = \"subnet-0a1b2c3d4e5f6000{i}\"\n}}\n"
+            )
+        })
+        .collect();
+    s.dir.write("main.tf", &resources);
+    s.dir.init();
+    s.dir.apply();
+    // Disassociation takes long enough for several poll ticks.
+    s.set_durations(json!({"client_vpn": {"disassociate_ms": 1500}}));
+    s.dir.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
+    s.assert_all_gone();
+
+    let calls = s.sim.block_on(s.sim.admin.calls()).expect("calls");
+    let first_disassociate = calls
+        .log
+        .iter()
+        .find(|c| c.operation == "DisassociateClientVpnTargetNetwork")
+        .map(|c| c.at_ms)
+        .expect("disassociate calls were made");
+    let polls: Vec<f64> = calls
+        .log
+        .iter()
+        .filter(|c| c.operation == "DescribeClientVpnTargetNetworks" && c.at_ms >= first_disassociate)
+        .map(|c| c.at_ms)
+        .collect();
+    assert!(!polls.is_empty(), "the destroy polled the endpoint");
+    // The waiter's first tick comes 200 ms (±20% jitter) after a wait joins; ticks of one stream
+    // are never closer than 160 ms. Ten independent waiters would poll in bursts.
+    for pair in polls.windows(2) {
+        assert!(pair[1] - pair[0] >= 100.0, "two polls {} ms apart: {polls:?}", pair[1] - pair[0]);
+    }
+    let window_ms = polls.last().copied().unwrap_or(first_disassociate) - first_disassociate;
+    let max_ticks = (window_ms / 160.0).floor() as usize + 1;
+    assert!(polls.len() <= max_ticks, "{} polls in {window_ms} ms", polls.len());
+}

@@ -1,0 +1,330 @@
+//! The tfplugin6 service in-process: a tonic client talks to the provider's gRPC service over a
+//! unix socket, the way Terraform would, and the provider talks to the emulator on loopback.
+//! These complement the end-to-end tests with checks the CLI cannot make directly (capabilities,
+//! exact diagnostics paths, StopProvider during a wait).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use awsassoc_sim::{Profile, SimConfig};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use terraform_provider_awsassoc::framework::proto::tfplugin6 as pb;
+use terraform_provider_awsassoc::framework::value::{Type, Value};
+use terraform_provider_awsassoc::framework::{msgpack, server};
+use terraform_provider_awsassoc::provider::AwsAssocProvider;
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint, Uri};
+
+type Client = pb::provider_client::ProviderClient<Channel>;
+
+/// The provider's service on a unix socket in a temporary directory; dropped with the test.
+struct Plugin {
+    client: Client,
+    _dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn start_plugin() -> Plugin {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("plugin.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+    let routes = server::routes(Arc::new(AwsAssocProvider));
+    let server = tokio::spawn(async move {
+        let _ = tonic::transport::Server::builder().add_routes(routes).serve_with_incoming(incoming).await;
+    });
+    let channel = Endpoint::try_from("http://plugin.invalid")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let socket = socket.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(socket).await?)) }
+        }))
+        .await
+        .unwrap();
+    Plugin { client: pb::provider_client::ProviderClient::new(channel), _dir: dir, server }
+}
+
+fn object(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// A value of `ty` (an object type) with every attribute null except `set`.
+fn value_of(ty: &Type, set: &[(&str, Value)]) -> Value {
+    let Type::Object(fields) = ty else { panic!("object type expected") };
+    let mut values: BTreeMap<String, Value> = fields.keys().map(|k| (k.clone(), Value::Null)).collect();
+    values.extend(object(set));
+    Value::Object(values)
+}
+
+fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue { msgpack: msgpack::encode(value, ty).unwrap(), json: Vec::new() })
+}
+
+fn decode(value: &Option<pb::DynamicValue>, ty: &Type) -> Value {
+    msgpack::decode(&value.as_ref().unwrap().msgpack, ty).unwrap()
+}
+
+fn attribute_path(diagnostic: &pb::Diagnostic) -> Vec<String> {
+    use pb::attribute_path::step::Selector;
+    diagnostic
+        .attribute
+        .as_ref()
+        .map(|path| {
+            path.steps
+                .iter()
+                .map(|step| match &step.selector {
+                    Some(Selector::AttributeName(name)) => name.clone(),
+                    Some(Selector::ElementKeyString(key)) => key.clone(),
+                    Some(Selector::ElementKeyInt(index)) => index.to_string(),
+                    None => String::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Schema types as the client sees them, keyed by resource type (and "provider").
+async fn schema_types(client: &mut Client) -> BTreeMap<String, Type> {
+    use terraform_provider_awsassoc::framework::json;
+    fn block_type(block: &pb::schema::Block) -> Type {
+        let mut fields = BTreeMap::new();
+        for attribute in &block.attributes {
+            fields.insert(attribute.name.clone(), json::decode_type(&attribute.r#type).unwrap());
+        }
+        for nested in &block.block_types {
+            let inner = block_type(nested.block.as_ref().unwrap());
+            fields.insert(nested.type_name.clone(), inner);
+        }
+        Type::Object(fields)
+    }
+    let schema = client.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+    let mut types: BTreeMap<String, Type> = schema
+        .resource_schemas
+        .iter()
+        .map(|(name, s)| (name.clone(), block_type(s.block.as_ref().unwrap())))
+        .collect();
+    types.insert("provider".into(), block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap()));
+    types
+}
+
+const ROUTE_SERVER: &str = "awsassoc_vpc_route_server_vpc_association";
+
+#[tokio::test]
+async fn schema_lists_four_resources_and_declares_plan_destroy() {
+    let mut plugin = start_plugin().await;
+    let schema = plugin.client.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+    let mut names: Vec<&str> = schema.resource_schemas.keys().map(String::as_str).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "awsassoc_ec2_client_vpn_network_association",
+            "awsassoc_networkmanager_connect_peer_association",
+            "awsassoc_vpc_route_server_vpc_association",
+            "awsassoc_workspaces_application_association",
+        ]
+    );
+    let capabilities = schema.server_capabilities.unwrap();
+    assert!(capabilities.plan_destroy);
+    assert!(capabilities.get_provider_schema_optional);
+    let provider = schema.provider.unwrap().block.unwrap();
+    let secret = provider.attributes.iter().find(|a| a.name == "secret_key").unwrap();
+    assert!(secret.sensitive);
+    assert!(schema.diagnostics.is_empty());
+}
+
+#[tokio::test]
+async fn malformed_id_diagnostic_points_at_the_attribute() {
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    let ty = &types[ROUTE_SERVER];
+    let config = value_of(ty, &[("route_server_id", Value::string("rs-0123456789abcdef0")), ("vpc_id", Value::string("vpc_NOPE"))]);
+    let answer = plugin
+        .client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: ROUTE_SERVER.into(),
+            config: dynamic(&config, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.diagnostics.len(), 1);
+    assert_eq!(attribute_path(&answer.diagnostics[0]), ["vpc_id"]);
+    assert!(answer.diagnostics[0].detail.contains("vpc-0123456789abcdef0"), "shows an example");
+}
+
+#[tokio::test]
+async fn unknown_arguments_are_not_validated_yet() {
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    let ty = &types[ROUTE_SERVER];
+    let config = value_of(ty, &[("route_server_id", Value::Unknown), ("vpc_id", Value::Unknown)]);
+    let answer = plugin
+        .client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: ROUTE_SERVER.into(),
+            config: dynamic(&config, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.diagnostics.is_empty(), "{:?}", answer.diagnostics);
+}
+
+#[tokio::test]
+async fn provider_configuration_errors_point_at_the_attribute() {
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    let ty = &types["provider"];
+    let config = value_of(ty, &[("region", Value::string("US-EAST-1"))]);
+    let answer = plugin
+        .client
+        .validate_provider_config(pb::validate_provider_config::Request { config: dynamic(&config, ty) })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.diagnostics.iter().any(|d| attribute_path(d) == ["region"]), "{:?}", answer.diagnostics);
+}
+
+#[tokio::test]
+async fn create_plan_marks_computed_attributes_unknown_and_destroy_plans_null() {
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    let ty = &types[ROUTE_SERVER];
+    let config = value_of(ty, &[("route_server_id", Value::string("rs-0123456789abcdef0")), ("vpc_id", Value::string("vpc-0123456789abcdef0"))]);
+    let plan = plugin
+        .client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: ROUTE_SERVER.into(),
+            prior_state: dynamic(&Value::Null, ty),
+            proposed_new_state: dynamic(&config, ty),
+            config: dynamic(&config, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+    let planned = decode(&plan.planned_state, ty);
+    assert_eq!(planned.attr("id"), Some(&Value::Unknown));
+    assert_eq!(planned.attr("state"), Some(&Value::Unknown));
+    assert_eq!(planned.attr_str("vpc_id"), Some("vpc-0123456789abcdef0"));
+}
+
+#[tokio::test]
+async fn wrong_import_id_gets_a_clear_error() {
+    let mut plugin = start_plugin().await;
+    let answer = plugin
+        .client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: ROUTE_SERVER.into(),
+            id: "vpc-0123456789abcdef0".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(answer.imported_resources.is_empty());
+    let detail = &answer.diagnostics[0].detail;
+    assert!(detail.contains("rs-0123456789abcdef0,vpc-0123456789abcdef0"), "{detail}");
+}
+
+/// Create, then delete, through the service against the emulator; then a delete that StopProvider
+/// interrupts keeps the prior state and returns promptly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
+    let sim = awsassoc_sim::start(SimConfig { listen: "127.0.0.1:0".parse().unwrap(), profile: Profile::Fast, ..Default::default() })
+        .await
+        .unwrap();
+    let admin = sim.admin();
+    admin
+        .seed(&json!({"vpcs": [{"id": "vpc-0123456789abcdef0", "cidr": "10.0.0.0/16"}], "route_servers": [{"id": "rs-0123456789abcdef0"}]}))
+        .await
+        .unwrap();
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    let provider_ty = &types["provider"];
+    let endpoints = Value::Object(object(&[
+        ("ec2", Value::string(sim.url())),
+        ("networkmanager", Value::string(sim.url())),
+        ("workspaces", Value::string(sim.url())),
+    ]));
+    let provider_config = value_of(
+        provider_ty,
+        &[
+            ("region", Value::string("us-east-1")),
+            ("access_key", Value::string("test")),
+            ("secret_key", Value::string("test")),
+            ("endpoints", endpoints),
+        ],
+    );
+    let configured = plugin
+        .client
+        .configure_provider(pb::configure_provider::Request { config: dynamic(&provider_config, provider_ty), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(configured.diagnostics.is_empty(), "{:?}", configured.diagnostics);
+
+    let ty = &types[ROUTE_SERVER];
+    let planned = value_of(
+        ty,
+        &[
+            ("id", Value::Unknown),
+            ("state", Value::Unknown),
+            ("route_server_id", Value::string("rs-0123456789abcdef0")),
+            ("vpc_id", Value::string("vpc-0123456789abcdef0")),
+        ],
+    );
+    let created = plugin
+        .client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: ROUTE_SERVER.into(),
+            prior_state: dynamic(&Value::Null, ty),
+            planned_state: dynamic(&planned, ty),
+            config: dynamic(&planned, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(created.diagnostics.is_empty(), "{:?}", created.diagnostics);
+    let state = decode(&created.new_state, ty);
+    assert_eq!(state.attr_str("state"), Some("associated"));
+    assert_eq!(state.attr_str("id"), Some("rs-0123456789abcdef0,vpc-0123456789abcdef0"));
+
+    // Make the disassociation outlast the test, then interrupt the wait.
+    admin.set_durations(&json!({"route_server": {"disassociate_ms": 600_000}})).await.unwrap();
+    let mut stopper = plugin.client.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stopper.stop_provider(pb::stop_provider::Request::default()).await.unwrap();
+    });
+    let started = Instant::now();
+    let deleted = plugin
+        .client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: ROUTE_SERVER.into(),
+            prior_state: dynamic(&state, ty),
+            planned_state: dynamic(&Value::Null, ty),
+            config: dynamic(&Value::Null, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(started.elapsed() < Duration::from_secs(10), "the wait ended promptly");
+    assert!(deleted.diagnostics.iter().any(|d| d.summary.contains("Interrupted")), "{:?}", deleted.diagnostics);
+    assert_eq!(decode(&deleted.new_state, ty), state, "the prior state is kept");
+    sim.shutdown().await;
+}
