@@ -1,1 +1,390 @@
-//! (in progress)
+//! The JSON forms Terraform uses next to msgpack: stored state (`RawState.json`, read by
+//! UpgradeResourceState, UpgradeResourceIdentity and MoveResourceState), the optional
+//! `DynamicValue.json`, and the type-constraint JSON that describes attribute types in schemas.
+//!
+//! Stored state was written by an older schema version, so decoding follows cty's JSON rules,
+//! which are forgiving where the msgpack codec is strict: a missing attribute is null (it may have
+//! been added since), while an attribute the type does not know is still an error (the upgrade
+//! must remove it first). Like cty, primitives convert leniently: `"12"` is a valid number and
+//! `true` a valid string. JSON has no notion of unknown, so encoding one is an error.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json};
+
+pub use super::msgpack::{CodecError, CodecErrorKind};
+use super::diag::{AttributePath, PathStep};
+use super::msgpack::{
+    dedupe_set, inferred_dynamic_type, normalize_float, parse_number_text, type_name, value_name,
+};
+use super::value::{Number, Type, Value};
+
+/// Decodes a JSON value of type `ty`, as found in `RawState.json` or `DynamicValue.json`.
+pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| {
+        CodecError::new(AttributePath::default(), CodecErrorKind::Malformed(e.to_string()))
+    })?;
+    let mut path = Vec::new();
+    decode_value(&json, ty, &mut path)
+}
+
+/// Encodes a wholly known `value` of type `ty` as JSON.
+pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
+    let mut path = Vec::new();
+    let json = encode_value(value, ty, &mut path)?;
+    Ok(json.to_string().into_bytes())
+}
+
+/// The type-constraint JSON for `ty`, as Terraform expects in `Schema.Attribute.type`.
+/// Object attributes come out in sorted order, so the bytes are stable between runs.
+pub fn encode_type(ty: &Type) -> Vec<u8> {
+    type_to_json(ty).to_string().into_bytes()
+}
+
+/// Parses type-constraint JSON. The optional-attributes list that may follow an object's
+/// attributes (used by function parameters) is accepted and ignored, since [`Type`] has no
+/// notion of optional attributes.
+pub fn decode_type(bytes: &[u8]) -> Result<Type, CodecError> {
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| {
+        CodecError::new(AttributePath::default(), CodecErrorKind::InvalidType(e.to_string()))
+    })?;
+    type_from_json(&json)
+        .map_err(|message| CodecError::new(AttributePath::default(), CodecErrorKind::InvalidType(message)))
+}
+
+fn type_to_json(ty: &Type) -> Json {
+    match ty {
+        Type::String => Json::from("string"),
+        Type::Number => Json::from("number"),
+        Type::Bool => Json::from("bool"),
+        Type::Dynamic => Json::from("dynamic"),
+        Type::List(element) => Json::Array(vec![Json::from("list"), type_to_json(element)]),
+        Type::Set(element) => Json::Array(vec![Json::from("set"), type_to_json(element)]),
+        Type::Map(element) => Json::Array(vec![Json::from("map"), type_to_json(element)]),
+        Type::Object(attributes) => {
+            let fields: Map<String, Json> = attributes
+                .iter()
+                .map(|(name, ty)| (name.clone(), type_to_json(ty)))
+                .collect();
+            Json::Array(vec![Json::from("object"), Json::Object(fields)])
+        }
+        Type::Tuple(elements) => Json::Array(vec![
+            Json::from("tuple"),
+            Json::Array(elements.iter().map(type_to_json).collect()),
+        ]),
+    }
+}
+
+fn type_from_json(json: &Json) -> Result<Type, String> {
+    match json {
+        Json::String(name) => match name.as_str() {
+            "string" => Ok(Type::String),
+            "number" => Ok(Type::Number),
+            "bool" => Ok(Type::Bool),
+            "dynamic" => Ok(Type::Dynamic),
+            other => Err(format!("unknown primitive type {other:?}")),
+        },
+        Json::Array(parts) => {
+            let Some(Json::String(kind)) = parts.first() else {
+                return Err("a complex type must start with its kind, such as \"list\"".to_owned());
+            };
+            let args = &parts[1..];
+            match (kind.as_str(), args) {
+                ("list", [element]) => Ok(Type::List(Box::new(type_from_json(element)?))),
+                ("set", [element]) => Ok(Type::Set(Box::new(type_from_json(element)?))),
+                ("map", [element]) => Ok(Type::Map(Box::new(type_from_json(element)?))),
+                ("object", [Json::Object(fields)] | [Json::Object(fields), Json::Array(_)]) => {
+                    let mut attributes = BTreeMap::new();
+                    for (name, ty) in fields {
+                        let ty = type_from_json(ty).map_err(|e| format!("attribute {name:?}: {e}"))?;
+                        attributes.insert(name.clone(), ty);
+                    }
+                    Ok(Type::Object(attributes))
+                }
+                ("tuple", [Json::Array(elements)]) => Ok(Type::Tuple(
+                    elements.iter().map(type_from_json).collect::<Result<_, _>>()?,
+                )),
+                ("list" | "set" | "map" | "object" | "tuple", _) => {
+                    Err(format!("malformed {kind:?} type {json}"))
+                }
+                (other, _) => Err(format!("unknown type kind {other:?}")),
+            }
+        }
+        other => Err(format!("expected a type name or array, found {other}")),
+    }
+}
+
+fn json_name(json: &Json) -> &'static str {
+    match json {
+        Json::Null => "null",
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+fn error(path: &[PathStep], kind: CodecErrorKind) -> CodecError {
+    CodecError::new(AttributePath(path.to_vec()), kind)
+}
+
+fn mismatch(path: &[PathStep], ty: &Type, json: &Json) -> CodecError {
+    error(
+        path,
+        CodecErrorKind::Mismatch { expected: type_name(ty), found: json_name(json).to_owned() },
+    )
+}
+
+fn nested(
+    path: &mut Vec<PathStep>,
+    step: PathStep,
+    json: &Json,
+    ty: &Type,
+) -> Result<Value, CodecError> {
+    path.push(step);
+    let result = decode_value(json, ty, path);
+    path.pop();
+    result
+}
+
+fn json_number(number: &serde_json::Number) -> Option<Number> {
+    if let Some(i) = number.as_i64() {
+        Some(Number::Int(i))
+    } else if let Some(u) = number.as_u64() {
+        Some(Number::Float(u as f64))
+    } else {
+        number.as_f64().map(normalize_float)
+    }
+}
+
+fn decode_value(json: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Value, CodecError> {
+    if json.is_null() {
+        return Ok(Value::Null);
+    }
+    match ty {
+        Type::String => match json {
+            Json::String(s) => Ok(Value::String(s.clone())),
+            Json::Number(n) => Ok(Value::String(n.to_string())),
+            Json::Bool(b) => Ok(Value::String(b.to_string())),
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::Number => match json {
+            Json::Number(n) => json_number(n).map(Value::Number).ok_or_else(|| {
+                error(path, CodecErrorKind::InvalidNumber(format!("{n} is out of range")))
+            }),
+            Json::String(s) => {
+                parse_number_text(s).map(Value::Number).map_err(|kind| error(path, kind))
+            }
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::Bool => match json {
+            Json::Bool(b) => Ok(Value::Bool(*b)),
+            Json::String(s) if s == "true" => Ok(Value::Bool(true)),
+            Json::String(s) if s == "false" => Ok(Value::Bool(false)),
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::List(element) | Type::Set(element) => match json {
+            Json::Array(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    values.push(nested(path, PathStep::Index(index as i64), item, element)?);
+                }
+                Ok(if matches!(ty, Type::Set(_)) {
+                    Value::Set(dedupe_set(values))
+                } else {
+                    Value::List(values)
+                })
+            }
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::Tuple(types) => match json {
+            Json::Array(items) if items.len() == types.len() => {
+                let mut values = Vec::with_capacity(items.len());
+                for (index, (item, element)) in items.iter().zip(types).enumerate() {
+                    values.push(nested(path, PathStep::Index(index as i64), item, element)?);
+                }
+                Ok(Value::Tuple(values))
+            }
+            Json::Array(items) => Err(error(
+                path,
+                CodecErrorKind::TupleLength { expected: types.len(), found: items.len() },
+            )),
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::Map(element) => match json {
+            Json::Object(entries) => {
+                let mut values = BTreeMap::new();
+                for (key, item) in entries {
+                    let value = nested(path, PathStep::Key(key.clone()), item, element)?;
+                    values.insert(key.clone(), value);
+                }
+                Ok(Value::Map(values))
+            }
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::Object(attributes) => match json {
+            Json::Object(entries) => {
+                if let Some(extra) = entries.keys().find(|key| !attributes.contains_key(*key)) {
+                    return Err(error(path, CodecErrorKind::UnsupportedAttribute(extra.clone())));
+                }
+                let mut fields = BTreeMap::new();
+                for (name, attribute_ty) in attributes {
+                    let value = match entries.get(name) {
+                        Some(item) => {
+                            nested(path, PathStep::Attribute(name.clone()), item, attribute_ty)?
+                        }
+                        None => Value::Null,
+                    };
+                    fields.insert(name.clone(), value);
+                }
+                Ok(Value::Object(fields))
+            }
+            other => Err(mismatch(path, ty, other)),
+        },
+        Type::Dynamic => match json {
+            Json::Object(wrapper) => {
+                let (Some(type_json), Some(inner)) = (wrapper.get("type"), wrapper.get("value"))
+                else {
+                    return Err(error(
+                        path,
+                        CodecErrorKind::Malformed(
+                            "a dynamic value needs both \"type\" and \"value\"".to_owned(),
+                        ),
+                    ));
+                };
+                if let Some(extra) = wrapper.keys().find(|k| *k != "type" && *k != "value") {
+                    return Err(error(path, CodecErrorKind::UnsupportedAttribute(extra.clone())));
+                }
+                let concrete = type_from_json(type_json)
+                    .map_err(|message| error(path, CodecErrorKind::InvalidType(message)))?;
+                let value = decode_value(inner, &concrete, path)?;
+                Ok(Value::Dynamic(concrete, Box::new(value)))
+            }
+            other => Err(error(
+                path,
+                CodecErrorKind::Mismatch {
+                    expected: "a {\"type\", \"value\"} object for a dynamic value".to_owned(),
+                    found: json_name(other).to_owned(),
+                },
+            )),
+        },
+    }
+}
+
+fn encode_nested(
+    path: &mut Vec<PathStep>,
+    step: PathStep,
+    value: &Value,
+    ty: &Type,
+) -> Result<Json, CodecError> {
+    path.push(step);
+    let result = encode_value(value, ty, path);
+    path.pop();
+    result
+}
+
+fn encode_value(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<Json, CodecError> {
+    match (value, ty) {
+        (Value::Null, _) => Ok(Json::Null),
+        (Value::Unknown, _) => Err(error(path, CodecErrorKind::UnknownNotAllowed)),
+        (Value::Dynamic(carried, inner), Type::Dynamic) => {
+            if *carried == Type::Dynamic {
+                return encode_value(inner, ty, path);
+            }
+            let inner = encode_value(inner, carried, path)?;
+            let mut wrapper = Map::new();
+            wrapper.insert("value".to_owned(), inner);
+            wrapper.insert("type".to_owned(), type_to_json(carried));
+            Ok(Json::Object(wrapper))
+        }
+        (other, Type::Dynamic) => match inferred_dynamic_type(other) {
+            Some(concrete) => {
+                encode_value(&Value::Dynamic(concrete, Box::new(other.clone())), ty, path)
+            }
+            None => Err(error(
+                path,
+                CodecErrorKind::Mismatch {
+                    expected: "a Value::Dynamic carrying its type".to_owned(),
+                    found: value_name(other).to_owned(),
+                },
+            )),
+        },
+        (Value::Dynamic(carried, inner), _) if carried == ty => encode_value(inner, ty, path),
+        (Value::String(s), Type::String) => Ok(Json::String(s.clone())),
+        (Value::Bool(b), Type::Bool) => Ok(Json::Bool(*b)),
+        (Value::Number(number), Type::Number) => {
+            let normalized = match *number {
+                Number::Float(f) => normalize_float(f),
+                Number::Int(i) => Number::Int(i),
+            };
+            match normalized {
+                Number::Int(i) => Ok(Json::from(i)),
+                Number::Float(f) => serde_json::Number::from_f64(f).map(Json::Number).ok_or_else(
+                    || {
+                        error(
+                            path,
+                            CodecErrorKind::InvalidNumber(format!("{f} cannot be written as JSON")),
+                        )
+                    },
+                ),
+            }
+        }
+        (Value::List(items), Type::List(element)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                out.push(encode_nested(path, PathStep::Index(index as i64), item, element)?);
+            }
+            Ok(Json::Array(out))
+        }
+        (Value::Set(items), Type::Set(element)) => {
+            let items = dedupe_set(items.clone());
+            let mut out = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                out.push(encode_nested(path, PathStep::Index(index as i64), item, element)?);
+            }
+            Ok(Json::Array(out))
+        }
+        (Value::Tuple(items), Type::Tuple(types)) => {
+            if items.len() != types.len() {
+                return Err(error(
+                    path,
+                    CodecErrorKind::TupleLength { expected: types.len(), found: items.len() },
+                ));
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for (index, (item, element)) in items.iter().zip(types).enumerate() {
+                out.push(encode_nested(path, PathStep::Index(index as i64), item, element)?);
+            }
+            Ok(Json::Array(out))
+        }
+        (Value::Map(entries), Type::Map(element)) => {
+            let mut out = Map::new();
+            for (key, item) in entries {
+                let json = encode_nested(path, PathStep::Key(key.clone()), item, element)?;
+                out.insert(key.clone(), json);
+            }
+            Ok(Json::Object(out))
+        }
+        (Value::Object(fields), Type::Object(attributes)) => {
+            if let Some(extra) = fields.keys().find(|name| !attributes.contains_key(*name)) {
+                return Err(error(path, CodecErrorKind::UnsupportedAttribute(extra.clone())));
+            }
+            let mut out = Map::new();
+            for (name, attribute_ty) in attributes {
+                let item = fields.get(name).unwrap_or(&Value::Null);
+                let json =
+                    encode_nested(path, PathStep::Attribute(name.clone()), item, attribute_ty)?;
+                out.insert(name.clone(), json);
+            }
+            Ok(Json::Object(out))
+        }
+        (other, _) => Err(error(
+            path,
+            CodecErrorKind::Mismatch {
+                expected: type_name(ty),
+                found: value_name(other).to_owned(),
+            },
+        )),
+    }
+}

@@ -1,1 +1,667 @@
-//! (in progress)
+//! The msgpack form of `DynamicValue`, the encoding Terraform uses for every value it exchanges
+//! with a provider.
+//!
+//! The wire carries no types, so both directions are driven by the schema's [`Type`]. The rules
+//! follow cty's msgpack codec, which is what the host runs on the other end:
+//!
+//! - null is `nil` at every type, including `dynamic`;
+//! - any msgpack extension is an unknown value. Refined unknowns (extension 12, whose payload
+//!   bounds the eventual value) decode as plain unknowns: the framework does not track
+//!   refinements, and an unrefined unknown is always a valid answer. Unknowns are written as
+//!   `d4 00 00` (fixext1, type 0, one zero byte);
+//! - numbers are written as integers when integral and within `i64`, otherwise as float64;
+//!   integers, unsigned integers, floats and decimal strings are all accepted;
+//! - lists, sets and tuples are arrays, maps and objects are maps with string keys;
+//! - objects are written with every attribute present. On decode, unknown keys are rejected and
+//!   so are missing ones: the host always sends every attribute, so a gap means the provider and
+//!   host disagree about the schema, and failing loudly beats inventing nulls;
+//! - a `dynamic` value travels as `[type JSON, value]` with the type JSON as msgpack `bin`
+//!   (a `str` is accepted too). A wholly unknown dynamic value is a bare extension and a null of
+//!   no particular type a bare `nil`.
+//!
+//! Errors carry the [`AttributePath`] at which decoding or encoding failed, so a diagnostic can
+//! point at `timeouts.delete` rather than at the whole resource.
+
+use std::collections::BTreeMap;
+
+use rmp::Marker;
+
+use super::diag::{AttributePath, Diagnostic, PathStep};
+use super::json;
+use super::value::{Number, Type, Value};
+
+/// A value could not be translated between its wire form and [`Value`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{}{kind}", Location(path))]
+pub struct CodecError {
+    /// Where in the value the problem is; empty for the value as a whole.
+    pub path: AttributePath,
+    pub kind: CodecErrorKind,
+}
+
+/// What went wrong, independent of where.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CodecErrorKind {
+    #[error("unexpected end of input")]
+    Truncated,
+    #[error("{0} unexpected byte(s) after the value")]
+    TrailingBytes(usize),
+    #[error("malformed input: {0}")]
+    Malformed(String),
+    #[error("expected {expected}, found {found}")]
+    Mismatch { expected: String, found: String },
+    #[error("unsupported attribute {0:?}")]
+    UnsupportedAttribute(String),
+    #[error("missing attribute {0:?}")]
+    MissingAttribute(String),
+    #[error("expected a tuple of {expected} element(s), found {found}")]
+    TupleLength { expected: usize, found: usize },
+    #[error("invalid number: {0}")]
+    InvalidNumber(String),
+    #[error("an unknown value cannot be written in this encoding")]
+    UnknownNotAllowed,
+    #[error("invalid type constraint: {0}")]
+    InvalidType(String),
+    #[error("cannot write output: {0}")]
+    Write(String),
+}
+
+impl CodecError {
+    pub fn new(path: AttributePath, kind: CodecErrorKind) -> Self {
+        CodecError { path, kind }
+    }
+
+    /// An error diagnostic with the codec message as detail, pinned to the failing attribute when
+    /// there is one, so RPC handlers can report decoding failures the way Terraform expects.
+    pub fn to_diagnostic(&self, summary: &str) -> Diagnostic {
+        let diagnostic = Diagnostic::error(summary, self.to_string());
+        if self.path.0.is_empty() {
+            diagnostic
+        } else {
+            diagnostic.at(self.path.clone())
+        }
+    }
+}
+
+/// Prefixes a message with its path, or with nothing at the root.
+struct Location<'a>(&'a AttributePath);
+
+impl std::fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "{}: ", self.0)
+        }
+    }
+}
+
+/// A short human name for a type, used in mismatch messages.
+pub(crate) fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::String => "string".to_owned(),
+        Type::Number => "number".to_owned(),
+        Type::Bool => "bool".to_owned(),
+        Type::Dynamic => "dynamic value".to_owned(),
+        Type::List(element) => format!("list of {}", type_name(element)),
+        Type::Set(element) => format!("set of {}", type_name(element)),
+        Type::Map(element) => format!("map of {}", type_name(element)),
+        Type::Object(_) => "object".to_owned(),
+        Type::Tuple(_) => "tuple".to_owned(),
+    }
+}
+
+/// A short human name for the shape of a value, used in mismatch messages.
+pub(crate) fn value_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Unknown => "unknown",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::List(_) => "list",
+        Value::Set(_) => "set",
+        Value::Map(_) => "map",
+        Value::Object(_) => "object",
+        Value::Tuple(_) => "tuple",
+        Value::Dynamic(..) => "dynamic value",
+    }
+}
+
+/// Makes an integral float an `Int`, so a number compares equal however the sender wrote it.
+pub(crate) fn normalize_float(f: f64) -> Number {
+    // 2^63 is exactly representable; every integral f64 in [-2^63, 2^63) fits an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+        Number::Int(f as i64)
+    } else {
+        Number::Float(f)
+    }
+}
+
+/// Parses the decimal-string form of a number that cty falls back to for huge or precise values.
+pub(crate) fn parse_number_text(text: &str) -> Result<Number, CodecErrorKind> {
+    let trimmed = text.trim();
+    let numeric_syntax = !trimmed.is_empty()
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'));
+    if !numeric_syntax {
+        return Err(CodecErrorKind::InvalidNumber(format!("{text:?} is not a decimal number")));
+    }
+    if let Ok(int) = trimmed.parse::<i64>() {
+        return Ok(Number::Int(int));
+    }
+    match trimmed.parse::<f64>() {
+        Ok(float) if float.is_finite() => Ok(normalize_float(float)),
+        Ok(_) => Err(CodecErrorKind::InvalidNumber(format!("{text:?} is out of range"))),
+        Err(_) => Err(CodecErrorKind::InvalidNumber(format!("{text:?} is not a decimal number"))),
+    }
+}
+
+/// Keeps the first of any wholly known duplicates, as the host's set semantics would. Unknown
+/// elements never collapse: two unknowns may turn out to be different values.
+pub(crate) fn dedupe_set(items: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        if !(item.is_wholly_known() && out.contains(&item)) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// The type a bare (unwrapped) value placed in a `dynamic` slot is taken to have. Only
+/// primitives are inferred; anything richer must say its type through [`Value::Dynamic`].
+pub(crate) fn inferred_dynamic_type(value: &Value) -> Option<Type> {
+    match value {
+        Value::String(_) => Some(Type::String),
+        Value::Number(_) => Some(Type::Number),
+        Value::Bool(_) => Some(Type::Bool),
+        _ => None,
+    }
+}
+
+/// Decodes a msgpack `DynamicValue` payload of type `ty`.
+pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    let mut decoder = Decoder { input: bytes, pos: 0, path: Vec::new() };
+    let value = decoder.value(ty)?;
+    let rest = bytes.len() - decoder.pos;
+    if rest > 0 {
+        return Err(decoder.error(CodecErrorKind::TrailingBytes(rest)));
+    }
+    Ok(value)
+}
+
+/// Encodes `value` as msgpack of type `ty`.
+pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
+    let mut encoder = Encoder { out: Vec::new(), path: Vec::new() };
+    encoder.value(value, ty)?;
+    Ok(encoder.out)
+}
+
+struct Decoder<'a> {
+    input: &'a [u8],
+    pos: usize,
+    path: Vec<PathStep>,
+}
+
+/// The size information that follows a marker, once read.
+enum Shape {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(usize),
+    Bin(usize),
+    Array(usize),
+    Map(usize),
+    Ext(usize),
+}
+
+impl Shape {
+    fn describe(&self) -> &'static str {
+        match self {
+            Shape::Nil => "nil",
+            Shape::Bool(_) => "bool",
+            Shape::Int(_) | Shape::Uint(_) => "integer",
+            Shape::Float(_) => "float",
+            Shape::Str(_) => "string",
+            Shape::Bin(_) => "binary",
+            Shape::Array(_) => "array",
+            Shape::Map(_) => "map",
+            Shape::Ext(_) => "extension",
+        }
+    }
+}
+
+impl<'a> Decoder<'a> {
+    fn error(&self, kind: CodecErrorKind) -> CodecError {
+        CodecError::new(AttributePath(self.path.clone()), kind)
+    }
+
+    fn mismatch(&self, ty: &Type, found: &Shape) -> CodecError {
+        self.error(CodecErrorKind::Mismatch {
+            expected: type_name(ty),
+            found: found.describe().to_owned(),
+        })
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
+        let end = self.pos.checked_add(n).filter(|end| *end <= self.input.len());
+        match end {
+            Some(end) => {
+                let bytes = &self.input[self.pos..end];
+                self.pos = end;
+                Ok(bytes)
+            }
+            None => Err(self.error(CodecErrorKind::Truncated)),
+        }
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn len8(&mut self) -> Result<usize, CodecError> {
+        Ok(usize::from(self.array::<1>()?[0]))
+    }
+
+    fn len16(&mut self) -> Result<usize, CodecError> {
+        Ok(usize::from(u16::from_be_bytes(self.array()?)))
+    }
+
+    fn len32(&mut self) -> Result<usize, CodecError> {
+        let len = u32::from_be_bytes(self.array()?);
+        usize::try_from(len).map_err(|_| self.error(CodecErrorKind::Truncated))
+    }
+
+    /// Reads one marker and whatever fixed-size header follows it. Payloads of strings, binaries
+    /// and extensions are left in place; array and map elements follow as separate items.
+    fn shape(&mut self) -> Result<Shape, CodecError> {
+        let byte = self.array::<1>()?[0];
+        Ok(match Marker::from_u8(byte) {
+            Marker::Null => Shape::Nil,
+            Marker::True => Shape::Bool(true),
+            Marker::False => Shape::Bool(false),
+            Marker::FixPos(n) => Shape::Int(i64::from(n)),
+            Marker::FixNeg(n) => Shape::Int(i64::from(n)),
+            Marker::U8 => Shape::Uint(u64::from(self.array::<1>()?[0])),
+            Marker::U16 => Shape::Uint(u64::from(u16::from_be_bytes(self.array()?))),
+            Marker::U32 => Shape::Uint(u64::from(u32::from_be_bytes(self.array()?))),
+            Marker::U64 => Shape::Uint(u64::from_be_bytes(self.array()?)),
+            Marker::I8 => Shape::Int(i64::from(i8::from_be_bytes(self.array()?))),
+            Marker::I16 => Shape::Int(i64::from(i16::from_be_bytes(self.array()?))),
+            Marker::I32 => Shape::Int(i64::from(i32::from_be_bytes(self.array()?))),
+            Marker::I64 => Shape::Int(i64::from_be_bytes(self.array()?)),
+            Marker::F32 => Shape::Float(f64::from(f32::from_be_bytes(self.array()?))),
+            Marker::F64 => Shape::Float(f64::from_be_bytes(self.array()?)),
+            Marker::FixStr(n) => Shape::Str(usize::from(n)),
+            Marker::Str8 => Shape::Str(self.len8()?),
+            Marker::Str16 => Shape::Str(self.len16()?),
+            Marker::Str32 => Shape::Str(self.len32()?),
+            Marker::Bin8 => Shape::Bin(self.len8()?),
+            Marker::Bin16 => Shape::Bin(self.len16()?),
+            Marker::Bin32 => Shape::Bin(self.len32()?),
+            Marker::FixArray(n) => Shape::Array(usize::from(n)),
+            Marker::Array16 => Shape::Array(self.len16()?),
+            Marker::Array32 => Shape::Array(self.len32()?),
+            Marker::FixMap(n) => Shape::Map(usize::from(n)),
+            Marker::Map16 => Shape::Map(self.len16()?),
+            Marker::Map32 => Shape::Map(self.len32()?),
+            // Extension sizes count the data only; the type byte comes on top.
+            Marker::FixExt1 => Shape::Ext(1 + 1),
+            Marker::FixExt2 => Shape::Ext(2 + 1),
+            Marker::FixExt4 => Shape::Ext(4 + 1),
+            Marker::FixExt8 => Shape::Ext(8 + 1),
+            Marker::FixExt16 => Shape::Ext(16 + 1),
+            Marker::Ext8 => Shape::Ext(self.len8()? + 1),
+            Marker::Ext16 => Shape::Ext(self.len16()? + 1),
+            Marker::Ext32 => Shape::Ext(self.len32()?.saturating_add(1)),
+            Marker::Reserved => {
+                return Err(self.error(CodecErrorKind::Malformed("reserved byte 0xc1".to_owned())));
+            }
+        })
+    }
+
+    fn text(&mut self, len: usize) -> Result<String, CodecError> {
+        let bytes = self.take(len)?;
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| self.error(CodecErrorKind::Malformed("string is not valid UTF-8".to_owned())))
+    }
+
+    /// Capacity for `len` upcoming items, bounded by the bytes left so a forged length cannot
+    /// make us allocate more than the input could possibly hold.
+    fn capacity(&self, len: usize) -> usize {
+        len.min(self.input.len() - self.pos)
+    }
+
+    fn value(&mut self, ty: &Type) -> Result<Value, CodecError> {
+        let shape = self.shape()?;
+        match shape {
+            Shape::Nil => return Ok(Value::Null),
+            Shape::Ext(len) => {
+                // Refinements (extension 12) only narrow what the value may become; skipping them
+                // leaves a less precise but still correct unknown.
+                self.take(len)?;
+                return Ok(Value::Unknown);
+            }
+            _ => {}
+        }
+        match ty {
+            Type::String => match shape {
+                Shape::Str(len) | Shape::Bin(len) => Ok(Value::String(self.text(len)?)),
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Bool => match shape {
+                Shape::Bool(b) => Ok(Value::Bool(b)),
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Number => match shape {
+                Shape::Int(i) => Ok(Value::Number(Number::Int(i))),
+                Shape::Uint(u) => Ok(Value::Number(match i64::try_from(u) {
+                    Ok(i) => Number::Int(i),
+                    Err(_) => Number::Float(u as f64),
+                })),
+                Shape::Float(f) if f.is_nan() => {
+                    Err(self.error(CodecErrorKind::InvalidNumber("NaN is not a number".to_owned())))
+                }
+                Shape::Float(f) => Ok(Value::Number(normalize_float(f))),
+                Shape::Str(len) => {
+                    let text = self.text(len)?;
+                    parse_number_text(&text)
+                        .map(Value::Number)
+                        .map_err(|kind| self.error(kind))
+                }
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::List(element) => match shape {
+                Shape::Array(len) => Ok(Value::List(self.elements(len, element)?)),
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Set(element) => match shape {
+                Shape::Array(len) => Ok(Value::Set(dedupe_set(self.elements(len, element)?))),
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Tuple(types) => match shape {
+                Shape::Array(len) if len == types.len() => {
+                    let mut items = Vec::with_capacity(len);
+                    for (index, element) in types.iter().enumerate() {
+                        items.push(self.nested(PathStep::Index(index as i64), element)?);
+                    }
+                    Ok(Value::Tuple(items))
+                }
+                Shape::Array(len) => Err(self.error(CodecErrorKind::TupleLength {
+                    expected: types.len(),
+                    found: len,
+                })),
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Map(element) => match shape {
+                Shape::Map(len) => {
+                    let mut entries = BTreeMap::new();
+                    for _ in 0..len {
+                        let key = self.key()?;
+                        let item = self.nested(PathStep::Key(key.clone()), element)?;
+                        entries.insert(key, item);
+                    }
+                    Ok(Value::Map(entries))
+                }
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Object(attributes) => match shape {
+                Shape::Map(len) => self.object(len, attributes),
+                other => Err(self.mismatch(ty, &other)),
+            },
+            Type::Dynamic => match shape {
+                Shape::Array(2) => {
+                    let concrete = self.type_json()?;
+                    let inner = self.value(&concrete)?;
+                    Ok(Value::Dynamic(concrete, Box::new(inner)))
+                }
+                Shape::Array(len) => Err(self.error(CodecErrorKind::Malformed(format!(
+                    "a dynamic value is a [type, value] array, found {len} element(s)"
+                )))),
+                other => Err(self.error(CodecErrorKind::Mismatch {
+                    expected: "a [type, value] array for a dynamic value".to_owned(),
+                    found: other.describe().to_owned(),
+                })),
+            },
+        }
+    }
+
+    fn nested(&mut self, step: PathStep, ty: &Type) -> Result<Value, CodecError> {
+        self.path.push(step);
+        let result = self.value(ty);
+        self.path.pop();
+        result
+    }
+
+    fn elements(&mut self, len: usize, element: &Type) -> Result<Vec<Value>, CodecError> {
+        let mut items = Vec::with_capacity(self.capacity(len));
+        for index in 0..len {
+            items.push(self.nested(PathStep::Index(index as i64), element)?);
+        }
+        Ok(items)
+    }
+
+    fn key(&mut self) -> Result<String, CodecError> {
+        match self.shape()? {
+            Shape::Str(len) | Shape::Bin(len) => self.text(len),
+            other => Err(self.error(CodecErrorKind::Mismatch {
+                expected: "a string key".to_owned(),
+                found: other.describe().to_owned(),
+            })),
+        }
+    }
+
+    fn object(
+        &mut self,
+        len: usize,
+        attributes: &BTreeMap<String, Type>,
+    ) -> Result<Value, CodecError> {
+        let mut fields = BTreeMap::new();
+        for _ in 0..len {
+            let name = self.key()?;
+            let Some(ty) = attributes.get(&name) else {
+                return Err(self.error(CodecErrorKind::UnsupportedAttribute(name)));
+            };
+            let item = self.nested(PathStep::Attribute(name.clone()), ty)?;
+            fields.insert(name, item);
+        }
+        if let Some(missing) = attributes.keys().find(|name| !fields.contains_key(*name)) {
+            return Err(self.error(CodecErrorKind::MissingAttribute(missing.clone())));
+        }
+        Ok(Value::Object(fields))
+    }
+
+    fn type_json(&mut self) -> Result<Type, CodecError> {
+        let bytes = match self.shape()? {
+            Shape::Bin(len) | Shape::Str(len) => self.take(len)?,
+            other => {
+                return Err(self.error(CodecErrorKind::Mismatch {
+                    expected: "type JSON as binary or string".to_owned(),
+                    found: other.describe().to_owned(),
+                }));
+            }
+        };
+        json::decode_type(bytes).map_err(|e| self.error(e.kind))
+    }
+}
+
+struct Encoder {
+    out: Vec<u8>,
+    path: Vec<PathStep>,
+}
+
+impl Encoder {
+    fn error(&self, kind: CodecErrorKind) -> CodecError {
+        CodecError::new(AttributePath(self.path.clone()), kind)
+    }
+
+    /// Writing to a `Vec` cannot fail in practice; the check keeps the codec panic-free anyway.
+    fn check<T, E: std::fmt::Display>(&self, result: Result<T, E>) -> Result<(), CodecError> {
+        result
+            .map(|_| ())
+            .map_err(|e| self.error(CodecErrorKind::Write(e.to_string())))
+    }
+
+    fn len(&self, len: usize) -> Result<u32, CodecError> {
+        u32::try_from(len).map_err(|_| {
+            self.error(CodecErrorKind::Write(format!("{len} items exceed msgpack's limit")))
+        })
+    }
+
+    fn unknown(&mut self) -> Result<(), CodecError> {
+        let result = rmp::encode::write_ext_meta(&mut self.out, 1, 0);
+        self.check(result)?;
+        self.out.push(0);
+        Ok(())
+    }
+
+    fn mismatch(&self, value: &Value, ty: &Type) -> CodecError {
+        self.error(CodecErrorKind::Mismatch {
+            expected: type_name(ty),
+            found: value_name(value).to_owned(),
+        })
+    }
+
+    fn nested(&mut self, step: PathStep, value: &Value, ty: &Type) -> Result<(), CodecError> {
+        self.path.push(step);
+        let result = self.value(value, ty);
+        self.path.pop();
+        result
+    }
+
+    fn value(&mut self, value: &Value, ty: &Type) -> Result<(), CodecError> {
+        match (value, ty) {
+            (Value::Null, _) => {
+                let result = rmp::encode::write_nil(&mut self.out);
+                self.check(result)
+            }
+            (Value::Unknown, _) => self.unknown(),
+            (Value::Dynamic(carried, inner), Type::Dynamic) => {
+                if *carried == Type::Dynamic {
+                    // A wrapper that says nothing about the type adds nothing either.
+                    return self.value(inner, &Type::Dynamic);
+                }
+                let result = rmp::encode::write_array_len(&mut self.out, 2);
+                self.check(result)?;
+                let type_json = json::encode_type(carried);
+                let result = rmp::encode::write_bin(&mut self.out, &type_json);
+                self.check(result)?;
+                self.value(inner, carried)
+            }
+            (other, Type::Dynamic) => match inferred_dynamic_type(other) {
+                Some(concrete) => {
+                    self.value(&Value::Dynamic(concrete, Box::new(other.clone())), ty)
+                }
+                None => Err(self.error(CodecErrorKind::Mismatch {
+                    expected: "a Value::Dynamic carrying its type".to_owned(),
+                    found: value_name(other).to_owned(),
+                })),
+            },
+            // A typed wrapper in a slot of exactly that type carries no extra information.
+            (Value::Dynamic(carried, inner), _) if carried == ty => self.value(inner, ty),
+            (Value::String(s), Type::String) => {
+                let result = rmp::encode::write_str(&mut self.out, s);
+                self.check(result)
+            }
+            (Value::Bool(b), Type::Bool) => {
+                let result = rmp::encode::write_bool(&mut self.out, *b);
+                self.check(result)
+            }
+            (Value::Number(number), Type::Number) => self.number(number),
+            (Value::List(items), Type::List(element)) => self.elements(items, element),
+            (Value::Set(items), Type::Set(element)) => {
+                self.elements(&dedupe_set(items.clone()), element)
+            }
+            (Value::Tuple(items), Type::Tuple(types)) => {
+                if items.len() != types.len() {
+                    return Err(self.error(CodecErrorKind::TupleLength {
+                        expected: types.len(),
+                        found: items.len(),
+                    }));
+                }
+                let len = self.len(items.len())?;
+                let result = rmp::encode::write_array_len(&mut self.out, len);
+                self.check(result)?;
+                for (index, (item, element)) in items.iter().zip(types).enumerate() {
+                    self.nested(PathStep::Index(index as i64), item, element)?;
+                }
+                Ok(())
+            }
+            (Value::Map(entries), Type::Map(element)) => {
+                let len = self.len(entries.len())?;
+                let result = rmp::encode::write_map_len(&mut self.out, len);
+                self.check(result)?;
+                for (key, item) in entries {
+                    let result = rmp::encode::write_str(&mut self.out, key);
+                    self.check(result)?;
+                    self.nested(PathStep::Key(key.clone()), item, element)?;
+                }
+                Ok(())
+            }
+            (Value::Object(fields), Type::Object(attributes)) => self.object(fields, attributes),
+            (other, _) => Err(self.mismatch(other, ty)),
+        }
+    }
+
+    fn number(&mut self, number: &Number) -> Result<(), CodecError> {
+        let normalized = match *number {
+            Number::Float(f) if f.is_nan() => {
+                return Err(self.error(CodecErrorKind::InvalidNumber(
+                    "NaN cannot be sent to Terraform".to_owned(),
+                )));
+            }
+            Number::Float(f) => normalize_float(f),
+            Number::Int(i) => Number::Int(i),
+        };
+        match normalized {
+            Number::Int(i) => {
+                let result = rmp::encode::write_sint(&mut self.out, i);
+                self.check(result)
+            }
+            Number::Float(f) => {
+                let result = rmp::encode::write_f64(&mut self.out, f);
+                self.check(result)
+            }
+        }
+    }
+
+    fn elements(&mut self, items: &[Value], element: &Type) -> Result<(), CodecError> {
+        let len = self.len(items.len())?;
+        let result = rmp::encode::write_array_len(&mut self.out, len);
+        self.check(result)?;
+        for (index, item) in items.iter().enumerate() {
+            self.nested(PathStep::Index(index as i64), item, element)?;
+        }
+        Ok(())
+    }
+
+    /// Writes every attribute of the type, in sorted order, with absent fields as null: the host
+    /// rejects objects whose key count differs from the type's.
+    fn object(
+        &mut self,
+        fields: &BTreeMap<String, Value>,
+        attributes: &BTreeMap<String, Type>,
+    ) -> Result<(), CodecError> {
+        if let Some(extra) = fields.keys().find(|name| !attributes.contains_key(*name)) {
+            return Err(self.error(CodecErrorKind::UnsupportedAttribute(extra.clone())));
+        }
+        let len = self.len(attributes.len())?;
+        let result = rmp::encode::write_map_len(&mut self.out, len);
+        self.check(result)?;
+        for (name, ty) in attributes {
+            let result = rmp::encode::write_str(&mut self.out, name);
+            self.check(result)?;
+            let item = fields.get(name).unwrap_or(&Value::Null);
+            self.nested(PathStep::Attribute(name.clone()), item, ty)?;
+        }
+        Ok(())
+    }
+}
