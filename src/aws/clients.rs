@@ -206,7 +206,11 @@ async fn custom_profile_files(
         .include_default_config_file(settings.shared_config_files.is_empty())
         .include_default_credentials_file(settings.shared_credentials_files.is_empty());
     let lists = [
-        (names::SHARED_CONFIG_FILES, &settings.shared_config_files, ProfileFileKind::Config),
+        (
+            names::SHARED_CONFIG_FILES,
+            &settings.shared_config_files,
+            ProfileFileKind::Config,
+        ),
         (
             names::SHARED_CREDENTIALS_FILES,
             &settings.shared_credentials_files,
@@ -278,11 +282,20 @@ async fn resolve_region(
     let region_path = AttributePath::root(names::REGION);
     let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
         .into_iter()
-        .find_map(|name| env.get(name).ok().filter(|v| !v.is_empty()).map(|v| (name, v)));
+        .find_map(|name| {
+            env.get(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (name, v))
+        });
 
-    let mut found = settings.region.clone().map(|r| (Cow::Borrowed("the provider block"), r));
+    let mut found = settings
+        .region
+        .clone()
+        .map(|r| (Cow::Borrowed("the provider block"), r));
     if found.is_none() {
-        found = from_env.map(|(name, v)| (Cow::Owned(format!("the environment variable {name}")), v));
+        found =
+            from_env.map(|(name, v)| (Cow::Owned(format!("the environment variable {name}")), v));
     }
 
     if found.is_none() || settings.profile.is_some() {
@@ -331,7 +344,10 @@ async fn resolve_region(
         }
         if found.is_none() {
             found = profiles.get("region").filter(|r| !r.is_empty()).map(|r| {
-                let source = format!("the profile {:?} in the shared config", profiles.selected_profile());
+                let source = format!(
+                    "the profile {:?} in the shared config",
+                    profiles.selected_profile()
+                );
                 (Cow::Owned(source), r.to_owned())
             });
         }
@@ -359,7 +375,6 @@ async fn resolve_region(
     }
     Ok(region)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -407,7 +422,9 @@ mod tests {
     /// Accepts one HTTP request on loopback, answers it with `body`, and returns the request
     /// head, so a test can see exactly what the SDK sent and where.
     async fn one_shot_server(body: &'static str) -> (String, tokio::task::JoinHandle<String>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let handle = tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
@@ -422,7 +439,8 @@ mod tests {
                         .lines()
                         .find_map(|l| {
                             let (k, v) = l.split_once(':')?;
-                            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
                         })
                         .unwrap_or(0usize);
                     if request.len() >= head_end + 4 + length || n == 0 {
@@ -437,7 +455,10 @@ mod tests {
                  Connection: close\r\n\r\n{body}",
                 body.len()
             );
-            socket.write_all(response.as_bytes()).await.expect("write response");
+            socket
+                .write_all(response.as_bytes())
+                .await
+                .expect("write response");
             String::from_utf8_lossy(&request).to_string()
         });
         (url, handle)
@@ -474,8 +495,14 @@ mod tests {
         assert!(request.starts_with("POST / HTTP/1.1"), "{request}");
         assert!(request.contains("Action=DescribeRegions"), "{request}");
         let lower = request.to_ascii_lowercase();
-        assert!(lower.contains("/eu-central-2/ec2/aws4_request"), "signed for the region: {request}");
-        assert!(request.contains("Credential=AKIDEXAMPLE/"), "signed with the static key: {request}");
+        assert!(
+            lower.contains("/eu-central-2/ec2/aws4_request"),
+            "signed for the region: {request}"
+        );
+        assert!(
+            request.contains("Credential=AKIDEXAMPLE/"),
+            "signed with the static key: {request}"
+        );
         assert!(request.contains(TOKEN), "session token sent: {request}");
         assert!(!request.contains(SECRET), "the secret itself never travels");
     }
@@ -493,9 +520,16 @@ mod tests {
         let conf = clients.workspaces.config();
         assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-central-2"));
         let retry = conf.retry_config().expect("retry config");
-        assert_eq!((retry.mode(), retry.max_attempts()), (SdkRetryMode::Adaptive, 5));
         assert_eq!(
-            clients.networkmanager.config().retry_config().map(|r| r.max_attempts()),
+            (retry.mode(), retry.max_attempts()),
+            (SdkRetryMode::Adaptive, 5)
+        );
+        assert_eq!(
+            clients
+                .networkmanager
+                .config()
+                .retry_config()
+                .map(|r| r.max_attempts()),
             Some(5)
         );
         let credentials = clients
@@ -517,12 +551,18 @@ mod tests {
             .await
             .expect("clients");
         let retry = clients.ec2.config().retry_config().expect("retry config");
-        assert_eq!((retry.mode(), retry.max_attempts()), (SdkRetryMode::Standard, 26));
+        assert_eq!(
+            (retry.mode(), retry.max_attempts()),
+            (SdkRetryMode::Standard, 26)
+        );
     }
 
     #[tokio::test]
     async fn region_is_required_without_any_source() {
-        let settings = ProviderSettings { region: None, ..static_settings() };
+        let settings = ProviderSettings {
+            region: None,
+            ..static_settings()
+        };
         let err = AwsClients::from_settings_in(settings, &no_env(), &no_files())
             .await
             .expect_err("no region anywhere");
@@ -533,17 +573,26 @@ mod tests {
 
     #[tokio::test]
     async fn region_falls_back_to_env_then_profile() {
-        let settings = || ProviderSettings { region: None, ..static_settings() };
-        let region_of = |clients: &AwsClients| {
-            clients.ec2.config().region().map(|r| r.as_ref().to_owned())
+        let settings = || ProviderSettings {
+            region: None,
+            ..static_settings()
         };
+        let region_of =
+            |clients: &AwsClients| clients.ec2.config().region().map(|r| r.as_ref().to_owned());
 
         let env = Env::from_slice(&[("AWS_DEFAULT_REGION", "ap-south-2")]);
-        let clients = AwsClients::from_settings_in(settings(), &env, &no_files()).await.expect("ok");
+        let clients = AwsClients::from_settings_in(settings(), &env, &no_files())
+            .await
+            .expect("ok");
         assert_eq!(region_of(&clients).as_deref(), Some("ap-south-2"));
 
-        let env = Env::from_slice(&[("AWS_DEFAULT_REGION", "ap-south-2"), ("AWS_REGION", "us-west-2")]);
-        let clients = AwsClients::from_settings_in(settings(), &env, &no_files()).await.expect("ok");
+        let env = Env::from_slice(&[
+            ("AWS_DEFAULT_REGION", "ap-south-2"),
+            ("AWS_REGION", "us-west-2"),
+        ]);
+        let clients = AwsClients::from_settings_in(settings(), &env, &no_files())
+            .await
+            .expect("ok");
         assert_eq!(region_of(&clients).as_deref(), Some("us-west-2"));
 
         // The block wins over the environment.
@@ -552,7 +601,10 @@ mod tests {
             .expect("ok");
         assert_eq!(region_of(&clients).as_deref(), Some("eu-central-2"));
 
-        let files = Fs::from_slice(&[("/cfg/aws", "[default]\nregion = sa-east-1\n[profile ci]\nregion = ca-west-1\n")]);
+        let files = Fs::from_slice(&[(
+            "/cfg/aws",
+            "[default]\nregion = sa-east-1\n[profile ci]\nregion = ca-west-1\n",
+        )]);
         let from_files = ProviderSettings {
             shared_config_files: vec!["/cfg/aws".into()],
             ..settings()
@@ -577,7 +629,10 @@ mod tests {
 
     #[tokio::test]
     async fn regions_from_outside_the_block_are_validated() {
-        let settings = ProviderSettings { region: None, ..static_settings() };
+        let settings = ProviderSettings {
+            region: None,
+            ..static_settings()
+        };
         let env = Env::from_slice(&[("AWS_REGION", "US-EAST-1")]);
         let err = AwsClients::from_settings_in(settings, &env, &no_files())
             .await
@@ -601,7 +656,11 @@ mod tests {
             .await
             .expect_err("unknown profile");
         let d = error_at(&err, AttributePath::root("profile"));
-        assert!(d.detail.contains("\"typo\"") && d.detail.contains("other"), "{}", d.detail);
+        assert!(
+            d.detail.contains("\"typo\"") && d.detail.contains("other"),
+            "{}",
+            d.detail
+        );
 
         let missing = ProviderSettings {
             shared_credentials_files: vec!["/cfg/nope".into()],
@@ -610,7 +669,10 @@ mod tests {
         let err = AwsClients::from_settings_in(missing, &no_env(), &files)
             .await
             .expect_err("missing file");
-        let d = error_at(&err, AttributePath::root("shared_credentials_files").index(0));
+        let d = error_at(
+            &err,
+            AttributePath::root("shared_credentials_files").index(0),
+        );
         assert!(d.detail.contains("/cfg/nope"), "{}", d.detail);
     }
 
@@ -638,7 +700,10 @@ mod tests {
         let clients = AwsClients::from_settings_in(settings, &no_env(), &Fs::real())
             .await
             .expect("clients");
-        assert_eq!(clients.ec2.config().region().map(|r| r.as_ref()), Some("eu-west-3"));
+        assert_eq!(
+            clients.ec2.config().region().map(|r| r.as_ref()),
+            Some("eu-west-3")
+        );
         let credentials = clients
             .ec2
             .config()
@@ -680,7 +745,10 @@ mod tests {
     #[test]
     fn home_expansion() {
         let env = Env::from_slice(&[("HOME", "/home/tf")]);
-        assert_eq!(expand_home("~/.aws/config", &env), PathBuf::from("/home/tf/.aws/config"));
+        assert_eq!(
+            expand_home("~/.aws/config", &env),
+            PathBuf::from("/home/tf/.aws/config")
+        );
         assert_eq!(expand_home("~", &env), PathBuf::from("/home/tf"));
         assert_eq!(expand_home("~other/x", &env), PathBuf::from("~other/x"));
         assert_eq!(expand_home("/abs/x", &env), PathBuf::from("/abs/x"));

@@ -321,12 +321,18 @@ impl ProviderSettings {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, Diagnostics> {
         let (settings, diags) = read(config, Phase::Configure, env);
-        if diags.has_errors() { Err(diags) } else { Ok(settings) }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(settings)
+        }
     }
 
     /// Total attempts per AWS call (the first one plus the retries), as the SDK counts them.
     pub fn max_attempts(&self) -> u32 {
-        self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES).saturating_add(1)
+        self.max_retries
+            .unwrap_or(DEFAULT_MAX_RETRIES)
+            .saturating_add(1)
     }
 
     /// Whether the block itself carries static keys (as opposed to env or profile credentials).
@@ -395,8 +401,7 @@ struct Reader {
 
 impl Reader {
     fn error(&mut self, path: AttributePath, summary: &str, detail: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::error(summary, detail).at(path));
+        self.diags.push(Diagnostic::error(summary, detail).at(path));
     }
 
     /// Classifies a raw value; at configure time an unknown value is reported right here so each
@@ -433,7 +438,12 @@ impl Reader {
     }
 
     /// A string attribute; `""` counts as unset (see [`ProviderSettings`]).
-    fn string(&mut self, object: &Object, name: &str, base: Option<&AttributePath>) -> Field<String> {
+    fn string(
+        &mut self,
+        object: &Object,
+        name: &str,
+        base: Option<&AttributePath>,
+    ) -> Field<String> {
         let path = child(base, name);
         match self.classify(object.get(name), &path) {
             Field::Set(Value::String(s)) if s.is_empty() => Field::Unset,
@@ -498,7 +508,11 @@ impl Reader {
                 Field::Unknown => any_unknown = true,
             }
         }
-        if any_unknown { Field::Unknown } else { Field::Set(out) }
+        if any_unknown {
+            Field::Unknown
+        } else {
+            Field::Set(out)
+        }
     }
 
     fn max_retries(&mut self, object: &Object) -> Field<u32> {
@@ -575,7 +589,10 @@ fn read(
     phase: Phase,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> (ProviderSettings, Diagnostics) {
-    let mut r = Reader { phase, diags: Diagnostics::new() };
+    let mut r = Reader {
+        phase,
+        diags: Diagnostics::new(),
+    };
     let object: &Object = match config {
         Value::Object(fields) => fields,
         Value::Null => &EMPTY,
@@ -598,7 +615,13 @@ fn read(
         }
     };
 
-    let region = r.checked_string(object, REGION, None, "Invalid AWS region", formats::check_region);
+    let region = r.checked_string(
+        object,
+        REGION,
+        None,
+        "Invalid AWS region",
+        formats::check_region,
+    );
     let profile = r.string(object, PROFILE, None);
     let access_key = r.string(object, ACCESS_KEY, None);
     let secret_key = r.string(object, SECRET_KEY, None);
@@ -624,7 +647,10 @@ fn read(
         Field::Unset if phase == Phase::Configure => retry_mode_from_env(&mut r, env),
         Field::Unset | Field::Unknown => RetryMode::default(),
     };
-    let preflight_dry_run = r.bool(object, PREFLIGHT_DRY_RUN).into_option().unwrap_or(false);
+    let preflight_dry_run = r
+        .bool(object, PREFLIGHT_DRY_RUN)
+        .into_option()
+        .unwrap_or(false);
 
     let assume_role = r
         .single_block(object, ASSUME_ROLE)
@@ -692,10 +718,7 @@ fn check_credential_combination(
             );
         }
     }
-    if token.is_set()
-        && matches!(access_key, Field::Unset)
-        && matches!(secret_key, Field::Unset)
-    {
+    if token.is_set() && matches!(access_key, Field::Unset) && matches!(secret_key, Field::Unset) {
         r.error(
             AttributePath::root(TOKEN),
             "Session token without keys",
@@ -734,16 +757,24 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
         "Invalid session name",
         formats::check_session_name,
     );
-    let external_id = r.checked_string(block, EXTERNAL_ID, Some(&base), "Invalid external ID", |id| {
-        // STS limit; the value itself is never echoed because it is sensitive.
-        if (2..=1224).contains(&id.len()) {
-            Ok(())
-        } else {
-            Err("The external ID must be 2 to 1224 characters long, for example \
+    let external_id = r.checked_string(
+        block,
+        EXTERNAL_ID,
+        Some(&base),
+        "Invalid external ID",
+        |id| {
+            // STS limit; the value itself is never echoed because it is sensitive.
+            if (2..=1224).contains(&id.len()) {
+                Ok(())
+            } else {
+                Err(
+                    "The external ID must be 2 to 1224 characters long, for example \
                  \"a1b2c3d4-example\"."
-                .to_owned())
-        }
-    });
+                        .to_owned(),
+                )
+            }
+        },
+    );
     let duration = r.checked_string(
         block,
         DURATION,
@@ -762,9 +793,15 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
 fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
     let base = AttributePath::root(ENDPOINTS);
     let mut url = |name: &str| {
-        r.checked_string(block, name, Some(&base), "Invalid endpoint URL", formats::check_endpoint_url)
-            .into_option()
-            .map(|(s, ())| s)
+        r.checked_string(
+            block,
+            name,
+            Some(&base),
+            "Invalid endpoint URL",
+            formats::check_endpoint_url,
+        )
+        .into_option()
+        .map(|(s, ())| s)
     };
     Endpoints {
         ec2: url(EC2),

@@ -40,10 +40,11 @@ pub fn check_region(region: &str) -> Result<(), String> {
 /// URLs; a bare `host:port` would otherwise fail deep inside the endpoint resolver at apply time
 /// with a message that does not name the attribute.
 pub fn check_endpoint_url(url: &str) -> Result<(), String> {
-    const EXAMPLE: &str =
-        "for example \"http://127.0.0.1:4566\" for a local emulator or \"https://ec2.us-east-1.amazonaws.com\"";
+    const EXAMPLE: &str = "for example \"http://127.0.0.1:4566\" for a local emulator or \"https://ec2.us-east-1.amazonaws.com\"";
     if url.chars().any(char::is_whitespace) {
-        return Err(format!("{url:?} contains whitespace; write an absolute URL, {EXAMPLE}."));
+        return Err(format!(
+            "{url:?} contains whitespace; write an absolute URL, {EXAMPLE}."
+        ));
     }
     let lower = url.to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
@@ -71,7 +72,11 @@ pub fn check_endpoint_url(url: &str) -> Result<(), String> {
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         match bracketed.split_once(']') {
             Some((host, tail)) => (host, tail.strip_prefix(':')),
-            None => return Err(format!("{url:?} has an unterminated IPv6 address, {EXAMPLE}.")),
+            None => {
+                return Err(format!(
+                    "{url:?} has an unterminated IPv6 address, {EXAMPLE}."
+                ));
+            }
         }
     } else {
         match authority.split_once(':') {
@@ -164,7 +169,9 @@ pub fn check_session_name(name: &str) -> Result<(), String> {
 pub fn check_assume_role_duration(text: &str) -> Result<Duration, String> {
     // TODO: use framework::timeouts::parse_duration once it has landed on main.
     let duration = parse_go_duration(text).map_err(|why| {
-        format!("{text:?} is not a duration ({why}); write for example \"1h\", \"45m\" or \"1h30m\".")
+        format!(
+            "{text:?} is not a duration ({why}); write for example \"1h\", \"45m\" or \"1h30m\"."
+        )
     })?;
     if !(MIN_ASSUME_ROLE_DURATION..=MAX_ASSUME_ROLE_DURATION).contains(&duration) {
         return Err(format!(
@@ -207,9 +214,7 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
             "h" => 3600e9,
             "" => return Err(format!("missing unit after {number:?}")),
             other => {
-                return Err(format!(
-                    "unknown unit {other:?}; use h, m, s, ms, us or ns"
-                ));
+                return Err(format!("unknown unit {other:?}; use h, m, s, ms, us or ns"));
             }
         };
         let value: f64 = number
@@ -243,7 +248,15 @@ mod tests {
         ] {
             assert!(check_region(good).is_ok(), "{good}");
         }
-        for bad in ["US-EAST-1", "useast1", "us-east", "us-east-1a", "", "us--1", "-us-east-1"] {
+        for bad in [
+            "US-EAST-1",
+            "useast1",
+            "us-east",
+            "us-east-1a",
+            "",
+            "us--1",
+            "-us-east-1",
+        ] {
             let err = check_region(bad).expect_err(bad);
             assert!(err.contains("us-east-1"), "message gives an example: {err}");
         }
@@ -274,9 +287,16 @@ mod tests {
             "",
         ] {
             let err = check_endpoint_url(bad).expect_err(bad);
-            assert!(err.contains("http://127.0.0.1:4566"), "message gives an example: {err}");
+            assert!(
+                err.contains("http://127.0.0.1:4566"),
+                "message gives an example: {err}"
+            );
         }
-        assert!(check_endpoint_url("127.0.0.1:4566").unwrap_err().contains("http://127.0.0.1:4566\""));
+        assert!(
+            check_endpoint_url("127.0.0.1:4566")
+                .unwrap_err()
+                .contains("http://127.0.0.1:4566\"")
+        );
     }
 
     #[test]
@@ -332,10 +352,24 @@ mod tests {
 
     #[test]
     fn assume_role_duration_bounds() {
-        assert_eq!(check_assume_role_duration("15m"), Ok(MIN_ASSUME_ROLE_DURATION));
-        assert_eq!(check_assume_role_duration("12h"), Ok(MAX_ASSUME_ROLE_DURATION));
-        assert!(check_assume_role_duration("14m59s").unwrap_err().contains("15m"));
+        assert_eq!(
+            check_assume_role_duration("15m"),
+            Ok(MIN_ASSUME_ROLE_DURATION)
+        );
+        assert_eq!(
+            check_assume_role_duration("12h"),
+            Ok(MAX_ASSUME_ROLE_DURATION)
+        );
+        assert!(
+            check_assume_role_duration("14m59s")
+                .unwrap_err()
+                .contains("15m")
+        );
         assert!(check_assume_role_duration("12h1s").is_err());
-        assert!(check_assume_role_duration("an hour").unwrap_err().contains("1h"));
+        assert!(
+            check_assume_role_duration("an hour")
+                .unwrap_err()
+                .contains("1h")
+        );
     }
 }

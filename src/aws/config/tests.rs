@@ -81,7 +81,10 @@ fn full_config() -> Value {
                 &[
                     (EC2, s("http://127.0.0.1:4566")),
                     (NETWORKMANAGER, s("http://localhost:4566/")),
-                    (WORKSPACES, s("https://workspaces.eu-central-2.amazonaws.com")),
+                    (
+                        WORKSPACES,
+                        s("https://workspaces.eu-central-2.amazonaws.com"),
+                    ),
                 ],
             ),
         ),
@@ -94,18 +97,36 @@ fn only_error_at(diags: &Diagnostics, path: AttributePath) -> &Diagnostic {
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
-    assert_eq!(errors.len(), 1, "expected exactly one error, got {diags:#?}");
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected exactly one error, got {diags:#?}"
+    );
     assert_eq!(errors[0].attribute.as_ref(), Some(&path), "{diags:#?}");
     errors[0]
 }
 
 fn assert_names(block: &Block) {
-    let valid = |n: &str| !n.is_empty() && n.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'));
+    let valid = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+    };
     for a in &block.attributes {
         assert!(valid(&a.name), "attribute name {}", a.name);
         assert!(!a.description.is_empty(), "{} has a description", a.name);
-        let modes = [a.required, a.optional && !a.computed, a.computed && !a.optional, a.optional && a.computed];
-        assert_eq!(modes.iter().filter(|m| **m).count(), 1, "{} has exactly one mode", a.name);
+        let modes = [
+            a.required,
+            a.optional && !a.computed,
+            a.computed && !a.optional,
+            a.optional && a.computed,
+        ];
+        assert_eq!(
+            modes.iter().filter(|m| **m).count(),
+            1,
+            "{} has exactly one mode",
+            a.name
+        );
         assert!(!(a.required && (a.optional || a.computed)), "{}", a.name);
     }
     for b in &block.blocks {
@@ -139,24 +160,45 @@ fn schema_sensitive_flags_and_types() {
         .collect();
     assert_eq!(sensitive, [SECRET_KEY, TOKEN]);
     let assume = &block.nested_block(ASSUME_ROLE).expect("assume_role").block;
-    assert!(assume.attribute(EXTERNAL_ID).expect("external_id").sensitive);
+    assert!(
+        assume
+            .attribute(EXTERNAL_ID)
+            .expect("external_id")
+            .sensitive
+    );
     assert!(assume.attribute(ROLE_ARN).expect("role_arn").required);
-    assert_eq!(block.nested_block(ASSUME_ROLE).map(|b| b.nesting), Some(Nesting::Single));
-    assert_eq!(block.nested_block(ENDPOINTS).map(|b| b.nesting), Some(Nesting::Single));
+    assert_eq!(
+        block.nested_block(ASSUME_ROLE).map(|b| b.nesting),
+        Some(Nesting::Single)
+    );
+    assert_eq!(
+        block.nested_block(ENDPOINTS).map(|b| b.nesting),
+        Some(Nesting::Single)
+    );
     let endpoints = &block.nested_block(ENDPOINTS).expect("endpoints").block;
     for name in [EC2, NETWORKMANAGER, WORKSPACES] {
         let a = endpoints.attribute(name).expect("endpoint attribute");
         assert!(a.optional && !a.sensitive);
     }
-    assert_eq!(block.attribute(MAX_RETRIES).map(|a| &a.ty), Some(&Type::Number));
-    assert_eq!(block.attribute(PREFLIGHT_DRY_RUN).map(|a| &a.ty), Some(&Type::Bool));
+    assert_eq!(
+        block.attribute(MAX_RETRIES).map(|a| &a.ty),
+        Some(&Type::Number)
+    );
+    assert_eq!(
+        block.attribute(PREFLIGHT_DRY_RUN).map(|a| &a.ty),
+        Some(&Type::Bool)
+    );
     assert_eq!(
         block.attribute(SHARED_CONFIG_FILES).map(|a| &a.ty),
         Some(&Type::List(Box::new(Type::String)))
     );
     // The test helper builds values of exactly the implied type's keys.
-    let Type::Object(fields) = block.implied_type() else { panic!("object type") };
-    let Value::Object(values) = config(&[]) else { panic!("object value") };
+    let Type::Object(fields) = block.implied_type() else {
+        panic!("object type")
+    };
+    let Value::Object(values) = config(&[]) else {
+        panic!("object value")
+    };
     assert!(fields.keys().eq(values.keys()));
 }
 
@@ -164,7 +206,11 @@ fn schema_sensitive_flags_and_types() {
 fn empty_and_good_configurations_pass() {
     assert!(validate(&config(&[])).is_empty());
     assert!(validate(&Value::Null).is_empty());
-    assert!(validate(&full_config()).is_empty(), "{:#?}", validate(&full_config()));
+    assert!(
+        validate(&full_config()).is_empty(),
+        "{:#?}",
+        validate(&full_config())
+    );
     let profile_only = config(&[(PROFILE, s("deploy")), (REGION, s("us-gov-west-1"))]);
     assert!(validate(&profile_only).is_empty());
 }
@@ -189,7 +235,13 @@ fn profile_conflicts_with_static_keys() {
         (SECRET_KEY, s("secret")),
     ]));
     let paths: Vec<_> = diags.iter().filter_map(|d| d.attribute.clone()).collect();
-    assert_eq!(paths, [AttributePath::root(ACCESS_KEY), AttributePath::root(SECRET_KEY)]);
+    assert_eq!(
+        paths,
+        [
+            AttributePath::root(ACCESS_KEY),
+            AttributePath::root(SECRET_KEY)
+        ]
+    );
     assert!(diags.iter().all(|d| d.detail.contains("profile")));
 }
 
@@ -199,21 +251,35 @@ fn keys_must_come_in_pairs() {
     only_error_at(&diags, AttributePath::root(ACCESS_KEY));
     let diags = validate(&config(&[(SECRET_KEY, s("secret"))]));
     let d = only_error_at(&diags, AttributePath::root(SECRET_KEY));
-    assert!(!d.detail.contains("secret\""), "the secret itself is not echoed");
+    assert!(
+        !d.detail.contains("secret\""),
+        "the secret itself is not echoed"
+    );
 }
 
 #[test]
 fn token_needs_keys() {
     let diags = validate(&config(&[(TOKEN, s("tok"))]));
     only_error_at(&diags, AttributePath::root(TOKEN));
-    let ok = config(&[(TOKEN, s("tok")), (ACCESS_KEY, s("AKID")), (SECRET_KEY, s("x"))]);
+    let ok = config(&[
+        (TOKEN, s("tok")),
+        (ACCESS_KEY, s("AKID")),
+        (SECRET_KEY, s("x")),
+    ]);
     assert!(validate(&ok).is_empty());
 }
 
 #[test]
 fn endpoint_urls_point_at_the_service() {
-    for (bad, service) in [("127.0.0.1:4566", EC2), ("ftp://x", NETWORKMANAGER), ("http://", WORKSPACES)] {
-        let diags = validate(&config(&[(ENDPOINTS, nested(ENDPOINTS, &[(service, s(bad))]))]));
+    for (bad, service) in [
+        ("127.0.0.1:4566", EC2),
+        ("ftp://x", NETWORKMANAGER),
+        ("http://", WORKSPACES),
+    ] {
+        let diags = validate(&config(&[(
+            ENDPOINTS,
+            nested(ENDPOINTS, &[(service, s(bad))]),
+        )]));
         let d = only_error_at(&diags, AttributePath::root(ENDPOINTS).attribute(service));
         assert!(d.detail.contains("http://127.0.0.1:4566"), "{}", d.detail);
     }
@@ -222,12 +288,24 @@ fn endpoint_urls_point_at_the_service() {
 #[test]
 fn max_retries_range() {
     for good in [Number::Int(0), Number::Int(100), Number::Float(25.0)] {
-        assert!(validate(&config(&[(MAX_RETRIES, Value::Number(good.clone()))])).is_empty(), "{good:?}");
+        assert!(
+            validate(&config(&[(MAX_RETRIES, Value::Number(good.clone()))])).is_empty(),
+            "{good:?}"
+        );
     }
-    for bad in [Number::Int(-1), Number::Int(101), Number::Float(2.5), Number::Int(i64::MAX)] {
+    for bad in [
+        Number::Int(-1),
+        Number::Int(101),
+        Number::Float(2.5),
+        Number::Int(i64::MAX),
+    ] {
         let diags = validate(&config(&[(MAX_RETRIES, Value::Number(bad.clone()))]));
         let d = only_error_at(&diags, AttributePath::root(MAX_RETRIES));
-        assert!(d.detail.contains("max_retries = 25"), "{bad:?}: {}", d.detail);
+        assert!(
+            d.detail.contains("max_retries = 25"),
+            "{bad:?}: {}",
+            d.detail
+        );
     }
 }
 
@@ -277,7 +355,10 @@ fn unknowns_are_skipped_at_plan_but_rejected_at_configure() {
         (ACCESS_KEY, Value::Unknown),
         (SECRET_KEY, Value::Unknown),
         (MAX_RETRIES, Value::Unknown),
-        (SHARED_CONFIG_FILES, Value::List(vec![s("/a"), Value::Unknown])),
+        (
+            SHARED_CONFIG_FILES,
+            Value::List(vec![s("/a"), Value::Unknown]),
+        ),
         (ASSUME_ROLE, Value::Unknown),
         (ENDPOINTS, nested(ENDPOINTS, &[(EC2, Value::Unknown)])),
     ]);
@@ -285,8 +366,19 @@ fn unknowns_are_skipped_at_plan_but_rejected_at_configure() {
     assert!(validate(&Value::Unknown).is_empty());
 
     let err = ProviderSettings::from_value_with_env(&cfg, &no_env).expect_err("unknowns");
-    let paths: Vec<String> = err.iter().filter_map(|d| d.attribute.as_ref().map(|p| p.to_string())).collect();
-    for want in [REGION, ACCESS_KEY, SECRET_KEY, MAX_RETRIES, "shared_config_files[1]", ASSUME_ROLE, "endpoints.ec2"] {
+    let paths: Vec<String> = err
+        .iter()
+        .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
+        .collect();
+    for want in [
+        REGION,
+        ACCESS_KEY,
+        SECRET_KEY,
+        MAX_RETRIES,
+        "shared_config_files[1]",
+        ASSUME_ROLE,
+        "endpoints.ec2",
+    ] {
         assert!(paths.iter().any(|p| p == want), "{want} in {paths:?}");
     }
 }
@@ -354,9 +446,15 @@ fn retry_settings_fall_back_to_the_environment() {
     assert_eq!(settings.retry_mode, RetryMode::Adaptive);
 
     // The block wins over the environment.
-    let explicit = config(&[(MAX_RETRIES, Value::Number(Number::Int(0))), (RETRY_MODE, s("standard"))]);
+    let explicit = config(&[
+        (MAX_RETRIES, Value::Number(Number::Int(0))),
+        (RETRY_MODE, s("standard")),
+    ]);
     let settings = ProviderSettings::from_value_with_env(&explicit, &env).expect("valid");
-    assert_eq!((settings.max_attempts(), settings.retry_mode), (1, RetryMode::Standard));
+    assert_eq!(
+        (settings.max_attempts(), settings.retry_mode),
+        (1, RetryMode::Standard)
+    );
 
     let bad_env = |name: &str| match name {
         "AWS_MAX_ATTEMPTS" => Some("0".to_owned()),
@@ -365,13 +463,28 @@ fn retry_settings_fall_back_to_the_environment() {
     };
     let err = ProviderSettings::from_value_with_env(&config(&[]), &bad_env).expect_err("bad env");
     let paths: Vec<_> = err.iter().filter_map(|d| d.attribute.clone()).collect();
-    assert_eq!(paths, [AttributePath::root(MAX_RETRIES), AttributePath::root(RETRY_MODE)]);
+    assert_eq!(
+        paths,
+        [
+            AttributePath::root(MAX_RETRIES),
+            AttributePath::root(RETRY_MODE)
+        ]
+    );
 }
 
 #[test]
 fn wrong_types_are_reported_not_panicked_on() {
-    let diags = validate(&config(&[(REGION, Value::Bool(true)), (MAX_RETRIES, s("3"))]));
-    assert_eq!(diags.iter().filter(|d| d.severity == Severity::Error).count(), 2);
+    let diags = validate(&config(&[
+        (REGION, Value::Bool(true)),
+        (MAX_RETRIES, s("3")),
+    ]));
+    assert_eq!(
+        diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        2
+    );
     assert!(validate(&s("not an object")).has_errors());
 }
 
