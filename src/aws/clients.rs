@@ -7,15 +7,12 @@
 //! `assume_role`) and IMDS (only as the last link of the default credential chain, when the user
 //! configured no credentials at all) are contacted on the first AWS call, never at configure time.
 
-#![allow(deprecated)] // aws-config exposes the profile-file types only through deprecated aliases.
-
 use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
@@ -26,6 +23,13 @@ use aws_types::os_shim_internal::{Env, Fs};
 
 use super::config::{ProviderSettings, RetryMode, names};
 use crate::framework::diag::{AttributePath, Diagnostic, Diagnostics};
+
+// aws-config re-exports the profile-file types only through deprecated aliases (their new home,
+// aws-runtime, is not a direct dependency); local aliases keep the allowance in one place.
+#[allow(deprecated)]
+type ProfileFiles = aws_config::profile::profile_file::ProfileFiles;
+#[allow(deprecated)]
+type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
 
 /// Shown as the credentials' provider name in SDK debug logs, so users can tell block-supplied
 /// keys from environment or profile ones.
@@ -411,6 +415,16 @@ mod tests {
         Fs::from_slice(&[])
     }
 
+    /// What the clients will sign with (the SDK clients do not expose their provider).
+    async fn credentials_of(settings: &ProviderSettings, env: &Env, fs: &Fs) -> Credentials {
+        let conf = sdk_config(settings, env, fs).await.expect("sdk config");
+        conf.credentials_provider()
+            .expect("credentials provider")
+            .provide_credentials()
+            .await
+            .expect("credentials resolve locally")
+    }
+
     fn error_at(diags: &Diagnostics, path: AttributePath) -> &Diagnostic {
         assert!(diags.has_errors(), "{diags:#?}");
         diags
@@ -532,14 +546,7 @@ mod tests {
                 .map(|r| r.max_attempts()),
             Some(5)
         );
-        let credentials = clients
-            .ec2
-            .config()
-            .credentials_provider()
-            .expect("credentials provider")
-            .provide_credentials()
-            .await
-            .expect("static credentials");
+        let credentials = credentials_of(&static_settings(), &no_env(), &no_files()).await;
         assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
         assert_eq!(credentials.session_token(), Some(TOKEN));
         assert_eq!(clients.settings.region.as_deref(), Some("eu-central-2"));
@@ -704,14 +711,7 @@ mod tests {
             clients.ec2.config().region().map(|r| r.as_ref()),
             Some("eu-west-3")
         );
-        let credentials = clients
-            .ec2
-            .config()
-            .credentials_provider()
-            .expect("provider")
-            .provide_credentials()
-            .await
-            .expect("profile credentials");
+        let credentials = credentials_of(&clients.settings, &no_env(), &Fs::real()).await;
         assert_eq!(credentials.access_key_id(), "AKIDPROFILE");
     }
 
@@ -734,7 +734,11 @@ mod tests {
         .await
         .expect("configure does not wait on the network")
         .expect("clients");
-        assert!(clients.ec2.config().credentials_provider().is_some());
+        let conf = sdk_config(&clients.settings, &no_env(), &no_files()).await.expect("config");
+        let provider = conf.credentials_provider().expect("credentials provider");
+        // Never printed: the SDK's own Debug of the prepared STS request shows the external ID,
+        // which is why the provider must not log SDK configuration objects.
+        assert!(format!("{provider:?}").contains("AssumeRoleProvider"));
         let debug = format!("{clients:?}");
         for secret in [SECRET, TOKEN, "EXTERNAL-SECRET-42"] {
             assert!(!debug.contains(secret), "{debug}");
