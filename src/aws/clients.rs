@@ -1,1 +1,761 @@
-//! (in progress)
+//! AWS SDK clients built from [`ProviderSettings`].
+//!
+//! Everything here is resolved without network traffic: the region comes from the provider
+//! block, the environment or the shared config files — never from the EC2 instance metadata
+//! service, because a provider that silently asks 169.254.169.254 for its region hangs for
+//! seconds off EC2 and can pick the wrong region on it. Credential providers are lazy; STS (for
+//! `assume_role`) and IMDS (only as the last link of the default credential chain, when the user
+//! configured no credentials at all) are contacted on the first AWS call, never at configure time.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_types::os_shim_internal::{Env, Fs};
+
+use super::config::{ProviderSettings, RetryMode, names};
+use crate::framework::diag::{AttributePath, Diagnostic, Diagnostics};
+
+// aws-config re-exports the profile-file types only through deprecated aliases (their new home,
+// aws-runtime, is not a direct dependency); local aliases keep the allowance in one place.
+#[allow(deprecated)]
+type ProfileFiles = aws_config::profile::profile_file::ProfileFiles;
+#[allow(deprecated)]
+type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
+
+/// Shown as the credentials' provider name in SDK debug logs, so users can tell block-supplied
+/// keys from environment or profile ones.
+const STATIC_CREDENTIALS_SOURCE: &str = "terraform-provider-awsassoc";
+/// Added to the User-Agent so AWS-side request logs can attribute calls to this provider.
+const APP_NAME: &str = "terraform-provider-awsassoc";
+
+/// One client per service, built once per ConfigureProvider and shared by every resource.
+#[derive(Clone)]
+pub struct AwsClients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub networkmanager: aws_sdk_networkmanager::Client,
+    pub workspaces: aws_sdk_workspaces::Client,
+    pub settings: Arc<ProviderSettings>,
+}
+
+impl fmt::Debug for AwsClients {
+    // The SDK clients' own Debug output is long and adds nothing; the settings say what matters
+    // (and redact their secrets).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsClients")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsClients {
+    /// Builds the shared SDK configuration and one client per service. Fails, with the
+    /// diagnostic on the attribute to fix, when no region can be found, a shared file is
+    /// missing or the named profile does not exist.
+    pub async fn from_settings(settings: ProviderSettings) -> Result<Self, Diagnostics> {
+        Self::from_settings_in(settings, &Env::real(), &Fs::real()).await
+    }
+
+    /// [`Self::from_settings`] with the environment and file system used for region and
+    /// profile resolution injected, so tests neither depend on nor mutate the process's.
+    pub(crate) async fn from_settings_in(
+        settings: ProviderSettings,
+        env: &Env,
+        fs: &Fs,
+    ) -> Result<Self, Diagnostics> {
+        let sdk_config = sdk_config(&settings, env, fs).await?;
+        let endpoints = &settings.endpoints;
+
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk_config);
+        if let Some(url) = &endpoints.ec2 {
+            ec2 = ec2.endpoint_url(url);
+        }
+        let mut networkmanager = aws_sdk_networkmanager::config::Builder::from(&sdk_config);
+        if let Some(url) = &endpoints.networkmanager {
+            networkmanager = networkmanager.endpoint_url(url);
+        }
+        let mut workspaces = aws_sdk_workspaces::config::Builder::from(&sdk_config);
+        if let Some(url) = &endpoints.workspaces {
+            workspaces = workspaces.endpoint_url(url);
+        }
+
+        Ok(AwsClients {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+            networkmanager: aws_sdk_networkmanager::Client::from_conf(networkmanager.build()),
+            workspaces: aws_sdk_workspaces::Client::from_conf(workspaces.build()),
+            settings: Arc::new(settings),
+        })
+    }
+}
+
+/// The configuration every client is built from: region, retries, profile files and the
+/// credential provider (possibly wrapped in an assume-role provider).
+async fn sdk_config(
+    settings: &ProviderSettings,
+    env: &Env,
+    fs: &Fs,
+) -> Result<SdkConfig, Diagnostics> {
+    let profile_files = custom_profile_files(settings, env, fs).await?;
+    let region = resolve_region(settings, profile_files.as_ref(), env, fs).await?;
+    let region = Region::new(region);
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region.clone())
+        .retry_config(retry_config(settings));
+    if let Ok(app_name) = AppName::new(APP_NAME) {
+        loader = loader.app_name(app_name);
+    }
+    if let Some(files) = &profile_files {
+        loader = loader.profile_files(files.clone());
+    }
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(credentials) = explicit_credentials(settings, profile_files.as_ref(), &region, env)
+    {
+        loader = loader.credentials_provider(credentials);
+    }
+    // Otherwise aws-config's default chain applies: AWS_ACCESS_KEY_ID & co, then AWS_PROFILE /
+    // the default profile, web identity, ECS, and only last the instance metadata service.
+    let base = loader.load().await;
+
+    let Some(assume_role) = &settings.assume_role else {
+        return Ok(base);
+    };
+    let mut builder = AssumeRoleProvider::builder(&assume_role.role_arn)
+        .region(region)
+        .configure(&base);
+    if let Some(name) = &assume_role.session_name {
+        builder = builder.session_name(name);
+    }
+    if let Some(id) = &assume_role.external_id {
+        builder = builder.external_id(id);
+    }
+    if let Some(duration) = assume_role.duration {
+        builder = builder.session_length(duration);
+    }
+    // `build` only prepares the STS request; AssumeRole is sent when a client first signs a call.
+    let provider = builder.build().await;
+    Ok(base
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build())
+}
+
+fn retry_config(settings: &ProviderSettings) -> RetryConfig {
+    let base = match settings.retry_mode {
+        RetryMode::Standard => RetryConfig::standard(),
+        RetryMode::Adaptive => RetryConfig::adaptive(),
+    };
+    base.with_max_attempts(settings.max_attempts())
+}
+
+/// Credentials the block pins down; `None` leaves the choice to aws-config's default chain.
+fn explicit_credentials(
+    settings: &ProviderSettings,
+    profile_files: Option<&ProfileFiles>,
+    region: &Region,
+    env: &Env,
+) -> Option<SharedCredentialsProvider> {
+    if let (Some(access_key), Some(secret_key)) = (&settings.access_key, &settings.secret_key) {
+        let credentials = Credentials::new(
+            access_key,
+            secret_key,
+            settings.token.clone(),
+            None,
+            STATIC_CREDENTIALS_SOURCE,
+        );
+        return Some(SharedCredentialsProvider::new(credentials));
+    }
+    let profile = settings.profile.as_ref()?;
+    // As in hashicorp/aws, a profile named in the block beats keys in the environment: the user
+    // asked for that identity explicitly, and the default chain would silently prefer the env.
+    if env.get("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty()) {
+        tracing::warn!(
+            profile = %profile,
+            "both `profile` and AWS_ACCESS_KEY_ID are set; using the profile and ignoring the \
+             environment credentials"
+        );
+    }
+    let provider_config = ProviderConfig::without_region().with_region(Some(region.clone()));
+    let mut builder = ProfileFileCredentialsProvider::builder()
+        .configure(&provider_config)
+        .profile_name(profile);
+    if let Some(files) = profile_files {
+        builder = builder.profile_files(files.clone());
+    }
+    Some(SharedCredentialsProvider::new(builder.build()))
+}
+
+/// The profile files named in the block, replacing (per kind) the defaults. `None` when neither
+/// list is set, so aws-config keeps honouring AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE.
+async fn custom_profile_files(
+    settings: &ProviderSettings,
+    env: &Env,
+    fs: &Fs,
+) -> Result<Option<ProfileFiles>, Diagnostics> {
+    if settings.shared_config_files.is_empty() && settings.shared_credentials_files.is_empty() {
+        return Ok(None);
+    }
+    let mut diags = Diagnostics::new();
+    let mut builder = ProfileFiles::builder()
+        .include_default_config_file(settings.shared_config_files.is_empty())
+        .include_default_credentials_file(settings.shared_credentials_files.is_empty());
+    let lists = [
+        (
+            names::SHARED_CONFIG_FILES,
+            &settings.shared_config_files,
+            ProfileFileKind::Config,
+        ),
+        (
+            names::SHARED_CREDENTIALS_FILES,
+            &settings.shared_credentials_files,
+            ProfileFileKind::Credentials,
+        ),
+    ];
+    for (attribute, paths, kind) in lists {
+        for (index, raw) in paths.iter().enumerate() {
+            // aws-config expands `~` only in its default paths, not in custom ones.
+            let path = expand_home(raw, env);
+            if let Err(err) = fs.read_to_end(&path).await {
+                diags.push(
+                    Diagnostic::error(
+                        "Cannot read shared AWS file",
+                        format!(
+                            "Reading {} failed: {err}. List only existing files, for example \
+                             \"~/.aws/config\" in `shared_config_files` or \
+                             \"~/.aws/credentials\" in `shared_credentials_files`, or remove \
+                             the argument to use the defaults.",
+                            path.display()
+                        ),
+                    )
+                    .at(AttributePath::root(attribute).index(index as i64)),
+                );
+            }
+            builder = builder.with_file(kind, path);
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(Some(builder.build()))
+    }
+}
+
+fn expand_home(path: &str, env: &Env) -> PathBuf {
+    let rest = match path.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with(['/', '\\']) => rest,
+        _ => return PathBuf::from(path),
+    };
+    let home = env
+        .get("HOME")
+        .or_else(|_| env.get("USERPROFILE"))
+        .ok()
+        .filter(|h| !h.is_empty());
+    match home {
+        Some(home) => {
+            let mut expanded = PathBuf::from(home);
+            let relative = rest.trim_start_matches(['/', '\\']);
+            if !relative.is_empty() {
+                expanded.push(relative);
+            }
+            expanded
+        }
+        None => PathBuf::from(path),
+    }
+}
+
+/// Region from the block, then AWS_REGION / AWS_DEFAULT_REGION, then the selected profile —
+/// deliberately not IMDS (see the module docs). Also checks that a profile named in the block
+/// exists, since the profiles are loaded here anyway and a typo would otherwise only surface as
+/// a credentials error on the first AWS call.
+async fn resolve_region(
+    settings: &ProviderSettings,
+    profile_files: Option<&ProfileFiles>,
+    env: &Env,
+    fs: &Fs,
+) -> Result<String, Diagnostics> {
+    let region_path = AttributePath::root(names::REGION);
+    let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|name| {
+            env.get(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(|v| (name, v))
+        });
+
+    let mut found = settings
+        .region
+        .clone()
+        .map(|r| (Cow::Borrowed("the provider block"), r));
+    if found.is_none() {
+        found =
+            from_env.map(|(name, v)| (Cow::Owned(format!("the environment variable {name}")), v));
+    }
+
+    if found.is_none() || settings.profile.is_some() {
+        let default_files = ProfileFiles::default();
+        let files = profile_files.unwrap_or(&default_files);
+        let override_name = settings.profile.clone().map(Cow::Owned);
+        let profiles = aws_config::profile::load(fs, env, files, override_name)
+            .await
+            .map_err(|err| {
+                let mut d = Diagnostic::error(
+                    "Cannot load shared AWS config files",
+                    format!(
+                        "{err}. Fix the file's syntax, or point `shared_config_files` / \
+                         `shared_credentials_files` at valid files, for example \
+                         [\"~/.aws/config\"]."
+                    ),
+                );
+                if profile_files.is_some() {
+                    d = d.at(AttributePath::root(names::SHARED_CONFIG_FILES));
+                }
+                Diagnostics::from(d)
+            })?;
+        let missing_profile = settings
+            .profile
+            .as_ref()
+            .filter(|profile| profiles.get_profile(profile).is_none());
+        if let Some(profile) = missing_profile {
+            let mut known: Vec<&str> = profiles.profiles().collect();
+            known.sort_unstable();
+            let known = if known.is_empty() {
+                "none were found".to_owned()
+            } else {
+                format!("found: {}", known.join(", "))
+            };
+            return Err(Diagnostic::error(
+                "Profile not found",
+                format!(
+                    "The profile {profile:?} is not defined in the shared config or credentials \
+                     files ({known}). Name an existing profile, for example \
+                     `profile = \"default\"`, or point `shared_config_files` at the file that \
+                     defines it."
+                ),
+            )
+            .at(AttributePath::root(names::PROFILE))
+            .into());
+        }
+        if found.is_none() {
+            found = profiles.get("region").filter(|r| !r.is_empty()).map(|r| {
+                let source = format!(
+                    "the profile {:?} in the shared config",
+                    profiles.selected_profile()
+                );
+                (Cow::Owned(source), r.to_owned())
+            });
+        }
+    }
+
+    let Some((source, region)) = found else {
+        return Err(Diagnostic::error(
+            "region is required",
+            "No AWS region is configured. Set `region` in the provider block (for example \
+             `region = \"us-east-1\"`), or the AWS_REGION environment variable, or `region` in \
+             the selected profile of the shared config file. The provider does not ask the EC2 \
+             instance metadata service for a region.",
+        )
+        .at(region_path)
+        .into());
+    };
+    // The block's value was already checked by `validate`; the other sources were not.
+    if let Err(detail) = super::config::check_region(&region) {
+        return Err(Diagnostic::error(
+            "Invalid AWS region",
+            format!("{detail} The value comes from {source}."),
+        )
+        .at(region_path)
+        .into());
+    }
+    Ok(region)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use aws_credential_types::provider::ProvideCredentials;
+    use aws_smithy_types::retry::RetryMode as SdkRetryMode;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::aws::config::{AssumeRole, Endpoints};
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const TOKEN: &str = "FQoGZXIvYXdzEXAMPLETOKEN";
+
+    /// Explicit region and static keys: the configuration the emulator tests use, which must
+    /// never need IMDS, STS or any file.
+    fn static_settings() -> ProviderSettings {
+        ProviderSettings {
+            region: Some("eu-central-2".into()),
+            access_key: Some("AKIDEXAMPLE".into()),
+            secret_key: Some(SECRET.into()),
+            token: Some(TOKEN.into()),
+            ..ProviderSettings::default()
+        }
+    }
+
+    fn no_env() -> Env {
+        Env::from_slice(&[])
+    }
+
+    fn no_files() -> Fs {
+        Fs::from_slice(&[])
+    }
+
+    /// What the clients will sign with (the SDK clients do not expose their provider).
+    async fn credentials_of(settings: &ProviderSettings, env: &Env, fs: &Fs) -> Credentials {
+        let conf = sdk_config(settings, env, fs).await.expect("sdk config");
+        conf.credentials_provider()
+            .expect("credentials provider")
+            .provide_credentials()
+            .await
+            .expect("credentials resolve locally")
+    }
+
+    fn error_at(diags: &Diagnostics, path: AttributePath) -> &Diagnostic {
+        assert!(diags.has_errors(), "{diags:#?}");
+        diags
+            .iter()
+            .find(|d| d.attribute.as_ref() == Some(&path))
+            .unwrap_or_else(|| panic!("no diagnostic at {path}: {diags:#?}"))
+    }
+
+    /// Accepts one HTTP request on loopback, answers it with `body`, and returns the request
+    /// head, so a test can see exactly what the SDK sent and where.
+    async fn one_shot_server(body: &'static str) -> (String, tokio::task::JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let handle = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = socket.read(&mut buf).await.expect("read request");
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some(head_end) = text.find("\r\n\r\n") {
+                    let length = text[..head_end]
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0usize);
+                    if request.len() >= head_end + 4 + length || n == 0 {
+                        break;
+                    }
+                } else if n == 0 {
+                    break;
+                }
+            }
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            socket
+                .write_all(response.as_bytes())
+                .await
+                .expect("write response");
+            String::from_utf8_lossy(&request).to_string()
+        });
+        (url, handle)
+    }
+
+    #[tokio::test]
+    async fn static_keys_and_endpoint_override_reach_only_loopback() {
+        let (url, server) = one_shot_server(
+            "<DescribeRegionsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+             <requestId>r-1</requestId><regionInfo/></DescribeRegionsResponse>",
+        )
+        .await;
+        let settings = ProviderSettings {
+            endpoints: Endpoints {
+                ec2: Some(url.clone()),
+                networkmanager: Some("http://127.0.0.1:1".into()),
+                workspaces: Some("http://127.0.0.1:1".into()),
+            },
+            max_retries: Some(0),
+            ..static_settings()
+        };
+        let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
+            .await
+            .expect("clients build without network");
+
+        let call = clients.ec2.describe_regions().send();
+        let output = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .expect("the call completes quickly")
+            .expect("the loopback server answers");
+        assert!(output.regions().is_empty());
+
+        let request = server.await.expect("server task");
+        assert!(request.starts_with("POST / HTTP/1.1"), "{request}");
+        assert!(request.contains("Action=DescribeRegions"), "{request}");
+        let lower = request.to_ascii_lowercase();
+        assert!(
+            lower.contains("/eu-central-2/ec2/aws4_request"),
+            "signed for the region: {request}"
+        );
+        assert!(
+            request.contains("Credential=AKIDEXAMPLE/"),
+            "signed with the static key: {request}"
+        );
+        assert!(request.contains(TOKEN), "session token sent: {request}");
+        assert!(!request.contains(SECRET), "the secret itself never travels");
+    }
+
+    #[tokio::test]
+    async fn clients_share_region_retries_and_static_credentials() {
+        let settings = ProviderSettings {
+            retry_mode: RetryMode::Adaptive,
+            max_retries: Some(4),
+            ..static_settings()
+        };
+        let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
+            .await
+            .expect("clients");
+        let conf = clients.workspaces.config();
+        assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-central-2"));
+        let retry = conf.retry_config().expect("retry config");
+        assert_eq!(
+            (retry.mode(), retry.max_attempts()),
+            (SdkRetryMode::Adaptive, 5)
+        );
+        assert_eq!(
+            clients
+                .networkmanager
+                .config()
+                .retry_config()
+                .map(|r| r.max_attempts()),
+            Some(5)
+        );
+        let credentials = credentials_of(&static_settings(), &no_env(), &no_files()).await;
+        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(credentials.session_token(), Some(TOKEN));
+        assert_eq!(clients.settings.region.as_deref(), Some("eu-central-2"));
+    }
+
+    #[tokio::test]
+    async fn default_retries_are_twenty_five() {
+        let clients = AwsClients::from_settings_in(static_settings(), &no_env(), &no_files())
+            .await
+            .expect("clients");
+        let retry = clients.ec2.config().retry_config().expect("retry config");
+        assert_eq!(
+            (retry.mode(), retry.max_attempts()),
+            (SdkRetryMode::Standard, 26)
+        );
+    }
+
+    #[tokio::test]
+    async fn region_is_required_without_any_source() {
+        let settings = ProviderSettings {
+            region: None,
+            ..static_settings()
+        };
+        let err = AwsClients::from_settings_in(settings, &no_env(), &no_files())
+            .await
+            .expect_err("no region anywhere");
+        let d = error_at(&err, AttributePath::root("region"));
+        assert_eq!(d.summary, "region is required");
+        assert!(d.detail.contains("us-east-1"));
+    }
+
+    #[tokio::test]
+    async fn region_falls_back_to_env_then_profile() {
+        let settings = || ProviderSettings {
+            region: None,
+            ..static_settings()
+        };
+        let region_of =
+            |clients: &AwsClients| clients.ec2.config().region().map(|r| r.as_ref().to_owned());
+
+        let env = Env::from_slice(&[("AWS_DEFAULT_REGION", "ap-south-2")]);
+        let clients = AwsClients::from_settings_in(settings(), &env, &no_files())
+            .await
+            .expect("ok");
+        assert_eq!(region_of(&clients).as_deref(), Some("ap-south-2"));
+
+        let env = Env::from_slice(&[
+            ("AWS_DEFAULT_REGION", "ap-south-2"),
+            ("AWS_REGION", "us-west-2"),
+        ]);
+        let clients = AwsClients::from_settings_in(settings(), &env, &no_files())
+            .await
+            .expect("ok");
+        assert_eq!(region_of(&clients).as_deref(), Some("us-west-2"));
+
+        // The block wins over the environment.
+        let clients = AwsClients::from_settings_in(static_settings(), &env, &no_files())
+            .await
+            .expect("ok");
+        assert_eq!(region_of(&clients).as_deref(), Some("eu-central-2"));
+
+        let files = Fs::from_slice(&[(
+            "/cfg/aws",
+            "[default]\nregion = sa-east-1\n[profile ci]\nregion = ca-west-1\n",
+        )]);
+        let from_files = ProviderSettings {
+            shared_config_files: vec!["/cfg/aws".into()],
+            ..settings()
+        };
+        let clients = AwsClients::from_settings_in(from_files.clone(), &no_env(), &files)
+            .await
+            .expect("ok");
+        assert_eq!(region_of(&clients).as_deref(), Some("sa-east-1"));
+
+        let with_profile = ProviderSettings {
+            profile: Some("ci".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            ..from_files
+        };
+        let clients = AwsClients::from_settings_in(with_profile, &no_env(), &files)
+            .await
+            .expect("ok");
+        assert_eq!(region_of(&clients).as_deref(), Some("ca-west-1"));
+    }
+
+    #[tokio::test]
+    async fn regions_from_outside_the_block_are_validated() {
+        let settings = ProviderSettings {
+            region: None,
+            ..static_settings()
+        };
+        let env = Env::from_slice(&[("AWS_REGION", "US-EAST-1")]);
+        let err = AwsClients::from_settings_in(settings, &env, &no_files())
+            .await
+            .expect_err("bad env region");
+        let d = error_at(&err, AttributePath::root("region"));
+        assert!(d.detail.contains("AWS_REGION"), "{}", d.detail);
+    }
+
+    #[tokio::test]
+    async fn unknown_profile_and_missing_files_are_reported() {
+        let files = Fs::from_slice(&[("/cfg/aws", "[profile other]\nregion = us-east-1\n")]);
+        let settings = ProviderSettings {
+            profile: Some("typo".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec!["/cfg/aws".into()],
+            ..static_settings()
+        };
+        let err = AwsClients::from_settings_in(settings.clone(), &no_env(), &files)
+            .await
+            .expect_err("unknown profile");
+        let d = error_at(&err, AttributePath::root("profile"));
+        assert!(
+            d.detail.contains("\"typo\"") && d.detail.contains("other"),
+            "{}",
+            d.detail
+        );
+
+        let missing = ProviderSettings {
+            shared_credentials_files: vec!["/cfg/nope".into()],
+            ..settings
+        };
+        let err = AwsClients::from_settings_in(missing, &no_env(), &files)
+            .await
+            .expect_err("missing file");
+        let d = error_at(
+            &err,
+            AttributePath::root("shared_credentials_files").index(0),
+        );
+        assert!(d.detail.contains("/cfg/nope"), "{}", d.detail);
+    }
+
+    #[tokio::test]
+    async fn profile_credentials_come_from_the_named_profile() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("credentials");
+        std::fs::write(
+            &path,
+            "[ci]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+        )
+        .expect("write credentials file");
+        let config_path = dir.path().join("config");
+        std::fs::write(&config_path, "[profile ci]\nregion = eu-west-3\n").expect("write config");
+        let settings = ProviderSettings {
+            region: None,
+            profile: Some("ci".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec![config_path.display().to_string()],
+            shared_credentials_files: vec![path.display().to_string()],
+            ..static_settings()
+        };
+        let clients = AwsClients::from_settings_in(settings, &no_env(), &Fs::real())
+            .await
+            .expect("clients");
+        assert_eq!(
+            clients.ec2.config().region().map(|r| r.as_ref()),
+            Some("eu-west-3")
+        );
+        let credentials = credentials_of(&clients.settings, &no_env(), &Fs::real()).await;
+        assert_eq!(credentials.access_key_id(), "AKIDPROFILE");
+    }
+
+    #[tokio::test]
+    async fn assume_role_is_prepared_without_calling_sts() {
+        let settings = ProviderSettings {
+            assume_role: Some(AssumeRole {
+                role_arn: "arn:aws:iam::123456789012:role/deploy".into(),
+                session_name: Some("terraform".into()),
+                external_id: Some("EXTERNAL-SECRET-42".into()),
+                duration: Some(Duration::from_secs(3600)),
+            }),
+            ..static_settings()
+        };
+        // No STS endpoint exists here; a call would hang or fail, so success proves laziness.
+        let clients = tokio::time::timeout(
+            Duration::from_secs(10),
+            AwsClients::from_settings_in(settings, &no_env(), &no_files()),
+        )
+        .await
+        .expect("configure does not wait on the network")
+        .expect("clients");
+        let conf = sdk_config(&clients.settings, &no_env(), &no_files()).await.expect("config");
+        let provider = conf.credentials_provider().expect("credentials provider");
+        // Never printed: the SDK's own Debug of the prepared STS request shows the external ID,
+        // which is why the provider must not log SDK configuration objects.
+        assert!(format!("{provider:?}").contains("AssumeRoleProvider"));
+        let debug = format!("{clients:?}");
+        for secret in [SECRET, TOKEN, "EXTERNAL-SECRET-42"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(debug.contains("arn:aws:iam::123456789012:role/deploy"));
+    }
+
+    #[test]
+    fn home_expansion() {
+        let env = Env::from_slice(&[("HOME", "/home/tf")]);
+        assert_eq!(
+            expand_home("~/.aws/config", &env),
+            PathBuf::from("/home/tf/.aws/config")
+        );
+        assert_eq!(expand_home("~", &env), PathBuf::from("/home/tf"));
+        assert_eq!(expand_home("~other/x", &env), PathBuf::from("~other/x"));
+        assert_eq!(expand_home("/abs/x", &env), PathBuf::from("/abs/x"));
+        assert_eq!(expand_home("~/x", &no_env()), PathBuf::from("~/x"));
+    }
+}

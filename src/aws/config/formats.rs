@@ -1,0 +1,375 @@
+//! Format checks for provider settings.
+//!
+//! Each check returns the sentence a user needs to fix the value, always with an example of the
+//! right form, so the diagnostic can be shown as-is under the offending attribute. They are plain
+//! string functions (no SDK types) so that plan-time validation and configure-time parsing share
+//! them, and so they stay cheap to unit-test.
+
+use std::time::Duration;
+
+/// Shortest session AWS STS grants for AssumeRole.
+pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);
+/// Longest session AWS STS can grant for AssumeRole (the role's own maximum may be lower).
+pub const MAX_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// AWS region codes are lowercase `area-words-number` (`us-east-1`, `us-gov-west-1`,
+/// `eusc-de-east-1`). Checking the shape catches the common typos (`US-EAST-1`, `useast1`,
+/// `us-east`) before the SDK turns them into an unresolvable endpoint host at apply time.
+pub fn check_region(region: &str) -> Result<(), String> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let shape_ok = parts.len() >= 3
+        && (2..=4).contains(&parts[0].len())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()));
+    if shape_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{region:?} is not an AWS region code. A region is written in lowercase as \
+             area-location-number, for example \"us-east-1\", \"eu-central-2\", \
+             \"us-gov-west-1\" or \"cn-north-1\"."
+        ))
+    }
+}
+
+/// Custom endpoints are handed verbatim to the SDK, which only understands absolute http(s)
+/// URLs; a bare `host:port` would otherwise fail deep inside the endpoint resolver at apply time
+/// with a message that does not name the attribute.
+pub fn check_endpoint_url(url: &str) -> Result<(), String> {
+    const EXAMPLE: &str = "for example \"http://127.0.0.1:4566\" for a local emulator or \"https://ec2.us-east-1.amazonaws.com\"";
+    if url.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{url:?} contains whitespace; write an absolute URL, {EXAMPLE}."
+        ));
+    }
+    let lower = url.to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url["https://".len()..]
+    } else if lower.starts_with("http://") {
+        &url["http://".len()..]
+    } else if let Some((scheme, _)) = url.split_once("://") {
+        return Err(format!(
+            "{url:?} uses the scheme {scheme:?}; only http and https endpoints are supported, \
+             {EXAMPLE}."
+        ));
+    } else {
+        return Err(format!(
+            "{url:?} is not an absolute URL (the scheme is missing); write \"http://{url}\" or \
+             \"https://{url}\", {EXAMPLE}."
+        ));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(format!(
+            "{url:?} embeds user information before '@'; endpoints must not carry credentials, \
+             {EXAMPLE}."
+        ));
+    }
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        match bracketed.split_once(']') {
+            Some((host, tail)) => (host, tail.strip_prefix(':')),
+            None => {
+                return Err(format!(
+                    "{url:?} has an unterminated IPv6 address, {EXAMPLE}."
+                ));
+            }
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':'));
+    if !host_ok {
+        return Err(format!("{url:?} has no valid host name, {EXAMPLE}."));
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
+        if !valid {
+            return Err(format!(
+                "{url:?} has an invalid port {port:?}; a port is a number from 1 to 65535, \
+                 {EXAMPLE}."
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The role ARN is sent to STS only when the first AWS call needs credentials, long after
+/// configure; checking its shape here turns a late, generic STS error into a plan-time one.
+pub fn check_role_arn(arn: &str) -> Result<(), String> {
+    const EXAMPLE: &str = "for example \"arn:aws:iam::123456789012:role/deploy\"";
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, partition, service, region, account, resource) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    if prefix != "arn" || service != "iam" || !region.is_empty() {
+        return Err(format!("{arn:?} is not an IAM role ARN; {EXAMPLE}."));
+    }
+    if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov") {
+        return Err(format!(
+            "{arn:?} names the partition {partition:?}; the partition must be \"aws\", \
+             \"aws-cn\" or \"aws-us-gov\", {EXAMPLE}."
+        ));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{arn:?} has the account {account:?}; an AWS account ID is exactly 12 digits, \
+             {EXAMPLE}."
+        ));
+    }
+    let name = resource.strip_prefix("role/").unwrap_or_default();
+    let name_ok = !name.is_empty()
+        && !name.ends_with('/')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    if !name_ok {
+        return Err(format!(
+            "{arn:?} does not end in \"role/<name>\" (optionally \"role/<path>/<name>\"), \
+             {EXAMPLE}."
+        ));
+    }
+    Ok(())
+}
+
+/// STS rejects session names outside 2–64 characters of `[A-Za-z0-9+=,.@_-]`.
+pub fn check_session_name(name: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a valid STS session name: use 2 to 64 characters from letters, \
+             digits and +=,.@_-, for example \"terraform-awsassoc\"."
+        ))
+    }
+}
+
+/// Users write durations the way hashicorp/aws documents them (Go syntax such as `1h`, `90m`,
+/// `1h30m`); STS accepts 15 minutes to 12 hours.
+pub fn check_assume_role_duration(text: &str) -> Result<Duration, String> {
+    // TODO: use framework::timeouts::parse_duration once it has landed on main.
+    let duration = parse_go_duration(text).map_err(|why| {
+        format!(
+            "{text:?} is not a duration ({why}); write for example \"1h\", \"45m\" or \"1h30m\"."
+        )
+    })?;
+    if !(MIN_ASSUME_ROLE_DURATION..=MAX_ASSUME_ROLE_DURATION).contains(&duration) {
+        return Err(format!(
+            "{text:?} is outside the range STS accepts for a role session: from 15 minutes \
+             (\"15m\") to 12 hours (\"12h\"), for example \"1h\"."
+        ));
+    }
+    Ok(duration)
+}
+
+/// A minimal parser for Go's `time.ParseDuration` syntax (`300ms`, `1.5h`, `2h45m`), without
+/// signs: negative durations have no meaning for any setting of this provider.
+pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    if text.is_empty() {
+        return Err("empty string".to_owned());
+    }
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let mut rest = text;
+    let mut total_nanos: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(number_len);
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(format!("expected a number at {rest:?}"));
+        }
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let nanos_per_unit: f64 = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "" => return Err(format!("missing unit after {number:?}")),
+            other => {
+                return Err(format!("unknown unit {other:?}; use h, m, s, ms, us or ns"));
+            }
+        };
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("expected a number at {number:?}"))?;
+        total_nanos += value * nanos_per_unit;
+        rest = tail;
+    }
+    // Go rejects anything beyond ~292 years; so do we, to keep the conversion exact enough.
+    if !total_nanos.is_finite() || total_nanos > i64::MAX as f64 {
+        return Err("duration is too long".to_owned());
+    }
+    Ok(Duration::from_nanos(total_nanos.round() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        for good in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-4",
+            "il-central-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+        ] {
+            assert!(check_region(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "US-EAST-1",
+            "useast1",
+            "us-east",
+            "us-east-1a",
+            "",
+            "us--1",
+            "-us-east-1",
+        ] {
+            let err = check_region(bad).expect_err(bad);
+            assert!(err.contains("us-east-1"), "message gives an example: {err}");
+        }
+    }
+
+    #[test]
+    fn endpoint_urls() {
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://ec2.us-east-1.amazonaws.com",
+            "http://localhost:4566/",
+            "HTTPS://example.com/path?x=1",
+            "http://[::1]:4566",
+        ] {
+            assert!(check_endpoint_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "127.0.0.1:4566",
+            "ftp://x",
+            "http://",
+            "http://:4566",
+            "http://host:0",
+            "http://host:99999",
+            "http://host:",
+            "http://user:pw@host",
+            "http://ho st",
+            "http://[::1",
+            "",
+        ] {
+            let err = check_endpoint_url(bad).expect_err(bad);
+            assert!(
+                err.contains("http://127.0.0.1:4566"),
+                "message gives an example: {err}"
+            );
+        }
+        assert!(
+            check_endpoint_url("127.0.0.1:4566")
+                .unwrap_err()
+                .contains("http://127.0.0.1:4566\"")
+        );
+    }
+
+    #[test]
+    fn role_arns() {
+        for good in [
+            "arn:aws:iam::123456789012:role/deploy",
+            "arn:aws-cn:iam::123456789012:role/path/to/deploy",
+            "arn:aws-us-gov:iam::123456789012:role/a+b=c,d.e@f_g-h",
+        ] {
+            assert!(check_role_arn(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "deploy",
+            "arn:aws:iam::123456789012:user/deploy",
+            "arn:aws:iam::12345:role/deploy",
+            "arn:aws:iam:us-east-1:123456789012:role/deploy",
+            "arn:aws:sts::123456789012:role/deploy",
+            "arn:aws-iso:iam::123456789012:role/deploy",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role/a b",
+        ] {
+            let err = check_role_arn(bad).expect_err(bad);
+            assert!(err.contains("arn:aws:iam::123456789012:role/"), "{err}");
+        }
+    }
+
+    #[test]
+    fn session_names() {
+        assert!(check_session_name("terraform@ci.example").is_ok());
+        assert!(check_session_name("x").is_err());
+        assert!(check_session_name(&"a".repeat(65)).is_err());
+        assert!(check_session_name("has space").is_err());
+    }
+
+    #[test]
+    fn go_durations() {
+        let cases = [
+            ("0", Duration::ZERO),
+            ("15m", Duration::from_secs(900)),
+            ("1h30m", Duration::from_secs(5400)),
+            ("1.5h", Duration::from_secs(5400)),
+            ("300ms", Duration::from_millis(300)),
+            ("2us", Duration::from_micros(2)),
+            ("1h0m0s", Duration::from_secs(3600)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_go_duration(text), Ok(want), "{text}");
+        }
+        for bad in ["", "1", "h", "1d", "-1h", "1..5h", ".h", "1h 30m"] {
+            assert!(parse_go_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn assume_role_duration_bounds() {
+        assert_eq!(
+            check_assume_role_duration("15m"),
+            Ok(MIN_ASSUME_ROLE_DURATION)
+        );
+        assert_eq!(
+            check_assume_role_duration("12h"),
+            Ok(MAX_ASSUME_ROLE_DURATION)
+        );
+        assert!(
+            check_assume_role_duration("14m59s")
+                .unwrap_err()
+                .contains("15m")
+        );
+        assert!(check_assume_role_duration("12h1s").is_err());
+        assert!(
+            check_assume_role_duration("an hour")
+                .unwrap_err()
+                .contains("1h")
+        );
+    }
+}
