@@ -1,1 +1,139 @@
-//! awsassoc-sim: (in progress)
+//! awsassoc-sim: a local emulator of the AWS APIs behind the four awsassoc association
+//! resources (EC2 Client VPN target networks and Route Server associations, NetworkManager
+//! Connect peer associations, WorkSpaces application associations).
+//!
+//! It is the provider's default target for the demo and the tests: associations take time to
+//! settle, faults can be injected, and every state transition and call is recorded so a
+//! benchmark can tell how quickly a waiter noticed that an association was gone. See
+//! `docs/emulator.md` for the wire behaviour and the admin API.
+
+pub mod admin_client;
+pub mod faults;
+pub mod lifecycle;
+pub mod profile;
+pub mod state;
+pub mod world;
+
+mod admin;
+mod api;
+mod ec2;
+mod networkmanager;
+mod server;
+mod workspaces;
+mod xml;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use admin_client::{AdminClient, RawResponse};
+pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings};
+pub use lifecycle::{Family, Transition};
+pub use profile::{Durations, FamilyDurations, Profile};
+pub use state::{AssociationRecord, CallRecord, CallsReport};
+pub use world::World;
+
+/// How to start an emulator. `Default` = a free loopback port, the `fast` profile, an empty
+/// world and no faults.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Must be a loopback address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    pub profile: Profile,
+    pub world: World,
+    /// Partial durations merged over the profile's (same shape as `PUT /_sim/durations`).
+    pub durations: Option<serde_json::Value>,
+    pub faults: FaultSettings,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            profile: Profile::Fast,
+            world: World::default(),
+            durations: None,
+            faults: FaultSettings::default(),
+        }
+    }
+}
+
+/// Binds the listener and serves in a background task of the current tokio runtime.
+pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
+    if !config.listen.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to listen on {}: awsassoc-sim only binds loopback addresses (e.g. 127.0.0.1:4566)",
+            config.listen
+        );
+    }
+    let mut durations = Durations::for_profile(config.profile);
+    if let Some(patch) = &config.durations {
+        durations
+            .merge_json(patch)
+            .context("invalid duration overrides")?;
+    }
+    config
+        .faults
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid fault settings: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    let sim = Arc::new(state::Sim::new(config.world, durations, config.faults));
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let task = tokio::spawn(server::serve(listener, sim, shutdown_rx));
+    Ok(SimHandle {
+        url: format!("http://{addr}"),
+        addr,
+        shutdown,
+        task: Some(task),
+    })
+}
+
+/// A running emulator. Dropping it stops the server and closes every open connection, so a
+/// panicking test leaves nothing behind.
+#[derive(Debug)]
+pub struct SimHandle {
+    url: String,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT`, suitable as an SDK `endpoint_url`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn admin(&self) -> AdminClient {
+        AdminClient::new(&self.url)
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task to finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Fault injection: throttling, server errors, dropped connections, latency, denied actions and
+//! asynchronous association failures.
+//!
+//! One seeded RNG drives every random choice so a benchmark run can be replayed exactly.
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::Family;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultSettings {
+    /// Checked in order; the first rule matching the call's service and operation applies.
+    pub rules: Vec<FaultRule>,
+    /// Operation names answered with the service's "not authorized" error.
+    pub deny: Vec<String>,
+    /// Chance that a new association ends in its family's failure outcome.
+    pub failure_rate: FailureRates,
+    /// Re-seeds the RNG when set, making the fault sequence reproducible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaultRule {
+    /// `ec2`, `networkmanager` or `workspaces`; absent = any service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Operation name as in the API (`DescribeClientVpnTargetNetworks`); absent = any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    pub throttle_rate: f64,
+    pub error_rate: f64,
+    pub drop_rate: f64,
+    pub latency_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FailureRates {
+    pub client_vpn: f64,
+    pub route_server: f64,
+    pub connect_peer: f64,
+    pub workspaces_application: f64,
+}
+
+impl FailureRates {
+    pub fn for_family(&self, family: Family) -> f64 {
+        match family {
+            Family::ClientVpn => self.client_vpn,
+            Family::RouteServer => self.route_server,
+            Family::ConnectPeer => self.connect_peer,
+            Family::WorkspacesApplication => self.workspaces_application,
+        }
+    }
+}
+
+/// The fault a call was answered with, as recorded in the call log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    Throttle,
+    Error,
+    Drop,
+    Deny,
+}
+
+/// What to do to one call before (or instead of) handling it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Decision {
+    pub latency_ms: u64,
+    pub fault: Option<FaultKind>,
+}
+
+impl FaultSettings {
+    /// Rejects rates outside 0..=1 so a typo cannot silently mean "always" or "never".
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |what: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{what} must be between 0 and 1, got {v}"))
+            }
+        };
+        for (i, r) in self.rules.iter().enumerate() {
+            check(&format!("rules[{i}].throttle_rate"), r.throttle_rate)?;
+            check(&format!("rules[{i}].error_rate"), r.error_rate)?;
+            check(&format!("rules[{i}].drop_rate"), r.drop_rate)?;
+            if let Some(s) = &r.service
+                && !matches!(s.as_str(), "ec2" | "networkmanager" | "workspaces")
+            {
+                return Err(format!(
+                    "rules[{i}].service {s:?} is not one of ec2, networkmanager, workspaces"
+                ));
+            }
+        }
+        let f = &self.failure_rate;
+        check("failure_rate.client_vpn", f.client_vpn)?;
+        check("failure_rate.route_server", f.route_server)?;
+        check("failure_rate.connect_peer", f.connect_peer)?;
+        check(
+            "failure_rate.workspaces_application",
+            f.workspaces_application,
+        )?;
+        Ok(())
+    }
+
+    /// Decides the fate of one call. Deny wins over random faults because a permission
+    /// decision is deterministic in AWS; the random draws happen in a fixed order (drop,
+    /// throttle, error) so a seeded run repeats.
+    pub fn decide(&self, service: &str, operation: &str, rng: &mut StdRng) -> Decision {
+        let rule = self.rules.iter().find(|r| {
+            r.service.as_deref().is_none_or(|s| s == service)
+                && r.operation.as_deref().is_none_or(|o| o == operation)
+        });
+        let latency_ms = rule.map_or(0, |r| r.latency_ms);
+        if self.deny.iter().any(|d| d == operation) {
+            return Decision {
+                latency_ms,
+                fault: Some(FaultKind::Deny),
+            };
+        }
+        let Some(rule) = rule else {
+            return Decision::default();
+        };
+        let mut roll = |rate: f64| rate > 0.0 && rng.random::<f64>() < rate;
+        let fault = if roll(rule.drop_rate) {
+            Some(FaultKind::Drop)
+        } else if roll(rule.throttle_rate) {
+            Some(FaultKind::Throttle)
+        } else if roll(rule.error_rate) {
+            Some(FaultKind::Error)
+        } else {
+            None
+        };
+        Decision { latency_ms, fault }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_first_matching_rule_applies_and_deny_beats_randomness() {
+        let settings: FaultSettings = serde_json::from_value(serde_json::json!({
+            "rules": [
+                {"service": "ec2", "operation": "GetRouteServerAssociations", "throttle_rate": 1.0},
+                {"error_rate": 1.0, "latency_ms": 5}
+            ],
+            "deny": ["DisassociateRouteServer"]
+        }))
+        .unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+        let d = settings.decide("ec2", "GetRouteServerAssociations", &mut rng);
+        assert_eq!(d.fault, Some(FaultKind::Throttle));
+        let d = settings.decide("workspaces", "AssociateWorkspaceApplication", &mut rng);
+        assert_eq!(d.fault, Some(FaultKind::Error));
+        assert_eq!(d.latency_ms, 5);
+        let d = settings.decide("ec2", "DisassociateRouteServer", &mut rng);
+        assert_eq!(d.fault, Some(FaultKind::Deny));
+    }
+
+    #[test]
+    fn rates_outside_zero_to_one_are_rejected() {
+        let settings = FaultSettings {
+            rules: vec![FaultRule {
+                drop_rate: 1.5,
+                ..FaultRule::default()
+            }],
+            ..FaultSettings::default()
+        };
+        assert!(settings.validate().unwrap_err().contains("drop_rate"));
+    }
+}

@@ -1,0 +1,1584 @@
+//! Conformance of awsassoc-sim with the wire contracts in aws-wire.md, checked through the same
+//! official SDK crates the provider uses. Every test starts its own emulator on a free loopback
+//! port with the `fast` profile, so tests run in parallel and leave nothing behind.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::operation::RequestId;
+use aws_smithy_types::retry::RetryConfig;
+use awsassoc_sim::{AdminClient, Family, SimConfig, SimHandle, World};
+use serde_json::json;
+
+const ENDPOINT: &str = "cvpn-endpoint-0a1b2c3d4e5f60718";
+const VPC: &str = "vpc-0a1b2c3d4e5f60718";
+const OTHER_VPC: &str = "vpc-0b2c3d4e5f6071829";
+const SUBNET_A: &str = "subnet-0a1b2c3d4e5f60718";
+const SUBNET_B: &str = "subnet-0b2c3d4e5f6071829";
+const ROUTE_SERVER: &str = "rs-0a1b2c3d4e5f60718";
+const GLOBAL_NETWORK: &str = "global-network-0a1b2c3d4e5f60718";
+const DEVICE: &str = "device-0a1b2c3d4e5f60718";
+const LINK: &str = "link-0a1b2c3d4e5f60718";
+const PEER: &str = "connect-peer-0a1b2c3d4e5f60718";
+const WORKSPACE: &str = "ws-0a1b2c3d4";
+const APPLICATION: &str = "wsa-0a1b2c3d4";
+
+/// The quickstart world plus extra parents the rule checks need.
+fn test_world() -> World {
+    let mut world: World =
+        serde_json::from_str(include_str!("../../examples/quickstart/world.json")).unwrap();
+    let extra = json!({
+        "subnets": (0..8).map(|i| json!({
+            "id": format!("subnet-az{i}"), "vpc_id": VPC,
+            "availability_zone": format!("test-az-{i}"), "cidr": format!("10.0.{}.0/24", 10 + i)
+        })).chain([
+            json!({"id": "subnet-same-az-as-a", "vpc_id": VPC, "availability_zone": "us-east-1a", "cidr": "10.0.50.0/24"}),
+            json!({"id": "subnet-other-vpc", "vpc_id": OTHER_VPC, "availability_zone": "us-east-1c", "cidr": "10.1.1.0/24"}),
+        ]).collect::<Vec<_>>(),
+        "route_servers": [{"id": "rs-0000000000000002"}],
+        "global_networks": [{
+            "id": GLOBAL_NETWORK,
+            "devices": [
+                {"id": DEVICE, "links": [LINK]},
+                {"id": "device-0000000000000002", "links": ["link-0000000000000002"]}
+            ],
+            "connect_peers": [PEER, "connect-peer-00000002", "connect-peer-00000003"]
+        }],
+        "workspaces": [
+            {"id": "ws-00000002"}, {"id": "ws-00000003"},
+            {"id": "ws-building1", "state": "PENDING"}
+        ]
+    });
+    world.merge(serde_json::from_value(extra).unwrap());
+    world
+}
+
+async fn sim() -> (SimHandle, AdminClient) {
+    let handle = awsassoc_sim::start(SimConfig {
+        world: test_world(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = handle.admin();
+    (handle, admin)
+}
+
+fn credentials() -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "conformance")
+}
+
+fn ec2(h: &SimHandle) -> aws_sdk_ec2::Client {
+    let conf = aws_sdk_ec2::Config::builder()
+        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+        .endpoint_url(h.url())
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .build();
+    aws_sdk_ec2::Client::from_conf(conf)
+}
+
+fn nm(h: &SimHandle) -> aws_sdk_networkmanager::Client {
+    let conf = aws_sdk_networkmanager::Config::builder()
+        .behavior_version(aws_sdk_networkmanager::config::BehaviorVersion::latest())
+        .endpoint_url(h.url())
+        .region(aws_sdk_networkmanager::config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .build();
+    aws_sdk_networkmanager::Client::from_conf(conf)
+}
+
+fn ws(h: &SimHandle) -> aws_sdk_workspaces::Client {
+    let conf = aws_sdk_workspaces::Config::builder()
+        .behavior_version(aws_sdk_workspaces::config::BehaviorVersion::latest())
+        .endpoint_url(h.url())
+        .region(aws_sdk_workspaces::config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .build();
+    aws_sdk_workspaces::Client::from_conf(conf)
+}
+
+/// Polls `probe` until it yields a value; states advance on wall-clock time, so fixed sleeps
+/// would be either flaky or slow.
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Error code and HTTP status of a failed SDK call (status 0 when there was no response).
+fn code_and_status<E: ProvideErrorMetadata>(
+    err: &aws_sdk_ec2::error::SdkError<E, aws_sdk_ec2::config::http::HttpResponse>,
+) -> (String, u16) {
+    let status = err.raw_response().map_or(0, |r| r.status().as_u16());
+    (err.code().unwrap_or("<none>").to_string(), status)
+}
+
+macro_rules! expect_err {
+    ($call:expr, $code:expr, $status:expr) => {{
+        let err = $call.await.expect_err(concat!("expected ", $code));
+        let (code, status) = code_and_status(&err);
+        assert_eq!((code.as_str(), status), ($code, $status), "{err:?}");
+        err
+    }};
+}
+
+async fn history(admin: &AdminClient, family: Family, id: &str) -> Vec<String> {
+    admin
+        .associations()
+        .await
+        .unwrap()
+        .into_iter()
+        .rfind(|r| r.family == family && r.id == id)
+        .map(|r| r.history.into_iter().map(|t| t.state).collect())
+        .unwrap_or_default()
+}
+
+async fn cvpn_state(c: &aws_sdk_ec2::Client, id: &str) -> Result<String, String> {
+    match c
+        .describe_client_vpn_target_networks()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .association_ids(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.client_vpn_target_networks()[0]
+            .status()
+            .and_then(|s| s.code())
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default()),
+        Err(e) => Err(e.code().unwrap_or_default().to_string()),
+    }
+}
+
+#[tokio::test]
+async fn client_vpn_association_settles_then_lingers_as_disassociated_then_vanishes() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let out = c
+        .associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .subnet_id(SUBNET_A)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.request_id().is_some());
+    let id = out.association_id().unwrap().to_string();
+    assert!(id.starts_with("cvpn-assoc-") && id[11..].chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(
+        out.status().unwrap().code().unwrap().as_str(),
+        "associating"
+    );
+    assert_eq!(
+        admin.world().await.unwrap()["client_vpn_endpoints"][0]["status"],
+        "pending-associate"
+    );
+
+    eventually("associated", || async {
+        (cvpn_state(&c, &id).await.ok()? == "associated").then_some(())
+    })
+    .await;
+    let listed = c
+        .describe_client_vpn_target_networks()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .send()
+        .await
+        .unwrap();
+    let item = &listed.client_vpn_target_networks()[0];
+    assert_eq!(item.target_network_id(), Some(SUBNET_A));
+    assert_eq!(item.vpc_id(), Some(VPC));
+    assert_eq!(item.security_groups(), ["sg-0a1b2c3d4e5f60718"]);
+    assert_eq!(listed.next_token(), None);
+    assert_eq!(
+        admin.world().await.unwrap()["client_vpn_endpoints"][0]["status"],
+        "available"
+    );
+
+    let out = c
+        .disassociate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .association_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status().unwrap().code().unwrap().as_str(),
+        "disassociating"
+    );
+    // The last disassociation puts the endpoint back to pending-associate.
+    assert_eq!(
+        admin.world().await.unwrap()["client_vpn_endpoints"][0]["status"],
+        "pending-associate"
+    );
+    eventually("disassociated", || async {
+        (cvpn_state(&c, &id).await.ok()? == "disassociated").then_some(())
+    })
+    .await;
+    eventually("gone", || async {
+        (cvpn_state(&c, &id).await.err()? == "InvalidClientVpnAssociationIdNotFound").then_some(())
+    })
+    .await;
+    expect_err!(
+        c.disassociate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .association_id(&id)
+            .send(),
+        "InvalidClientVpnAssociationIdNotFound",
+        400
+    );
+    assert_eq!(
+        history(&admin, Family::ClientVpn, &id).await,
+        [
+            "associating",
+            "associated",
+            "disassociating",
+            "disassociated",
+            "gone"
+        ]
+    );
+    let record = admin.associations().await.unwrap().pop().unwrap();
+    assert_eq!(
+        (record.parent.as_str(), record.child.as_str()),
+        (ENDPOINT, SUBNET_A)
+    );
+    let times: Vec<f64> = record.history.iter().map(|t| t.at_ms).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_vpn_rules_reject_conflicts_and_unknown_parents() {
+    let (h, _admin) = sim().await;
+    let c = ec2(&h);
+    let associate = |subnet: &str| {
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .subnet_id(subnet)
+            .send()
+    };
+    let first = associate(SUBNET_A).await.unwrap();
+    let id = first.association_id().unwrap();
+    expect_err!(
+        associate(SUBNET_A),
+        "InvalidClientVpnDuplicateAssociationException",
+        400
+    );
+    expect_err!(
+        associate("subnet-same-az-as-a"),
+        "InvalidClientVpnSubnetId.DuplicateAz",
+        400
+    );
+    expect_err!(
+        associate("subnet-other-vpc"),
+        "InvalidClientVpnSubnetId.NotFound",
+        400
+    );
+    expect_err!(associate("subnet-missing"), "InvalidSubnetID.NotFound", 400);
+    // Ten AZs on one endpoint are fine in parallel, each in its own associating state.
+    for i in 0..8 {
+        associate(&format!("subnet-az{i}")).await.unwrap();
+    }
+    expect_err!(
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id("cvpn-endpoint-missing")
+            .subnet_id(SUBNET_B)
+            .send(),
+        "InvalidClientVpnEndpointId.NotFound",
+        400
+    );
+    expect_err!(
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id("cvpn-endpoint-missing")
+            .send(),
+        "InvalidClientVpnEndpointId.NotFound",
+        400
+    );
+    expect_err!(
+        c.disassociate_client_vpn_target_network()
+            .client_vpn_endpoint_id("cvpn-endpoint-missing")
+            .association_id(id)
+            .send(),
+        "InvalidClientVpnEndpointId.NotFound",
+        400
+    );
+    expect_err!(
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .association_ids("cvpn-assoc-00000000000000000")
+            .send(),
+        "InvalidClientVpnAssociationIdNotFound",
+        400
+    );
+    let disassociate = || {
+        c.disassociate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .association_id(id)
+            .send()
+    };
+    expect_err!(disassociate(), "IncorrectState", 400);
+    eventually("associated", || async {
+        (cvpn_state(&c, id).await.ok()? == "associated").then_some(())
+    })
+    .await;
+    let again = [disassociate().await.unwrap(), disassociate().await.unwrap()];
+    for out in again {
+        assert_eq!(
+            out.status().unwrap().code().unwrap().as_str(),
+            "disassociating"
+        );
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn dry_run_deny_and_missing_parameters_come_before_any_side_effect() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    expect_err!(
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .subnet_id(SUBNET_A)
+            .dry_run(true)
+            .send(),
+        "DryRunOperation",
+        412
+    );
+    expect_err!(
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .dry_run(true)
+            .send(),
+        "DryRunOperation",
+        412
+    );
+    expect_err!(
+        c.disassociate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .association_id("cvpn-assoc-1")
+            .dry_run(true)
+            .send(),
+        "DryRunOperation",
+        412
+    );
+    expect_err!(
+        c.associate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id(VPC)
+            .dry_run(true)
+            .send(),
+        "DryRunOperation",
+        412
+    );
+    expect_err!(
+        c.get_route_server_associations()
+            .route_server_id(ROUTE_SERVER)
+            .dry_run(true)
+            .send(),
+        "DryRunOperation",
+        412
+    );
+    expect_err!(
+        c.disassociate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id(VPC)
+            .dry_run(true)
+            .send(),
+        "DryRunOperation",
+        412
+    );
+    assert!(admin.associations().await.unwrap().is_empty());
+
+    let err = expect_err!(
+        c.associate_client_vpn_target_network()
+            .subnet_id(SUBNET_A)
+            .send(),
+        "MissingParameter",
+        400
+    );
+    assert!(err.message().unwrap().contains("ClientVpnEndpointId"));
+    expect_err!(
+        c.describe_client_vpn_target_networks().send(),
+        "MissingParameter",
+        400
+    );
+    expect_err!(
+        c.disassociate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .send(),
+        "MissingParameter",
+        400
+    );
+    expect_err!(
+        c.associate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .send(),
+        "MissingParameter",
+        400
+    );
+    expect_err!(
+        c.get_route_server_associations().send(),
+        "MissingParameter",
+        400
+    );
+    expect_err!(
+        c.disassociate_route_server().vpc_id(VPC).send(),
+        "MissingParameter",
+        400
+    );
+
+    admin
+        .set_faults(&json!({"deny": ["AssociateClientVpnTargetNetwork"]}))
+        .await
+        .unwrap();
+    for dry_run in [true, false] {
+        expect_err!(
+            c.associate_client_vpn_target_network()
+                .client_vpn_endpoint_id(ENDPOINT)
+                .subnet_id(SUBNET_A)
+                .dry_run(dry_run)
+                .send(),
+            "UnauthorizedOperation",
+            403
+        );
+    }
+    assert!(admin.associations().await.unwrap().is_empty());
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_token_makes_associate_idempotent() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let associate = |subnet: &str| {
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .subnet_id(subnet)
+            .client_token("token-1")
+            .send()
+    };
+    let first = associate(SUBNET_A).await.unwrap();
+    let second = associate(SUBNET_A).await.unwrap();
+    assert_eq!(first.association_id(), second.association_id());
+    expect_err!(associate(SUBNET_B), "IdempotentParameterMismatch", 400);
+    assert_eq!(admin.associations().await.unwrap().len(), 1);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn describe_client_vpn_target_networks_paginates_and_filters() {
+    let (h, _admin) = sim().await;
+    let c = ec2(&h);
+    for i in 0..7 {
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .subnet_id(format!("subnet-az{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let describe = || {
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+    };
+    let everything = describe().send().await.unwrap();
+    assert_eq!(everything.client_vpn_target_networks().len(), 7);
+    assert_eq!(everything.next_token(), None);
+
+    let page1 = describe().max_results(5).send().await.unwrap();
+    assert_eq!(page1.client_vpn_target_networks().len(), 5);
+    let token = page1.next_token().unwrap();
+    let page2 = describe()
+        .max_results(5)
+        .next_token(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page2.client_vpn_target_networks().len(), 2);
+    assert_eq!(page2.next_token(), None);
+
+    let pages: Vec<_> = describe()
+        .max_results(5)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let total: usize = pages
+        .iter()
+        .map(|p| p.client_vpn_target_networks().len())
+        .sum();
+    assert_eq!((pages.len(), total), (2, 7));
+
+    let filter = |name: &str, value: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(name)
+            .values(value)
+            .build()
+    };
+    let by_subnet = describe()
+        .filters(filter("target-network-id", "subnet-az3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_subnet.client_vpn_target_networks().len(), 1);
+    let by_vpc = describe()
+        .filters(filter("vpc-id", OTHER_VPC))
+        .send()
+        .await
+        .unwrap();
+    assert!(by_vpc.client_vpn_target_networks().is_empty());
+    let by_id = describe()
+        .filters(filter(
+            "association-id",
+            everything.client_vpn_target_networks()[6]
+                .association_id()
+                .unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_id.client_vpn_target_networks()[0].target_network_id(),
+        Some("subnet-az6")
+    );
+
+    expect_err!(
+        describe().max_results(3).send(),
+        "InvalidParameterValue",
+        400
+    );
+    expect_err!(
+        describe().next_token("not-a-token").send(),
+        "InvalidNextToken",
+        400
+    );
+    expect_err!(
+        describe().filters(filter("owner-id", "1")).send(),
+        "InvalidParameterValue",
+        400
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn route_server_association_vanishes_when_disassociation_completes() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let list = || async {
+        c.get_route_server_associations()
+            .route_server_id(ROUTE_SERVER)
+            .send()
+            .await
+            .unwrap()
+            .route_server_associations()
+            .iter()
+            .map(|a| {
+                (
+                    a.vpc_id().unwrap_or_default().to_string(),
+                    a.state().unwrap().as_str().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let out = c
+        .associate_route_server()
+        .route_server_id(ROUTE_SERVER)
+        .vpc_id(VPC)
+        .send()
+        .await
+        .unwrap();
+    let assoc = out.route_server_association().unwrap();
+    assert_eq!(
+        (
+            assoc.route_server_id(),
+            assoc.vpc_id(),
+            assoc.state().unwrap().as_str()
+        ),
+        (Some(ROUTE_SERVER), Some(VPC), "associating")
+    );
+    assert_eq!(list().await, [(VPC.to_string(), "associating".to_string())]);
+    expect_err!(
+        c.associate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id(OTHER_VPC)
+            .send(),
+        "Resource.AlreadyAssociated",
+        400
+    );
+    let disassociate = || {
+        c.disassociate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id(VPC)
+            .send()
+    };
+    expect_err!(disassociate(), "IncorrectState", 400);
+    eventually("associated", || async {
+        (list().await.first()?.1 == "associated").then_some(())
+    })
+    .await;
+    let out = disassociate().await.unwrap();
+    assert_eq!(
+        out.route_server_association()
+            .unwrap()
+            .state()
+            .unwrap()
+            .as_str(),
+        "disassociating"
+    );
+    eventually("gone", || async { list().await.is_empty().then_some(()) }).await;
+    assert_eq!(
+        history(
+            &admin,
+            Family::RouteServer,
+            &format!("{ROUTE_SERVER},{VPC}")
+        )
+        .await,
+        ["associating", "associated", "disassociating", "gone"]
+    );
+
+    expect_err!(disassociate(), "InvalidRouteServerId.NotAssociated", 400);
+    expect_err!(
+        c.associate_route_server()
+            .route_server_id("rs-missing")
+            .vpc_id(VPC)
+            .send(),
+        "InvalidRouteServerId.NotFound",
+        400
+    );
+    expect_err!(
+        c.get_route_server_associations()
+            .route_server_id("rs-missing")
+            .send(),
+        "InvalidRouteServerId.NotFound",
+        400
+    );
+    expect_err!(
+        c.disassociate_route_server()
+            .route_server_id("rs-missing")
+            .vpc_id(VPC)
+            .send(),
+        "InvalidRouteServerId.NotFound",
+        400
+    );
+    expect_err!(
+        c.associate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id("vpc-missing")
+            .send(),
+        "InvalidVpcID.NotFound",
+        400
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn connect_peer_association_lifecycle_and_errors() {
+    use aws_sdk_networkmanager::types::ValidationExceptionReason;
+    let (h, admin) = sim().await;
+    let c = nm(&h);
+    let associate = |peer: &str, device: &str, link: Option<&str>| {
+        c.associate_connect_peer()
+            .global_network_id(GLOBAL_NETWORK)
+            .connect_peer_id(peer)
+            .device_id(device)
+            .set_link_id(link.map(str::to_string))
+            .send()
+    };
+    let state = || async {
+        let out = c
+            .get_connect_peer_associations()
+            .global_network_id(GLOBAL_NETWORK)
+            .connect_peer_ids(PEER)
+            .send()
+            .await
+            .unwrap();
+        out.connect_peer_associations()
+            .first()
+            .and_then(|a| a.state())
+            .map(|s| s.as_str().to_string())
+    };
+    let out = associate(PEER, DEVICE, Some(LINK)).await.unwrap();
+    let a = out.connect_peer_association().unwrap();
+    assert_eq!(
+        (
+            a.connect_peer_id(),
+            a.global_network_id(),
+            a.device_id(),
+            a.link_id(),
+            a.state().unwrap().as_str()
+        ),
+        (
+            Some(PEER),
+            Some(GLOBAL_NETWORK),
+            Some(DEVICE),
+            Some(LINK),
+            "PENDING"
+        )
+    );
+    let err = expect_err!(associate(PEER, DEVICE, None), "ConflictException", 409);
+    assert!(err.into_service_error().is_conflict_exception());
+    let disassociate = |gn: &str, peer: &str| {
+        c.disassociate_connect_peer()
+            .global_network_id(gn)
+            .connect_peer_id(peer)
+            .send()
+    };
+    expect_err!(disassociate(GLOBAL_NETWORK, PEER), "ConflictException", 409);
+    eventually("AVAILABLE", || async {
+        (state().await? == "AVAILABLE").then_some(())
+    })
+    .await;
+    let out = disassociate(GLOBAL_NETWORK, PEER).await.unwrap();
+    assert_eq!(
+        out.connect_peer_association()
+            .unwrap()
+            .state()
+            .unwrap()
+            .as_str(),
+        "DELETING"
+    );
+    eventually("DELETED", || async {
+        (state().await? == "DELETED").then_some(())
+    })
+    .await;
+    eventually("gone", || async { state().await.is_none().then_some(()) }).await;
+    let err = expect_err!(
+        disassociate(GLOBAL_NETWORK, PEER),
+        "ResourceNotFoundException",
+        404
+    );
+    assert!(err.into_service_error().is_resource_not_found_exception());
+    assert_eq!(
+        history(&admin, Family::ConnectPeer, PEER).await,
+        ["PENDING", "AVAILABLE", "DELETING", "DELETED", "gone"]
+    );
+
+    // Unknown global network: the ValidationException the provider keys on, for all three.
+    let err = expect_err!(
+        c.associate_connect_peer()
+            .global_network_id("global-network-missing")
+            .connect_peer_id(PEER)
+            .device_id(DEVICE)
+            .send(),
+        "ValidationException",
+        400
+    );
+    match err.into_service_error() {
+        aws_sdk_networkmanager::operation::associate_connect_peer::AssociateConnectPeerError::ValidationException(v) => {
+            assert_eq!(v.reason(), Some(&ValidationExceptionReason::FieldValidationFailed));
+            assert_eq!(v.fields()[0].name(), "GlobalNetworkId");
+            assert!(v.fields()[0].message().contains("Global network not found"));
+        }
+        other => panic!("expected ValidationException, got {other:?}"),
+    }
+    expect_err!(
+        c.get_connect_peer_associations()
+            .global_network_id("global-network-missing")
+            .send(),
+        "ValidationException",
+        400
+    );
+    expect_err!(
+        disassociate("global-network-missing", PEER),
+        "ValidationException",
+        400
+    );
+
+    expect_err!(
+        associate("connect-peer-99999999", DEVICE, None),
+        "ResourceNotFoundException",
+        404
+    );
+    expect_err!(
+        associate(PEER, "device-missing", None),
+        "ResourceNotFoundException",
+        404
+    );
+    expect_err!(
+        associate(PEER, DEVICE, Some("link-missing")),
+        "ResourceNotFoundException",
+        404
+    );
+    // The link exists but belongs to another device.
+    expect_err!(
+        associate(PEER, DEVICE, Some("link-0000000000000002")),
+        "ValidationException",
+        400
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn connect_peer_listing_filters_and_paginates() {
+    let (h, _admin) = sim().await;
+    let c = nm(&h);
+    for peer in [PEER, "connect-peer-00000002", "connect-peer-00000003"] {
+        c.associate_connect_peer()
+            .global_network_id(GLOBAL_NETWORK)
+            .connect_peer_id(peer)
+            .device_id(DEVICE)
+            .send()
+            .await
+            .unwrap();
+    }
+    let get = || {
+        c.get_connect_peer_associations()
+            .global_network_id(GLOBAL_NETWORK)
+    };
+    let page1 = get().max_results(2).send().await.unwrap();
+    assert_eq!(page1.connect_peer_associations().len(), 2);
+    let page2 = get()
+        .max_results(2)
+        .next_token(page1.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page2.connect_peer_associations().len(), 1);
+    assert_eq!(page2.next_token(), None);
+    let pages: Vec<_> = get()
+        .max_results(1)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    let filtered = get()
+        .connect_peer_ids("connect-peer-00000002")
+        .connect_peer_ids("connect-peer-00000003")
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<_> = filtered
+        .connect_peer_associations()
+        .iter()
+        .filter_map(|a| a.connect_peer_id())
+        .collect();
+    assert_eq!(ids, ["connect-peer-00000002", "connect-peer-00000003"]);
+    expect_err!(get().max_results(501).send(), "ValidationException", 400);
+    expect_err!(get().next_token("bogus").send(), "ValidationException", 400);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn workspaces_application_lifecycle_and_errors() {
+    use aws_sdk_workspaces::types::{
+        ApplicationAssociatedResourceType, WorkSpaceAssociatedResourceType,
+    };
+    let (h, admin) = sim().await;
+    let c = ws(&h);
+    let associate = |w: &str, a: &str| {
+        c.associate_workspace_application()
+            .workspace_id(w)
+            .application_id(a)
+            .send()
+    };
+    let disassociate = |w: &str, a: &str| {
+        c.disassociate_workspace_application()
+            .workspace_id(w)
+            .application_id(a)
+            .send()
+    };
+    let state = || async {
+        let out = c
+            .describe_workspace_associations()
+            .workspace_id(WORKSPACE)
+            .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
+            .send()
+            .await
+            .unwrap();
+        out.associations()
+            .first()
+            .and_then(|a| a.state())
+            .map(|s| s.as_str().to_string())
+    };
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let out = associate(WORKSPACE, APPLICATION).await.unwrap();
+    let a = out.association().unwrap();
+    assert_eq!(a.state().unwrap().as_str(), "PENDING_INSTALL_DEPLOYMENT");
+    assert_eq!(
+        (a.workspace_id(), a.associated_resource_id()),
+        (Some(WORKSPACE), Some(APPLICATION))
+    );
+    let created = a.created().unwrap().as_secs_f64();
+    assert!(
+        (created - started).abs() < 5.0,
+        "created {created} vs {started}"
+    );
+
+    expect_err!(
+        associate(WORKSPACE, APPLICATION),
+        "ResourceAlreadyExistsException",
+        400
+    );
+    let err = expect_err!(
+        disassociate(WORKSPACE, APPLICATION),
+        "ResourceInUseException",
+        400
+    );
+    assert!(err.into_service_error().is_resource_in_use_exception());
+    eventually("COMPLETED", || async {
+        (state().await? == "COMPLETED").then_some(())
+    })
+    .await;
+
+    let by_app = c
+        .describe_application_associations()
+        .application_id(APPLICATION)
+        .associated_resource_types(ApplicationAssociatedResourceType::Workspace)
+        .send()
+        .await
+        .unwrap();
+    let item = &by_app.associations()[0];
+    assert_eq!(
+        (
+            item.application_id(),
+            item.associated_resource_id(),
+            item.associated_resource_type().unwrap().as_str()
+        ),
+        (Some(APPLICATION), Some(WORKSPACE), "WORKSPACE")
+    );
+
+    let out = disassociate(WORKSPACE, APPLICATION).await.unwrap();
+    assert_eq!(
+        out.association().unwrap().state().unwrap().as_str(),
+        "PENDING_UNINSTALL_DEPLOYMENT"
+    );
+    eventually("REMOVED", || async {
+        (state().await? == "REMOVED").then_some(())
+    })
+    .await;
+    eventually("gone", || async { state().await.is_none().then_some(()) }).await;
+    expect_err!(
+        disassociate(WORKSPACE, APPLICATION),
+        "ResourceNotFoundException",
+        400
+    );
+    assert_eq!(
+        history(
+            &admin,
+            Family::WorkspacesApplication,
+            &format!("{WORKSPACE},{APPLICATION}")
+        )
+        .await,
+        [
+            "PENDING_INSTALL_DEPLOYMENT",
+            "INSTALLING",
+            "COMPLETED",
+            "PENDING_UNINSTALL_DEPLOYMENT",
+            "UNINSTALLING",
+            "REMOVED",
+            "gone"
+        ]
+    );
+
+    let err = expect_err!(
+        associate("ws-missing99", APPLICATION),
+        "ResourceNotFoundException",
+        400
+    );
+    match err.into_service_error() {
+        aws_sdk_workspaces::operation::associate_workspace_application::AssociateWorkspaceApplicationError::ResourceNotFoundException(e) => {
+            assert_eq!(e.resource_id(), Some("ws-missing99"));
+        }
+        other => panic!("expected ResourceNotFoundException, got {other:?}"),
+    }
+    expect_err!(
+        associate(WORKSPACE, "wsa-missing99"),
+        "ResourceNotFoundException",
+        400
+    );
+    expect_err!(
+        associate("ws-building1", APPLICATION),
+        "OperationNotSupportedException",
+        400
+    );
+    expect_err!(
+        c.describe_application_associations()
+            .application_id("wsa-missing99")
+            .associated_resource_types(ApplicationAssociatedResourceType::Workspace)
+            .send(),
+        "ResourceNotFoundException",
+        400
+    );
+    expect_err!(
+        c.describe_workspace_associations()
+            .workspace_id("ws-missing99")
+            .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
+            .send(),
+        "ResourceNotFoundException",
+        400
+    );
+    expect_err!(
+        c.associate_workspace_application()
+            .workspace_id(WORKSPACE)
+            .send(),
+        "InvalidParameterValuesException",
+        400
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn describe_application_associations_paginates() {
+    use aws_sdk_workspaces::types::ApplicationAssociatedResourceType;
+    let (h, _admin) = sim().await;
+    let c = ws(&h);
+    for w in [WORKSPACE, "ws-00000002", "ws-00000003"] {
+        c.associate_workspace_application()
+            .workspace_id(w)
+            .application_id(APPLICATION)
+            .send()
+            .await
+            .unwrap();
+    }
+    let describe = || {
+        c.describe_application_associations()
+            .application_id(APPLICATION)
+            .associated_resource_types(ApplicationAssociatedResourceType::Workspace)
+    };
+    let page1 = describe().max_results(2).send().await.unwrap();
+    assert_eq!(page1.associations().len(), 2);
+    let page2 = describe()
+        .max_results(2)
+        .next_token(page1.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((page2.associations().len(), page2.next_token()), (1, None));
+    let pages: Vec<_> = describe()
+        .max_results(1)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    expect_err!(
+        describe().max_results(26).send(),
+        "InvalidParameterValuesException",
+        400
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn injected_faults_use_each_services_own_error_format() {
+    let (h, admin) = sim().await;
+    let (e, n, w) = (ec2(&h), nm(&h), ws(&h));
+    let get_rs = || {
+        e.get_route_server_associations()
+            .route_server_id(ROUTE_SERVER)
+            .send()
+    };
+    let get_cp = || {
+        n.get_connect_peer_associations()
+            .global_network_id(GLOBAL_NETWORK)
+            .send()
+    };
+    let describe_ws = || {
+        w.describe_workspace_associations()
+            .workspace_id(WORKSPACE)
+            .associated_resource_types(
+                aws_sdk_workspaces::types::WorkSpaceAssociatedResourceType::Application,
+            )
+            .send()
+    };
+
+    admin
+        .set_faults(&json!({"rules": [{"throttle_rate": 1.0}]}))
+        .await
+        .unwrap();
+    expect_err!(get_rs(), "RequestLimitExceeded", 503);
+    let err = expect_err!(get_cp(), "ThrottlingException", 429);
+    match err.into_service_error() {
+        aws_sdk_networkmanager::operation::get_connect_peer_associations::GetConnectPeerAssociationsError::ThrottlingException(t) => {
+            assert_eq!(t.retry_after_seconds(), Some(1));
+        }
+        other => panic!("expected ThrottlingException, got {other:?}"),
+    }
+    expect_err!(describe_ws(), "ThrottlingException", 400);
+
+    admin
+        .set_faults(&json!({"rules": [{"error_rate": 1.0}]}))
+        .await
+        .unwrap();
+    expect_err!(get_rs(), "InternalError", 500);
+    expect_err!(get_cp(), "InternalServerException", 500);
+    expect_err!(describe_ws(), "InternalFailure", 500);
+
+    admin
+        .set_faults(
+            &json!({"deny": ["GetConnectPeerAssociations", "DescribeWorkspaceAssociations"]}),
+        )
+        .await
+        .unwrap();
+    expect_err!(get_cp(), "AccessDeniedException", 403);
+    expect_err!(describe_ws(), "AccessDeniedException", 400);
+    get_rs().await.unwrap();
+
+    // Only the named operation is dropped; latency applies to the matching rule.
+    admin
+        .set_faults(&json!({"rules": [
+            {"service": "ec2", "operation": "GetRouteServerAssociations", "drop_rate": 1.0},
+            {"service": "workspaces", "latency_ms": 150}
+        ], "seed": 7}))
+        .await
+        .unwrap();
+    let err = get_rs().await.expect_err("dropped connection");
+    assert!(
+        matches!(
+            err,
+            aws_sdk_ec2::error::SdkError::DispatchFailure(_)
+                | aws_sdk_ec2::error::SdkError::ResponseError(_)
+        ),
+        "{err:?}"
+    );
+    let t = Instant::now();
+    describe_ws().await.unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(150));
+    get_cp().await.unwrap();
+
+    let calls = admin.calls().await.unwrap();
+    assert_eq!(calls.counts["GetRouteServerAssociations"], 4);
+    let faults: Vec<_> = calls
+        .log
+        .iter()
+        .filter(|c| c.operation == "GetRouteServerAssociations")
+        .map(|c| (c.fault.map(|f| format!("{f:?}")), c.status))
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            (Some("Throttle".into()), 503),
+            (Some("Error".into()), 500),
+            (None, 200),
+            (Some("Drop".into()), 0)
+        ]
+    );
+    assert_eq!(admin.faults().await.unwrap().seed, Some(7));
+    let bad = admin
+        .set_faults(&json!({"rules": [{"error_rate": 2.0}]}))
+        .await;
+    assert!(bad.unwrap_err().to_string().contains("between 0 and 1"));
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn failure_rate_ends_associations_in_their_failure_states() {
+    let (h, admin) = sim().await;
+    admin
+        .set_faults(&json!({"failure_rate": {"client_vpn": 1.0, "workspaces_application": 1.0}}))
+        .await
+        .unwrap();
+    let c = ec2(&h);
+    let id = c
+        .associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .subnet_id(SUBNET_A)
+        .send()
+        .await
+        .unwrap()
+        .association_id()
+        .unwrap()
+        .to_string();
+    let item = eventually("association-failed", || async {
+        let out = c
+            .describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .send()
+            .await
+            .unwrap();
+        let item = out.client_vpn_target_networks()[0].clone();
+        (item.status()?.code()?.as_str() == "association-failed").then_some(item)
+    })
+    .await;
+    assert!(item.status().unwrap().message().is_some());
+    // A failed association can still be disassociated.
+    c.disassociate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .association_id(&id)
+        .send()
+        .await
+        .unwrap();
+
+    let w = ws(&h);
+    w.associate_workspace_application()
+        .workspace_id(WORKSPACE)
+        .application_id(APPLICATION)
+        .send()
+        .await
+        .unwrap();
+    let reason = eventually("ERROR", || async {
+        let out = w
+            .describe_workspace_associations()
+            .workspace_id(WORKSPACE)
+            .associated_resource_types(
+                aws_sdk_workspaces::types::WorkSpaceAssociatedResourceType::Application,
+            )
+            .send()
+            .await
+            .unwrap();
+        let a = out.associations().first()?.clone();
+        (a.state()?.as_str() == "ERROR").then_some(a.state_reason()?.clone())
+    })
+    .await;
+    assert!(reason.error_code().is_some() && reason.error_message().is_some());
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_get_the_services_own_errors_and_never_a_crash() {
+    let (h, admin) = sim().await;
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let json11 = ("Content-Type", "application/x-amz-json-1.1");
+
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[form],
+            b"Action=RebootEverything&Version=2016-11-15",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().contains("<Code>InvalidAction</Code>"),
+        "{}",
+        r.text()
+    );
+    let request_id = r.header("x-amzn-requestid").unwrap().to_string();
+    assert!(
+        r.text()
+            .contains(&format!("<RequestID>{request_id}</RequestID>"))
+    );
+
+    let r = admin
+        .raw("POST", "/", &[form], b"Version=2016-11-15")
+        .await
+        .unwrap();
+    assert!(r.status == 400 && r.text().contains("MissingAction"));
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[form],
+            b"Action=GetRouteServerAssociations&Version=2011-01-01&RouteServerId=rs-1",
+        )
+        .await
+        .unwrap();
+    assert!(r.status == 400 && r.text().contains("NoSuchVersion"));
+
+    let huge = vec![b'a'; 2 << 20];
+    let r = admin.raw("POST", "/", &[form], &huge).await.unwrap();
+    assert!(r.status == 413 && r.text().contains("<Code>RequestEntityTooLarge</Code>"));
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[
+                json11,
+                (
+                    "X-Amz-Target",
+                    "WorkspacesService.AssociateWorkspaceApplication",
+                ),
+            ],
+            &huge,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 413);
+    assert_eq!(
+        r.json().unwrap()["__type"],
+        "InvalidParameterValuesException"
+    );
+
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[
+                json11,
+                (
+                    "X-Amz-Target",
+                    "WorkspacesService.AssociateWorkspaceApplication",
+                ),
+            ],
+            b"{not json",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.json().unwrap()["__type"].as_str()),
+        (400, Some("SerializationException"))
+    );
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[
+                json11,
+                ("X-Amz-Target", "WorkspacesService.TerminateEverything"),
+            ],
+            b"{}",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.json().unwrap()["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
+
+    let r = admin
+        .raw(
+            "POST",
+            "/service/WorkspacesService/operation/AssociateWorkspaceApplication",
+            &[
+                ("Content-Type", "application/cbor"),
+                ("smithy-protocol", "rpc-v2-cbor"),
+            ],
+            &[0xa0],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("UnsupportedProtocolException")
+    );
+    assert!(r.text().contains("RPCv2 CBOR"));
+
+    let path = format!("/global-networks/{GLOBAL_NETWORK}/connect-peer-associations");
+    let r = admin
+        .raw(
+            "POST",
+            &path,
+            &[("Content-Type", "application/json")],
+            b"[1,",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.header("x-amzn-errortype")),
+        (400, Some("ValidationException"))
+    );
+    assert_eq!(r.json().unwrap()["Reason"], "CannotParse");
+    let r = admin
+        .raw(
+            "POST",
+            &path,
+            &[("Content-Type", "application/json")],
+            b"{}",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json().unwrap()["Fields"][0]["Name"], "ConnectPeerId");
+    let r = admin
+        .raw("PATCH", "/global-networks/x/devices", &[], b"")
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.json().unwrap()["Reason"].as_str()),
+        (400, Some("UnknownOperation"))
+    );
+
+    // Still serving, and every answer above was counted.
+    admin.health().await.unwrap();
+    let calls = admin.calls().await.unwrap();
+    assert_eq!(calls.log.len(), 11);
+    assert!(calls.log.iter().all(|c| c.status >= 400));
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn admin_api_reports_histories_counters_drift_and_resets() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let id = c
+        .associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .subnet_id(SUBNET_A)
+        .send()
+        .await
+        .unwrap()
+        .association_id()
+        .unwrap()
+        .to_string();
+    for _ in 0..3 {
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .send()
+            .await
+            .unwrap();
+    }
+    let calls = admin.calls().await.unwrap();
+    assert_eq!(calls.counts["DescribeClientVpnTargetNetworks"], 3);
+    assert_eq!(calls.counts["AssociateClientVpnTargetNetwork"], 1);
+    assert!(
+        calls
+            .log
+            .iter()
+            .all(|c| c.service == "ec2" && c.status == 200 && c.fault.is_none())
+    );
+
+    // Drift: the association disappears out of band and AWS answers not-found at once.
+    let record = admin.disassociate(Family::ClientVpn, &id).await.unwrap();
+    assert_eq!(record.state, "gone");
+    expect_err!(
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .association_ids(&id)
+            .send(),
+        "InvalidClientVpnAssociationIdNotFound",
+        400
+    );
+    assert!(
+        admin
+            .disassociate(Family::ClientVpn, &id)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("404")
+    );
+    let gone_at = admin.associations().await.unwrap()[0]
+        .reached("gone")
+        .unwrap();
+    assert!(gone_at > 1.7e12);
+
+    let d = admin
+        .set_durations(&json!({"client_vpn": {"associate_ms": 5000}}))
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.client_vpn.associate_ms, d.client_vpn.disassociate_ms),
+        (5000, 250)
+    );
+    assert_eq!(admin.durations().await.unwrap(), d);
+    assert!(
+        admin
+            .set_durations(&json!({"client_vpn": {"nope": 1}}))
+            .await
+            .is_err()
+    );
+
+    admin
+        .seed(&json!({"route_servers": [{"id": "rs-seeded"}]}))
+        .await
+        .unwrap();
+    let world = admin.world().await.unwrap();
+    assert!(
+        world["route_servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "rs-seeded")
+    );
+    assert_eq!(world["vpcs"].as_array().unwrap().len(), 2);
+
+    admin.reset().await.unwrap();
+    assert!(admin.associations().await.unwrap().is_empty());
+    assert!(admin.calls().await.unwrap().log.is_empty());
+    assert_eq!(
+        admin.durations().await.unwrap().client_vpn.associate_ms,
+        300
+    );
+    assert!(
+        admin.world().await.unwrap()["vpcs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    expect_err!(
+        c.describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .send(),
+        "InvalidClientVpnEndpointId.NotFound",
+        400
+    );
+    let r = admin.raw("GET", "/_sim/nothing", &[], b"").await.unwrap();
+    assert_eq!(r.status, 404);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let (h, admin) = sim().await;
+    admin.health().await.unwrap();
+    drop(h);
+    eventually("listener closed", || async {
+        admin.health().await.is_err().then_some(())
+    })
+    .await;
+    let refused = awsassoc_sim::start(SimConfig {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        ..SimConfig::default()
+    })
+    .await;
+    assert!(refused.unwrap_err().to_string().contains("loopback"));
+}
+
+#[tokio::test]
+async fn the_binary_starts_fast_and_prints_its_url_first() {
+    use tokio::io::AsyncBufReadExt;
+    let world = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/quickstart/world.json"
+    );
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_awsassoc-sim"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            world,
+            "--profile",
+            "fast",
+            "--log-level",
+            "warn",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(5), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let url = first.strip_prefix("awsassoc-sim listening on ").unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"));
+    let world = AdminClient::new(url).world().await.unwrap();
+    assert_eq!(world["workspaces"][0]["id"], WORKSPACE);
+    child.kill().await.unwrap();
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_awsassoc-sim"))
+        .args(["--listen", "0.0.0.0:4566"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
