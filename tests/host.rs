@@ -100,14 +100,23 @@ mod harness {
                     }
                 }
             });
-            Plugin { child, socket_dir, stdout_lines, stderr, stderr_reader: Some(stderr_reader) }
+            Plugin {
+                child,
+                socket_dir,
+                stdout_lines,
+                stderr,
+                stderr_reader: Some(stderr_reader),
+            }
         }
 
         /// The next stdout line, failing the test (with stderr shown) if none comes in time.
         pub fn next_stdout_line(&mut self) -> String {
             match self.stdout_lines.recv_timeout(START_TIMEOUT) {
                 Ok(line) => line,
-                Err(_) => panic!("no stdout line from the plugin; stderr:\n{}", self.stderr_text()),
+                Err(_) => panic!(
+                    "no stdout line from the plugin; stderr:\n{}",
+                    self.stderr_text()
+                ),
             }
         }
 
@@ -136,7 +145,11 @@ mod harness {
         }
     }
 
-    pub fn wait_with_timeout(child: &mut Child, timeout: Duration, poll: Duration) -> Option<ExitStatus> {
+    pub fn wait_with_timeout(
+        child: &mut Child,
+        timeout: Duration,
+        poll: Duration,
+    ) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -163,7 +176,11 @@ mod harness {
     impl Handshake {
         pub fn parse(line: &str) -> Handshake {
             let fields: Vec<&str> = line.split('|').collect();
-            assert_eq!(fields.len(), 6, "handshake line {line:?} must have exactly six fields");
+            assert_eq!(
+                fields.len(),
+                6,
+                "handshake line {line:?} must have exactly six fields"
+            );
             Handshake {
                 core: fields[0].into(),
                 app: fields[1].into(),
@@ -176,7 +193,10 @@ mod harness {
 
         pub fn cert_der(&self) -> Vec<u8> {
             use base64::Engine as _;
-            assert!(!self.cert.contains('='), "certificate must be base64 without padding");
+            assert!(
+                !self.cert.contains('='),
+                "certificate must be base64 without padding"
+            );
             base64::engine::general_purpose::STANDARD_NO_PAD
                 .decode(&self.cert)
                 .expect("certificate field is RawStd base64")
@@ -192,19 +212,35 @@ mod harness {
 
     impl ClientIdentity {
         pub fn generate() -> ClientIdentity {
-            use rcgen::{BasicConstraints, DnType, ExtendedKeyUsagePurpose as Eku, IsCa, KeyUsagePurpose as Ku};
-            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
+            use rcgen::{
+                BasicConstraints, DnType, ExtendedKeyUsagePurpose as Eku, IsCa,
+                KeyUsagePurpose as Ku,
+            };
+            let key =
+                rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
             let mut params =
                 rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("cert params");
             params.distinguished_name = rcgen::DistinguishedName::new();
-            params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
-            params.distinguished_name.push(DnType::CommonName, "localhost");
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, "HashiCorp");
+            params
+                .distinguished_name
+                .push(DnType::CommonName, "localhost");
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            params.key_usages =
-                vec![Ku::DigitalSignature, Ku::KeyEncipherment, Ku::KeyAgreement, Ku::KeyCertSign];
+            params.key_usages = vec![
+                Ku::DigitalSignature,
+                Ku::KeyEncipherment,
+                Ku::KeyAgreement,
+                Ku::KeyCertSign,
+            ];
             params.extended_key_usages = vec![Eku::ClientAuth, Eku::ServerAuth];
             let cert = params.self_signed(&key).expect("self-signed client cert");
-            ClientIdentity { pem: cert.pem(), der: cert.der().clone(), key_der: key.serialize_der() }
+            ClientIdentity {
+                pem: cert.pem(),
+                der: cert.der().clone(),
+                key_der: key.serialize_der(),
+            }
         }
 
         fn key(&self) -> PrivateKeyDer<'static> {
@@ -223,7 +259,9 @@ mod harness {
         let tls_config = tls.map(|(server_der, client)| {
             let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
             let mut roots = rustls::RootCertStore::empty();
-            roots.add(CertificateDer::from(server_der)).expect("trust the handshake certificate");
+            roots
+                .add(CertificateDer::from(server_der))
+                .expect("trust the handshake certificate");
             let builder = rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
                 .expect("TLS versions")
@@ -244,13 +282,16 @@ mod harness {
                 let tls = tls_config.clone();
                 async move {
                     let raw: Box<dyn Io> = match network.as_str() {
-                        "unix" => Box::new(tokio::net::UnixStream::connect(PathBuf::from(&address)).await?),
+                        "unix" => Box::new(
+                            tokio::net::UnixStream::connect(PathBuf::from(&address)).await?,
+                        ),
                         "tcp" => Box::new(tokio::net::TcpStream::connect(&address).await?),
                         other => return Err(std::io::Error::other(format!("network {other}"))),
                     };
                     let stream: Box<dyn Io> = match tls {
                         Some(connector) => {
-                            let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+                            let name =
+                                ServerName::try_from("localhost").map_err(std::io::Error::other)?;
                             Box::new(connector.connect(name, raw).await?)
                         }
                         None => raw,
@@ -267,13 +308,19 @@ mod harness {
 
 async fn health(channel: tonic::transport::Channel) -> Result<i32, tonic::Status> {
     let reply = HealthClient::new(channel)
-        .check(HealthCheckRequest { service: "plugin".into() })
+        .check(HealthCheckRequest {
+            service: "plugin".into(),
+        })
         .await?;
     Ok(reply.into_inner().status)
 }
 
 fn managed_env<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut env = vec![COOKIE, ("PLUGIN_MIN_PORT", "10000"), ("PLUGIN_MAX_PORT", "25000")];
+    let mut env = vec![
+        COOKIE,
+        ("PLUGIN_MIN_PORT", "10000"),
+        ("PLUGIN_MAX_PORT", "25000"),
+    ];
     env.extend_from_slice(extra);
     env
 }
@@ -281,15 +328,22 @@ fn managed_env<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 #[test]
 fn refuses_to_run_without_the_magic_cookie() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = harness::command(&[], &[], dir.path()).output().expect("run the binary");
+    let output = harness::command(&[], &[], dir.path())
+        .output()
+        .expect("run the binary");
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty(), "nothing may reach stdout");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("not meant to be executed directly"), "{stderr}");
+    assert!(
+        stderr.contains("not meant to be executed directly"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--debug"), "{stderr}");
     assert!(stderr.contains("Terraform/OpenTofu"), "{stderr}");
 
-    let wrong = harness::command(&[], &[(COOKIE.0, "nope")], dir.path()).output().expect("run");
+    let wrong = harness::command(&[], &[(COOKIE.0, "nope")], dir.path())
+        .output()
+        .expect("run");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(wrong.stdout.is_empty());
 }
@@ -309,7 +363,10 @@ fn negotiates_protocol_6_and_prints_a_six_field_line() {
         assert_eq!(handshake.protocol, "grpc");
         assert_eq!(handshake.cert, "", "no TLS without PLUGIN_CLIENT_CERT");
         let socket = std::path::Path::new(&handshake.address);
-        assert!(socket.starts_with(plugin.socket_dir.path()), "socket in PLUGIN_UNIX_SOCKET_DIR");
+        assert!(
+            socket.starts_with(plugin.socket_dir.path()),
+            "socket in PLUGIN_UNIX_SOCKET_DIR"
+        );
         assert!(socket.exists());
     }
 }
@@ -319,12 +376,18 @@ fn handshake_carries_the_server_certificate_unpadded() {
     let client = ClientIdentity::generate();
     let mut plugin = Plugin::start(&[], &managed_env(&[("PLUGIN_CLIENT_CERT", &client.pem)]));
     let handshake = plugin.handshake();
-    assert!(handshake.cert.len() > 50, "go-plugin ignores certificate fields of 50 bytes or less");
+    assert!(
+        handshake.cert.len() > 50,
+        "go-plugin ignores certificate fields of 50 bytes or less"
+    );
     let der = handshake.cert_der();
     assert_eq!(der[0], 0x30, "a DER SEQUENCE");
     // SubjectAltName dNSName [2] "localhost", as Go verifies the server name against SANs only.
     let san = [&[0x82u8, 9][..], b"localhost"].concat();
-    assert!(der.windows(san.len()).any(|w| w == san.as_slice()), "SAN localhost");
+    assert!(
+        der.windows(san.len()).any(|w| w == san.as_slice()),
+        "SAN localhost"
+    );
 }
 
 #[tokio::test]
@@ -338,20 +401,37 @@ async fn mtls_accepts_only_the_pinned_client_certificate() {
     let channel = harness::connect(&handshake, Some((server_der.clone(), Some(&client))))
         .await
         .expect("TLS connection with the pinned certificate");
-    assert_eq!(health(channel).await.expect("health check"), ServingStatus::Serving as i32);
+    assert_eq!(
+        health(channel).await.expect("health check"),
+        ServingStatus::Serving as i32
+    );
 
     // Under TLS 1.3 the client may finish its side before the server's rejection arrives, so the
     // refusal can surface at connect time or at the first call; either way no RPC succeeds.
-    for (who, identity) in [("a different certificate", Some(&stranger)), ("no certificate", None)] {
-        let outcome = match harness::connect(&handshake, Some((server_der.clone(), identity))).await {
+    for (who, identity) in [
+        ("a different certificate", Some(&stranger)),
+        ("no certificate", None),
+    ] {
+        let outcome = match harness::connect(&handshake, Some((server_der.clone(), identity))).await
+        {
             Ok(channel) => health(channel).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),
         };
-        assert!(outcome.is_err(), "a client presenting {who} must be refused");
+        assert!(
+            outcome.is_err(),
+            "a client presenting {who} must be refused"
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !plugin.stderr_text().contains("refused a connection at the TLS layer") {
-        assert!(Instant::now() < deadline, "no refusal logged: {}", plugin.stderr_text());
+    while !plugin
+        .stderr_text()
+        .contains("refused a connection at the TLS layer")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no refusal logged: {}",
+            plugin.stderr_text()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
@@ -371,23 +451,40 @@ async fn shutdown_rpc_exits_promptly_and_removes_the_socket() {
         .await
         .expect("connect");
     // Like go-plugin's client: a stdio subscription is open while Shutdown is called.
-    let mut stdio = terraform_provider_awsassoc::host::proto::grpc_stdio_client::GrpcStdioClient::new(
-        channel.clone(),
-    )
-    .stream_stdio(())
-    .await
-    .expect("stdio stream")
-    .into_inner();
-    assert_eq!(health(channel.clone()).await.expect("health"), ServingStatus::Serving as i32);
+    let mut stdio =
+        terraform_provider_awsassoc::host::proto::grpc_stdio_client::GrpcStdioClient::new(
+            channel.clone(),
+        )
+        .stream_stdio(())
+        .await
+        .expect("stdio stream")
+        .into_inner();
+    assert_eq!(
+        health(channel.clone()).await.expect("health"),
+        ServingStatus::Serving as i32
+    );
 
-    GrpcControllerClient::new(channel).shutdown(Empty {}).await.expect("Shutdown RPC");
+    GrpcControllerClient::new(channel)
+        .shutdown(Empty {})
+        .await
+        .expect("Shutdown RPC");
     let returned = Instant::now();
-    let status = harness::wait_with_timeout(&mut plugin.child, Duration::from_secs(2), Duration::from_millis(1))
-        .expect("the plugin must exit after Shutdown");
+    let status = harness::wait_with_timeout(
+        &mut plugin.child,
+        Duration::from_secs(2),
+        Duration::from_millis(1),
+    )
+    .expect("the plugin must exit after Shutdown");
     let elapsed = returned.elapsed();
-    assert!(elapsed < Duration::from_millis(100), "exited {elapsed:?} after Shutdown returned");
+    assert!(
+        elapsed < Duration::from_millis(100),
+        "exited {elapsed:?} after Shutdown returned"
+    );
     assert!(status.success(), "{status:?}");
-    assert!(!std::path::Path::new(&handshake.address).exists(), "socket file removed");
+    assert!(
+        !std::path::Path::new(&handshake.address).exists(),
+        "socket file removed"
+    );
     // The stdio stream ended cleanly or with the connection; it never produced data.
     if let Ok(Some(chunk)) = stdio.message().await {
         panic!("unexpected stdio data {chunk:?}");
@@ -400,14 +497,27 @@ async fn sigint_does_not_stop_a_managed_server() {
     let handshake = plugin.handshake();
     plugin.signal(libc::SIGINT);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(plugin.child.try_wait().expect("try_wait").is_none(), "SIGINT must be ignored");
-    let channel = harness::connect(&handshake, None).await.expect("plaintext connect");
-    assert_eq!(health(channel).await.expect("health"), ServingStatus::Serving as i32);
+    assert!(
+        plugin.child.try_wait().expect("try_wait").is_none(),
+        "SIGINT must be ignored"
+    );
+    let channel = harness::connect(&handshake, None)
+        .await
+        .expect("plaintext connect");
+    assert_eq!(
+        health(channel).await.expect("health"),
+        ServingStatus::Serving as i32
+    );
 
     plugin.signal(libc::SIGTERM);
-    let status = plugin.wait_for_exit(Duration::from_secs(5)).expect("SIGTERM stops the server");
+    let status = plugin
+        .wait_for_exit(Duration::from_secs(5))
+        .expect("SIGTERM stops the server");
     assert!(status.success());
-    assert!(!std::path::Path::new(&handshake.address).exists(), "socket file removed");
+    assert!(
+        !std::path::Path::new(&handshake.address).exists(),
+        "socket file removed"
+    );
 }
 
 /// Starts a server with `env`, stops it with SIGTERM and returns its stderr lines as JSON.
@@ -415,7 +525,9 @@ fn log_lines(extra_env: &[(&str, &str)]) -> Vec<Value> {
     let mut plugin = Plugin::start(&[], &managed_env(extra_env));
     let _ = plugin.handshake();
     plugin.signal(libc::SIGTERM);
-    plugin.wait_for_exit(Duration::from_secs(5)).expect("exit after SIGTERM");
+    plugin
+        .wait_for_exit(Duration::from_secs(5))
+        .expect("exit after SIGTERM");
     plugin
         .stderr_text()
         .lines()
@@ -448,7 +560,10 @@ fn logs_are_hclog_json_at_the_requested_level() {
     let lines = log_lines(&[("TF_LOG", "debug")]);
     let levels = ["trace", "debug", "info", "warn", "error"];
     for line in &lines {
-        assert!(levels.contains(&line["@level"].as_str().unwrap_or("")), "{line}");
+        assert!(
+            levels.contains(&line["@level"].as_str().unwrap_or("")),
+            "{line}"
+        );
         assert!(line["@message"].is_string(), "{line}");
         assert_hclog_timestamp(&line["@timestamp"]);
     }
@@ -467,13 +582,18 @@ fn logs_are_hclog_json_at_the_requested_level() {
 
     let quiet = log_lines(&[("TF_LOG", "warn")]);
     assert!(
-        quiet.iter().all(|l| l["@level"] == "warn" || l["@level"] == "error"),
+        quiet
+            .iter()
+            .all(|l| l["@level"] == "warn" || l["@level"] == "error"),
         "{quiet:?}"
     );
 
     // The provider-specific variable wins over TF_LOG.
     let specific = log_lines(&[("TF_LOG", "debug"), ("TF_LOG_PROVIDER_AWSASSOC", "error")]);
-    assert!(specific.iter().all(|l| l["@level"] == "error"), "{specific:?}");
+    assert!(
+        specific.iter().all(|l| l["@level"] == "error"),
+        "{specific:?}"
+    );
 }
 
 #[tokio::test]
@@ -491,7 +611,10 @@ async fn debug_mode_prints_reattach_text_and_serves_plaintext() {
         .unwrap_or_else(|| panic!("unexpected reattach line {line:?}"));
     let reattach: Value = serde_json::from_str(json).expect("reattach JSON");
     let pid = plugin.child.id();
-    for name in ["registry.terraform.io/awsassoc/awsassoc", "registry.opentofu.org/awsassoc/awsassoc"] {
+    for name in [
+        "registry.terraform.io/awsassoc/awsassoc",
+        "registry.opentofu.org/awsassoc/awsassoc",
+    ] {
         let entry = &reattach[name];
         assert_eq!(entry["Protocol"], "grpc");
         assert_eq!(entry["ProtocolVersion"], 6);
@@ -504,25 +627,46 @@ async fn debug_mode_prints_reattach_text_and_serves_plaintext() {
         .expect("address string")
         .to_owned();
     let handshake = Handshake::parse(&format!("1|6|unix|{address}|grpc|"));
-    let channel = harness::connect(&handshake, None).await.expect("plaintext connect");
-    assert_eq!(health(channel).await.expect("health"), ServingStatus::Serving as i32);
+    let channel = harness::connect(&handshake, None)
+        .await
+        .expect("plaintext connect");
+    assert_eq!(
+        health(channel).await.expect("health"),
+        ServingStatus::Serving as i32
+    );
 
     plugin.signal(libc::SIGINT);
-    let status = plugin.wait_for_exit(Duration::from_secs(5)).expect("SIGINT stops debug mode");
+    let status = plugin
+        .wait_for_exit(Duration::from_secs(5))
+        .expect("SIGINT stops debug mode");
     assert!(status.success());
-    assert!(!std::path::Path::new(&address).exists(), "socket file removed");
+    assert!(
+        !std::path::Path::new(&address).exists(),
+        "socket file removed"
+    );
 }
 
 #[tokio::test]
 async fn tcp_fallback_serves_on_loopback() {
-    let mut plugin = Plugin::start(&[], &managed_env(&[("TF_PROVIDER_AWSASSOC_PLUGIN_NETWORK", "tcp")]));
+    let mut plugin = Plugin::start(
+        &[],
+        &managed_env(&[("TF_PROVIDER_AWSASSOC_PLUGIN_NETWORK", "tcp")]),
+    );
     let handshake = plugin.handshake();
     assert_eq!(handshake.network, "tcp");
     let addr: std::net::SocketAddr = handshake.address.parse().expect("host:port");
     assert!(addr.ip().is_loopback());
-    assert!((10000..=25000).contains(&addr.port()), "port from PLUGIN_MIN_PORT..PLUGIN_MAX_PORT");
-    let channel = harness::connect(&handshake, None).await.expect("TCP connect");
-    assert_eq!(health(channel).await.expect("health"), ServingStatus::Serving as i32);
+    assert!(
+        (10000..=25000).contains(&addr.port()),
+        "port from PLUGIN_MIN_PORT..PLUGIN_MAX_PORT"
+    );
+    let channel = harness::connect(&handshake, None)
+        .await
+        .expect("TCP connect");
+    assert_eq!(
+        health(channel).await.expect("health"),
+        ServingStatus::Serving as i32
+    );
 }
 
 #[test]
@@ -537,14 +681,20 @@ fn unusable_socket_dir_falls_back_to_tcp() {
 #[test]
 fn version_and_help_flags() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let version = harness::command(&["--version"], &[], dir.path()).output().expect("run");
+    let version = harness::command(&["--version"], &[], dir.path())
+        .output()
+        .expect("run");
     assert!(version.status.success());
     let text = String::from_utf8_lossy(&version.stdout);
     assert!(text.starts_with("terraform-provider-awsassoc "), "{text}");
-    let help = harness::command(&["--help"], &[], dir.path()).output().expect("run");
+    let help = harness::command(&["--help"], &[], dir.path())
+        .output()
+        .expect("run");
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--debug"));
-    let bad = harness::command(&["--bogus"], &[], dir.path()).output().expect("run");
+    let bad = harness::command(&["--bogus"], &[], dir.path())
+        .output()
+        .expect("run");
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -561,5 +711,8 @@ fn handshake_is_printed_quickly() {
         let _ = plugin.handshake();
         best = best.min(started.elapsed());
     }
-    assert!(best < Duration::from_millis(500), "best exec-to-handshake {best:?}");
+    assert!(
+        best < Duration::from_millis(500),
+        "best exec-to-handshake {best:?}"
+    );
 }

@@ -11,12 +11,20 @@ use super::listener::Address;
 /// so one pasted variable works with either CLI.
 pub fn source_addresses(identity: &PluginIdentity) -> [String; 2] {
     let tail = format!("{}/{}", identity.namespace, identity.provider_type);
-    [format!("registry.terraform.io/{tail}"), format!("registry.opentofu.org/{tail}")]
+    [
+        format!("registry.terraform.io/{tail}"),
+        format!("registry.opentofu.org/{tail}"),
+    ]
 }
 
 /// The `TF_REATTACH_PROVIDERS` JSON. `Test: true` tells the host it does not own the process:
 /// it neither calls Shutdown nor kills it when done.
-pub fn reattach_json(identity: &PluginIdentity, protocol_version: u32, pid: u32, address: &Address) -> String {
+pub fn reattach_json(
+    identity: &PluginIdentity,
+    protocol_version: u32,
+    pid: u32,
+    address: &Address,
+) -> String {
     let entry = json!({
         "Protocol": "grpc",
         "ProtocolVersion": protocol_version,
@@ -24,8 +32,10 @@ pub fn reattach_json(identity: &PluginIdentity, protocol_version: u32, pid: u32,
         "Test": true,
         "Addr": { "Network": address.network(), "String": address.to_addr_string() },
     });
-    let providers: Map<String, Value> =
-        source_addresses(identity).into_iter().map(|name| (name, entry.clone())).collect();
+    let providers: Map<String, Value> = source_addresses(identity)
+        .into_iter()
+        .map(|name| (name, entry.clone()))
+        .collect();
     Value::Object(providers).to_string()
 }
 
@@ -46,11 +56,17 @@ mod tests {
 
     #[test]
     fn reattach_text_names_both_registries() {
-        let identity = PluginIdentity { provider_type: "awsassoc", namespace: "awsassoc" };
+        let identity = PluginIdentity {
+            provider_type: "awsassoc",
+            namespace: "awsassoc",
+        };
         let address = Address::Unix(PathBuf::from("/tmp/it's"));
         let json = reattach_json(&identity, 6, 42, &address);
         let parsed: Value = serde_json::from_str(&json).expect("valid JSON");
-        for name in ["registry.terraform.io/awsassoc/awsassoc", "registry.opentofu.org/awsassoc/awsassoc"] {
+        for name in [
+            "registry.terraform.io/awsassoc/awsassoc",
+            "registry.opentofu.org/awsassoc/awsassoc",
+        ] {
             let entry = &parsed[name];
             assert_eq!(entry["Protocol"], "grpc");
             assert_eq!(entry["ProtocolVersion"], 6);

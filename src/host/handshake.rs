@@ -108,7 +108,10 @@ mod tests {
             server_cert_der: None,
         };
         assert_eq!(line.to_string(), "1|6|unix|/tmp/plugin1|grpc|");
-        let with_cert = HandshakeLine { server_cert_der: Some(&[1, 2, 3, 4]), ..line };
+        let with_cert = HandshakeLine {
+            server_cert_der: Some(&[1, 2, 3, 4]),
+            ..line
+        };
         assert_eq!(with_cert.to_string(), "1|6|unix|/tmp/plugin1|grpc|AQIDBA");
     }
 }

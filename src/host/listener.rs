@@ -35,7 +35,11 @@ pub struct ListenConfig {
 impl ListenConfig {
     pub fn from_env() -> Self {
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        let port = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<u16>().ok());
+        let port = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u16>().ok())
+        };
         Self {
             socket_dir: non_empty("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from),
             socket_group: non_empty("PLUGIN_UNIX_SOCKET_GROUP")
@@ -127,7 +131,9 @@ fn bind_unix(config: &ListenConfig) -> anyhow::Result<BoundListener> {
     if let Some(group) = &config.socket_group {
         share_with_group(&path, group)?;
     }
-    listener.set_nonblocking(true).context("making the unix socket non-blocking")?;
+    listener
+        .set_nonblocking(true)
+        .context("making the unix socket non-blocking")?;
     Ok(BoundListener {
         socket: StdListener::Unix(listener),
         address: Address::Unix(path),
@@ -162,7 +168,13 @@ fn lookup_group(name: &str) -> anyhow::Result<libc::gid_t> {
     let mut result: *mut libc::group = std::ptr::null_mut();
     // SAFETY: buffer and lengths match; result is only read after a successful return.
     let rc = unsafe {
-        libc::getgrnam_r(c_name.as_ptr(), &mut group, buffer.as_mut_ptr(), buffer.len(), &mut result)
+        libc::getgrnam_r(
+            c_name.as_ptr(),
+            &mut group,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut result,
+        )
     };
     if rc != 0 || result.is_null() {
         anyhow::bail!("PLUGIN_UNIX_SOCKET_GROUP names unknown group {name:?}");
@@ -180,8 +192,12 @@ fn bind_tcp(port_range: Option<(u16, u16)>) -> anyhow::Result<BoundListener> {
     for port in ports {
         match std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)) {
             Ok(listener) => {
-                let address = listener.local_addr().context("reading the TCP listen address")?;
-                listener.set_nonblocking(true).context("making the TCP listener non-blocking")?;
+                let address = listener
+                    .local_addr()
+                    .context("reading the TCP listen address")?;
+                listener
+                    .set_nonblocking(true)
+                    .context("making the TCP listener non-blocking")?;
                 return Ok(BoundListener {
                     socket: StdListener::Tcp(listener),
                     address: Address::Tcp(address),
@@ -248,7 +264,11 @@ impl AsyncRead for IoStream {
 }
 
 impl AsyncWrite for IoStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             IoStream::Unix(s) => Pin::new(s).poll_write(cx, buf),
             IoStream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
@@ -294,15 +314,22 @@ mod tests {
 
     #[tokio::test]
     async fn tcp_fallback_sets_nodelay_on_accepted_sockets() {
-        let config = ListenConfig { force_tcp: true, ..ListenConfig::default() };
+        let config = ListenConfig {
+            force_tcp: true,
+            ..ListenConfig::default()
+        };
         let bound = bind(&config).expect("bind loopback");
-        let Address::Tcp(addr) = bound.address.clone() else { panic!("expected TCP") };
+        let Address::Tcp(addr) = bound.address.clone() else {
+            panic!("expected TCP")
+        };
         assert!(addr.ip().is_loopback());
         let (listener, guard) = bound.into_tokio().expect("into tokio");
         assert!(guard.is_none());
         let client = tokio::net::TcpStream::connect(addr);
         let (accepted, _client) = tokio::join!(listener.accept(), client);
-        let IoStream::Tcp(stream) = accepted.expect("accept") else { panic!("expected TCP") };
+        let IoStream::Tcp(stream) = accepted.expect("accept") else {
+            panic!("expected TCP")
+        };
         assert!(stream.nodelay().expect("read TCP_NODELAY"));
     }
 
@@ -322,7 +349,9 @@ mod tests {
         let busy = probe.local_addr().expect("addr").port();
         // The first port is taken, so the scan has to move on (or fail if the next is taken too).
         if let Ok(bound) = bind_tcp(Some((busy, busy.saturating_add(20)))) {
-            let Address::Tcp(addr) = bound.address else { panic!("expected TCP") };
+            let Address::Tcp(addr) = bound.address else {
+                panic!("expected TCP")
+            };
             assert!(addr.port() > busy && addr.port() <= busy + 20);
         }
     }
@@ -330,9 +359,14 @@ mod tests {
     #[test]
     fn unix_socket_is_removed_when_the_guard_drops() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = ListenConfig { socket_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let config = ListenConfig {
+            socket_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
         let bound = bind(&config).expect("bind unix");
-        let Address::Unix(path) = bound.address.clone() else { panic!("expected unix") };
+        let Address::Unix(path) = bound.address.clone() else {
+            panic!("expected unix")
+        };
         assert!(path.exists());
         drop(bound);
         assert!(!path.exists());

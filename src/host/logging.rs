@@ -99,19 +99,27 @@ pub struct HclogLayer {
 
 impl fmt::Debug for HclogLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HclogLayer").field("max", &self.max).finish_non_exhaustive()
+        f.debug_struct("HclogLayer")
+            .field("max", &self.max)
+            .finish_non_exhaustive()
     }
 }
 
 impl HclogLayer {
     /// Writes to the process's stderr, where go-plugin collects plugin logs.
     pub fn stderr(max: LevelFilter) -> Self {
-        Self { max, sink: Sink::Stderr }
+        Self {
+            max,
+            sink: Sink::Stderr,
+        }
     }
 
     /// Appends lines to `buffer` instead of stderr, for tests that assert on exact output.
     pub fn buffer(max: LevelFilter, buffer: Arc<Mutex<Vec<u8>>>) -> Self {
-        Self { max, sink: Sink::Buffer(buffer) }
+        Self {
+            max,
+            sink: Sink::Buffer(buffer),
+        }
     }
 
     fn allows(&self, metadata: &Metadata<'_>) -> bool {
@@ -141,7 +149,11 @@ fn target_cap(target: &str) -> LevelFilter {
             .strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
     });
-    if capped { LevelFilter::INFO } else { LevelFilter::TRACE }
+    if capped {
+        LevelFilter::INFO
+    } else {
+        LevelFilter::TRACE
+    }
 }
 
 /// The `@module` value: hclog module names are dotted paths under the provider's own name, so a
@@ -177,7 +189,11 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if self.allows(metadata) { Interest::always() } else { Interest::never() }
+        if self.allows(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
     }
 
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
@@ -301,12 +317,14 @@ impl Visit for JsonVisitor {
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
-        let json = i64::try_from(value).map_or_else(|_| Value::String(value.to_string()), Value::from);
+        let json =
+            i64::try_from(value).map_or_else(|_| Value::String(value.to_string()), Value::from);
         self.put(field, json);
     }
 
     fn record_u128(&mut self, field: &Field, value: u128) {
-        let json = u64::try_from(value).map_or_else(|_| Value::String(value.to_string()), Value::from);
+        let json =
+            u64::try_from(value).map_or_else(|_| Value::String(value.to_string()), Value::from);
         self.put(field, json);
     }
 
@@ -366,7 +384,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     // Months counted from March = 0; 153 days per five months.
     let shifted_month = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     // Both values are small and positive by construction.
     (year, month as u32, day as u32)
@@ -389,9 +411,19 @@ pub fn install_panic_hook() {
         };
         let thread = std::thread::current();
         let mut report = format!("panic: {message}\n\n");
-        let _ = write!(report, "thread '{}' panicked", thread.name().unwrap_or("<unnamed>"));
+        let _ = write!(
+            report,
+            "thread '{}' panicked",
+            thread.name().unwrap_or("<unnamed>")
+        );
         if let Some(location) = info.location() {
-            let _ = write!(report, " at {}:{}:{}", location.file(), location.line(), location.column());
+            let _ = write!(
+                report,
+                " at {}:{}:{}",
+                location.file(),
+                location.line(),
+                location.column()
+            );
         }
         let _ = writeln!(report, "\n{}", std::backtrace::Backtrace::force_capture());
         let _ = std::io::stderr().lock().write_all(report.as_bytes());
@@ -432,12 +464,21 @@ mod tests {
 
     #[test]
     fn modules_and_caps() {
-        assert_eq!(module_for_target("terraform_provider_awsassoc::host::serve"), "awsassoc");
+        assert_eq!(
+            module_for_target("terraform_provider_awsassoc::host::serve"),
+            "awsassoc"
+        );
         assert_eq!(module_for_target("aws_config::profile"), "awsassoc.aws_sdk");
         assert_eq!(module_for_target("h2::codec"), "awsassoc.h2");
         assert_eq!(target_cap("aws_sigv4::http_request"), LevelFilter::INFO);
-        assert_eq!(target_cap("aws_smithy_runtime::client::http::body"), LevelFilter::INFO);
-        assert_eq!(target_cap("aws_smithy_runtime::client::orchestrator"), LevelFilter::TRACE);
+        assert_eq!(
+            target_cap("aws_smithy_runtime::client::http::body"),
+            LevelFilter::INFO
+        );
+        assert_eq!(
+            target_cap("aws_smithy_runtime::client::orchestrator"),
+            LevelFilter::TRACE
+        );
         assert_eq!(target_cap("hyperx"), LevelFilter::TRACE);
     }
 
@@ -450,15 +491,24 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!("rpc", tf_rpc = "ApplyResourceChange");
             let _guard = span.enter();
-            tracing::debug!(count = 3, ratio = 0.5, ok = true, name = "x", "hello {}", "world");
+            tracing::debug!(
+                count = 3,
+                ratio = 0.5,
+                ok = true,
+                name = "x",
+                "hello {}",
+                "world"
+            );
             tracing::trace!("filtered out");
             tracing::warn!(target: "aws_sigv4", "kept: warn is under the cap");
             tracing::debug!(target: "aws_sigv4", "dropped: capped at info");
         });
         let text = String::from_utf8(buffer.lock().map(|b| b.clone()).unwrap_or_default())
             .unwrap_or_default();
-        let lines: Vec<Value> =
-            text.lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+            .collect();
         assert_eq!(lines.len(), 2, "{text}");
         let first = &lines[0];
         assert_eq!(first["@level"], "debug");

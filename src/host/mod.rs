@@ -41,8 +41,10 @@ pub struct PluginIdentity {
 }
 
 impl PluginIdentity {
-    pub const AWSASSOC: PluginIdentity =
-        PluginIdentity { provider_type: "awsassoc", namespace: "awsassoc" };
+    pub const AWSASSOC: PluginIdentity = PluginIdentity {
+        provider_type: "awsassoc",
+        namespace: "awsassoc",
+    };
 
     /// The conventional binary name, used in messages to people.
     pub fn program_name(&self) -> String {
@@ -68,7 +70,10 @@ pub fn shutdown_token() -> CancellationToken {
 
 /// Runs the plugin: parses flags, then serves go-plugin until shutdown. `build_routes` supplies
 /// the tfplugin6 service and is called once, inside the tokio runtime, after the handshake line.
-pub fn main(identity: PluginIdentity, build_routes: impl FnOnce() -> tonic::service::Routes) -> ExitCode {
+pub fn main(
+    identity: PluginIdentity,
+    build_routes: impl FnOnce() -> tonic::service::Routes,
+) -> ExitCode {
     logging::install_panic_hook();
     let program = identity.program_name();
     match cli::parse(std::env::args_os().skip(1)) {
@@ -83,14 +88,20 @@ pub fn main(identity: PluginIdentity, build_routes: impl FnOnce() -> tonic::serv
             ExitCode::SUCCESS
         }
         Err(problem) => {
-            eprint!("{program}: {problem}\n\n{}", cli::usage(&program, identity.provider_type));
+            eprint!(
+                "{program}: {problem}\n\n{}",
+                cli::usage(&program, identity.provider_type)
+            );
             ExitCode::from(2)
         }
     }
 }
 
 /// Managed mode: started by Terraform/OpenTofu through go-plugin.
-fn serve_managed(identity: PluginIdentity, build_routes: impl FnOnce() -> tonic::service::Routes) -> ExitCode {
+fn serve_managed(
+    identity: PluginIdentity,
+    build_routes: impl FnOnce() -> tonic::service::Routes,
+) -> ExitCode {
     let cookie = std::env::var(handshake::MAGIC_COOKIE_KEY).ok();
     if !handshake::cookie_matches(cookie.as_deref()) {
         eprint!("{}", handshake::refusal_message(&identity.program_name()));
@@ -102,7 +113,10 @@ fn serve_managed(identity: PluginIdentity, build_routes: impl FnOnce() -> tonic:
 
     let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
     let protocol_version = handshake::negotiate(offered.as_deref());
-    let tls = match std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|pem| !pem.trim().is_empty()) {
+    let tls = match std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|pem| !pem.trim().is_empty())
+    {
         Some(pem) => match tls::ServerTls::from_client_cert_pem(&pem) {
             Ok(tls) => Some(tls),
             Err(error) => return fail("cannot set up AutoMTLS", &error),
@@ -142,14 +156,26 @@ fn serve_managed(identity: PluginIdentity, build_routes: impl FnOnce() -> tonic:
 }
 
 /// Debug mode: no cookie, no TLS, instructions for `TF_REATTACH_PROVIDERS` on stdout.
-fn serve_debug(identity: PluginIdentity, build_routes: impl FnOnce() -> tonic::service::Routes) -> ExitCode {
+fn serve_debug(
+    identity: PluginIdentity,
+    build_routes: impl FnOnce() -> tonic::service::Routes,
+) -> ExitCode {
     logging::init_from_env(identity.provider_type);
     let listener = match listener::bind(&listener::ListenConfig::from_env()) {
         Ok(listener) => listener,
         Err(error) => return fail("cannot listen for the host", &error),
     };
-    let protocol_version = handshake::SERVED_PROTOCOL_VERSIONS.iter().copied().max().unwrap_or(6);
-    let json = debug::reattach_json(&identity, protocol_version, std::process::id(), &listener.address);
+    let protocol_version = handshake::SERVED_PROTOCOL_VERSIONS
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(6);
+    let json = debug::reattach_json(
+        &identity,
+        protocol_version,
+        std::process::id(),
+        &listener.address,
+    );
     let mut stdout = std::io::stdout().lock();
     let printed = stdout
         .write_all(debug::reattach_instructions(&json).as_bytes())

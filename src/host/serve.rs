@@ -55,7 +55,13 @@ async fn serve<F>(params: ServeParams<F>) -> anyhow::Result<()>
 where
     F: FnOnce() -> Routes,
 {
-    let ServeParams { managed, listener, tls, build_routes, shutdown } = params;
+    let ServeParams {
+        managed,
+        listener,
+        tls,
+        build_routes,
+        shutdown,
+    } = params;
     signals::watch(managed, shutdown.clone()).context("installing signal handlers")?;
 
     let routes = services::add_plugin_services(build_routes(), shutdown.clone()).await;

@@ -29,8 +29,10 @@ pub async fn add_plugin_services(routes: Routes, shutdown: CancellationToken) ->
         .await;
     routes
         .add_service(
-            GrpcControllerServer::new(Controller { shutdown: shutdown.clone() })
-                .max_decoding_message_size(SMALL_MESSAGE_LIMIT),
+            GrpcControllerServer::new(Controller {
+                shutdown: shutdown.clone(),
+            })
+            .max_decoding_message_size(SMALL_MESSAGE_LIMIT),
         )
         .add_service(
             GrpcStdioServer::new(Stdio { shutdown }).max_decoding_message_size(SMALL_MESSAGE_LIMIT),
@@ -69,7 +71,9 @@ impl GrpcStdio for Stdio {
         &self,
         _request: Request<()>,
     ) -> Result<Response<BoxStream<StdioData>>, Status> {
-        let stream = SilentUntilCancelled { cancelled: Box::pin(self.shutdown.clone().cancelled_owned()) };
+        let stream = SilentUntilCancelled {
+            cancelled: Box::pin(self.shutdown.clone().cancelled_owned()),
+        };
         Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -26,7 +26,9 @@ pub struct ServerTls {
 
 impl std::fmt::Debug for ServerTls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerTls").field("cert_der_len", &self.cert_der.len()).finish()
+        f.debug_struct("ServerTls")
+            .field("cert_der_len", &self.cert_der.len())
+            .finish()
     }
 }
 
@@ -37,7 +39,10 @@ impl ServerTls {
             CertificateDer::pem_slice_iter(client_cert_pem.as_bytes())
                 .collect::<Result<_, _>>()
                 .context("PLUGIN_CLIENT_CERT is not valid PEM")?;
-        anyhow::ensure!(!pinned.is_empty(), "PLUGIN_CLIENT_CERT contains no certificate");
+        anyhow::ensure!(
+            !pinned.is_empty(),
+            "PLUGIN_CLIENT_CERT contains no certificate"
+        );
 
         let (cert_der, key) = generate_server_identity()?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -53,7 +58,10 @@ impl ServerTls {
         config.alpn_protocols = vec![b"h2".to_vec()];
         // The host opens one long-lived connection; resumption tickets would never be used.
         config.send_tls13_tickets = 0;
-        Ok(Self { cert_der, acceptor: TlsAcceptor::from(Arc::new(config)) })
+        Ok(Self {
+            cert_der,
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        })
     }
 }
 
@@ -68,8 +76,13 @@ fn generate_server_identity() -> anyhow::Result<(CertificateDer<'static>, Privat
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
         .context("building the server certificate parameters")?;
     params.distinguished_name = rcgen::DistinguishedName::new();
-    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
-    params.distinguished_name.push(rcgen::DnType::OrganizationName, "terraform-provider-awsassoc");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    params.distinguished_name.push(
+        rcgen::DnType::OrganizationName,
+        "terraform-provider-awsassoc",
+    );
     params.key_usages = vec![
         rcgen::KeyUsagePurpose::DigitalSignature,
         rcgen::KeyUsagePurpose::KeyAgreement,
@@ -78,7 +91,9 @@ fn generate_server_identity() -> anyhow::Result<(CertificateDer<'static>, Privat
         rcgen::ExtendedKeyUsagePurpose::ServerAuth,
         rcgen::ExtendedKeyUsagePurpose::ClientAuth,
     ];
-    let cert = params.self_signed(&key).context("signing the server certificate")?;
+    let cert = params
+        .self_signed(&key)
+        .context("signing the server certificate")?;
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     Ok((cert.der().clone(), key_der))
 }
@@ -92,7 +107,10 @@ struct PinnedClientCert {
 
 impl PinnedClientCert {
     fn new(pinned: Vec<CertificateDer<'static>>, provider: &CryptoProvider) -> Self {
-        Self { pinned, algorithms: provider.signature_verification_algorithms }
+        Self {
+            pinned,
+            algorithms: provider.signature_verification_algorithms,
+        }
     }
 }
 
@@ -118,7 +136,11 @@ impl ClientCertVerifier for PinnedClientCert {
     ) -> Result<ClientCertVerified, rustls::Error> {
         // Identity is the exact DER; validity dates, CA flag and chains do not matter for a
         // certificate the host generated seconds ago and gave us out of band.
-        if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) {
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
             Ok(ClientCertVerified::assertion())
         } else {
             Err(rustls::Error::InvalidCertificate(
@@ -159,7 +181,11 @@ mod tests {
         let provider = rustls::crypto::aws_lc_rs::default_provider();
         let pinned = CertificateDer::from(vec![1u8, 2, 3]);
         let verifier = PinnedClientCert::new(vec![pinned.clone()], &provider);
-        assert!(verifier.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(
+            verifier
+                .supported_verify_schemes()
+                .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+        );
         assert!(verifier.client_auth_mandatory());
         assert!(verifier.root_hint_subjects().is_empty());
         let now = UnixTime::now();
