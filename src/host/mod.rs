@@ -1,16 +1,228 @@
-//! The go-plugin host contract: (in progress)
+//! The go-plugin host layer: everything needed for Terraform and OpenTofu to start this process,
+//! trust it and talk gRPC to it, and nothing about what is said.
+//!
+//! Start-up order matters for latency, since Terraform starts several provider processes per
+//! command and waits for each handshake line: check the cookie, read the environment, generate
+//! the TLS identity, bind, print the handshake line, and only then build the runtime and the
+//! routes. The host's first connection simply waits in the listen backlog meanwhile.
+//!
+//! Modules:
+//! - [`handshake`]: magic cookie, version negotiation, the handshake line;
+//! - [`listener`]: unix socket (TCP fallback) and accepted streams;
+//! - [`tls`]: AutoMTLS with a pinned client certificate;
+//! - [`transport`]: accept loop, TLS termination, the connection type tonic serves;
+//! - [`services`]: GRPCController, GRPCStdio, health;
+//! - [`serve`]: runtime, server and shutdown;
+//! - [`signals`], [`debug`] (reattach mode), [`logging`] (hclog JSON), [`cli`].
+
+pub mod cli;
+pub mod debug;
+pub mod handshake;
+pub mod listener;
+pub mod logging;
+pub mod proto;
+pub mod serve;
+pub mod services;
+pub mod signals;
+pub mod tls;
+pub mod transport;
+
+use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::OnceLock;
+
+use tokio_util::sync::CancellationToken;
 
 /// Who this plugin is, for the reattach configuration printed in debug mode.
+#[derive(Debug, Clone, Copy)]
 pub struct PluginIdentity {
     pub provider_type: &'static str,
     pub namespace: &'static str,
 }
 
 impl PluginIdentity {
-    pub const AWSASSOC: PluginIdentity = PluginIdentity { provider_type: "awsassoc", namespace: "awsassoc" };
+    pub const AWSASSOC: PluginIdentity = PluginIdentity {
+        provider_type: "awsassoc",
+        namespace: "awsassoc",
+    };
+
+    /// The conventional binary name, used in messages to people.
+    pub fn program_name(&self) -> String {
+        format!("terraform-provider-{}", self.provider_type)
+    }
 }
 
-pub fn main(_identity: PluginIdentity, _routes: impl FnOnce() -> tonic::service::Routes) -> ExitCode {
-    unimplemented!("host in progress")
+fn process_shutdown() -> &'static CancellationToken {
+    static SHUTDOWN: OnceLock<CancellationToken> = OnceLock::new();
+    SHUTDOWN.get_or_init(CancellationToken::new)
+}
+
+/// A token cancelled when the process starts shutting down: the host called
+/// `GRPCController.Shutdown`, or SIGTERM (or SIGINT in debug mode) arrived.
+///
+/// Long-running work (AWS waiters, polling loops) can select on `cancelled()` to stop promptly;
+/// the process exits about 50 ms after cancellation whether or not work has finished. This is not
+/// Terraform's StopProvider, which the framework handles itself. The token is a child of the
+/// process-wide one, so cancelling it affects only the caller.
+pub fn shutdown_token() -> CancellationToken {
+    process_shutdown().child_token()
+}
+
+/// Runs the plugin: parses flags, then serves go-plugin until shutdown. `build_routes` supplies
+/// the tfplugin6 service and is called once, inside the tokio runtime, after the handshake line.
+pub fn main(
+    identity: PluginIdentity,
+    build_routes: impl FnOnce() -> tonic::service::Routes,
+) -> ExitCode {
+    logging::install_panic_hook();
+    let program = identity.program_name();
+    match cli::parse(std::env::args_os().skip(1)) {
+        Ok(cli::Command::Serve) => serve_managed(identity, build_routes),
+        Ok(cli::Command::Debug) => serve_debug(identity, build_routes),
+        Ok(cli::Command::Version) => {
+            println!("{program} {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Ok(cli::Command::Help) => {
+            print!("{}", cli::usage(&program, identity.provider_type));
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            eprint!(
+                "{program}: {problem}\n\n{}",
+                cli::usage(&program, identity.provider_type)
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Managed mode: started by Terraform/OpenTofu through go-plugin.
+fn serve_managed(
+    identity: PluginIdentity,
+    build_routes: impl FnOnce() -> tonic::service::Routes,
+) -> ExitCode {
+    let cookie = std::env::var(handshake::MAGIC_COOKIE_KEY).ok();
+    if !handshake::cookie_matches(cookie.as_deref()) {
+        eprint!("{}", handshake::refusal_message(&identity.program_name()));
+        return ExitCode::FAILURE;
+    }
+    signals::ignore_interrupts_early();
+    logging::init_from_env(identity.provider_type);
+    tracing::debug!(pid = std::process::id(), "starting the plugin server");
+
+    let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
+    let protocol_version = handshake::negotiate(offered.as_deref());
+    let tls = match std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|pem| !pem.trim().is_empty())
+    {
+        Some(pem) => match tls::ServerTls::from_client_cert_pem(&pem) {
+            Ok(tls) => Some(tls),
+            Err(error) => return fail("cannot set up AutoMTLS", &error),
+        },
+        None => None,
+    };
+    let listener = match listener::bind(&listener::ListenConfig::from_env()) {
+        Ok(listener) => listener,
+        Err(error) => return fail("cannot listen for the host", &error),
+    };
+
+    let address = listener.address.to_addr_string();
+    let line = handshake::HandshakeLine {
+        protocol_version,
+        network: listener.address.network(),
+        address: &address,
+        server_cert_der: tls.as_ref().map(|t| t.cert_der.as_ref()),
+    };
+    if let Err(error) = print_handshake_and_seal_stdout(&line.to_string()) {
+        return fail("cannot write the handshake line", &error.into());
+    }
+    tracing::info!(
+        network = listener.address.network(),
+        address = %address,
+        protocol_version,
+        tls = tls.is_some(),
+        "plugin server listening"
+    );
+
+    finish(serve::run(serve::ServeParams {
+        managed: true,
+        listener,
+        tls: tls.map(|t| t.acceptor),
+        build_routes,
+        shutdown: process_shutdown().clone(),
+    }))
+}
+
+/// Debug mode: no cookie, no TLS, instructions for `TF_REATTACH_PROVIDERS` on stdout.
+fn serve_debug(
+    identity: PluginIdentity,
+    build_routes: impl FnOnce() -> tonic::service::Routes,
+) -> ExitCode {
+    logging::init_from_env(identity.provider_type);
+    let listener = match listener::bind(&listener::ListenConfig::from_env()) {
+        Ok(listener) => listener,
+        Err(error) => return fail("cannot listen for the host", &error),
+    };
+    let protocol_version = handshake::SERVED_PROTOCOL_VERSIONS
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(6);
+    let json = debug::reattach_json(
+        &identity,
+        protocol_version,
+        std::process::id(),
+        &listener.address,
+    );
+    let mut stdout = std::io::stdout().lock();
+    let printed = stdout
+        .write_all(debug::reattach_instructions(&json).as_bytes())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
+    if let Err(error) = printed {
+        return fail("cannot print the reattach instructions", &error.into());
+    }
+    finish(serve::run(serve::ServeParams {
+        managed: false,
+        listener,
+        tls: None,
+        build_routes,
+        shutdown: process_shutdown().clone(),
+    }))
+}
+
+/// Writes the handshake line, then points fd 1 at stderr so nothing else in the process can ever
+/// write to the host's stdout pipe again (stray prints show up in the host's log instead). The
+/// original pipe is kept open, as go-plugin's own servers keep theirs, so the host sees no EOF.
+fn print_handshake_and_seal_stdout(line: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(line.as_bytes())?;
+    stdout.write_all(b"\n")?;
+    stdout.flush()?;
+    // SAFETY: plain fd duplication on the process's own standard descriptors. The duplicate of the
+    // pipe is deliberately leaked (close-on-exec) to keep the pipe open until exit.
+    unsafe {
+        libc::fcntl(libc::STDOUT_FILENO, libc::F_DUPFD_CLOEXEC, 3);
+        libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO);
+    }
+    Ok(())
+}
+
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail("the plugin server stopped with an error", &error),
+    }
+}
+
+fn fail(what: &str, error: &anyhow::Error) -> ExitCode {
+    if tracing::enabled!(tracing::Level::ERROR) {
+        tracing::error!(error = format!("{error:#}"), "{what}");
+    } else {
+        // Logging is off: still say why, since the host shows a failed plugin's stderr.
+        eprintln!("{what}: {error:#}");
+    }
+    ExitCode::FAILURE
 }
