@@ -46,6 +46,14 @@ fn the_harness_drives_a_terraform_compatible_cli() {
 }
 
 #[test]
+fn the_examples_are_in_canonical_format() {
+    let examples = support::repo_root().join("examples");
+    let examples = examples.to_str().expect("repository path is UTF-8");
+    let out = Workdir::new().run(&["fmt", "-check", "-diff", "-recursive", examples]);
+    assert!(out.success(), "run `tofu fmt -recursive examples`: {out}");
+}
+
+#[test]
 fn init_installs_the_provider_from_the_filesystem_mirror() {
     let wd = Workdir::from_example("provider");
     let out = wd.init();
