@@ -50,7 +50,10 @@ fn main() -> Result<()> {
     ensure!(handshakes >= 1 && plans >= 1, "run counts must be positive");
 
     let cli = Cli::get();
-    println!("provider: {PROVIDER} ({:.1} MB)", fs::metadata(PROVIDER)?.len() as f64 / 1e6);
+    println!(
+        "provider: {PROVIDER} ({:.1} MB)",
+        fs::metadata(PROVIDER)?.len() as f64 / 1e6
+    );
     println!("cli:      {} ({})", cli.path().display(), cli.version()?);
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awsassoc-bench");
     fs::create_dir_all(&scratch)?;
@@ -61,7 +64,11 @@ fn main() -> Result<()> {
     let tls = handshake_latencies(handshakes, Some(&pem), &scratch)?;
     rows.push(Row::new(
         format!("handshake, exec to line, AutoMTLS (n={handshakes})"),
-        format!("median {}, p90 {}", ms(percentile(&tls, 50)), ms(percentile(&tls, 90))),
+        format!(
+            "median {}, p90 {}",
+            ms(percentile(&tls, 50)),
+            ms(percentile(&tls, 90))
+        ),
         "median <= 3 ms",
         Some(percentile(&tls, 50) <= Duration::from_millis(3)),
     ));
@@ -70,7 +77,11 @@ fn main() -> Result<()> {
     let plain = handshake_latencies(plain_runs, None, &scratch)?;
     rows.push(Row::new(
         format!("handshake, exec to line, no TLS (n={plain_runs})"),
-        format!("median {}, p90 {}", ms(percentile(&plain, 50)), ms(percentile(&plain, 90))),
+        format!(
+            "median {}, p90 {}",
+            ms(percentile(&plain, 50)),
+            ms(percentile(&plain, 90))
+        ),
         "(reference)",
         None,
     ));
@@ -79,8 +90,15 @@ fn main() -> Result<()> {
     let rss = plan_peak_rss(&scratch)?;
     let max_rss = rss.iter().copied().max().unwrap_or(0);
     rows.push(Row::new(
-        format!("peak RSS per provider process, tofu plan ({} processes)", rss.len()),
-        format!("max {:.1} MB, min {:.1} MB", mb(max_rss), mb(rss.iter().copied().min().unwrap_or(0))),
+        format!(
+            "peak RSS per provider process, tofu plan ({} processes)",
+            rss.len()
+        ),
+        format!(
+            "max {:.1} MB, min {:.1} MB",
+            mb(max_rss),
+            mb(rss.iter().copied().min().unwrap_or(0))
+        ),
         "<= 12 MB",
         Some(!rss.is_empty() && mb(max_rss) <= 12.0),
     ));
@@ -89,7 +107,11 @@ fn main() -> Result<()> {
     let walls = plan_wall_times(plans, &scratch)?;
     rows.push(Row::new(
         format!("tofu plan examples/provider, wall (n={plans})"),
-        format!("median {}, p90 {}", ms(percentile(&walls, 50)), ms(percentile(&walls, 90))),
+        format!(
+            "median {}, p90 {}",
+            ms(percentile(&walls, 50)),
+            ms(percentile(&walls, 90))
+        ),
         "peer 84-373 ms (met: <= 84)",
         Some(percentile(&walls, 50) <= Duration::from_millis(84)),
     ));
@@ -117,9 +139,15 @@ fn destroy_waiter() -> Result<Vec<Row>> {
 
 /// Exec-to-handshake-line latencies of `runs` provider processes (after a few unmeasured warm-ups,
 /// so page-cache misses on the first exec do not count).
-fn handshake_latencies(runs: usize, client_cert: Option<&str>, scratch: &Path) -> Result<Vec<Duration>> {
+fn handshake_latencies(
+    runs: usize,
+    client_cert: Option<&str>,
+    scratch: &Path,
+) -> Result<Vec<Duration>> {
     // Sockets of killed providers are never cleaned up by them; keep them in a directory we remove.
-    let sockets = tempfile::Builder::new().prefix("sockets-").tempdir_in(scratch)?;
+    let sockets = tempfile::Builder::new()
+        .prefix("sockets-")
+        .tempdir_in(scratch)?;
     let mut latencies = Vec::with_capacity(runs);
     for i in 0..runs + 3 {
         let mut cmd = Command::new(PROVIDER);
@@ -137,9 +165,12 @@ fn handshake_latencies(runs: usize, client_cert: Option<&str>, scratch: &Path) -
             cmd.env("PLUGIN_CLIENT_CERT", pem);
         }
         let started = Instant::now();
-        let mut child = cmd.spawn().with_context(|| format!("starting {PROVIDER}"))?;
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {PROVIDER}"))?;
         let mut line = String::new();
-        let read = BufReader::new(child.stdout.take().context("stdout piped")?).read_line(&mut line);
+        let read =
+            BufReader::new(child.stdout.take().context("stdout piped")?).read_line(&mut line);
         let elapsed = started.elapsed();
         let _ = child.kill();
         let _ = child.wait();
@@ -155,9 +186,20 @@ fn handshake_latencies(runs: usize, client_cert: Option<&str>, scratch: &Path) -
 /// `CORE|APP|NETWORK|ADDR|PROTOCOL|SERVERCERT`, with a certificate exactly when TLS was asked for.
 fn check_handshake(line: &str, tls: bool) -> Result<()> {
     let fields: Vec<&str> = line.trim_end().split('|').collect();
-    ensure!(fields.len() == 6, "handshake line has {} fields: {line:?}", fields.len());
-    ensure!(fields[0] == "1" && fields[4] == "grpc", "unexpected handshake line: {line:?}");
-    ensure!((fields[5].len() > 50) == tls, "server certificate present = {}, expected {tls}: {line:?}", !tls);
+    ensure!(
+        fields.len() == 6,
+        "handshake line has {} fields: {line:?}",
+        fields.len()
+    );
+    ensure!(
+        fields[0] == "1" && fields[4] == "grpc",
+        "unexpected handshake line: {line:?}"
+    );
+    ensure!(
+        (fields[5].len() > 50) == tls,
+        "server certificate present = {}, expected {tls}: {line:?}",
+        !tls
+    );
     Ok(())
 }
 
@@ -172,7 +214,8 @@ fn plan_peak_rss(scratch: &Path) -> Result<Vec<u64>> {
     let mut wd = Workdir::from_example("provider");
     wd.cli_config(mirror.cli_config());
     wd.init();
-    wd.env(WRAP_ENV, fs::canonicalize(PROVIDER)?).env(RSS_LOG_ENV, &log);
+    wd.env(WRAP_ENV, fs::canonicalize(PROVIDER)?)
+        .env(RSS_LOG_ENV, &log);
     wd.plan();
 
     let text = fs::read_to_string(&log).unwrap_or_default();
@@ -212,7 +255,10 @@ fn wrap(real: OsString) -> ! {
     let child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
-            eprintln!("bench wrapper: cannot start {}: {e}", PathBuf::from(&real).display());
+            eprintln!(
+                "bench wrapper: cannot start {}: {e}",
+                PathBuf::from(&real).display()
+            );
             std::process::exit(1);
         }
     };
@@ -221,7 +267,11 @@ fn wrap(real: OsString) -> ! {
     // SAFETY: rusage is plain old data; wait4 fills it for our own child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let code = if waited == pid && libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 1 };
+    let code = if waited == pid && libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        1
+    };
     if let Some(log) = env::var_os(RSS_LOG_ENV) {
         if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).open(log) {
             let _ = writeln!(file, "{pid} {} {code}", usage.ru_maxrss);
@@ -233,13 +283,17 @@ fn wrap(real: OsString) -> ! {
 /// A PEM certificate shaped like the one go-plugin's AutoMTLS client sends (`mtls.go`).
 fn client_cert_pem() -> Result<String> {
     use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
-        PKCS_ECDSA_P521_SHA512,
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose, PKCS_ECDSA_P521_SHA512,
     };
     let key = KeyPair::generate_for(&PKCS_ECDSA_P521_SHA512)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
-    params.distinguished_name.push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -247,7 +301,10 @@ fn client_cert_pem() -> Result<String> {
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth, ExtendedKeyUsagePurpose::ServerAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ClientAuth,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ];
     Ok(params.self_signed(&key)?.pem())
 }
 
@@ -263,7 +320,9 @@ fn scrub_env(cmd: &mut Command) {
 
 fn knob(name: &str, default: usize) -> Result<usize> {
     match env::var(name) {
-        Ok(v) => v.parse().with_context(|| format!("{name}={v:?} is not a count")),
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not a count")),
         Err(env::VarError::NotPresent) => Ok(default),
         Err(e) => bail!("{name}: {e}"),
     }
@@ -295,7 +354,12 @@ struct Row {
 
 impl Row {
     fn new(metric: String, result: String, target: &'static str, met: Option<bool>) -> Row {
-        Row { metric, result, target, met }
+        Row {
+            metric,
+            result,
+            target,
+            met,
+        }
     }
 }
 
@@ -312,6 +376,9 @@ fn print_table(rows: &[Row]) {
             Some(false) => "NO",
             None => "-",
         };
-        println!("{:w0$}  {:w1$}  {:w2$}  {met}", r.metric, r.result, r.target);
+        println!(
+            "{:w0$}  {:w1$}  {:w2$}  {met}",
+            r.metric, r.result, r.target
+        );
     }
 }

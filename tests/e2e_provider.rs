@@ -8,13 +8,22 @@ use support::{Cli, REQUIRED_PROVIDERS, Workdir, provider_block};
 
 /// The four association resources the provider exists for, with the arguments each one requires.
 const RESOURCES: [(&str, &[&str]); 4] = [
-    ("awsassoc_ec2_client_vpn_network_association", &["client_vpn_endpoint_id", "subnet_id"]),
-    ("awsassoc_vpc_route_server_vpc_association", &["route_server_id", "vpc_id"]),
+    (
+        "awsassoc_ec2_client_vpn_network_association",
+        &["client_vpn_endpoint_id", "subnet_id"],
+    ),
+    (
+        "awsassoc_vpc_route_server_vpc_association",
+        &["route_server_id", "vpc_id"],
+    ),
     (
         "awsassoc_networkmanager_connect_peer_association",
         &["global_network_id", "connect_peer_id", "device_id"],
     ),
-    ("awsassoc_workspaces_application_association", &["workspace_id", "application_id"]),
+    (
+        "awsassoc_workspaces_application_association",
+        &["workspace_id", "application_id"],
+    ),
 ];
 
 /// `examples/provider` after a successful `init`.
@@ -32,7 +41,12 @@ fn awsassoc_schema(schemas: &Value) -> &Value {
     all.iter()
         .find(|(address, _)| address.ends_with("/awsassoc/awsassoc"))
         .map(|(_, schema)| schema)
-        .unwrap_or_else(|| panic!("awsassoc is missing from provider_schemas: {:?}", all.keys()))
+        .unwrap_or_else(|| {
+            panic!(
+                "awsassoc is missing from provider_schemas: {:?}",
+                all.keys()
+            )
+        })
 }
 
 #[test]
@@ -58,10 +72,19 @@ fn init_installs_the_provider_from_the_filesystem_mirror() {
     let wd = Workdir::from_example("provider");
     let out = wd.init();
 
-    assert!(out.stdout.contains("Installed awsassoc/awsassoc v0.1.0"), "{out}");
+    assert!(
+        out.stdout.contains("Installed awsassoc/awsassoc v0.1.0"),
+        "{out}"
+    );
     let lock = wd.read(".terraform.lock.hcl");
-    assert!(lock.contains("/awsassoc/awsassoc\""), "lock file names the provider:\n{lock}");
-    assert!(lock.contains("version     = \"0.1.0\""), "lock file pins 0.1.0:\n{lock}");
+    assert!(
+        lock.contains("/awsassoc/awsassoc\""),
+        "lock file names the provider:\n{lock}"
+    );
+    let pinned = lock
+        .lines()
+        .any(|l| l.trim_start().starts_with("version") && l.contains("\"0.1.0\""));
+    assert!(pinned, "lock file pins 0.1.0:\n{lock}");
 }
 
 #[test]
@@ -84,15 +107,27 @@ fn providers_schema_describes_the_provider_configuration() {
     let region = &provider["attributes"]["region"];
     assert_eq!(region["type"], "string", "region: {region:#}");
     let secret_key = &provider["attributes"]["secret_key"];
-    assert_eq!(secret_key["sensitive"], true, "secret_key must be sensitive: {secret_key:#}");
+    assert_eq!(
+        secret_key["sensitive"], true,
+        "secret_key must be sensitive: {secret_key:#}"
+    );
     for attribute in ["access_key", "preflight_dry_run"] {
-        assert!(provider["attributes"].get(attribute).is_some(), "missing {attribute}: {provider:#}");
+        assert!(
+            provider["attributes"].get(attribute).is_some(),
+            "missing {attribute}: {provider:#}"
+        );
     }
 
     let endpoints = &provider["block_types"]["endpoints"]["block"]["attributes"];
     for service in ["ec2", "networkmanager", "workspaces"] {
-        assert_eq!(endpoints[service]["type"], "string", "endpoints.{service}: {provider:#}");
-        assert_eq!(endpoints[service]["optional"], true, "endpoints.{service}: {provider:#}");
+        assert_eq!(
+            endpoints[service]["type"], "string",
+            "endpoints.{service}: {provider:#}"
+        );
+        assert_eq!(
+            endpoints[service]["optional"], true,
+            "endpoints.{service}: {provider:#}"
+        );
     }
 }
 
@@ -103,17 +138,30 @@ fn providers_schema_lists_the_four_association_resources_with_timeouts() {
 
     for (resource, required) in RESOURCES {
         let block = &resources[resource]["block"];
-        assert!(block.is_object(), "{resource} is missing; resource types: {:?}", keys(resources));
+        assert!(
+            block.is_object(),
+            "{resource} is missing; resource types: {:?}",
+            keys(resources)
+        );
         for argument in required {
-            assert_eq!(block["attributes"][argument]["required"], true, "{resource}.{argument}: {block:#}");
+            assert_eq!(
+                block["attributes"][argument]["required"], true,
+                "{resource}.{argument}: {block:#}"
+            );
         }
         let timeouts = &block["block_types"]["timeouts"]["block"]["attributes"];
         for operation in ["create", "delete"] {
-            assert_eq!(timeouts[operation]["optional"], true, "{resource} timeouts.{operation}: {block:#}");
+            assert_eq!(
+                timeouts[operation]["optional"], true,
+                "{resource} timeouts.{operation}: {block:#}"
+            );
         }
     }
     let connect_peer = &resources["awsassoc_networkmanager_connect_peer_association"]["block"];
-    assert_eq!(connect_peer["attributes"]["link_id"]["optional"], true, "link_id is optional");
+    assert_eq!(
+        connect_peer["attributes"]["link_id"]["optional"], true,
+        "link_id is optional"
+    );
 }
 
 #[test]
@@ -124,18 +172,30 @@ fn debug_logging_shows_the_providers_own_log_lines_at_their_levels() {
 
     // The CLI re-emits each hclog JSON line the provider writes on stderr as
     // `[LEVEL] provider.terraform-provider-awsassoc_v0.1.0: message: @module=awsassoc ...`.
-    let provider_lines: Vec<&str> =
-        out.stderr.lines().filter(|l| l.contains("provider.terraform-provider-awsassoc")).collect();
+    let provider_lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-awsassoc"))
+        .collect();
     let levelled = provider_lines
         .iter()
         .filter(|l| l.contains("@module=awsassoc"))
         .filter(|l| ["[DEBUG]", "[INFO]"].iter().any(|level| l.contains(level)))
         .count();
-    assert!(levelled > 0, "no DEBUG/INFO line from the provider's own logger: {out}");
+    assert!(
+        levelled > 0,
+        "no DEBUG/INFO line from the provider's own logger: {out}"
+    );
 
     // A line the CLI could not parse as hclog JSON is passed through verbatim; there must be none.
-    let unparsed: Vec<&&str> = provider_lines.iter().filter(|l| l.contains("\"@level\"")).collect();
-    assert!(unparsed.is_empty(), "provider log lines the CLI could not parse: {unparsed:#?}");
+    let unparsed: Vec<&&str> = provider_lines
+        .iter()
+        .filter(|l| l.contains("\"@level\""))
+        .collect();
+    assert!(
+        unparsed.is_empty(),
+        "provider log lines the CLI could not parse: {unparsed:#?}"
+    );
 }
 
 #[test]
@@ -146,9 +206,14 @@ fn an_invalid_region_is_reported_against_the_region_argument() {
 
 #[test]
 fn an_endpoint_without_a_scheme_is_reported_against_its_argument() {
-    let config = provider_block("http://127.0.0.1:4566")
-        .replace("ec2            = \"http://127.0.0.1:4566\"", "ec2            = \"127.0.0.1:4566\"");
-    assert!(config.contains("\"127.0.0.1:4566\""), "the replacement applied: {config}");
+    let config = provider_block("http://127.0.0.1:4566").replace(
+        "ec2            = \"http://127.0.0.1:4566\"",
+        "ec2            = \"127.0.0.1:4566\"",
+    );
+    assert!(
+        config.contains("\"127.0.0.1:4566\""),
+        "the replacement applied: {config}"
+    );
     assert_configuration_error(&config, "ec2");
 }
 
@@ -158,23 +223,34 @@ fn an_endpoint_without_a_scheme_is_reported_against_its_argument() {
 #[track_caller]
 fn assert_configuration_error(provider_config: &str, argument: &str) {
     let wd = Workdir::new();
-    wd.write("main.tf", &format!("{REQUIRED_PROVIDERS}\n{provider_config}"));
+    wd.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\n{provider_config}"),
+    );
     wd.init();
 
     for command in ["validate", "plan"] {
         let out = wd.run_err(&[command]);
         let text = out.combined();
-        assert!(text.contains("in provider \"awsassoc\":"), "`{command}` does not point at the provider block: {out}");
+        assert!(
+            text.contains("in provider \"awsassoc\":"),
+            "`{command}` does not point at the provider block: {out}"
+        );
         let quotes_argument = text.lines().any(|line| {
-            line.split_once(':')
-                .is_some_and(|(number, source)| {
-                    number.trim().parse::<u32>().is_ok() && source.trim_start().starts_with(argument)
-                })
+            line.split_once(':').is_some_and(|(number, source)| {
+                number.trim().parse::<u32>().is_ok() && source.trim_start().starts_with(argument)
+            })
         });
-        assert!(quotes_argument, "`{command}` does not quote the `{argument}` line: {out}");
+        assert!(
+            quotes_argument,
+            "`{command}` does not quote the `{argument}` line: {out}"
+        );
     }
 }
 
 fn keys(value: &Value) -> Vec<&String> {
-    value.as_object().map(|o| o.keys().collect()).unwrap_or_default()
+    value
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default()
 }

@@ -11,7 +11,7 @@
 //! be installed on a developer's machine.
 
 use std::env;
-use std::ffi::OsString;
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
@@ -64,15 +64,25 @@ impl Cli {
     /// Applies the selection rule described in the module documentation.
     pub fn locate() -> Result<Cli> {
         if let Some(value) = env::var_os(CLI_ENV).filter(|v| !v.is_empty()) {
-            let path = resolve_command(&value)
-                .with_context(|| format!("${CLI_ENV}={value:?} is neither a file nor a command on PATH"))?;
-            return Ok(Cli { path, origin: CliOrigin::Override });
+            let path = resolve_command(&value).with_context(|| {
+                format!("${CLI_ENV}={value:?} is neither a file nor a command on PATH")
+            })?;
+            return Ok(Cli {
+                path,
+                origin: CliOrigin::Override,
+            });
         }
         if let Some(path) = find_on_path("tofu") {
-            return Ok(Cli { path, origin: CliOrigin::TofuOnPath });
+            return Ok(Cli {
+                path,
+                origin: CliOrigin::TofuOnPath,
+            });
         }
         let path = install_pinned()?;
-        Ok(Cli { path, origin: CliOrigin::Pinned })
+        Ok(Cli {
+            path,
+            origin: CliOrigin::Pinned,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -90,7 +100,10 @@ impl Cli {
         let mut cmd = Command::new(&self.path);
         for (key, _) in env::vars_os() {
             let key_str = key.to_string_lossy();
-            if key_str.starts_with("TF_") || key_str.starts_with("AWS_") || key_str.starts_with("PLUGIN_") {
+            if key_str.starts_with("TF_")
+                || key_str.starts_with("AWS_")
+                || key_str.starts_with("PLUGIN_")
+            {
                 cmd.env_remove(&key);
             }
         }
@@ -120,12 +133,14 @@ impl Cli {
     /// Whether this is OpenTofu (as opposed to Terraform); they install providers from different
     /// default registry hosts.
     pub fn is_opentofu(&self) -> bool {
-        self.version().map(|v| v.starts_with("OpenTofu")).unwrap_or(false)
+        self.version()
+            .map(|v| v.starts_with("OpenTofu"))
+            .unwrap_or(false)
     }
 }
 
 /// A path (contains `/`) as given, or a command name looked up on `PATH`.
-fn resolve_command(value: &OsString) -> Option<PathBuf> {
+fn resolve_command(value: &OsStr) -> Option<PathBuf> {
     let as_path = Path::new(value);
     if value.to_string_lossy().contains('/') {
         return is_executable(as_path).then(|| as_path.to_path_buf());
@@ -135,11 +150,15 @@ fn resolve_command(value: &OsString) -> Option<PathBuf> {
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = env::var_os("PATH")?;
-    env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
+    env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(path: &Path) -> bool {
-    fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 /// Installs the pinned OpenTofu unless it is already there, and returns its path.
@@ -154,7 +173,8 @@ fn install_pinned() -> Result<PathBuf> {
     let lock_dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     fs::create_dir_all(lock_dir).with_context(|| format!("creating {}", lock_dir.display()))?;
     let lock_path = lock_dir.join("opentofu-install.lock");
-    let lock = File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
+    let lock =
+        File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
     // SAFETY: flock(2) on a descriptor we own; the lock is released when `lock` is dropped.
     if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
         return Err(std::io::Error::last_os_error()).context("locking the OpenTofu install");
@@ -164,14 +184,22 @@ fn install_pinned() -> Result<PathBuf> {
     }
     let prefix = root.join("tools/opentofu");
     let mut npm = Command::new("npm");
-    npm.arg("ci").arg("--prefix").arg(&prefix).arg("--no-audit").arg("--no-fund");
-    let out = process::run(&mut npm, Duration::from_secs(600))
-        .context("running npm (Node.js is needed to install the pinned OpenTofu; or set $AWSASSOC_TF_CLI)")?;
+    npm.arg("ci")
+        .arg("--prefix")
+        .arg(&prefix)
+        .arg("--no-audit")
+        .arg("--no-fund");
+    let out = process::run(&mut npm, Duration::from_secs(600)).context(
+        "running npm (Node.js is needed to install the pinned OpenTofu; or set $AWSASSOC_TF_CLI)",
+    )?;
     if !out.success() {
         bail!("installing the pinned OpenTofu failed: {out}");
     }
     if !is_executable(&binary) {
-        bail!("`npm ci` succeeded but {} is missing: {out}", binary.display());
+        bail!(
+            "`npm ci` succeeded but {} is missing: {out}",
+            binary.display()
+        );
     }
     drop(lock);
     Ok(binary)

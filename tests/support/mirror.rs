@@ -58,8 +58,13 @@ impl ProviderMirror {
         let root = dir.join("mirror");
         let platform = platform();
         for host in HOSTS {
-            let package = root.join(host).join("awsassoc/awsassoc").join(PROVIDER_VERSION).join(&platform);
-            fs::create_dir_all(&package).with_context(|| format!("creating {}", package.display()))?;
+            let package = root
+                .join(host)
+                .join("awsassoc/awsassoc")
+                .join(PROVIDER_VERSION)
+                .join(&platform);
+            fs::create_dir_all(&package)
+                .with_context(|| format!("creating {}", package.display()))?;
             let exe = package.join(format!("terraform-provider-awsassoc_v{PROVIDER_VERSION}"));
             let tmp = package.join(format!(".link-{}", std::process::id()));
             let _ = fs::remove_file(&tmp);
@@ -68,8 +73,10 @@ impl ProviderMirror {
         }
         let cli_config = dir.join("cli.tfrc");
         let tmp = dir.join(format!(".cli.tfrc-{}", std::process::id()));
-        fs::write(&tmp, cli_config_text(&root)).with_context(|| format!("writing {}", tmp.display()))?;
-        fs::rename(&tmp, &cli_config).with_context(|| format!("placing {}", cli_config.display()))?;
+        fs::write(&tmp, cli_config_text(&root))
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        fs::rename(&tmp, &cli_config)
+            .with_context(|| format!("placing {}", cli_config.display()))?;
         Ok(ProviderMirror { root, cli_config })
     }
 
@@ -88,7 +95,9 @@ impl ProviderMirror {
 /// registry. Hostname wildcards are not allowed with a fixed namespace/type, hence both hosts
 /// spelled out.
 pub fn cli_config_text(mirror: &Path) -> String {
-    let sources = HOSTS.map(|h| format!("\"{h}/awsassoc/awsassoc\"")).join(", ");
+    let sources = HOSTS
+        .map(|h| format!("\"{h}/awsassoc/awsassoc\""))
+        .join(", ");
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [{sources}]\n  }}\n  direct {{\n    exclude = [{sources}]\n  }}\n}}\n",
         mirror.display()

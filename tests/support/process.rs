@@ -60,7 +60,11 @@ impl CmdOutput {
 
 impl fmt::Display for CmdOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "`{}` exited with {} after {:?}", self.command, self.status, self.elapsed)?;
+        writeln!(
+            f,
+            "`{}` exited with {} after {:?}",
+            self.command, self.status, self.elapsed
+        )?;
         writeln!(f, "----- stdout -----\n{}", self.stdout)?;
         write!(f, "----- stderr -----\n{}", self.stderr)
     }
@@ -104,8 +108,12 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Result<CmdOutput> {
         .stderr(Stdio::piped())
         .process_group(0);
     let started = Instant::now();
-    let mut child = cmd.spawn().with_context(|| format!("could not start `{command}`"))?;
-    let guard = GroupGuard { pgid: child.id() as libc::pid_t };
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("could not start `{command}`"))?;
+    let guard = GroupGuard {
+        pgid: child.id() as libc::pid_t,
+    };
     let stdout = drain(child.stdout.take().context("stdout was not piped")?);
     let stderr = drain(child.stderr.take().context("stderr was not piped")?);
     let (tx, rx) = mpsc::channel();
@@ -124,7 +132,13 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Result<CmdOutput> {
     match finished {
         Ok((status, elapsed)) => {
             let status = status.with_context(|| format!("waiting for `{command}`"))?;
-            Ok(CmdOutput { command, status, stdout, stderr, elapsed })
+            Ok(CmdOutput {
+                command,
+                status,
+                stdout,
+                stderr,
+                elapsed,
+            })
         }
         Err(_) => anyhow::bail!(
             "`{command}` did not finish within {timeout:?}; killed it\n----- stdout -----\n{stdout}\n----- stderr -----\n{stderr}"

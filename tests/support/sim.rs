@@ -37,10 +37,17 @@ pub fn start_sim_with(config: SimConfig) -> Result<Sim> {
         .enable_all()
         .build()
         .context("building the emulator's runtime")?;
-    let handle = runtime.block_on(awsassoc_sim::start(config)).context("starting awsassoc-sim")?;
+    let handle = runtime
+        .block_on(awsassoc_sim::start(config))
+        .context("starting awsassoc-sim")?;
     let url = handle.url().to_string();
     let admin = AdminClient::new(url.as_str());
-    Ok(Sim { handle: Some(handle), url, admin, runtime })
+    Ok(Sim {
+        handle: Some(handle),
+        url,
+        admin,
+        runtime,
+    })
 }
 
 impl Sim {

@@ -44,7 +44,12 @@ impl Workdir {
             .prefix("e2e-")
             .tempdir_in(base)
             .expect("creating a temporary working directory");
-        Workdir { dir, env: Vec::new(), timeout: DEFAULT_TIMEOUT, cli_config: None }
+        Workdir {
+            dir,
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            cli_config: None,
+        }
     }
 
     /// A working directory holding a copy of the top-level files of `examples/<name>` (for
@@ -52,7 +57,8 @@ impl Workdir {
     pub fn from_example(name: &str) -> Workdir {
         let wd = Workdir::new();
         let src = repo_root().join("examples").join(name);
-        let entries = fs::read_dir(&src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
+        let entries =
+            fs::read_dir(&src).unwrap_or_else(|e| panic!("reading {}: {e}", src.display()));
         for entry in entries {
             let entry = entry.expect("listing example files");
             if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
@@ -120,8 +126,13 @@ impl Workdir {
         for (key, value) in &self.env {
             cmd.env(key, value);
         }
-        process::run(&mut cmd, self.timeout)
-            .with_context(|| format!("running {} in {}", cli.path().display(), self.path().display()))
+        process::run(&mut cmd, self.timeout).with_context(|| {
+            format!(
+                "running {} in {}",
+                cli.path().display(),
+                self.path().display()
+            )
+        })
     }
 
     /// Runs a command and panics with its output unless it succeeds.
@@ -166,7 +177,11 @@ impl Workdir {
     #[track_caller]
     pub fn plan_no_changes(&self) -> CmdOutput {
         let out = self.run(&["plan", "-detailed-exitcode"]);
-        assert_eq!(out.code(), Some(0), "expected a plan with no changes, got {out}");
+        assert_eq!(
+            out.code(),
+            Some(0),
+            "expected a plan with no changes, got {out}"
+        );
         out
     }
 
@@ -201,7 +216,8 @@ impl Default for Workdir {
 
 #[track_caller]
 fn parse_json(out: &CmdOutput) -> Value {
-    serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {out}"))
+    serde_json::from_str(out.stdout.trim())
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {out}"))
 }
 
 /// Inserts `-no-color` right after the (sub)command words, where every command accepts flags.
@@ -210,7 +226,8 @@ fn with_no_color<'a>(args: &[&'a str]) -> Vec<&'a str> {
     if args.is_empty() || args.contains(&"-no-color") {
         return args;
     }
-    let at = if TWO_WORD_COMMANDS.contains(&args[0]) && args.len() > 1 && !args[1].starts_with('-') {
+    let at = if TWO_WORD_COMMANDS.contains(&args[0]) && args.len() > 1 && !args[1].starts_with('-')
+    {
         2
     } else {
         1
