@@ -1,5 +1,9 @@
 //! End to end through the real CLI (OpenTofu by default, see `support::cli`): the provider as a
-//! user meets it in `examples/provider`, with no resources and no network.
+//! user meets it in `examples/provider`, with no network.
+//!
+//! Note: the CLI prunes a provider that no resource uses, so `validate` and `plan` of
+//! `examples/provider` alone never configure the provider (they only fetch its schema). Tests of
+//! configuration handling therefore add one resource, which plans without any AWS call.
 
 mod support;
 
@@ -25,6 +29,26 @@ const RESOURCES: [(&str, &[&str]); 4] = [
         &["workspace_id", "application_id"],
     ),
 ];
+
+/// A resource that makes the CLI validate and configure the provider. Planning its creation needs
+/// no AWS call (nothing listens on the endpoints).
+const ONE_ASSOCIATION: &str = r#"
+resource "awsassoc_vpc_route_server_vpc_association" "example" {
+  route_server_id = "rs-0123456789abcdef0"
+  vpc_id          = "vpc-0123456789abcdef0"
+}
+"#;
+
+/// A working directory with `provider_config` and [`ONE_ASSOCIATION`], after `init`.
+fn one_association(provider_config: &str) -> Workdir {
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\n{provider_config}\n{ONE_ASSOCIATION}"),
+    );
+    wd.init();
+    wd
+}
 
 /// `examples/provider` after a successful `init`.
 fn provider_example() -> Workdir {
@@ -94,7 +118,7 @@ fn validate_accepts_the_provider_example() {
 }
 
 #[test]
-fn plan_of_the_provider_example_configures_the_provider_and_proposes_no_changes() {
+fn plan_of_the_provider_example_proposes_no_changes() {
     let out = provider_example().plan_no_changes();
     assert!(out.stdout.contains("No changes."), "{out}");
 }
@@ -165,8 +189,43 @@ fn providers_schema_lists_the_four_association_resources_with_timeouts() {
 }
 
 #[test]
+fn plan_of_a_new_association_configures_the_provider_and_proposes_a_create() {
+    let wd = one_association(&provider_block("http://127.0.0.1:4566"));
+    let plan = wd.plan_json();
+
+    let changes = plan["resource_changes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no resource_changes: {plan:#}"));
+    assert_eq!(changes.len(), 1, "{plan:#}");
+    let change = &changes[0];
+    assert_eq!(change["type"], "awsassoc_vpc_route_server_vpc_association");
+    assert_eq!(
+        change["change"]["actions"],
+        serde_json::json!(["create"]),
+        "{change:#}"
+    );
+    let after = &change["change"]["after"];
+    assert_eq!(
+        after["route_server_id"], "rs-0123456789abcdef0",
+        "{change:#}"
+    );
+    assert_eq!(after["vpc_id"], "vpc-0123456789abcdef0", "{change:#}");
+}
+
+#[test]
+fn the_quickstart_example_validates_against_the_provider_schema() {
+    let wd = Workdir::from_example("quickstart");
+    assert!(
+        wd.path().join("world.json").is_file(),
+        "examples/quickstart/world.json (the emulator's seed) is missing"
+    );
+    wd.init();
+    wd.validate();
+}
+
+#[test]
 fn debug_logging_shows_the_providers_own_log_lines_at_their_levels() {
-    let mut wd = provider_example();
+    let mut wd = one_association(&provider_block("http://127.0.0.1:4566"));
     wd.env("TF_LOG", "debug");
     let out = wd.plan();
 
@@ -222,12 +281,7 @@ fn an_endpoint_without_a_scheme_is_reported_against_its_argument() {
 /// `on main.tf line N, in provider "awsassoc":` followed by the numbered source line).
 #[track_caller]
 fn assert_configuration_error(provider_config: &str, argument: &str) {
-    let wd = Workdir::new();
-    wd.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{provider_config}"),
-    );
-    wd.init();
+    let wd = one_association(provider_config);
 
     for command in ["validate", "plan"] {
         let out = wd.run_err(&[command]);

@@ -9,8 +9,8 @@
 //! - `sim::start_sim` runs the emulator in-process (see the note on `mod sim` below).
 //!
 //! Each test file includes this with `mod support;` and uses a different subset of it, hence the
-//! crate-wide `dead_code` allowance.
-#![allow(dead_code)]
+//! module-wide `dead_code` and `unused_imports` allowances.
+#![allow(dead_code, unused_imports)]
 
 pub mod cli;
 pub mod mirror;
