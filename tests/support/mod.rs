@@ -15,10 +15,7 @@
 pub mod cli;
 pub mod mirror;
 pub mod process;
-// MERGE STEP: enable once `awsassoc-sim` exports `start`, `SimConfig`, `SimHandle`, `Profile` and
-// `admin_client::AdminClient` (the sim branch). Until then the emulator crate is an empty stub and
-// this module cannot compile.
-// pub mod sim;
+pub mod sim;
 pub mod workdir;
 
 use std::path::{Path, PathBuf};
