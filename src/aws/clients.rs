@@ -734,7 +734,9 @@ mod tests {
         .await
         .expect("configure does not wait on the network")
         .expect("clients");
-        let conf = sdk_config(&clients.settings, &no_env(), &no_files()).await.expect("config");
+        let conf = sdk_config(&clients.settings, &no_env(), &no_files())
+            .await
+            .expect("config");
         let provider = conf.credentials_provider().expect("credentials provider");
         // Never printed: the SDK's own Debug of the prepared STS request shows the external ID,
         // which is why the provider must not log SDK configuration objects.
