@@ -12,9 +12,10 @@
 //! - numbers are written as integers when integral and within `i64`, otherwise as float64;
 //!   integers, unsigned integers, floats and decimal strings are all accepted;
 //! - lists, sets and tuples are arrays, maps and objects are maps with string keys;
-//! - objects are written with every attribute present. On decode, unknown keys are rejected and
-//!   so are missing ones: the host always sends every attribute, so a gap means the provider and
-//!   host disagree about the schema, and failing loudly beats inventing nulls;
+//! - objects are written with every attribute present (a field missing from the [`Value`] is
+//!   written as `nil`, so resources need not spell out every null). On decode, unknown keys are
+//!   rejected and so are missing ones: the host always sends every attribute, so a gap means the
+//!   provider and host disagree about the schema, and failing loudly beats inventing nulls;
 //! - a `dynamic` value travels as `[type JSON, value]` with the type JSON as msgpack `bin`
 //!   (a `str` is accepted too). A wholly unknown dynamic value is a bare extension and a null of
 //!   no particular type a bare `nil`.
