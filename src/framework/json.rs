@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
-pub use super::msgpack::{CodecError, CodecErrorKind};
 use super::diag::{AttributePath, PathStep};
+pub use super::msgpack::{CodecError, CodecErrorKind};
 use super::msgpack::{
     dedupe_set, inferred_dynamic_type, normalize_float, parse_number_text, type_name, value_name,
 };
@@ -22,7 +22,10 @@ use super::value::{Number, Type, Value};
 /// Decodes a JSON value of type `ty`, as found in `RawState.json` or `DynamicValue.json`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let json: Json = serde_json::from_slice(bytes).map_err(|e| {
-        CodecError::new(AttributePath::default(), CodecErrorKind::Malformed(e.to_string()))
+        CodecError::new(
+            AttributePath::default(),
+            CodecErrorKind::Malformed(e.to_string()),
+        )
     })?;
     let mut path = Vec::new();
     decode_value(&json, ty, &mut path)
@@ -46,10 +49,17 @@ pub fn encode_type(ty: &Type) -> Vec<u8> {
 /// notion of optional attributes.
 pub fn decode_type(bytes: &[u8]) -> Result<Type, CodecError> {
     let json: Json = serde_json::from_slice(bytes).map_err(|e| {
-        CodecError::new(AttributePath::default(), CodecErrorKind::InvalidType(e.to_string()))
+        CodecError::new(
+            AttributePath::default(),
+            CodecErrorKind::InvalidType(e.to_string()),
+        )
     })?;
-    type_from_json(&json)
-        .map_err(|message| CodecError::new(AttributePath::default(), CodecErrorKind::InvalidType(message)))
+    type_from_json(&json).map_err(|message| {
+        CodecError::new(
+            AttributePath::default(),
+            CodecErrorKind::InvalidType(message),
+        )
+    })
 }
 
 fn type_to_json(ty: &Type) -> Json {
@@ -85,10 +95,9 @@ fn type_from_json(json: &Json) -> Result<Type, String> {
             other => Err(format!("unknown primitive type {other:?}")),
         },
         Json::Array(parts) => {
-            let Some(Json::String(kind)) = parts.first() else {
+            let Some((Json::String(kind), args)) = parts.split_first() else {
                 return Err("a complex type must start with its kind, such as \"list\"".to_owned());
             };
-            let args = &parts[1..];
             match (kind.as_str(), args) {
                 ("list", [element]) => Ok(Type::List(Box::new(type_from_json(element)?))),
                 ("set", [element]) => Ok(Type::Set(Box::new(type_from_json(element)?))),
@@ -96,13 +105,17 @@ fn type_from_json(json: &Json) -> Result<Type, String> {
                 ("object", [Json::Object(fields)] | [Json::Object(fields), Json::Array(_)]) => {
                     let mut attributes = BTreeMap::new();
                     for (name, ty) in fields {
-                        let ty = type_from_json(ty).map_err(|e| format!("attribute {name:?}: {e}"))?;
+                        let ty =
+                            type_from_json(ty).map_err(|e| format!("attribute {name:?}: {e}"))?;
                         attributes.insert(name.clone(), ty);
                     }
                     Ok(Type::Object(attributes))
                 }
                 ("tuple", [Json::Array(elements)]) => Ok(Type::Tuple(
-                    elements.iter().map(type_from_json).collect::<Result<_, _>>()?,
+                    elements
+                        .iter()
+                        .map(type_from_json)
+                        .collect::<Result<_, _>>()?,
                 )),
                 ("list" | "set" | "map" | "object" | "tuple", _) => {
                     Err(format!("malformed {kind:?} type {json}"))
@@ -132,7 +145,10 @@ fn error(path: &[PathStep], kind: CodecErrorKind) -> CodecError {
 fn mismatch(path: &[PathStep], ty: &Type, json: &Json) -> CodecError {
     error(
         path,
-        CodecErrorKind::Mismatch { expected: type_name(ty), found: json_name(json).to_owned() },
+        CodecErrorKind::Mismatch {
+            expected: type_name(ty),
+            found: json_name(json).to_owned(),
+        },
     )
 }
 
@@ -171,11 +187,14 @@ fn decode_value(json: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Valu
         },
         Type::Number => match json {
             Json::Number(n) => json_number(n).map(Value::Number).ok_or_else(|| {
-                error(path, CodecErrorKind::InvalidNumber(format!("{n} is out of range")))
+                error(
+                    path,
+                    CodecErrorKind::InvalidNumber(format!("{n} is out of range")),
+                )
             }),
-            Json::String(s) => {
-                parse_number_text(s).map(Value::Number).map_err(|kind| error(path, kind))
-            }
+            Json::String(s) => parse_number_text(s)
+                .map(Value::Number)
+                .map_err(|kind| error(path, kind)),
             other => Err(mismatch(path, ty, other)),
         },
         Type::Bool => match json {
@@ -208,7 +227,10 @@ fn decode_value(json: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Valu
             }
             Json::Array(items) => Err(error(
                 path,
-                CodecErrorKind::TupleLength { expected: types.len(), found: items.len() },
+                CodecErrorKind::TupleLength {
+                    expected: types.len(),
+                    found: items.len(),
+                },
             )),
             other => Err(mismatch(path, ty, other)),
         },
@@ -226,7 +248,10 @@ fn decode_value(json: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Valu
         Type::Object(attributes) => match json {
             Json::Object(entries) => {
                 if let Some(extra) = entries.keys().find(|key| !attributes.contains_key(*key)) {
-                    return Err(error(path, CodecErrorKind::UnsupportedAttribute(extra.clone())));
+                    return Err(error(
+                        path,
+                        CodecErrorKind::UnsupportedAttribute(extra.clone()),
+                    ));
                 }
                 let mut fields = BTreeMap::new();
                 for (name, attribute_ty) in attributes {
@@ -254,7 +279,10 @@ fn decode_value(json: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Valu
                     ));
                 };
                 if let Some(extra) = wrapper.keys().find(|k| *k != "type" && *k != "value") {
-                    return Err(error(path, CodecErrorKind::UnsupportedAttribute(extra.clone())));
+                    return Err(error(
+                        path,
+                        CodecErrorKind::UnsupportedAttribute(extra.clone()),
+                    ));
                 }
                 let concrete = type_from_json(type_json)
                     .map_err(|message| error(path, CodecErrorKind::InvalidType(message)))?;
@@ -320,20 +348,25 @@ fn encode_value(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<Js
             };
             match normalized {
                 Number::Int(i) => Ok(Json::from(i)),
-                Number::Float(f) => serde_json::Number::from_f64(f).map(Json::Number).ok_or_else(
-                    || {
+                Number::Float(f) => serde_json::Number::from_f64(f)
+                    .map(Json::Number)
+                    .ok_or_else(|| {
                         error(
                             path,
                             CodecErrorKind::InvalidNumber(format!("{f} cannot be written as JSON")),
                         )
-                    },
-                ),
+                    }),
             }
         }
         (Value::List(items), Type::List(element)) => {
             let mut out = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {
-                out.push(encode_nested(path, PathStep::Index(index as i64), item, element)?);
+                out.push(encode_nested(
+                    path,
+                    PathStep::Index(index as i64),
+                    item,
+                    element,
+                )?);
             }
             Ok(Json::Array(out))
         }
@@ -341,7 +374,12 @@ fn encode_value(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<Js
             let items = dedupe_set(items.clone());
             let mut out = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {
-                out.push(encode_nested(path, PathStep::Index(index as i64), item, element)?);
+                out.push(encode_nested(
+                    path,
+                    PathStep::Index(index as i64),
+                    item,
+                    element,
+                )?);
             }
             Ok(Json::Array(out))
         }
@@ -349,12 +387,20 @@ fn encode_value(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<Js
             if items.len() != types.len() {
                 return Err(error(
                     path,
-                    CodecErrorKind::TupleLength { expected: types.len(), found: items.len() },
+                    CodecErrorKind::TupleLength {
+                        expected: types.len(),
+                        found: items.len(),
+                    },
                 ));
             }
             let mut out = Vec::with_capacity(items.len());
             for (index, (item, element)) in items.iter().zip(types).enumerate() {
-                out.push(encode_nested(path, PathStep::Index(index as i64), item, element)?);
+                out.push(encode_nested(
+                    path,
+                    PathStep::Index(index as i64),
+                    item,
+                    element,
+                )?);
             }
             Ok(Json::Array(out))
         }
@@ -368,7 +414,10 @@ fn encode_value(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<Js
         }
         (Value::Object(fields), Type::Object(attributes)) => {
             if let Some(extra) = fields.keys().find(|name| !attributes.contains_key(*name)) {
-                return Err(error(path, CodecErrorKind::UnsupportedAttribute(extra.clone())));
+                return Err(error(
+                    path,
+                    CodecErrorKind::UnsupportedAttribute(extra.clone()),
+                ));
             }
             let mut out = Map::new();
             for (name, attribute_ty) in attributes {

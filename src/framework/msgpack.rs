@@ -12,9 +12,10 @@
 //! - numbers are written as integers when integral and within `i64`, otherwise as float64;
 //!   integers, unsigned integers, floats and decimal strings are all accepted;
 //! - lists, sets and tuples are arrays, maps and objects are maps with string keys;
-//! - objects are written with every attribute present. On decode, unknown keys are rejected and
-//!   so are missing ones: the host always sends every attribute, so a gap means the provider and
-//!   host disagree about the schema, and failing loudly beats inventing nulls;
+//! - objects are written with every attribute present (a field missing from the [`Value`] is
+//!   written as `nil`, so resources need not spell out every null). On decode, unknown keys are
+//!   rejected and so are missing ones: the host always sends every attribute, so a gap means the
+//!   provider and host disagree about the schema, and failing loudly beats inventing nulls;
 //! - a `dynamic` value travels as `[type JSON, value]` with the type JSON as msgpack `bin`
 //!   (a `str` is accepted too). A wholly unknown dynamic value is a bare extension and a null of
 //!   no particular type a bare `nil`.
@@ -32,7 +33,7 @@ use super::value::{Number, Type, Value};
 
 /// A value could not be translated between its wire form and [`Value`].
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{}{kind}", Location(path))]
+#[error("{}{kind}", Location(.path))]
 pub struct CodecError {
     /// Where in the value the problem is; empty for the value as a whole.
     pub path: AttributePath,
@@ -147,15 +148,21 @@ pub(crate) fn parse_number_text(text: &str) -> Result<Number, CodecErrorKind> {
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'));
     if !numeric_syntax {
-        return Err(CodecErrorKind::InvalidNumber(format!("{text:?} is not a decimal number")));
+        return Err(CodecErrorKind::InvalidNumber(format!(
+            "{text:?} is not a decimal number"
+        )));
     }
     if let Ok(int) = trimmed.parse::<i64>() {
         return Ok(Number::Int(int));
     }
     match trimmed.parse::<f64>() {
         Ok(float) if float.is_finite() => Ok(normalize_float(float)),
-        Ok(_) => Err(CodecErrorKind::InvalidNumber(format!("{text:?} is out of range"))),
-        Err(_) => Err(CodecErrorKind::InvalidNumber(format!("{text:?} is not a decimal number"))),
+        Ok(_) => Err(CodecErrorKind::InvalidNumber(format!(
+            "{text:?} is out of range"
+        ))),
+        Err(_) => Err(CodecErrorKind::InvalidNumber(format!(
+            "{text:?} is not a decimal number"
+        ))),
     }
 }
 
@@ -184,7 +191,11 @@ pub(crate) fn inferred_dynamic_type(value: &Value) -> Option<Type> {
 
 /// Decodes a msgpack `DynamicValue` payload of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let mut decoder = Decoder { input: bytes, pos: 0, path: Vec::new() };
+    let mut decoder = Decoder {
+        input: bytes,
+        pos: 0,
+        path: Vec::new(),
+    };
     let value = decoder.value(ty)?;
     let rest = bytes.len() - decoder.pos;
     if rest > 0 {
@@ -195,7 +206,10 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 
 /// Encodes `value` as msgpack of type `ty`.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
-    let mut encoder = Encoder { out: Vec::new(), path: Vec::new() };
+    let mut encoder = Encoder {
+        out: Vec::new(),
+        path: Vec::new(),
+    };
     encoder.value(value, ty)?;
     Ok(encoder.out)
 }
@@ -249,7 +263,10 @@ impl<'a> Decoder<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
-        let end = self.pos.checked_add(n).filter(|end| *end <= self.input.len());
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|end| *end <= self.input.len());
         match end {
             Some(end) => {
                 let bytes = &self.input[self.pos..end];
@@ -329,9 +346,11 @@ impl<'a> Decoder<'a> {
 
     fn text(&mut self, len: usize) -> Result<String, CodecError> {
         let bytes = self.take(len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| self.error(CodecErrorKind::Malformed("string is not valid UTF-8".to_owned())))
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+            self.error(CodecErrorKind::Malformed(
+                "string is not valid UTF-8".to_owned(),
+            ))
+        })
     }
 
     /// Capacity for `len` upcoming items, bounded by the bytes left so a forged length cannot
@@ -367,9 +386,9 @@ impl<'a> Decoder<'a> {
                     Ok(i) => Number::Int(i),
                     Err(_) => Number::Float(u as f64),
                 })),
-                Shape::Float(f) if f.is_nan() => {
-                    Err(self.error(CodecErrorKind::InvalidNumber("NaN is not a number".to_owned())))
-                }
+                Shape::Float(f) if f.is_nan() => Err(self.error(CodecErrorKind::InvalidNumber(
+                    "NaN is not a number".to_owned(),
+                ))),
                 Shape::Float(f) => Ok(Value::Number(normalize_float(f))),
                 Shape::Str(len) => {
                     let text = self.text(len)?;
@@ -512,7 +531,9 @@ impl Encoder {
 
     fn len(&self, len: usize) -> Result<u32, CodecError> {
         u32::try_from(len).map_err(|_| {
-            self.error(CodecErrorKind::Write(format!("{len} items exceed msgpack's limit")))
+            self.error(CodecErrorKind::Write(format!(
+                "{len} items exceed msgpack's limit"
+            )))
         })
     }
 

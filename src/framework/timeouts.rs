@@ -43,11 +43,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
     let mut total: u128 = 0;
     while !rest.is_empty() {
-        let whole_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let whole_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (whole, after) = rest.split_at(whole_len);
         let (fraction, after) = match after.strip_prefix('.') {
             Some(after_dot) => {
-                let len = after_dot.find(|c: char| !c.is_ascii_digit()).unwrap_or(after_dot.len());
+                let len = after_dot
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(after_dot.len());
                 after_dot.split_at(len)
             }
             None => ("", after),
@@ -87,7 +91,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             }
             nanos += u128::from(digit - b'0') * scale;
         }
-        total = total.checked_add(nanos).filter(|t| *t <= MAX_NANOS).ok_or_else(too_large)?;
+        total = total
+            .checked_add(nanos)
+            .filter(|t| *t <= MAX_NANOS)
+            .ok_or_else(too_large)?;
         rest = after;
     }
     let secs = u64::try_from(total / 1_000_000_000).map_err(|_| invalid("it is too large"))?;
@@ -104,7 +111,11 @@ pub fn format_duration(duration: Duration) -> String {
     let total_secs = duration.as_secs();
     let millis = duration.subsec_millis();
     if total_secs == 0 {
-        return if millis > 0 { format!("{millis}ms") } else { format!("{}ns", duration.as_nanos()) };
+        return if millis > 0 {
+            format!("{millis}ms")
+        } else {
+            format!("{}ns", duration.as_nanos())
+        };
     }
     let (hours, minutes, seconds) = (total_secs / 3600, total_secs / 60 % 60, total_secs % 60);
     let mut out = String::new();
@@ -192,8 +203,11 @@ fn configured(resource_value: &Value, operation: &str) -> Result<Option<Duration
         }
     };
     let duration = parse_duration(text).map_err(|message| {
-        Diagnostic::error("Invalid timeout", format!("{BLOCK_NAME}.{operation}: {message}."))
-            .at(path(operation))
+        Diagnostic::error(
+            "Invalid timeout",
+            format!("{BLOCK_NAME}.{operation}: {message}."),
+        )
+        .at(path(operation))
     })?;
     if duration.is_zero() {
         return Err(Diagnostic::error(
@@ -210,7 +224,11 @@ fn configured(resource_value: &Value, operation: &str) -> Result<Option<Duration
 
 /// The timeout for `operation`, read from the resource's `timeouts` block at apply time.
 /// A null block, a null attribute or (defensively) an unknown one yields `default`.
-pub fn resolve(resource_value: &Value, operation: &str, default: Duration) -> Result<Duration, Diagnostic> {
+pub fn resolve(
+    resource_value: &Value,
+    operation: &str,
+    default: Duration,
+) -> Result<Duration, Diagnostic> {
     Ok(configured(resource_value, operation)?.unwrap_or(default))
 }
 
