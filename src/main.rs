@@ -8,6 +8,6 @@ use terraform_provider_awsassoc::{framework, host, provider::AwsAssocProvider};
 
 fn main() -> ExitCode {
     host::main(host::PluginIdentity::AWSASSOC, || {
-        framework::server::routes(Arc::new(AwsAssocProvider::default()))
+        framework::server::routes(Arc::new(AwsAssocProvider))
     })
 }
