@@ -23,15 +23,30 @@ fn ok(value: Value) -> Response<Body> {
     respond(200, "application/json", value.to_string())
 }
 
-fn fail(status: u16, message: impl Into<String>) -> Response<Body> {
-    respond(
-        status,
-        "application/json",
-        json!({"error": message.into()}).to_string(),
-    )
+/// An admin failure, rendered as `{"error": message}` with `status`.
+struct AdminError {
+    status: u16,
+    message: String,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, Response<Body>> {
+fn fail(status: u16, message: impl Into<String>) -> AdminError {
+    AdminError {
+        status,
+        message: message.into(),
+    }
+}
+
+impl AdminError {
+    fn into_response(self) -> Response<Body> {
+        respond(
+            self.status,
+            "application/json",
+            json!({"error": self.message}).to_string(),
+        )
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, AdminError> {
     serde_json::from_slice(body).map_err(|e| fail(400, format!("invalid {what} body: {e}")))
 }
 
@@ -44,21 +59,15 @@ pub async fn handle(sim: &Sim, parts: &Parts, body: Body) -> Response<Body> {
             return fail(
                 413,
                 format!("admin request body unreadable or too large: {e}"),
-            );
+            )
+            .into_response();
         }
     };
     debug!(method, path, "admin request");
-    match route(sim, method, path, &body) {
-        Ok(r) | Err(r) => r,
-    }
+    route(sim, method, path, &body).unwrap_or_else(AdminError::into_response)
 }
 
-fn route(
-    sim: &Sim,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<Response<Body>, Response<Body>> {
+fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let response = match (method, path) {
         ("GET", "/_sim/health") => ok(json!({"ok": true})),
         ("POST", "/_sim/seed") => {
@@ -101,8 +110,8 @@ fn route(
             _,
             "/_sim/health" | "/_sim/seed" | "/_sim/reset" | "/_sim/world" | "/_sim/associations"
             | "/_sim/calls" | "/_sim/faults" | "/_sim/durations" | "/_sim/disassociate",
-        ) => fail(405, format!("{method} is not allowed on {path}")),
-        _ => fail(404, format!("no admin endpoint {path}")),
+        ) => return Err(fail(405, format!("{method} is not allowed on {path}"))),
+        _ => return Err(fail(404, format!("no admin endpoint {path}"))),
     };
     Ok(response)
 }
@@ -136,7 +145,7 @@ struct DisassociateRequest {
 }
 
 /// Removes an association out of band, as if someone deleted it in the console (drift).
-fn disassociate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> {
+fn disassociate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let req: DisassociateRequest = parse(body, "disassociate")?;
     let now = now_ms();
     let mut inner = sim.lock();

@@ -175,7 +175,7 @@ pub fn encode_token(scope: &str, last_seq: u64) -> String {
 pub fn decode_token(scope: &str, token: &str) -> Option<u64> {
     let raw = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
     let text = String::from_utf8(raw).ok()?;
-    let (s, seq) = text.split_once(':')?;
+    let (s, seq) = text.rsplit_once(':')?;
     (s == scope).then(|| seq.parse().ok()).flatten()
 }
 
@@ -206,8 +206,8 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_are_scoped_to_their_operation() {
-        let t = encode_token("a", 7);
-        assert_eq!(decode_token("a", &t), Some(7));
+        let t = encode_token("a:scoped", 7);
+        assert_eq!(decode_token("a:scoped", &t), Some(7));
         assert_eq!(decode_token("b", &t), None);
         assert_eq!(decode_token("a", "garbage!"), None);
     }

@@ -127,7 +127,7 @@ impl Association {
                 ],
             ),
         };
-        let failure_message = fail.then(|| match family {
+        let failure_message = fail.then_some(match family {
             Family::ClientVpn => "Failed to allocate network interfaces in the subnet (simulated)",
             Family::WorkspacesApplication => "The application could not be installed (simulated)",
             Family::RouteServer | Family::ConnectPeer => "Association was rolled back (simulated)",

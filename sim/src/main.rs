@@ -1,6 +1,6 @@
 //! `awsassoc-sim` command line: serve the emulator until SIGINT/SIGTERM.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -98,6 +98,7 @@ async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let world = match &args.seed {
         Some(path) => World::from_file(path)?,

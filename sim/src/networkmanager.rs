@@ -9,12 +9,6 @@ use crate::api::{ApiError, ApiResult, decode_token, paginate};
 use crate::lifecycle::{Association, Family, Phase, now_ms};
 use crate::state::{Inner, Sim};
 
-pub const OPERATIONS: [&str; 3] = [
-    "AssociateConnectPeer",
-    "GetConnectPeerAssociations",
-    "DisassociateConnectPeer",
-];
-
 /// A request resolved to an operation and its path labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
