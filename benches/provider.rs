@@ -15,7 +15,9 @@
 //! - **Destroy waiter**: a hook ([`destroy_waiter`]) for the time from the emulator's `gone`
 //!   timestamp to the provider returning, and the Describe calls spent; not measured yet.
 //!
-//! Knobs: `AWSASSOC_BENCH_HANDSHAKES` (default 200), `AWSASSOC_BENCH_PLANS` (default 7).
+//! Knobs: `AWSASSOC_BENCH_HANDSHAKES` (default 200), `AWSASSOC_BENCH_PLANS` (default 7), and
+//! `AWSASSOC_BENCH_PROVIDER` to measure another provider binary (a peer, or an older build) in
+//! place of the release build cargo made for this bench.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -39,7 +41,14 @@ const RSS_LOG_ENV: &str = "AWSASSOC_BENCH_RSS_LOG";
 /// go-plugin's magic cookie for Terraform and OpenTofu providers.
 const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The release provider cargo built for this bench.
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-awsassoc");
+const BUILT_PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-awsassoc");
+
+/// The provider binary under measurement: `$AWSASSOC_BENCH_PROVIDER`, else the release build.
+fn provider() -> PathBuf {
+    env::var_os("AWSASSOC_BENCH_PROVIDER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(BUILT_PROVIDER))
+}
 
 fn main() -> Result<()> {
     if let Some(real) = env::var_os(WRAP_ENV) {
@@ -49,10 +58,12 @@ fn main() -> Result<()> {
     let plans = knob("AWSASSOC_BENCH_PLANS", 7)?;
     ensure!(handshakes >= 1 && plans >= 1, "run counts must be positive");
 
+    let provider = provider();
     let cli = Cli::get();
     println!(
-        "provider: {PROVIDER} ({:.1} MB)",
-        fs::metadata(PROVIDER)?.len() as f64 / 1e6
+        "provider: {} ({:.1} MB)",
+        provider.display(),
+        fs::metadata(&provider)?.len() as f64 / 1e6
     );
     println!("cli:      {} ({})", cli.path().display(), cli.version()?);
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awsassoc-bench");
@@ -61,7 +72,7 @@ fn main() -> Result<()> {
     let mut rows = Vec::new();
     let pem = client_cert_pem()?;
     eprintln!("measuring {handshakes} handshakes with AutoMTLS ...");
-    let tls = handshake_latencies(handshakes, Some(&pem), &scratch)?;
+    let tls = handshake_latencies(&provider, handshakes, Some(&pem), &scratch)?;
     rows.push(Row::new(
         format!("handshake, exec to line, AutoMTLS (n={handshakes})"),
         format!(
@@ -74,7 +85,7 @@ fn main() -> Result<()> {
     ));
     let plain_runs = handshakes.div_ceil(4);
     eprintln!("measuring {plain_runs} handshakes without TLS ...");
-    let plain = handshake_latencies(plain_runs, None, &scratch)?;
+    let plain = handshake_latencies(&provider, plain_runs, None, &scratch)?;
     rows.push(Row::new(
         format!("handshake, exec to line, no TLS (n={plain_runs})"),
         format!(
@@ -87,7 +98,7 @@ fn main() -> Result<()> {
     ));
 
     eprintln!("measuring peak RSS during tofu plan ...");
-    let rss = plan_peak_rss(&scratch)?;
+    let rss = plan_peak_rss(&provider, &scratch)?;
     let max_rss = rss.iter().copied().max().unwrap_or(0);
     rows.push(Row::new(
         format!(
@@ -104,7 +115,7 @@ fn main() -> Result<()> {
     ));
 
     eprintln!("measuring {plans} tofu plan runs ...");
-    let walls = plan_wall_times(plans, &scratch)?;
+    let walls = plan_wall_times(&provider, plans, &scratch)?;
     rows.push(Row::new(
         format!("tofu plan examples/provider, wall (n={plans})"),
         format!(
@@ -140,6 +151,7 @@ fn destroy_waiter() -> Result<Vec<Row>> {
 /// Exec-to-handshake-line latencies of `runs` provider processes (after a few unmeasured warm-ups,
 /// so page-cache misses on the first exec do not count).
 fn handshake_latencies(
+    provider: &Path,
     runs: usize,
     client_cert: Option<&str>,
     scratch: &Path,
@@ -150,7 +162,7 @@ fn handshake_latencies(
         .tempdir_in(scratch)?;
     let mut latencies = Vec::with_capacity(runs);
     for i in 0..runs + 3 {
-        let mut cmd = Command::new(PROVIDER);
+        let mut cmd = Command::new(provider);
         scrub_env(&mut cmd);
         cmd.env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
             .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
@@ -167,7 +179,7 @@ fn handshake_latencies(
         let started = Instant::now();
         let mut child = cmd
             .spawn()
-            .with_context(|| format!("starting {PROVIDER}"))?;
+            .with_context(|| format!("starting {}", provider.display()))?;
         let mut line = String::new();
         let read =
             BufReader::new(child.stdout.take().context("stdout piped")?).read_line(&mut line);
@@ -205,7 +217,7 @@ fn check_handshake(line: &str, tls: bool) -> Result<()> {
 
 /// Runs `tofu plan` on `examples/provider` with the wrapper in the mirror and returns the peak RSS
 /// (KiB) of every provider process it started.
-fn plan_peak_rss(scratch: &Path) -> Result<Vec<u64>> {
+fn plan_peak_rss(provider: &Path, scratch: &Path) -> Result<Vec<u64>> {
     let me = env::current_exe().context("locating the bench executable")?;
     let mirror = ProviderMirror::build(&scratch.join("rss"), &me)?;
     let log = scratch.join("rss.log");
@@ -214,7 +226,7 @@ fn plan_peak_rss(scratch: &Path) -> Result<Vec<u64>> {
     let mut wd = Workdir::from_example("provider");
     wd.cli_config(mirror.cli_config());
     wd.init();
-    wd.env(WRAP_ENV, fs::canonicalize(PROVIDER)?)
+    wd.env(WRAP_ENV, fs::canonicalize(provider)?)
         .env(RSS_LOG_ENV, &log);
     wd.plan();
 
@@ -230,8 +242,8 @@ fn plan_peak_rss(scratch: &Path) -> Result<Vec<u64>> {
 }
 
 /// Wall times of `runs` `tofu plan` runs on `examples/provider`, after one warm-up run.
-fn plan_wall_times(runs: usize, scratch: &Path) -> Result<Vec<Duration>> {
-    let mirror = ProviderMirror::build(&scratch.join("plan"), Path::new(PROVIDER))?;
+fn plan_wall_times(provider: &Path, runs: usize, scratch: &Path) -> Result<Vec<Duration>> {
+    let mirror = ProviderMirror::build(&scratch.join("plan"), provider)?;
     let mut wd = Workdir::from_example("provider");
     wd.cli_config(mirror.cli_config());
     wd.init();

@@ -12,7 +12,11 @@ PROVIDER_HOSTS=(registry.opentofu.org registry.terraform.io)
 
 # A visible section header.
 section() {
-    printf '\n\033[1m==> %s\033[0m\n' "$*"
+    if [[ -t 1 ]]; then
+        printf '\n\033[1m==> %s\033[0m\n' "$*"
+    else
+        printf '\n==> %s\n' "$*"
+    fi
 }
 
 die() {
