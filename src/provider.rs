@@ -24,7 +24,10 @@ impl Provider for AwsAssocProvider {
     }
 
     fn schema(&self) -> Schema {
-        Schema { version: 0, block: config::provider_block() }
+        Schema {
+            version: 0,
+            block: config::provider_block(),
+        }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

@@ -130,7 +130,8 @@ impl Scenario {
         let sim = start_sim().expect("emulator starts");
         sim.block_on(sim.admin.seed(&world())).expect("world seeds");
         let dir = Workdir::new();
-        let provider = provider_block(sim.url()).replace("preflight_dry_run = false", provider_extra);
+        let provider =
+            provider_block(sim.url()).replace("preflight_dry_run = false", provider_extra);
         dir.write("providers.tf", &format!("{REQUIRED_PROVIDERS}\n{provider}"));
         Scenario { sim, dir, kind }
     }
@@ -155,8 +156,13 @@ impl Scenario {
     /// The resource's attributes from `tofu show -json`, or `None` when it is not in state.
     fn state_attributes(&self) -> Option<BTreeMap<String, Value>> {
         let state = self.dir.state_json();
-        let resources = state.pointer("/values/root_module/resources")?.as_array()?.clone();
-        let resource = resources.into_iter().find(|r| r["address"] == self.address().as_str())?;
+        let resources = state
+            .pointer("/values/root_module/resources")?
+            .as_array()?
+            .clone();
+        let resource = resources
+            .into_iter()
+            .find(|r| r["address"] == self.address().as_str())?;
         serde_json::from_value(resource["values"].clone()).ok()
     }
 
@@ -167,18 +173,30 @@ impl Scenario {
 
     /// What the emulator knows of this kind's associations, newest last.
     fn associations(&self) -> Vec<AssociationRecord> {
-        let all = self.sim.block_on(self.sim.admin.associations()).expect("admin lists associations");
-        all.into_iter().filter(|a| a.family == self.kind.family).collect()
+        let all = self
+            .sim
+            .block_on(self.sim.admin.associations())
+            .expect("admin lists associations");
+        all.into_iter()
+            .filter(|a| a.family == self.kind.family)
+            .collect()
     }
 
     fn live_associations(&self) -> Vec<AssociationRecord> {
-        self.associations().into_iter().filter(|a| a.state != "gone").collect()
+        self.associations()
+            .into_iter()
+            .filter(|a| a.state != "gone")
+            .collect()
     }
 
     /// The emulator's ID of the association in state (what its admin API calls `id`).
     fn sim_id(&self) -> String {
         let live = self.live_associations();
-        assert_eq!(live.len(), 1, "exactly one live association expected: {live:?}");
+        assert_eq!(
+            live.len(),
+            1,
+            "exactly one live association expected: {live:?}"
+        );
         live[0].id.clone()
     }
 
@@ -188,26 +206,38 @@ impl Scenario {
     }
 
     fn call_count(&self, operation: &str) -> u64 {
-        let calls = self.sim.block_on(self.sim.admin.calls()).expect("admin reports calls");
+        let calls = self
+            .sim
+            .block_on(self.sim.admin.calls())
+            .expect("admin reports calls");
         calls.counts.get(operation).copied().unwrap_or(0)
     }
 
     fn set_faults(&self, faults: Value) {
-        self.sim.block_on(self.sim.admin.set_faults(&faults)).expect("faults set");
+        self.sim
+            .block_on(self.sim.admin.set_faults(&faults))
+            .expect("faults set");
     }
 
     fn set_durations(&self, durations: Value) {
-        self.sim.block_on(self.sim.admin.set_durations(&durations)).expect("durations set");
+        self.sim
+            .block_on(self.sim.admin.set_durations(&durations))
+            .expect("durations set");
     }
 
     fn disassociate_out_of_band(&self) {
         let id = self.sim_id();
-        self.sim.block_on(self.sim.admin.disassociate(self.kind.family, &id)).expect("drift injected");
+        self.sim
+            .block_on(self.sim.admin.disassociate(self.kind.family, &id))
+            .expect("drift injected");
     }
 
     fn assert_all_gone(&self) {
         let associations = self.associations();
-        assert!(!associations.is_empty(), "the emulator saw no association at all");
+        assert!(
+            !associations.is_empty(),
+            "the emulator saw no association at all"
+        );
         for association in associations {
             assert_eq!(association.state, "gone", "AWS still has {association:?}");
         }
@@ -267,7 +297,11 @@ fn import_round_trips(kind: &'static Kind) {
     // Import does not know the configured timeouts block; everything AWS knows must match.
     after.remove("timeouts");
     for (name, value) in after {
-        assert_eq!(before.get(&name), Some(&value), "attribute {name} after import");
+        assert_eq!(
+            before.get(&name),
+            Some(&value),
+            "attribute {name} after import"
+        );
     }
 }
 
@@ -293,7 +327,9 @@ fn not_found_during_delete_counts_as_deleted(kind: &'static Kind) {
     s.dir.apply();
     s.disassociate_out_of_band();
     // Without a refresh, Terraform still believes in the association and asks to delete it.
-    let destroy = s.dir.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
+    let destroy = s
+        .dir
+        .run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
     assert!(destroy.stdout.contains("Destruction complete"), "{destroy}");
     assert!(s.state_attributes().is_none());
 }
@@ -316,7 +352,10 @@ fn throttling_and_server_errors_converge(kind: &'static Kind) {
     s.dir.destroy();
     s.assert_all_gone();
     let calls = s.sim.block_on(s.sim.admin.calls()).expect("calls");
-    assert!(calls.log.iter().any(|c| c.fault.is_some()), "faults were injected");
+    assert!(
+        calls.log.iter().any(|c| c.fault.is_some()),
+        "faults were injected"
+    );
 }
 
 /// A delete timeout shorter than AWS needs fails clearly and keeps the state; destroying again
@@ -331,7 +370,10 @@ fn short_delete_timeout_fails_clearly_and_destroy_resumes(kind: &'static Kind) {
     let output = destroy.combined();
     assert!(output.contains("Timed out waiting"), "{destroy}");
     assert!(output.contains("run the command again"), "{destroy}");
-    assert!(s.state_attributes().is_some(), "a timed-out delete keeps the state");
+    assert!(
+        s.state_attributes().is_some(),
+        "a timed-out delete keeps the state"
+    );
 
     s.configure("  timeouts {\n    delete = \"2m\"\n  }");
     s.dir.run_ok(&["destroy", "-auto-approve"]);
@@ -343,7 +385,10 @@ fn short_delete_timeout_fails_clearly_and_destroy_resumes(kind: &'static Kind) {
 fn malformed_id_is_rejected_at_plan_time(kind: &'static Kind) {
     let s = Scenario::new(kind);
     let (attribute, bad) = kind.bad_argument;
-    let hcl = format!("resource \"{}\" \"this\" {{\n  {}\n}}\n", kind.resource_type, kind.arguments);
+    let hcl = format!(
+        "resource \"{}\" \"this\" {{\n  {}\n}}\n",
+        kind.resource_type, kind.arguments
+    );
     let line = hcl
         .lines()
         .find(|l| l.trim_start().starts_with(attribute))
@@ -355,7 +400,10 @@ fn malformed_id_is_rejected_at_plan_time(kind: &'static Kind) {
     s.dir.init();
     let plan = s.dir.run_err(&["plan"]);
     let output = plan.combined();
-    assert!(output.contains(&format!("{attribute} ")) || output.contains(&format!("{attribute}=")), "{plan}");
+    assert!(
+        output.contains(&format!("{attribute} ")) || output.contains(&format!("{attribute}=")),
+        "{plan}"
+    );
     assert!(output.contains("Expected the form"), "{plan}");
     assert!(output.contains(bad), "{plan}");
     assert_eq!(s.call_count(kind.describe_action), 0, "nothing reached AWS");
@@ -369,7 +417,10 @@ fn malformed_import_id_is_rejected(kind: &'static Kind) {
     let import = s.dir.run_err(&["import", &s.address(), "not-an-id"]);
     let output = import.combined();
     assert!(output.contains("Invalid import ID"), "{import}");
-    assert!(output.contains(','), "the message shows the comma-separated form: {import}");
+    assert!(
+        output.contains(','),
+        "the message shows the comma-separated form: {import}"
+    );
 }
 
 /// With `preflight_dry_run`, planning a destroy that AWS would refuse fails at plan time, before
@@ -452,7 +503,8 @@ fn concurrent_client_vpn_destroys_share_one_poll_per_tick() {
     s.dir.apply();
     // Disassociation takes long enough for several poll ticks.
     s.set_durations(json!({"client_vpn": {"disassociate_ms": 1500}}));
-    s.dir.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
+    s.dir
+        .run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
     s.assert_all_gone();
 
     let calls = s.sim.block_on(s.sim.admin.calls()).expect("calls");
@@ -465,16 +517,26 @@ fn concurrent_client_vpn_destroys_share_one_poll_per_tick() {
     let polls: Vec<f64> = calls
         .log
         .iter()
-        .filter(|c| c.operation == "DescribeClientVpnTargetNetworks" && c.at_ms >= first_disassociate)
+        .filter(|c| {
+            c.operation == "DescribeClientVpnTargetNetworks" && c.at_ms >= first_disassociate
+        })
         .map(|c| c.at_ms)
         .collect();
     assert!(!polls.is_empty(), "the destroy polled the endpoint");
     // The waiter's first tick comes 200 ms (±20% jitter) after a wait joins; ticks of one stream
     // are never closer than 160 ms. Ten independent waiters would poll in bursts.
     for pair in polls.windows(2) {
-        assert!(pair[1] - pair[0] >= 100.0, "two polls {} ms apart: {polls:?}", pair[1] - pair[0]);
+        assert!(
+            pair[1] - pair[0] >= 100.0,
+            "two polls {} ms apart: {polls:?}",
+            pair[1] - pair[0]
+        );
     }
     let window_ms = polls.last().copied().unwrap_or(first_disassociate) - first_disassociate;
     let max_ticks = (window_ms / 160.0).floor() as usize + 1;
-    assert!(polls.len() <= max_ticks, "{} polls in {window_ms} ms", polls.len());
+    assert!(
+        polls.len() <= max_ticks,
+        "{} polls in {window_ms} ms",
+        polls.len()
+    );
 }

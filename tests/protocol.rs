@@ -39,7 +39,10 @@ async fn start_plugin() -> Plugin {
     let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
     let routes = server::routes(Arc::new(AwsAssocProvider));
     let server = tokio::spawn(async move {
-        let _ = tonic::transport::Server::builder().add_routes(routes).serve_with_incoming(incoming).await;
+        let _ = tonic::transport::Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming(incoming)
+            .await;
     });
     let channel = Endpoint::try_from("http://plugin.invalid")
         .unwrap()
@@ -49,23 +52,36 @@ async fn start_plugin() -> Plugin {
         }))
         .await
         .unwrap();
-    Plugin { client: pb::provider_client::ProviderClient::new(channel), _dir: dir, server }
+    Plugin {
+        client: pb::provider_client::ProviderClient::new(channel),
+        _dir: dir,
+        server,
+    }
 }
 
 fn object(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 /// A value of `ty` (an object type) with every attribute null except `set`.
 fn value_of(ty: &Type, set: &[(&str, Value)]) -> Value {
-    let Type::Object(fields) = ty else { panic!("object type expected") };
-    let mut values: BTreeMap<String, Value> = fields.keys().map(|k| (k.clone(), Value::Null)).collect();
+    let Type::Object(fields) = ty else {
+        panic!("object type expected")
+    };
+    let mut values: BTreeMap<String, Value> =
+        fields.keys().map(|k| (k.clone(), Value::Null)).collect();
     values.extend(object(set));
     Value::Object(values)
 }
 
 fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue { msgpack: msgpack::encode(value, ty).unwrap(), json: Vec::new() })
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).unwrap(),
+        json: Vec::new(),
+    })
 }
 
 fn decode(value: &Option<pb::DynamicValue>, ty: &Type) -> Value {
@@ -97,7 +113,10 @@ async fn schema_types(client: &mut Client) -> BTreeMap<String, Type> {
     fn block_type(block: &pb::schema::Block) -> Type {
         let mut fields = BTreeMap::new();
         for attribute in &block.attributes {
-            fields.insert(attribute.name.clone(), json::decode_type(&attribute.r#type).unwrap());
+            fields.insert(
+                attribute.name.clone(),
+                json::decode_type(&attribute.r#type).unwrap(),
+            );
         }
         for nested in &block.block_types {
             let inner = block_type(nested.block.as_ref().unwrap());
@@ -105,13 +124,20 @@ async fn schema_types(client: &mut Client) -> BTreeMap<String, Type> {
         }
         Type::Object(fields)
     }
-    let schema = client.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request::default())
+        .await
+        .unwrap()
+        .into_inner();
     let mut types: BTreeMap<String, Type> = schema
         .resource_schemas
         .iter()
         .map(|(name, s)| (name.clone(), block_type(s.block.as_ref().unwrap())))
         .collect();
-    types.insert("provider".into(), block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap()));
+    types.insert(
+        "provider".into(),
+        block_type(schema.provider.as_ref().unwrap().block.as_ref().unwrap()),
+    );
     types
 }
 
@@ -120,7 +146,12 @@ const ROUTE_SERVER: &str = "awsassoc_vpc_route_server_vpc_association";
 #[tokio::test]
 async fn schema_lists_four_resources_and_declares_plan_destroy() {
     let mut plugin = start_plugin().await;
-    let schema = plugin.client.get_provider_schema(pb::get_provider_schema::Request::default()).await.unwrap().into_inner();
+    let schema = plugin
+        .client
+        .get_provider_schema(pb::get_provider_schema::Request::default())
+        .await
+        .unwrap()
+        .into_inner();
     let mut names: Vec<&str> = schema.resource_schemas.keys().map(String::as_str).collect();
     names.sort();
     assert_eq!(
@@ -136,7 +167,11 @@ async fn schema_lists_four_resources_and_declares_plan_destroy() {
     assert!(capabilities.plan_destroy);
     assert!(capabilities.get_provider_schema_optional);
     let provider = schema.provider.unwrap().block.unwrap();
-    let secret = provider.attributes.iter().find(|a| a.name == "secret_key").unwrap();
+    let secret = provider
+        .attributes
+        .iter()
+        .find(|a| a.name == "secret_key")
+        .unwrap();
     assert!(secret.sensitive);
     assert!(schema.diagnostics.is_empty());
 }
@@ -146,7 +181,13 @@ async fn malformed_id_diagnostic_points_at_the_attribute() {
     let mut plugin = start_plugin().await;
     let types = schema_types(&mut plugin.client).await;
     let ty = &types[ROUTE_SERVER];
-    let config = value_of(ty, &[("route_server_id", Value::string("rs-0123456789abcdef0")), ("vpc_id", Value::string("vpc_NOPE"))]);
+    let config = value_of(
+        ty,
+        &[
+            ("route_server_id", Value::string("rs-0123456789abcdef0")),
+            ("vpc_id", Value::string("vpc_NOPE")),
+        ],
+    );
     let answer = plugin
         .client
         .validate_resource_config(pb::validate_resource_config::Request {
@@ -159,7 +200,12 @@ async fn malformed_id_diagnostic_points_at_the_attribute() {
         .into_inner();
     assert_eq!(answer.diagnostics.len(), 1);
     assert_eq!(attribute_path(&answer.diagnostics[0]), ["vpc_id"]);
-    assert!(answer.diagnostics[0].detail.contains("vpc-0123456789abcdef0"), "shows an example");
+    assert!(
+        answer.diagnostics[0]
+            .detail
+            .contains("vpc-0123456789abcdef0"),
+        "shows an example"
+    );
 }
 
 #[tokio::test]
@@ -167,7 +213,13 @@ async fn unknown_arguments_are_not_validated_yet() {
     let mut plugin = start_plugin().await;
     let types = schema_types(&mut plugin.client).await;
     let ty = &types[ROUTE_SERVER];
-    let config = value_of(ty, &[("route_server_id", Value::Unknown), ("vpc_id", Value::Unknown)]);
+    let config = value_of(
+        ty,
+        &[
+            ("route_server_id", Value::Unknown),
+            ("vpc_id", Value::Unknown),
+        ],
+    );
     let answer = plugin
         .client
         .validate_resource_config(pb::validate_resource_config::Request {
@@ -189,11 +241,20 @@ async fn provider_configuration_errors_point_at_the_attribute() {
     let config = value_of(ty, &[("region", Value::string("US-EAST-1"))]);
     let answer = plugin
         .client
-        .validate_provider_config(pb::validate_provider_config::Request { config: dynamic(&config, ty) })
+        .validate_provider_config(pb::validate_provider_config::Request {
+            config: dynamic(&config, ty),
+        })
         .await
         .unwrap()
         .into_inner();
-    assert!(answer.diagnostics.iter().any(|d| attribute_path(d) == ["region"]), "{:?}", answer.diagnostics);
+    assert!(
+        answer
+            .diagnostics
+            .iter()
+            .any(|d| attribute_path(d) == ["region"]),
+        "{:?}",
+        answer.diagnostics
+    );
 }
 
 #[tokio::test]
@@ -201,7 +262,13 @@ async fn create_plan_marks_computed_attributes_unknown_and_destroy_plans_null() 
     let mut plugin = start_plugin().await;
     let types = schema_types(&mut plugin.client).await;
     let ty = &types[ROUTE_SERVER];
-    let config = value_of(ty, &[("route_server_id", Value::string("rs-0123456789abcdef0")), ("vpc_id", Value::string("vpc-0123456789abcdef0"))]);
+    let config = value_of(
+        ty,
+        &[
+            ("route_server_id", Value::string("rs-0123456789abcdef0")),
+            ("vpc_id", Value::string("vpc-0123456789abcdef0")),
+        ],
+    );
     let plan = plugin
         .client
         .plan_resource_change(pb::plan_resource_change::Request {
@@ -236,16 +303,23 @@ async fn wrong_import_id_gets_a_clear_error() {
         .into_inner();
     assert!(answer.imported_resources.is_empty());
     let detail = &answer.diagnostics[0].detail;
-    assert!(detail.contains("rs-0123456789abcdef0,vpc-0123456789abcdef0"), "{detail}");
+    assert!(
+        detail.contains("rs-0123456789abcdef0,vpc-0123456789abcdef0"),
+        "{detail}"
+    );
 }
 
 /// Create, then delete, through the service against the emulator; then a delete that StopProvider
 /// interrupts keeps the prior state and returns promptly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
-    let sim = awsassoc_sim::start(SimConfig { listen: "127.0.0.1:0".parse().unwrap(), profile: Profile::Fast, ..Default::default() })
-        .await
-        .unwrap();
+    let sim = awsassoc_sim::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        profile: Profile::Fast,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let admin = sim.admin();
     admin
         .seed(&json!({"vpcs": [{"id": "vpc-0123456789abcdef0", "cidr": "10.0.0.0/16"}], "route_servers": [{"id": "rs-0123456789abcdef0"}]}))
@@ -270,11 +344,18 @@ async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
     );
     let configured = plugin
         .client
-        .configure_provider(pb::configure_provider::Request { config: dynamic(&provider_config, provider_ty), ..Default::default() })
+        .configure_provider(pb::configure_provider::Request {
+            config: dynamic(&provider_config, provider_ty),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
-    assert!(configured.diagnostics.is_empty(), "{:?}", configured.diagnostics);
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
 
     let ty = &types[ROUTE_SERVER];
     let planned = value_of(
@@ -301,14 +382,23 @@ async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
     assert!(created.diagnostics.is_empty(), "{:?}", created.diagnostics);
     let state = decode(&created.new_state, ty);
     assert_eq!(state.attr_str("state"), Some("associated"));
-    assert_eq!(state.attr_str("id"), Some("rs-0123456789abcdef0,vpc-0123456789abcdef0"));
+    assert_eq!(
+        state.attr_str("id"),
+        Some("rs-0123456789abcdef0,vpc-0123456789abcdef0")
+    );
 
     // Make the disassociation outlast the test, then interrupt the wait.
-    admin.set_durations(&json!({"route_server": {"disassociate_ms": 600_000}})).await.unwrap();
+    admin
+        .set_durations(&json!({"route_server": {"disassociate_ms": 600_000}}))
+        .await
+        .unwrap();
     let mut stopper = plugin.client.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        stopper.stop_provider(pb::stop_provider::Request::default()).await.unwrap();
+        stopper
+            .stop_provider(pb::stop_provider::Request::default())
+            .await
+            .unwrap();
     });
     let started = Instant::now();
     let deleted = plugin
@@ -323,8 +413,22 @@ async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
         .await
         .unwrap()
         .into_inner();
-    assert!(started.elapsed() < Duration::from_secs(10), "the wait ended promptly");
-    assert!(deleted.diagnostics.iter().any(|d| d.summary.contains("Interrupted")), "{:?}", deleted.diagnostics);
-    assert_eq!(decode(&deleted.new_state, ty), state, "the prior state is kept");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the wait ended promptly"
+    );
+    assert!(
+        deleted
+            .diagnostics
+            .iter()
+            .any(|d| d.summary.contains("Interrupted")),
+        "{:?}",
+        deleted.diagnostics
+    );
+    assert_eq!(
+        decode(&deleted.new_state, ty),
+        state,
+        "the prior state is kept"
+    );
     sim.shutdown().await;
 }

@@ -94,19 +94,43 @@ pub enum Role {
 
 impl AttributeSpec {
     pub const fn required(name: &'static str, format: IdFormat, description: &'static str) -> Self {
-        AttributeSpec { name, description, role: Role::Required, format: Some(format) }
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Required,
+            format: Some(format),
+        }
     }
 
     pub const fn optional(name: &'static str, format: IdFormat, description: &'static str) -> Self {
-        AttributeSpec { name, description, role: Role::Optional, format: Some(format) }
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Optional,
+            format: Some(format),
+        }
     }
 
     pub const fn computed(name: &'static str, description: &'static str) -> Self {
-        AttributeSpec { name, description, role: Role::Computed, format: None }
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Computed,
+            format: None,
+        }
     }
 
-    pub const fn computed_id(name: &'static str, format: IdFormat, description: &'static str) -> Self {
-        AttributeSpec { name, description, role: Role::ComputedStable, format: Some(format) }
+    pub const fn computed_id(
+        name: &'static str,
+        format: IdFormat,
+        description: &'static str,
+    ) -> Self {
+        AttributeSpec {
+            name,
+            description,
+            role: Role::ComputedStable,
+            format: Some(format),
+        }
     }
 }
 
@@ -128,7 +152,11 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// Calls AWS's associate operation with the arguments in `config`.
-    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError>;
+    async fn associate(
+        &self,
+        aws: &AwsClients,
+        config: &Value,
+    ) -> Result<(AssociationKey, Observation), AwsError>;
 
     /// One status call for `parent`, answering for `members` (a missing member is gone; an
     /// unknown parent means all of them are gone).
@@ -140,11 +168,19 @@ pub trait Association: Send + Sync + 'static {
     ) -> Result<HashMap<String, Observation>, AwsError>;
 
     /// Calls AWS's disassociate operation; the service's not-found answers mean `AlreadyGone`.
-    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError>;
+    async fn disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError>;
 
     /// The disassociate call with DryRun, for services that have it: `Some(Ok)` when AWS would
     /// allow it, `Some(Err)` with AWS's refusal, `None` when the service has no DryRun.
-    async fn preflight_disassociate(&self, _aws: &AwsClients, _key: &AssociationKey) -> Option<Result<(), AwsError>> {
+    async fn preflight_disassociate(
+        &self,
+        _aws: &AwsClients,
+        _key: &AssociationKey,
+    ) -> Option<Result<(), AwsError>> {
         None
     }
 }
@@ -157,7 +193,10 @@ pub struct AssociationResource<A: Association> {
 
 impl<A: Association> AssociationResource<A> {
     pub fn new(association: A) -> Self {
-        AssociationResource { association: Arc::new(association), waiters: WaiterEngine::default() }
+        AssociationResource {
+            association: Arc::new(association),
+            waiters: WaiterEngine::default(),
+        }
     }
 
     fn key_of(&self, state: &Value) -> Result<AssociationKey, Diagnostics> {
@@ -187,7 +226,12 @@ impl<A: Association> AssociationResource<A> {
 
     /// The state after an operation: the planned or prior values, the key, what AWS reported,
     /// and null for anything still unknown (Terraform accepts only wholly known results).
-    fn state_with(&self, base: &Value, key: &AssociationKey, observation: Option<&Observation>) -> Value {
+    fn state_with(
+        &self,
+        base: &Value,
+        key: &AssociationKey,
+        observation: Option<&Observation>,
+    ) -> Value {
         let mut fields = base.as_object().cloned().unwrap_or_default();
         let (parent_attr, member_attr) = self.association.key_attributes();
         fields.insert("id".into(), Value::string(self.association.id(key)));
@@ -215,19 +259,33 @@ impl<A: Association> AssociationResource<A> {
             .into_iter()
             .filter_map(|spec| Some((spec.name, spec.format?)))
             .collect();
-        (formats.get(parent_attr).copied(), formats.get(member_attr).copied())
+        (
+            formats.get(parent_attr).copied(),
+            formats.get(member_attr).copied(),
+        )
     }
 
     fn import_example(&self) -> String {
         let (parent, member) = self.key_formats();
-        format!("{},{}", parent.map_or("<parent>", |f| f.example), member.map_or("<member>", |f| f.example))
+        format!(
+            "{},{}",
+            parent.map_or("<parent>", |f| f.example),
+            member.map_or("<member>", |f| f.example)
+        )
     }
 
     fn timeout(value: &Value, operation: &str) -> Result<Duration, Diagnostics> {
         timeouts::resolve(value, operation, DEFAULT_TIMEOUT).map_err(Diagnostics::from)
     }
 
-    fn wait_error(&self, action: &str, key: &AssociationKey, error: WaitError, last_state: Option<&str>, timeout: Duration) -> Diagnostic {
+    fn wait_error(
+        &self,
+        action: &str,
+        key: &AssociationKey,
+        error: WaitError,
+        last_state: Option<&str>,
+        timeout: Duration,
+    ) -> Diagnostic {
         let name = self.association.type_name();
         let id = self.association.id(key);
         match error {
@@ -237,7 +295,9 @@ impl<A: Association> AssociationResource<A> {
                     "AWS did not report the association {action} within {}{}. The association stays in the \
                      Terraform state; run the command again to resume waiting, or raise `timeouts`.",
                     humanize(timeout),
-                    last_state.map(|s| format!(" (last state: {s})")).unwrap_or_default(),
+                    last_state
+                        .map(|s| format!(" (last state: {s})"))
+                        .unwrap_or_default(),
                 ),
             ),
             WaitError::Interrupted => Diagnostic::error(
@@ -245,8 +305,13 @@ impl<A: Association> AssociationResource<A> {
                 "Terraform asked the provider to stop. The association stays in the Terraform state; \
                  run the command again to resume.",
             ),
-            WaitError::Failed(message) => Diagnostic::error(format!("{name} {id} could not be {action}"), message),
-            WaitError::Aws(error) => Diagnostic::error(format!("{name} {id} could not be {action}"), error.to_string()),
+            WaitError::Failed(message) => {
+                Diagnostic::error(format!("{name} {id} could not be {action}"), message)
+            }
+            WaitError::Aws(error) => Diagnostic::error(
+                format!("{name} {id} could not be {action}"),
+                error.to_string(),
+            ),
         }
     }
 }
@@ -286,10 +351,15 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         .use_state_for_unknown()];
         for spec in self.association.attributes() {
             let attribute = match spec.role {
-                Role::Required => Attribute::required(spec.name, Type::String, spec.description).requires_replace(),
-                Role::Optional => Attribute::optional(spec.name, Type::String, spec.description).requires_replace(),
+                Role::Required => Attribute::required(spec.name, Type::String, spec.description)
+                    .requires_replace(),
+                Role::Optional => Attribute::optional(spec.name, Type::String, spec.description)
+                    .requires_replace(),
                 Role::Computed => Attribute::computed(spec.name, Type::String, spec.description),
-                Role::ComputedStable => Attribute::computed(spec.name, Type::String, spec.description).use_state_for_unknown(),
+                Role::ComputedStable => {
+                    Attribute::computed(spec.name, Type::String, spec.description)
+                        .use_state_for_unknown()
+                }
             };
             attributes.push(attribute);
         }
@@ -312,7 +382,13 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             if let (true, Some(format)) = (is_argument, spec.format) {
                 if let Some(value) = config.attr_str(spec.name) {
                     if let Err(invalid) = format.check(value) {
-                        diags.push(Diagnostic::error(format!("Invalid {}", format.noun), invalid.to_string()).at(AttributePath::root(spec.name)));
+                        diags.push(
+                            Diagnostic::error(
+                                format!("Invalid {}", format.noun),
+                                invalid.to_string(),
+                            )
+                            .at(AttributePath::root(spec.name)),
+                        );
                     }
                 }
             }
@@ -328,12 +404,17 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         };
         let deadline = Instant::now() + timeout;
         let association = &self.association;
-        let created = retry_while_busy(deadline, &ctx.stop, || association.associate(&ctx.client, planned)).await;
+        let created = retry_while_busy(deadline, &ctx.stop, || {
+            association.associate(&ctx.client, planned)
+        })
+        .await;
         let (key, first) = match created {
             Ok(created) => created,
             Err(error) => {
                 let name = association.type_name();
-                return Outcome::failed(Diagnostic::error(format!("Could not create {name}"), error.to_string()).into());
+                return Outcome::failed(
+                    Diagnostic::error(format!("Could not create {name}"), error.to_string()).into(),
+                );
             }
         };
         tracing::info!(resource = association.type_name(), id = %association.id(&key), state = %first.state, "association requested; waiting until ready");
@@ -370,7 +451,9 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             // The association exists in AWS: keep it in state (Terraform marks it tainted).
             Err(error) => Outcome {
                 state: Some(state),
-                diagnostics: self.wait_error("created", &key, error, Some(&last.state), timeout).into(),
+                diagnostics: self
+                    .wait_error("created", &key, error, Some(&last.state), timeout)
+                    .into(),
             },
         }
     }
@@ -378,12 +461,22 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
     async fn read(&self, ctx: &Context<AwsClients>, current: &Value) -> Outcome {
         let key = match self.key_of(current) {
             Ok(key) => key,
-            Err(diags) => return Outcome { state: Some(current.clone()), diagnostics: diags },
+            Err(diags) => {
+                return Outcome {
+                    state: Some(current.clone()),
+                    diagnostics: diags,
+                };
+            }
         };
-        let observed = self.association.observe(&ctx.client, &key.parent, std::slice::from_ref(&key.member)).await;
+        let observed = self
+            .association
+            .observe(&ctx.client, &key.parent, std::slice::from_ref(&key.member))
+            .await;
         match observed {
             Ok(mut answer) => match answer.remove(&key.member) {
-                Some(observation) if observation.phase != Phase::Gone => Outcome::ok(self.state_with(current, &key, Some(&observation))),
+                Some(observation) if observation.phase != Phase::Gone => {
+                    Outcome::ok(self.state_with(current, &key, Some(&observation)))
+                }
                 _ => {
                     tracing::info!(resource = self.association.type_name(), id = %self.association.id(&key), "association no longer exists; removing it from state");
                     Outcome::gone()
@@ -391,7 +484,11 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             },
             Err(error) => Outcome {
                 state: Some(current.clone()),
-                diagnostics: Diagnostic::error(format!("Could not read {}", self.association.type_name()), error.to_string()).into(),
+                diagnostics: Diagnostic::error(
+                    format!("Could not read {}", self.association.type_name()),
+                    error.to_string(),
+                )
+                .into(),
             },
         }
     }
@@ -408,13 +505,21 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let deadline = Instant::now() + timeout;
         let association = &self.association;
         let name = association.type_name();
-        match retry_while_busy(deadline, &ctx.stop, || association.disassociate(&ctx.client, &key)).await {
+        match retry_while_busy(deadline, &ctx.stop, || {
+            association.disassociate(&ctx.client, &key)
+        })
+        .await
+        {
             Ok(Disassociation::AlreadyGone) => {
                 tracing::info!(resource = name, id = %association.id(&key), "association already gone");
                 return Diagnostics::new();
             }
             Ok(Disassociation::Started) => {}
-            Err(error) => return self.wait_error("deleted", &key, error, None, timeout).into(),
+            Err(error) => {
+                return self
+                    .wait_error("deleted", &key, error, None, timeout)
+                    .into();
+            }
         }
         tracing::info!(resource = name, id = %association.id(&key), "disassociation requested; waiting until gone");
 
@@ -422,19 +527,28 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let poll = self.poll_fn(ctx.client.clone(), &key.parent);
         let waited = self
             .waiters
-            .wait(&key.parent, &key.member, poll, deadline, &ctx.stop, |seen| match seen {
-                None => Verdict::Done(()),
-                Some(observation) if observation.phase == Phase::Gone => Verdict::Done(()),
-                // Anything else, including a stale `associated` right after the call, is "not yet".
-                Some(observation) => {
-                    last_state = Some(observation.state.clone());
-                    Verdict::Continue
-                }
-            })
+            .wait(
+                &key.parent,
+                &key.member,
+                poll,
+                deadline,
+                &ctx.stop,
+                |seen| match seen {
+                    None => Verdict::Done(()),
+                    Some(observation) if observation.phase == Phase::Gone => Verdict::Done(()),
+                    // Anything else, including a stale `associated` right after the call, is "not yet".
+                    Some(observation) => {
+                        last_state = Some(observation.state.clone());
+                        Verdict::Continue
+                    }
+                },
+            )
             .await;
         match waited {
             Ok(()) => Diagnostics::new(),
-            Err(error) => self.wait_error("deleted", &key, error, last_state.as_deref(), timeout).into(),
+            Err(error) => self
+                .wait_error("deleted", &key, error, last_state.as_deref(), timeout)
+                .into(),
         }
     }
 
@@ -445,19 +559,30 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let wrong = |why: String| {
             Diagnostics::from(Diagnostic::error(
                 "Invalid import ID",
-                format!("{why}. The import ID of {} is `{parent_attr},{member_attr}`, for example {example:?}.", self.association.type_name()),
+                format!(
+                    "{why}. The import ID of {} is `{parent_attr},{member_attr}`, for example {example:?}.",
+                    self.association.type_name()
+                ),
             ))
         };
         let parts: Vec<&str> = id.split(',').collect();
         let [parent, member] = parts.as_slice() else {
-            return Err(wrong(format!("{id:?} has {} comma-separated parts, not 2", parts.len())));
+            return Err(wrong(format!(
+                "{id:?} has {} comma-separated parts, not 2",
+                parts.len()
+            )));
         };
         for (value, format) in [(parent, parent_format), (member, member_format)] {
             if let Some(format) = format {
-                format.check(value).map_err(|invalid| wrong(invalid.to_string()))?;
+                format
+                    .check(value)
+                    .map_err(|invalid| wrong(invalid.to_string()))?;
             }
         }
-        let key = AssociationKey { parent: (*parent).to_owned(), member: (*member).to_owned() };
+        let key = AssociationKey {
+            parent: (*parent).to_owned(),
+            member: (*member).to_owned(),
+        };
         let base = null_object(&self.schema().block);
         Ok(self.state_with(&base, &key, None))
     }

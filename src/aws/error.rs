@@ -56,13 +56,20 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let status = error.raw_response().map(|response| response.status().as_u16());
+        let status = error
+            .raw_response()
+            .map(|response| response.status().as_u16());
         let code = error.code().map(str::to_owned);
         let message = match error.message() {
             Some(message) => message.to_owned(),
             None => DisplayErrorContext(&error).to_string(),
         };
-        AwsError { operation, code, message, status }
+        AwsError {
+            operation,
+            code,
+            message,
+            status,
+        }
     }
 
     pub fn has_code(&self, code: &str) -> bool {
@@ -70,7 +77,9 @@ impl AwsError {
     }
 
     pub fn has_any_code(&self, codes: &[&str]) -> bool {
-        self.code.as_deref().is_some_and(|code| codes.contains(&code))
+        self.code
+            .as_deref()
+            .is_some_and(|code| codes.contains(&code))
     }
 
     /// The target is busy with another change; the same mutation can succeed later.

@@ -34,7 +34,13 @@ impl fmt::Display for InvalidId {
 
 impl IdFormat {
     pub fn check(&self, value: &str) -> Result<(), InvalidId> {
-        let fail = |reason| Err(InvalidId { format: *self, value: value.to_owned(), reason });
+        let fail = |reason| {
+            Err(InvalidId {
+                format: *self,
+                value: value.to_owned(),
+                reason,
+            })
+        };
         let Some(rest) = value.strip_prefix(self.prefix) else {
             return fail(if value.trim() != value {
                 "it has surrounding white space"
@@ -42,7 +48,10 @@ impl IdFormat {
                 "it does not start with the expected prefix"
             });
         };
-        if !rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+        if !rest
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        {
             return fail("only lower-case letters and digits may follow the prefix");
         }
         if rest.len() < self.min_len || rest.len() > self.max_len {
@@ -64,17 +73,65 @@ macro_rules! id_format {
     };
 }
 
-id_format!(CLIENT_VPN_ENDPOINT, "Client VPN endpoint ID", "cvpn-endpoint-", 8..=32, "cvpn-endpoint-0123456789abcdef0");
-id_format!(CLIENT_VPN_ASSOCIATION, "Client VPN target network association ID", "cvpn-assoc-", 8..=32, "cvpn-assoc-0123456789abcdef0");
-id_format!(SUBNET, "subnet ID", "subnet-", 8..=32, "subnet-0123456789abcdef0");
+id_format!(
+    CLIENT_VPN_ENDPOINT,
+    "Client VPN endpoint ID",
+    "cvpn-endpoint-",
+    8..=32,
+    "cvpn-endpoint-0123456789abcdef0"
+);
+id_format!(
+    CLIENT_VPN_ASSOCIATION,
+    "Client VPN target network association ID",
+    "cvpn-assoc-",
+    8..=32,
+    "cvpn-assoc-0123456789abcdef0"
+);
+id_format!(
+    SUBNET,
+    "subnet ID",
+    "subnet-",
+    8..=32,
+    "subnet-0123456789abcdef0"
+);
 id_format!(VPC, "VPC ID", "vpc-", 8..=32, "vpc-0123456789abcdef0");
-id_format!(ROUTE_SERVER, "route server ID", "rs-", 8..=32, "rs-0123456789abcdef0");
-id_format!(GLOBAL_NETWORK, "global network ID", "global-network-", 8..=32, "global-network-0123456789abcdef0");
-id_format!(CONNECT_PEER, "Connect peer ID", "connect-peer-", 8..=17, "connect-peer-0123456789abcdef0");
-id_format!(DEVICE, "device ID", "device-", 8..=32, "device-0123456789abcdef0");
+id_format!(
+    ROUTE_SERVER,
+    "route server ID",
+    "rs-",
+    8..=32,
+    "rs-0123456789abcdef0"
+);
+id_format!(
+    GLOBAL_NETWORK,
+    "global network ID",
+    "global-network-",
+    8..=32,
+    "global-network-0123456789abcdef0"
+);
+id_format!(
+    CONNECT_PEER,
+    "Connect peer ID",
+    "connect-peer-",
+    8..=17,
+    "connect-peer-0123456789abcdef0"
+);
+id_format!(
+    DEVICE,
+    "device ID",
+    "device-",
+    8..=32,
+    "device-0123456789abcdef0"
+);
 id_format!(LINK, "link ID", "link-", 8..=32, "link-0123456789abcdef0");
 id_format!(WORKSPACE, "WorkSpace ID", "ws-", 8..=63, "ws-0123abcd4");
-id_format!(WORKSPACES_APPLICATION, "WorkSpaces application ID", "wsa-", 8..=63, "wsa-0123abcd4");
+id_format!(
+    WORKSPACES_APPLICATION,
+    "WorkSpaces application ID",
+    "wsa-",
+    8..=63,
+    "wsa-0123abcd4"
+);
 
 #[cfg(test)]
 mod tests {
@@ -91,7 +148,10 @@ mod tests {
     fn rejects_wrong_prefix_with_an_example() {
         let error = VPC.check("subnet-0123456789abcdef0").unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("does not start with the expected prefix"), "{message}");
+        assert!(
+            message.contains("does not start with the expected prefix"),
+            "{message}"
+        );
         assert!(message.contains("vpc-0123456789abcdef0"), "{message}");
     }
 
@@ -104,7 +164,11 @@ mod tests {
     #[test]
     fn rejects_too_short_and_too_long_suffixes() {
         assert!(ROUTE_SERVER.check("rs-123").is_err());
-        assert!(CONNECT_PEER.check("connect-peer-0123456789abcdef0123").is_err());
+        assert!(
+            CONNECT_PEER
+                .check("connect-peer-0123456789abcdef0123")
+                .is_err()
+        );
     }
 
     #[test]

@@ -57,7 +57,9 @@ impl Schedule {
 /// One status call for a parent: given the members someone waits for, what AWS says about each.
 /// A member missing from the answer is gone.
 pub type PollFn<T> = Arc<
-    dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = Result<HashMap<String, T>, AwsError>> + Send>>
+    dyn Fn(
+            Vec<String>,
+        ) -> Pin<Box<dyn Future<Output = Result<HashMap<String, T>, AwsError>> + Send>>
         + Send
         + Sync,
 >;
@@ -134,7 +136,10 @@ impl<T> Drop for Membership<T> {
 
 impl<T: Send + Sync + 'static> WaiterEngine<T> {
     pub fn new(schedule: Schedule) -> Self {
-        WaiterEngine { schedule, pollers: Arc::new(Mutex::new(HashMap::new())) }
+        WaiterEngine {
+            schedule,
+            pollers: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// Waits until `decide` returns `Done` or `Fail` for `member` of `parent`, using the shared
@@ -201,7 +206,10 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         };
         *lock(&poller.members).entry(member.to_owned()).or_insert(0) += 1;
         poller.joined.notify_one();
-        Membership { poller, member: member.to_owned() }
+        Membership {
+            poller,
+            member: member.to_owned(),
+        }
     }
 
     /// How many parents have a poller running (for tests and diagnostics).
@@ -234,7 +242,10 @@ async fn run_poller<T: Send + Sync + 'static>(
             let members = lock(&poller.members);
             if members.is_empty() {
                 // Checked under the registry lock, where joins happen, so no wait is stranded.
-                if pollers.get(&parent).is_some_and(|p| Arc::ptr_eq(p, &poller)) {
+                if pollers
+                    .get(&parent)
+                    .is_some_and(|p| Arc::ptr_eq(p, &poller))
+                {
                     pollers.remove(&parent);
                 }
                 return;
@@ -243,7 +254,10 @@ async fn run_poller<T: Send + Sync + 'static>(
         };
         tracing::debug!(parent = %parent, members = members.len(), tick, "polling status");
         let result = poll(members.clone()).await;
-        poller.ticks.send_replace(Some(Arc::new(Tick { polled: members.into_iter().collect(), result })));
+        poller.ticks.send_replace(Some(Arc::new(Tick {
+            polled: members.into_iter().collect(),
+            result,
+        })));
         tick += 1;
         next_at = Instant::now() + schedule.delay(tick);
     }
@@ -260,7 +274,12 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<R, AwsError>>,
 {
-    let backoff = Schedule { first: Duration::from_millis(500), factor: 2.0, cap: Duration::from_secs(10), jitter: 0.2 };
+    let backoff = Schedule {
+        first: Duration::from_millis(500),
+        factor: 2.0,
+        cap: Duration::from_secs(10),
+        jitter: 0.2,
+    };
     let mut attempt = 0;
     loop {
         let error = tokio::select! {
@@ -328,13 +347,26 @@ mod tests {
         let waits = (0..10).map(|i| {
             let (engine, poll, stop) = (engine.clone(), poll.clone(), stop.clone());
             tokio::spawn(async move {
-                engine.wait("endpoint-1", &format!("assoc-{i}"), poll, deadline, &stop, until_gone).await
+                engine
+                    .wait(
+                        "endpoint-1",
+                        &format!("assoc-{i}"),
+                        poll,
+                        deadline,
+                        &stop,
+                        until_gone,
+                    )
+                    .await
             })
         });
         for wait in waits.collect::<Vec<_>>() {
             wait.await.unwrap().unwrap();
         }
-        assert_eq!(calls.load(Ordering::SeqCst), 3, "ten waits, one poll stream");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "ten waits, one poll stream"
+        );
     }
 
     #[tokio::test]
@@ -343,7 +375,17 @@ mod tests {
         let calls = Arc::new(AtomicUsize::new(0));
         let stop = CancellationToken::new();
         let deadline = Instant::now() + Duration::from_secs(5);
-        engine.wait("p", "m", fake_api(calls.clone(), 1), deadline, &stop, until_gone).await.unwrap();
+        engine
+            .wait(
+                "p",
+                "m",
+                fake_api(calls.clone(), 1),
+                deadline,
+                &stop,
+                until_gone,
+            )
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(engine.active_pollers(), 0);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -355,7 +397,14 @@ mod tests {
         let calls = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_millis(100);
         let result = engine
-            .wait("p", "m", fake_api(calls, usize::MAX), deadline, &CancellationToken::new(), until_gone)
+            .wait(
+                "p",
+                "m",
+                fake_api(calls, usize::MAX),
+                deadline,
+                &CancellationToken::new(),
+                until_gone,
+            )
             .await;
         assert!(matches!(result, Err(WaitError::Timeout)));
     }
@@ -372,7 +421,14 @@ mod tests {
         });
         let started = std::time::Instant::now();
         let result = engine
-            .wait("p", "m", fake_api(Arc::new(AtomicUsize::new(0)), usize::MAX), deadline, &stop, until_gone)
+            .wait(
+                "p",
+                "m",
+                fake_api(Arc::new(AtomicUsize::new(0)), usize::MAX),
+                deadline,
+                &stop,
+                until_gone,
+            )
             .await;
         assert!(matches!(result, Err(WaitError::Interrupted)));
         assert!(started.elapsed() < Duration::from_secs(5));
@@ -399,7 +455,17 @@ mod tests {
             })
         });
         let deadline = Instant::now() + Duration::from_secs(5);
-        engine.wait("p", "m", poll, deadline, &CancellationToken::new(), until_gone).await.unwrap();
+        engine
+            .wait(
+                "p",
+                "m",
+                poll,
+                deadline,
+                &CancellationToken::new(),
+                until_gone,
+            )
+            .await
+            .unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
@@ -426,14 +492,18 @@ mod tests {
 
     #[tokio::test]
     async fn other_mutation_errors_fail_at_once() {
-        let result: Result<(), _> = retry_while_busy(Instant::now() + Duration::from_secs(10), &CancellationToken::new(), || async {
-            Err(AwsError {
-                operation: "AssociateRouteServer",
-                code: Some("UnauthorizedOperation".into()),
-                message: "no".into(),
-                status: Some(403),
-            })
-        })
+        let result: Result<(), _> = retry_while_busy(
+            Instant::now() + Duration::from_secs(10),
+            &CancellationToken::new(),
+            || async {
+                Err(AwsError {
+                    operation: "AssociateRouteServer",
+                    code: Some("UnauthorizedOperation".into()),
+                    message: "no".into(),
+                    status: Some(403),
+                })
+            },
+        )
         .await;
         assert!(matches!(result, Err(WaitError::Aws(e)) if e.has_code("UnauthorizedOperation")));
     }

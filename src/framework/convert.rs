@@ -6,7 +6,10 @@ use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, DescriptionKind, NestedBlock, Nesting, Schema};
 
 pub fn schema(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block(&schema.block)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block(&schema.block)),
+    }
 }
 
 fn description_kind(kind: DescriptionKind) -> i32 {

@@ -59,7 +59,11 @@ fn attribute_line(out: &mut String, attribute: &Attribute) {
     if attribute.deprecated {
         label.push_str(", Deprecated");
     }
-    let description = attribute.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let description = attribute
+        .description
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let _ = writeln!(out, "- `{}` ({label}) {description}", attribute.name);
 }
 
@@ -97,14 +101,22 @@ fn block_schema(out: &mut String, block: &Block, path: &str, top_level: bool) {
             attribute_line(out, attribute);
         }
         for nested in blocks {
-            let nested_path = if path.is_empty() { nested.type_name.clone() } else { format!("{path}.{}", nested.type_name) };
+            let nested_path = if path.is_empty() {
+                nested.type_name.clone()
+            } else {
+                format!("{path}.{}", nested.type_name)
+            };
             let nesting = match nested.nesting {
                 Nesting::Single | Nesting::Group => "Block",
                 Nesting::List => "Block List",
                 Nesting::Set => "Block Set",
                 Nesting::Map => "Block Map",
             };
-            let limit = if nested.max_items > 0 { format!(", Max: {}", nested.max_items) } else { String::new() };
+            let limit = if nested.max_items > 0 {
+                format!(", Max: {}", nested.max_items)
+            } else {
+                String::new()
+            };
             let description = summary(&nested.block.description);
             let _ = writeln!(
                 out,
@@ -117,8 +129,16 @@ fn block_schema(out: &mut String, block: &Block, path: &str, top_level: bool) {
         out.push('\n');
     }
     for nested in &block.blocks {
-        let nested_path = if path.is_empty() { nested.type_name.clone() } else { format!("{path}.{}", nested.type_name) };
-        let _ = writeln!(out, "<a id=\"{}\"></a>\n### Nested Schema for `{nested_path}`\n", anchor(&nested_path));
+        let nested_path = if path.is_empty() {
+            nested.type_name.clone()
+        } else {
+            format!("{path}.{}", nested.type_name)
+        };
+        let _ = writeln!(
+            out,
+            "<a id=\"{}\"></a>\n### Nested Schema for `{nested_path}`\n",
+            anchor(&nested_path)
+        );
         block_schema(out, &nested.block, &nested_path, false);
     }
 }
@@ -126,23 +146,42 @@ fn block_schema(out: &mut String, block: &Block, path: &str, top_level: bool) {
 /// Renders one registry page.
 pub fn render(page: &Page<'_>) -> String {
     let mut out = String::new();
-    let description = page.schema.block.description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let description = page
+        .schema
+        .block
+        .description
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let (title, heading) = match page.kind {
-        PageKind::Provider => (format!("{} Provider", page.name), format!("# {} Provider", page.name)),
+        PageKind::Provider => (
+            format!("{} Provider", page.name),
+            format!("# {} Provider", page.name),
+        ),
         PageKind::Resource => (
             format!("{} Resource - terraform-provider-awsassoc", page.name),
             format!("# {} (Resource)", page.name),
         ),
     };
-    let _ = writeln!(out, "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n", summary(&description));
+    let _ = writeln!(
+        out,
+        "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        summary(&description)
+    );
     let _ = writeln!(out, "{heading}\n");
     if !description.is_empty() {
         let _ = writeln!(out, "{description}\n");
     }
     if let Some(example) = page.example {
-        let _ = writeln!(out, "## Example Usage\n\n```terraform\n{}\n```\n", example.trim_end());
+        let _ = writeln!(
+            out,
+            "## Example Usage\n\n```terraform\n{}\n```\n",
+            example.trim_end()
+        );
     }
-    out.push_str("<!-- schema generated from the provider's schema; edit the code, not this section -->\n");
+    out.push_str(
+        "<!-- schema generated from the provider's schema; edit the code, not this section -->\n",
+    );
     out.push_str("## Schema\n\n");
     block_schema(&mut out, &page.schema.block, "", true);
     if page.import.is_some() || page.import_id_example.is_some() {
@@ -155,7 +194,11 @@ pub fn render(page: &Page<'_>) -> String {
             );
         }
         if let Some(import) = page.import {
-            let _ = writeln!(out, "Or with the CLI:\n\n```shell\n{}\n```\n", import.trim_end());
+            let _ = writeln!(
+                out,
+                "Or with the CLI:\n\n```shell\n{}\n```\n",
+                import.trim_end()
+            );
         }
     }
     while out.ends_with("\n\n") {

@@ -18,7 +18,12 @@ pub struct PlannedChange {
 }
 
 /// Plans a create (`prior` null) or an update/replace of an existing object.
-pub fn plan_change(schema: &Schema, prior: &Value, proposed: &Value, config: &Value) -> PlannedChange {
+pub fn plan_change(
+    schema: &Schema,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> PlannedChange {
     if prior.is_null() {
         return PlannedChange {
             planned: unknown_computed(&schema.block, proposed, config),
@@ -32,7 +37,10 @@ pub fn plan_change(schema: &Schema, prior: &Value, proposed: &Value, config: &Va
     } else {
         unknown_computed(&schema.block, proposed, config)
     };
-    PlannedChange { planned, requires_replace }
+    PlannedChange {
+        planned,
+        requires_replace,
+    }
 }
 
 /// The `requires_replace` attributes whose planned value differs from the prior one, or is not
@@ -65,7 +73,11 @@ fn unknown_computed(block: &Block, proposed: &Value, config: &Value) -> Value {
         }
     }
     for nested in block.blocks.iter().filter(|b| b.nesting == Nesting::Single) {
-        if let Some(inner) = planned.get(&nested.type_name).filter(|v| !v.is_null()).cloned() {
+        if let Some(inner) = planned
+            .get(&nested.type_name)
+            .filter(|v| !v.is_null())
+            .cloned()
+        {
             let inner_config = config.attr(&nested.type_name).cloned().unwrap_or_default();
             planned.insert(
                 nested.type_name.clone(),
@@ -100,7 +112,12 @@ mod tests {
     }
 
     fn object(pairs: &[(&str, Value)]) -> Value {
-        Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>())
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        )
     }
 
     #[test]

@@ -52,7 +52,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn ok(state: Value) -> Self {
-        Outcome { state: Some(state), diagnostics: Diagnostics::new() }
+        Outcome {
+            state: Some(state),
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     pub fn gone() -> Self {
@@ -60,7 +63,10 @@ impl Outcome {
     }
 
     pub fn failed(diagnostics: Diagnostics) -> Self {
-        Outcome { state: None, diagnostics }
+        Outcome {
+            state: None,
+            diagnostics,
+        }
     }
 }
 

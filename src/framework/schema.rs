@@ -86,15 +86,24 @@ impl Attribute {
     }
 
     pub fn required(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { required: true, ..Attribute::new(name, ty, description) }
+        Attribute {
+            required: true,
+            ..Attribute::new(name, ty, description)
+        }
     }
 
     pub fn optional(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { optional: true, ..Attribute::new(name, ty, description) }
+        Attribute {
+            optional: true,
+            ..Attribute::new(name, ty, description)
+        }
     }
 
     pub fn computed(name: &str, ty: Type, description: &str) -> Self {
-        Attribute { computed: true, ..Attribute::new(name, ty, description) }
+        Attribute {
+            computed: true,
+            ..Attribute::new(name, ty, description)
+        }
     }
 
     pub fn sensitive(mut self) -> Self {
@@ -153,8 +162,11 @@ impl Schema {
 /// Terraform expects for a partial state (import) before it is filled in.
 pub fn null_object(block: &Block) -> super::value::Value {
     use super::value::Value;
-    let mut fields: BTreeMap<String, Value> =
-        block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+    let mut fields: BTreeMap<String, Value> = block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect();
     for nested in &block.blocks {
         let empty = match nested.nesting {
             Nesting::Single => Value::Null,

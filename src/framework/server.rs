@@ -56,7 +56,14 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.implied_type();
-                (resource.type_name(), RegisteredResource { resource, schema, ty })
+                (
+                    resource.type_name(),
+                    RegisteredResource {
+                        resource,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         ProviderService {
@@ -86,7 +93,10 @@ impl<P: Provider> ProviderService<P> {
                  This is a bug in the Terraform host or in the provider.",
             ))
         })?;
-        Ok(Context { client, stop: self.stop.clone() })
+        Ok(Context {
+            client,
+            stop: self.stop.clone(),
+        })
     }
 
     fn server_capabilities() -> pb::ServerCapabilities {
@@ -111,17 +121,27 @@ fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Val
         Ok(Value::Null)
     };
     decoded.map_err(|error| {
-        Diagnostic::error(format!("Invalid {what}"), format!("The provider could not decode the {what}: {error}")).into()
+        Diagnostic::error(
+            format!("Invalid {what}"),
+            format!("The provider could not decode the {what}: {error}"),
+        )
+        .into()
     })
 }
 
 /// Encodes a response value as msgpack, which every Terraform and OpenTofu version reads.
 fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
     msgpack::encode(value, ty)
-        .map(|bytes| pb::DynamicValue { msgpack: bytes, json: Vec::new() })
+        .map(|bytes| pb::DynamicValue {
+            msgpack: bytes,
+            json: Vec::new(),
+        })
         .map_err(|error| {
-            Diagnostic::error(format!("Invalid {what}"), format!("The provider could not encode the {what}: {error}"))
-                .into()
+            Diagnostic::error(
+                format!("Invalid {what}"),
+                format!("The provider could not encode the {what}: {error}"),
+            )
+            .into()
         })
 }
 
@@ -138,7 +158,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut resources: Vec<_> = self
             .resources
             .keys()
-            .map(|name| pb::get_metadata::ResourceMetadata { type_name: name.to_string() })
+            .map(|name| pb::get_metadata::ResourceMetadata {
+                type_name: name.to_string(),
+            })
             .collect();
         resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         Ok(Response::new(pb::get_metadata::Response {
@@ -182,7 +204,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok(config) => self.provider.validate(&config),
             Err(diags) => diags,
         };
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diagnostics(diags) }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diagnostics(diags),
+        }))
     }
 
     async fn configure_provider(
@@ -203,7 +227,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }
             Err(diags) => diags,
         };
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: diagnostics(diags) }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diagnostics(diags),
+        }))
     }
 
     async fn validate_resource_config(
@@ -212,13 +238,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
         let diags = match self.resource(&request.type_name) {
-            Ok(registered) => match decode(request.config.as_ref(), &registered.ty, "resource configuration") {
+            Ok(registered) => match decode(
+                request.config.as_ref(),
+                &registered.ty,
+                "resource configuration",
+            ) {
                 Ok(config) => registered.resource.validate(&config),
                 Err(diags) => diags,
             },
             Err(diags) => diags,
         };
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: diagnostics(diags) }))
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: diagnostics(diags),
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -257,7 +289,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let state = upgrade_json_state(&raw, &registered.schema).map_err(|error| {
                 Diagnostics::from(Diagnostic::error(
                     "Unreadable resource state",
-                    format!("The stored state of this {} could not be read: {error}", request.type_name),
+                    format!(
+                        "The stored state of this {} could not be read: {error}",
+                        request.type_name
+                    ),
                 ))
             })?;
             encode(&state, &registered.ty, "upgraded state")
@@ -282,11 +317,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let private = request.private.clone();
         let result = async {
             let registered = self.resource(&request.type_name)?;
-            let current = decode(request.current_state.as_ref(), &registered.ty, "current state")?;
+            let current = decode(
+                request.current_state.as_ref(),
+                &registered.ty,
+                "current state",
+            )?;
             let ctx = self.context().await?;
             let outcome = registered.resource.read(&ctx, &current).await;
             let state = outcome.state.unwrap_or(Value::Null);
-            Ok::<_, Diagnostics>((encode(&state, &registered.ty, "refreshed state")?, outcome.diagnostics))
+            Ok::<_, Diagnostics>((
+                encode(&state, &registered.ty, "refreshed state")?,
+                outcome.diagnostics,
+            ))
         }
         .await;
         Ok(Response::new(match result {
@@ -320,11 +362,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             if proposed.is_null() {
                 let ctx = self.context().await?;
                 let diags = registered.resource.plan_destroy(&ctx, &prior).await;
-                return Ok((encode(&Value::Null, ty, "planned state")?, Vec::new(), diags));
+                return Ok((
+                    encode(&Value::Null, ty, "planned state")?,
+                    Vec::new(),
+                    diags,
+                ));
             }
             let change = plan_change(&registered.schema, &prior, &proposed, &config);
-            let replace = change.requires_replace.iter().map(convert::attribute_path).collect();
-            Ok::<_, Diagnostics>((encode(&change.planned, ty, "planned state")?, replace, Diagnostics::new()))
+            let replace = change
+                .requires_replace
+                .iter()
+                .map(convert::attribute_path)
+                .collect();
+            Ok::<_, Diagnostics>((
+                encode(&change.planned, ty, "planned state")?,
+                replace,
+                Diagnostics::new(),
+            ))
         }
         .await;
         Ok(Response::new(match result {
@@ -357,7 +411,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let (state, diags) = if planned.is_null() {
                 let diags = registered.resource.delete(&ctx, &prior).await;
                 // A failed delete keeps the prior state, so nothing AWS still has is forgotten.
-                let state = if diags.has_errors() { prior } else { Value::Null };
+                let state = if diags.has_errors() {
+                    prior
+                } else {
+                    Value::Null
+                };
                 (state, diags)
             } else if prior.is_null() {
                 let outcome = registered.resource.create(&ctx, &planned).await;
@@ -431,7 +489,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::stop_provider::Request>,
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        tracing::info!(tf_rpc = "StopProvider", "stop requested: cancelling in-flight operations");
+        tracing::info!(
+            tf_rpc = "StopProvider",
+            "stop requested: cancelling in-flight operations"
+        );
         self.stop.cancel();
         Ok(Response::new(pb::stop_provider::Response::default()))
     }

@@ -63,7 +63,9 @@ impl Value {
             Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
                 items.iter().all(Value::is_wholly_known)
             }
-            Value::Map(fields) | Value::Object(fields) => fields.values().all(Value::is_wholly_known),
+            Value::Map(fields) | Value::Object(fields) => {
+                fields.values().all(Value::is_wholly_known)
+            }
             Value::Dynamic(_, inner) => inner.is_wholly_known(),
             _ => true,
         }

@@ -9,20 +9,34 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AssociationStatus, TargetNetwork};
 
-use crate::aws::association::{Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase};
+use crate::aws::association::{
+    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, dry_run_permitted};
 use crate::aws::ids;
 use crate::framework::value::Value;
 
 /// Answers meaning the association (or its endpoint) no longer exists.
-const NOT_FOUND: &[&str] = &["InvalidClientVpnAssociationIdNotFound", "InvalidClientVpnEndpointId.NotFound"];
+const NOT_FOUND: &[&str] = &[
+    "InvalidClientVpnAssociationIdNotFound",
+    "InvalidClientVpnEndpointId.NotFound",
+];
 
 pub struct ClientVpnNetworkAssociation;
 
-fn observation(status: Option<&AssociationStatus>, attributes: Vec<(&'static str, Value)>) -> Observation {
-    let state = status.and_then(|s| s.code()).map(|c| c.as_str().to_owned()).unwrap_or_default();
-    let message = status.and_then(|s| s.message()).unwrap_or("no reason given").to_owned();
+fn observation(
+    status: Option<&AssociationStatus>,
+    attributes: Vec<(&'static str, Value)>,
+) -> Observation {
+    let state = status
+        .and_then(|s| s.code())
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let message = status
+        .and_then(|s| s.message())
+        .unwrap_or("no reason given")
+        .to_owned();
     let phase = match state.as_str() {
         "associated" => Phase::Ready,
         "association-failed" => Phase::Failed(message),
@@ -32,7 +46,11 @@ fn observation(status: Option<&AssociationStatus>, attributes: Vec<(&'static str
     };
     let mut attributes = attributes;
     attributes.push(("status", Value::string(&state)));
-    Observation { phase, state, attributes }
+    Observation {
+        phase,
+        state,
+        attributes,
+    }
 }
 
 fn target_network(network: &TargetNetwork) -> Observation {
@@ -59,11 +77,30 @@ impl Association for ClientVpnNetworkAssociation {
 
     fn attributes(&self) -> Vec<AttributeSpec> {
         vec![
-            AttributeSpec::required("client_vpn_endpoint_id", ids::CLIENT_VPN_ENDPOINT, "The ID of the Client VPN endpoint."),
-            AttributeSpec::required("subnet_id", ids::SUBNET, "The ID of the subnet to associate with the endpoint."),
-            AttributeSpec::computed_id("association_id", ids::CLIENT_VPN_ASSOCIATION, "The ID of the target network association."),
-            AttributeSpec::computed_id("vpc_id", ids::VPC, "The ID of the VPC the subnet belongs to."),
-            AttributeSpec::computed("status", "The association's status code, e.g. `associated`."),
+            AttributeSpec::required(
+                "client_vpn_endpoint_id",
+                ids::CLIENT_VPN_ENDPOINT,
+                "The ID of the Client VPN endpoint.",
+            ),
+            AttributeSpec::required(
+                "subnet_id",
+                ids::SUBNET,
+                "The ID of the subnet to associate with the endpoint.",
+            ),
+            AttributeSpec::computed_id(
+                "association_id",
+                ids::CLIENT_VPN_ASSOCIATION,
+                "The ID of the target network association.",
+            ),
+            AttributeSpec::computed_id(
+                "vpc_id",
+                ids::VPC,
+                "The ID of the VPC the subnet belongs to.",
+            ),
+            AttributeSpec::computed(
+                "status",
+                "The association's status code, e.g. `associated`.",
+            ),
         ]
     }
 
@@ -76,9 +113,15 @@ impl Association for ClientVpnNetworkAssociation {
         key.member.clone()
     }
 
-    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError> {
+    async fn associate(
+        &self,
+        aws: &AwsClients,
+        config: &Value,
+    ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateClientVpnTargetNetwork";
-        let endpoint = config.attr_str("client_vpn_endpoint_id").unwrap_or_default();
+        let endpoint = config
+            .attr_str("client_vpn_endpoint_id")
+            .unwrap_or_default();
         let output = aws
             .ec2
             .associate_client_vpn_target_network()
@@ -87,12 +130,22 @@ impl Association for ClientVpnNetworkAssociation {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
-        let association_id = output.association_id().ok_or_else(|| AwsError::missing(OPERATION, "associationId"))?;
-        let key = AssociationKey { parent: endpoint.to_owned(), member: association_id.to_owned() };
+        let association_id = output
+            .association_id()
+            .ok_or_else(|| AwsError::missing(OPERATION, "associationId"))?;
+        let key = AssociationKey {
+            parent: endpoint.to_owned(),
+            member: association_id.to_owned(),
+        };
         Ok((key, observation(output.status(), Vec::new())))
     }
 
-    async fn observe(&self, aws: &AwsClients, parent: &str, members: &[String]) -> Result<HashMap<String, Observation>, AwsError> {
+    async fn observe(
+        &self,
+        aws: &AwsClients,
+        parent: &str,
+        members: &[String],
+    ) -> Result<HashMap<String, Observation>, AwsError> {
         const OPERATION: &str = "DescribeClientVpnTargetNetworks";
         // One listing of the endpoint answers for every association on it; naming IDs instead
         // would make AWS reject the whole call once any one of them is gone.
@@ -113,7 +166,9 @@ impl Association for ClientVpnNetworkAssociation {
                 Err(error) => return Err(error),
             };
             for network in page.client_vpn_target_networks() {
-                let Some(id) = network.association_id() else { continue };
+                let Some(id) = network.association_id() else {
+                    continue;
+                };
                 let on_endpoint = network.client_vpn_endpoint_id().is_none_or(|e| e == parent);
                 if on_endpoint && members.iter().any(|m| m == id) {
                     found.insert(id.to_owned(), target_network(network));
@@ -126,7 +181,11 @@ impl Association for ClientVpnNetworkAssociation {
         }
     }
 
-    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError> {
+    async fn disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError> {
         let answer = aws
             .ec2
             .disassociate_client_vpn_target_network()
@@ -142,7 +201,11 @@ impl Association for ClientVpnNetworkAssociation {
         }
     }
 
-    async fn preflight_disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Option<Result<(), AwsError>> {
+    async fn preflight_disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Option<Result<(), AwsError>> {
         let answer = aws
             .ec2
             .disassociate_client_vpn_target_network()

@@ -9,7 +9,9 @@ use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::SdkError;
 use aws_sdk_networkmanager::types::ConnectPeerAssociation;
 
-use crate::aws::association::{Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase};
+use crate::aws::association::{
+    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
@@ -27,7 +29,10 @@ fn global_network_missing<E>(error: &SdkError<E, HttpResponse>) -> bool {
 }
 
 fn observation(association: &ConnectPeerAssociation) -> Observation {
-    let state = association.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let state = association
+        .state()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
     let phase = match state.as_str() {
         "AVAILABLE" => Phase::Ready,
         "DELETING" => Phase::Deleting,
@@ -59,9 +64,21 @@ impl Association for ConnectPeerAssociationResource {
 
     fn attributes(&self) -> Vec<AttributeSpec> {
         vec![
-            AttributeSpec::required("global_network_id", ids::GLOBAL_NETWORK, "The ID of the global network."),
-            AttributeSpec::required("connect_peer_id", ids::CONNECT_PEER, "The ID of the Connect peer."),
-            AttributeSpec::required("device_id", ids::DEVICE, "The ID of the device to associate the Connect peer with."),
+            AttributeSpec::required(
+                "global_network_id",
+                ids::GLOBAL_NETWORK,
+                "The ID of the global network.",
+            ),
+            AttributeSpec::required(
+                "connect_peer_id",
+                ids::CONNECT_PEER,
+                "The ID of the Connect peer.",
+            ),
+            AttributeSpec::required(
+                "device_id",
+                ids::DEVICE,
+                "The ID of the device to associate the Connect peer with.",
+            ),
             AttributeSpec::optional("link_id", ids::LINK, "The ID of a link of that device."),
             AttributeSpec::computed("state", "The association's state, e.g. `AVAILABLE`."),
         ]
@@ -71,7 +88,11 @@ impl Association for ConnectPeerAssociationResource {
         ("global_network_id", "connect_peer_id")
     }
 
-    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError> {
+    async fn associate(
+        &self,
+        aws: &AwsClients,
+        config: &Value,
+    ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateConnectPeer";
         let global_network = config.attr_str("global_network_id").unwrap_or_default();
         let connect_peer = config.attr_str("connect_peer_id").unwrap_or_default();
@@ -85,12 +106,22 @@ impl Association for ConnectPeerAssociationResource {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
-        let association = output.connect_peer_association().ok_or_else(|| AwsError::missing(OPERATION, "ConnectPeerAssociation"))?;
-        let key = AssociationKey { parent: global_network.to_owned(), member: connect_peer.to_owned() };
+        let association = output
+            .connect_peer_association()
+            .ok_or_else(|| AwsError::missing(OPERATION, "ConnectPeerAssociation"))?;
+        let key = AssociationKey {
+            parent: global_network.to_owned(),
+            member: connect_peer.to_owned(),
+        };
         Ok((key, observation(association)))
     }
 
-    async fn observe(&self, aws: &AwsClients, parent: &str, members: &[String]) -> Result<HashMap<String, Observation>, AwsError> {
+    async fn observe(
+        &self,
+        aws: &AwsClients,
+        parent: &str,
+        members: &[String],
+    ) -> Result<HashMap<String, Observation>, AwsError> {
         let mut found = HashMap::new();
         let mut next_token: Option<String> = None;
         loop {
@@ -108,7 +139,10 @@ impl Association for ConnectPeerAssociationResource {
                 Err(error) => return Err(AwsError::from_sdk("GetConnectPeerAssociations", error)),
             };
             for association in page.connect_peer_associations() {
-                if let Some(id) = association.connect_peer_id().filter(|id| members.iter().any(|m| m == id)) {
+                if let Some(id) = association
+                    .connect_peer_id()
+                    .filter(|id| members.iter().any(|m| m == id))
+                {
                     found.insert(id.to_owned(), observation(association));
                 }
             }
@@ -119,7 +153,11 @@ impl Association for ConnectPeerAssociationResource {
         }
     }
 
-    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError> {
+    async fn disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError> {
         let answer = aws
             .networkmanager
             .disassociate_connect_peer()
@@ -132,7 +170,11 @@ impl Association for ConnectPeerAssociationResource {
             Err(error) if global_network_missing(&error) => Ok(Disassociation::AlreadyGone),
             Err(error) => {
                 let error = AwsError::from_sdk("DisassociateConnectPeer", error);
-                if error.has_code("ResourceNotFoundException") { Ok(Disassociation::AlreadyGone) } else { Err(error) }
+                if error.has_code("ResourceNotFoundException") {
+                    Ok(Disassociation::AlreadyGone)
+                } else {
+                    Err(error)
+                }
             }
         }
     }

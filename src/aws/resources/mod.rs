@@ -15,9 +15,17 @@ use crate::framework::resource::Resource;
 /// Every resource the provider serves.
 pub fn all() -> Vec<Arc<dyn Resource<AwsClients>>> {
     vec![
-        Arc::new(AssociationResource::new(client_vpn_network_association::ClientVpnNetworkAssociation)),
-        Arc::new(AssociationResource::new(route_server_vpc_association::RouteServerVpcAssociation)),
-        Arc::new(AssociationResource::new(connect_peer_association::ConnectPeerAssociationResource)),
-        Arc::new(AssociationResource::new(workspaces_application_association::WorkspacesApplicationAssociation)),
+        Arc::new(AssociationResource::new(
+            client_vpn_network_association::ClientVpnNetworkAssociation,
+        )),
+        Arc::new(AssociationResource::new(
+            route_server_vpc_association::RouteServerVpcAssociation,
+        )),
+        Arc::new(AssociationResource::new(
+            connect_peer_association::ConnectPeerAssociationResource,
+        )),
+        Arc::new(AssociationResource::new(
+            workspaces_application_association::WorkspacesApplicationAssociation,
+        )),
     ]
 }

@@ -9,26 +9,39 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::RouteServerAssociation;
 
-use crate::aws::association::{Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase};
+use crate::aws::association::{
+    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, dry_run_permitted};
 use crate::aws::ids;
 use crate::framework::value::Value;
 
 /// Answers meaning there is no such association (hashicorp/aws treats the same codes as gone).
-const NOT_FOUND: &[&str] = &["InvalidRouteServerId.NotAssociated", "InvalidRouteServerId.NotFound", "InvalidVpcID.NotFound"];
+const NOT_FOUND: &[&str] = &[
+    "InvalidRouteServerId.NotAssociated",
+    "InvalidRouteServerId.NotFound",
+    "InvalidVpcID.NotFound",
+];
 
 pub struct RouteServerVpcAssociation;
 
 fn observation(association: Option<&RouteServerAssociation>) -> Observation {
-    let state = association.and_then(|a| a.state()).map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let state = association
+        .and_then(|a| a.state())
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
     let phase = match state.as_str() {
         "associated" => Phase::Ready,
         "disassociating" => Phase::Deleting,
         "disassociated" => Phase::Gone,
         _ => Phase::Pending,
     };
-    Observation { phase, attributes: vec![("state", Value::string(&state))], state }
+    Observation {
+        phase,
+        attributes: vec![("state", Value::string(&state))],
+        state,
+    }
 }
 
 #[async_trait]
@@ -44,8 +57,16 @@ impl Association for RouteServerVpcAssociation {
 
     fn attributes(&self) -> Vec<AttributeSpec> {
         vec![
-            AttributeSpec::required("route_server_id", ids::ROUTE_SERVER, "The ID of the route server."),
-            AttributeSpec::required("vpc_id", ids::VPC, "The ID of the VPC to associate with the route server."),
+            AttributeSpec::required(
+                "route_server_id",
+                ids::ROUTE_SERVER,
+                "The ID of the route server.",
+            ),
+            AttributeSpec::required(
+                "vpc_id",
+                ids::VPC,
+                "The ID of the VPC to associate with the route server.",
+            ),
             AttributeSpec::computed("state", "The association's state, e.g. `associated`."),
         ]
     }
@@ -54,7 +75,11 @@ impl Association for RouteServerVpcAssociation {
         ("route_server_id", "vpc_id")
     }
 
-    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError> {
+    async fn associate(
+        &self,
+        aws: &AwsClients,
+        config: &Value,
+    ) -> Result<(AssociationKey, Observation), AwsError> {
         let route_server = config.attr_str("route_server_id").unwrap_or_default();
         let vpc = config.attr_str("vpc_id").unwrap_or_default();
         let output = aws
@@ -65,11 +90,19 @@ impl Association for RouteServerVpcAssociation {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("AssociateRouteServer", e))?;
-        let key = AssociationKey { parent: route_server.to_owned(), member: vpc.to_owned() };
+        let key = AssociationKey {
+            parent: route_server.to_owned(),
+            member: vpc.to_owned(),
+        };
         Ok((key, observation(output.route_server_association())))
     }
 
-    async fn observe(&self, aws: &AwsClients, parent: &str, members: &[String]) -> Result<HashMap<String, Observation>, AwsError> {
+    async fn observe(
+        &self,
+        aws: &AwsClients,
+        parent: &str,
+        members: &[String],
+    ) -> Result<HashMap<String, Observation>, AwsError> {
         let answer = aws
             .ec2
             .get_route_server_associations()
@@ -88,12 +121,19 @@ impl Association for RouteServerVpcAssociation {
             .filter(|a| a.route_server_id().is_none_or(|id| id == parent))
             .filter_map(|a| {
                 let vpc = a.vpc_id()?;
-                members.iter().any(|m| m == vpc).then(|| (vpc.to_owned(), observation(Some(a))))
+                members
+                    .iter()
+                    .any(|m| m == vpc)
+                    .then(|| (vpc.to_owned(), observation(Some(a))))
             })
             .collect())
     }
 
-    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError> {
+    async fn disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError> {
         let answer = aws
             .ec2
             .disassociate_route_server()
@@ -109,7 +149,11 @@ impl Association for RouteServerVpcAssociation {
         }
     }
 
-    async fn preflight_disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Option<Result<(), AwsError>> {
+    async fn preflight_disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Option<Result<(), AwsError>> {
         let answer = aws
             .ec2
             .disassociate_route_server()

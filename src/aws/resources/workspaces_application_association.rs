@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_workspaces::types::{WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation};
 
-use crate::aws::association::{Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase};
+use crate::aws::association::{
+    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
@@ -18,7 +20,10 @@ const NOT_FOUND: &str = "ResourceNotFoundException";
 pub struct WorkspacesApplicationAssociation;
 
 fn observation(association: &WorkspaceResourceAssociation) -> Observation {
-    let state = association.state().map(|s| s.as_str().to_owned()).unwrap_or_default();
+    let state = association
+        .state()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
     let reason = association.state_reason().map(|reason| {
         let code = reason.error_code().map(|c| c.as_str()).unwrap_or("Unknown");
         format!("{code}: {}", reason.error_message().unwrap_or("no message"))
@@ -32,7 +37,10 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
     };
     Observation {
         phase,
-        attributes: vec![("state", Value::string(&state)), ("state_reason", Value::opt_string(reason))],
+        attributes: vec![
+            ("state", Value::string(&state)),
+            ("state_reason", Value::opt_string(reason)),
+        ],
         state,
     }
 }
@@ -52,9 +60,16 @@ impl Association for WorkspacesApplicationAssociation {
     fn attributes(&self) -> Vec<AttributeSpec> {
         vec![
             AttributeSpec::required("workspace_id", ids::WORKSPACE, "The ID of the WorkSpace."),
-            AttributeSpec::required("application_id", ids::WORKSPACES_APPLICATION, "The ID of the application."),
+            AttributeSpec::required(
+                "application_id",
+                ids::WORKSPACES_APPLICATION,
+                "The ID of the application.",
+            ),
             AttributeSpec::computed("state", "The association's state, e.g. `COMPLETED`."),
-            AttributeSpec::computed("state_reason", "Why the association is in an `ERROR` state, as `ErrorCode: message`."),
+            AttributeSpec::computed(
+                "state_reason",
+                "Why the association is in an `ERROR` state, as `ErrorCode: message`.",
+            ),
         ]
     }
 
@@ -62,7 +77,11 @@ impl Association for WorkspacesApplicationAssociation {
         ("workspace_id", "application_id")
     }
 
-    async fn associate(&self, aws: &AwsClients, config: &Value) -> Result<(AssociationKey, Observation), AwsError> {
+    async fn associate(
+        &self,
+        aws: &AwsClients,
+        config: &Value,
+    ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateWorkspaceApplication";
         let workspace = config.attr_str("workspace_id").unwrap_or_default();
         let application = config.attr_str("application_id").unwrap_or_default();
@@ -74,12 +93,22 @@ impl Association for WorkspacesApplicationAssociation {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
-        let association = output.association().ok_or_else(|| AwsError::missing(OPERATION, "Association"))?;
-        let key = AssociationKey { parent: workspace.to_owned(), member: application.to_owned() };
+        let association = output
+            .association()
+            .ok_or_else(|| AwsError::missing(OPERATION, "Association"))?;
+        let key = AssociationKey {
+            parent: workspace.to_owned(),
+            member: application.to_owned(),
+        };
         Ok((key, observation(association)))
     }
 
-    async fn observe(&self, aws: &AwsClients, parent: &str, members: &[String]) -> Result<HashMap<String, Observation>, AwsError> {
+    async fn observe(
+        &self,
+        aws: &AwsClients,
+        parent: &str,
+        members: &[String],
+    ) -> Result<HashMap<String, Observation>, AwsError> {
         let answer = aws
             .workspaces
             .describe_workspace_associations()
@@ -99,12 +128,19 @@ impl Association for WorkspacesApplicationAssociation {
             .filter(|a| a.workspace_id().is_none_or(|id| id == parent))
             .filter_map(|a| {
                 let application = a.associated_resource_id()?;
-                members.iter().any(|m| m == application).then(|| (application.to_owned(), observation(a)))
+                members
+                    .iter()
+                    .any(|m| m == application)
+                    .then(|| (application.to_owned(), observation(a)))
             })
             .collect())
     }
 
-    async fn disassociate(&self, aws: &AwsClients, key: &AssociationKey) -> Result<Disassociation, AwsError> {
+    async fn disassociate(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError> {
         let answer = aws
             .workspaces
             .disassociate_workspace_application()
