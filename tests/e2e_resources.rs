@@ -182,10 +182,22 @@ impl Scenario {
             .collect()
     }
 
+    /// Associations that exist or are being created (not being removed, not gone).
     fn live_associations(&self) -> Vec<AssociationRecord> {
+        const ENDING: &[&str] = &[
+            "gone",
+            "disassociating",
+            "disassociated",
+            "DELETING",
+            "DELETED",
+            "PENDING_UNINSTALL",
+            "PENDING_UNINSTALL_DEPLOYMENT",
+            "UNINSTALLING",
+            "REMOVED",
+        ];
         self.associations()
             .into_iter()
-            .filter(|a| a.state != "gone")
+            .filter(|a| !ENDING.contains(&a.state.as_str()))
             .collect()
     }
 
@@ -232,6 +244,8 @@ impl Scenario {
             .expect("drift injected");
     }
 
+    /// Every association of this kind is gone as AWS defines it: removed, or in the terminal
+    /// state AWS keeps listing for a while (`disassociated`, `DELETED`, `REMOVED`).
     fn assert_all_gone(&self) {
         let associations = self.associations();
         assert!(
@@ -239,7 +253,11 @@ impl Scenario {
             "the emulator saw no association at all"
         );
         for association in associations {
-            assert_eq!(association.state, "gone", "AWS still has {association:?}");
+            assert!(
+                ["gone", "disassociated", "DELETED", "REMOVED"]
+                    .contains(&association.state.as_str()),
+                "AWS still has {association:?}"
+            );
         }
     }
 }
@@ -367,7 +385,12 @@ fn short_delete_timeout_fails_clearly_and_destroy_resumes(kind: &'static Kind) {
     s.dir.apply();
     s.set_durations(json!({ family_name(kind.family): {"disassociate_ms": 4000} }));
     let destroy = s.dir.run_err(&["destroy", "-auto-approve"]);
-    let output = destroy.combined();
+    // The CLI wraps diagnostics to the terminal width.
+    let output = destroy
+        .combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(output.contains("Timed out waiting"), "{destroy}");
     assert!(output.contains("run the command again"), "{destroy}");
     assert!(
@@ -375,7 +398,9 @@ fn short_delete_timeout_fails_clearly_and_destroy_resumes(kind: &'static Kind) {
         "a timed-out delete keeps the state"
     );
 
+    // Destroy uses the timeouts stored in state: raise them with an apply, then destroy again.
     s.configure("  timeouts {\n    delete = \"2m\"\n  }");
+    s.dir.apply();
     s.dir.run_ok(&["destroy", "-auto-approve"]);
     assert!(s.state_attributes().is_none());
     s.assert_all_gone();
