@@ -10,7 +10,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use harness::{ClientIdentity, Handshake, Plugin};
+use harness::{ClientIdentity, Handshake, Plugin, Tls};
 
 const COOKIE: (&str, &str) = (
     "TF_PLUGIN_MAGIC_COOKIE",
@@ -31,6 +31,8 @@ mod harness {
     use hyper_util::rt::TokioIo;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
     use tonic::transport::{Channel, Endpoint, Uri};
+
+    const TLS12_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
 
     pub const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-awsassoc");
     const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -252,29 +254,39 @@ mod harness {
     /// (server certificate from the handshake, optional client identity).
     pub async fn connect(
         handshake: &Handshake,
-        tls: Option<(Vec<u8>, Option<&ClientIdentity>)>,
+        tls: Option<Tls<'_>>,
     ) -> Result<Channel, tonic::transport::Error> {
         let network = handshake.network.clone();
         let address = handshake.address.clone();
-        let tls_config = tls.map(|(server_der, client)| {
-            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-            let mut roots = rustls::RootCertStore::empty();
-            roots
-                .add(CertificateDer::from(server_der))
-                .expect("trust the handshake certificate");
-            let builder = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .expect("TLS versions")
-                .with_root_certificates(roots);
-            let mut config = match client {
-                Some(identity) => builder
-                    .with_client_auth_cert(vec![identity.der.clone()], identity.key())
-                    .expect("client certificate"),
-                None => builder.with_no_client_auth(),
-            };
-            config.alpn_protocols = vec![b"h2".to_vec()];
-            tokio_rustls::TlsConnector::from(Arc::new(config))
-        });
+        let tls_config = tls.map(
+            |Tls {
+                 server_der,
+                 client,
+                 tls12_only,
+             }| {
+                let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+                let mut roots = rustls::RootCertStore::empty();
+                roots
+                    .add(CertificateDer::from(server_der))
+                    .expect("trust the handshake certificate");
+                let builder = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_protocol_versions(if tls12_only {
+                        TLS12_ONLY
+                    } else {
+                        rustls::DEFAULT_VERSIONS
+                    })
+                    .expect("TLS versions")
+                    .with_root_certificates(roots);
+                let mut config = match client {
+                    Some(identity) => builder
+                        .with_client_auth_cert(vec![identity.der.clone()], identity.key())
+                        .expect("client certificate"),
+                    None => builder.with_no_client_auth(),
+                };
+                config.alpn_protocols = vec![b"h2".to_vec()];
+                tokio_rustls::TlsConnector::from(Arc::new(config))
+            },
+        );
         Endpoint::from_static("http://localhost")
             .connect_with_connector(tower::service_fn(move |_: Uri| {
                 let network = network.clone();
@@ -300,6 +312,23 @@ mod harness {
                 }
             }))
             .await
+    }
+
+    /// Client-side TLS settings: trust the handshake certificate, optionally present an identity.
+    pub struct Tls<'a> {
+        pub server_der: Vec<u8>,
+        pub client: Option<&'a ClientIdentity>,
+        pub tls12_only: bool,
+    }
+
+    impl<'a> Tls<'a> {
+        pub fn new(server_der: Vec<u8>, client: Option<&'a ClientIdentity>) -> Self {
+            Tls {
+                server_der,
+                client,
+                tls12_only: false,
+            }
+        }
     }
 
     pub trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
@@ -398,11 +427,27 @@ async fn mtls_accepts_only_the_pinned_client_certificate() {
     let handshake = plugin.handshake();
     let server_der = handshake.cert_der();
 
-    let channel = harness::connect(&handshake, Some((server_der.clone(), Some(&client))))
-        .await
-        .expect("TLS connection with the pinned certificate");
+    let channel = harness::connect(
+        &handshake,
+        Some(Tls::new(server_der.clone(), Some(&client))),
+    )
+    .await
+    .expect("TLS connection with the pinned certificate");
     assert_eq!(
         health(channel).await.expect("health check"),
+        ServingStatus::Serving as i32
+    );
+
+    // TLS 1.2 takes the other signature-verification path (a P-521 CertificateVerify as well).
+    let tls12 = Tls {
+        tls12_only: true,
+        ..Tls::new(server_der.clone(), Some(&client))
+    };
+    let channel = harness::connect(&handshake, Some(tls12))
+        .await
+        .expect("TLS 1.2 connection");
+    assert_eq!(
+        health(channel).await.expect("health over TLS 1.2"),
         ServingStatus::Serving as i32
     );
 
@@ -412,7 +457,11 @@ async fn mtls_accepts_only_the_pinned_client_certificate() {
         ("a different certificate", Some(&stranger)),
         ("no certificate", None),
     ] {
-        let outcome = match harness::connect(&handshake, Some((server_der.clone(), identity))).await
+        let outcome = match harness::connect(
+            &handshake,
+            Some(Tls::new(server_der.clone(), identity)),
+        )
+        .await
         {
             Ok(channel) => health(channel).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(error) => Err(error.to_string()),
@@ -423,9 +472,11 @@ async fn mtls_accepts_only_the_pinned_client_certificate() {
         );
     }
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !plugin
+    while plugin
         .stderr_text()
-        .contains("refused a connection at the TLS layer")
+        .matches("refused a connection at the TLS layer")
+        .count()
+        < 2
     {
         assert!(
             Instant::now() < deadline,
@@ -447,9 +498,12 @@ async fn shutdown_rpc_exits_promptly_and_removes_the_socket() {
     let client = ClientIdentity::generate();
     let mut plugin = Plugin::start(&[], &managed_env(&[("PLUGIN_CLIENT_CERT", &client.pem)]));
     let handshake = plugin.handshake();
-    let channel = harness::connect(&handshake, Some((handshake.cert_der(), Some(&client))))
-        .await
-        .expect("connect");
+    let channel = harness::connect(
+        &handshake,
+        Some(Tls::new(handshake.cert_der(), Some(&client))),
+    )
+    .await
+    .expect("connect");
     // Like go-plugin's client: a stdio subscription is open while Shutdown is called.
     let mut stdio =
         terraform_provider_awsassoc::host::proto::grpc_stdio_client::GrpcStdioClient::new(

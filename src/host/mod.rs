@@ -14,6 +14,13 @@
 //! - [`services`]: GRPCController, GRPCStdio, health;
 //! - [`serve`]: runtime, server and shutdown;
 //! - [`signals`], [`debug`] (reattach mode), [`logging`] (hclog JSON), [`cli`].
+//!
+//! Environment read: `TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`, `PLUGIN_CLIENT_CERT`,
+//! `PLUGIN_UNIX_SOCKET_DIR` (else `TMPDIR`), `PLUGIN_UNIX_SOCKET_GROUP`, `PLUGIN_MIN_PORT` /
+//! `PLUGIN_MAX_PORT` (TCP fallback only), `TF_PROVIDER_AWSASSOC_PLUGIN_NETWORK=tcp` (force TCP),
+//! and `TF_LOG_PROVIDER_<TYPE>` / `TF_LOG_PROVIDER` / `TF_LOG` for the log level.
+//! `PLUGIN_MULTIPLEX_GRPC` is ignored: no Terraform or OpenTofu release sets it, and without it the
+//! handshake line must have exactly six fields.
 
 pub mod cli;
 pub mod debug;
