@@ -12,8 +12,9 @@
 //!   appends the child's `ru_maxrss` (the kernel's exact high-water mark, no sampling) to a log.
 //! - **`tofu plan` wall time** on `examples/provider` with the real provider in the mirror (one
 //!   warm-up run, then the median of several).
-//! - **Destroy waiter**: a hook ([`destroy_waiter`]) for the time from the emulator's `gone`
-//!   timestamp to the provider returning, and the Describe calls spent; not measured yet.
+//! - **Destroy waiter** ([`destroy_waiter`]): with the emulator taking 5 s to disassociate, how
+//!   long after AWS reported each association gone the provider noticed, and the status calls it
+//!   spent (one association of each kind, and ten on one Client VPN endpoint).
 //!
 //! Knobs: `AWSASSOC_BENCH_HANDSHAKES` (default 200), `AWSASSOC_BENCH_PLANS` (default 7), and
 //! `AWSASSOC_BENCH_PROVIDER` to measure another provider binary (a peer, or an older build) in
@@ -127,25 +128,150 @@ fn main() -> Result<()> {
         Some(percentile(&walls, 50) <= Duration::from_millis(84)),
     ));
 
-    rows.extend(destroy_waiter()?);
+    eprintln!("measuring the destroy waiter against the emulator ...");
+    rows.extend(destroy_waiter(&provider, &scratch)?);
     print_table(&rows);
     Ok(())
 }
 
-/// The destroy-waiter benchmark's place in the table.
-///
-/// To fill in (needs the emulator's admin API, see `support::sim`): start the emulator with a
-/// realistic profile, apply `examples/quickstart` against it, run `tofu destroy`, then read from the
-/// admin API the instant each association became `gone` and the number of Describe/Get calls made,
-/// and report (destroy returned - gone) per resource and the calls spent. The ideal is one poll
-/// round trip and a single status call after the disassociate.
-fn destroy_waiter() -> Result<Vec<Row>> {
-    Ok(vec![Row::new(
-        "destroy waiter: gone -> provider returns, Describe calls".to_string(),
-        "not measured yet".to_string(),
-        "one poll round trip",
-        None,
-    )])
+/// One association kind for the destroy-waiter measurement.
+struct WaiterCase {
+    label: &'static str,
+    family: awsassoc_sim::Family,
+    /// The emulator state at which AWS reports the association gone.
+    terminal: &'static str,
+    status_call: &'static str,
+    disassociate_call: &'static str,
+    resource: &'static str,
+}
+
+const WAITER_CASES: [WaiterCase; 4] = [
+    WaiterCase {
+        label: "Client VPN",
+        family: awsassoc_sim::Family::ClientVpn,
+        terminal: "disassociated",
+        status_call: "DescribeClientVpnTargetNetworks",
+        disassociate_call: "DisassociateClientVpnTargetNetwork",
+        resource: "resource \"awsassoc_ec2_client_vpn_network_association\" \"n0\" {\n  client_vpn_endpoint_id = \"cvpn-endpoint-0a1b2c3d4e5f60001\"\n  subnet_id = \"subnet-0a1b2c3d4e5f60000\"\n}\n",
+    },
+    WaiterCase {
+        label: "route server",
+        family: awsassoc_sim::Family::RouteServer,
+        terminal: "gone",
+        status_call: "GetRouteServerAssociations",
+        disassociate_call: "DisassociateRouteServer",
+        resource: "resource \"awsassoc_vpc_route_server_vpc_association\" \"this\" {\n  route_server_id = \"rs-0a1b2c3d4e5f60001\"\n  vpc_id = \"vpc-0a1b2c3d4e5f60002\"\n}\n",
+    },
+    WaiterCase {
+        label: "Connect peer",
+        family: awsassoc_sim::Family::ConnectPeer,
+        terminal: "DELETED",
+        status_call: "GetConnectPeerAssociations",
+        disassociate_call: "DisassociateConnectPeer",
+        resource: "resource \"awsassoc_networkmanager_connect_peer_association\" \"this\" {\n  global_network_id = \"global-network-0a1b2c3d4e5f60001\"\n  connect_peer_id = \"connect-peer-0a1b2c3d4e5f60001\"\n  device_id = \"device-0a1b2c3d4e5f60001\"\n}\n",
+    },
+    WaiterCase {
+        label: "WorkSpaces app",
+        family: awsassoc_sim::Family::WorkspacesApplication,
+        terminal: "REMOVED",
+        status_call: "DescribeWorkspaceAssociations",
+        disassociate_call: "DisassociateWorkspaceApplication",
+        resource: "resource \"awsassoc_workspaces_application_association\" \"this\" {\n  workspace_id = \"ws-0a1b2c3d4\"\n  application_id = \"wsa-0a1b2c3d4\"\n}\n",
+    },
+];
+
+/// How long after AWS reported each association gone the provider noticed, and how many status
+/// calls the wait spent. The emulator takes `DISASSOCIATE_MS` to disassociate; the provider's
+/// noticing time is its last status call (the one that saw the terminal state), read from the
+/// emulator's call log, against the transition timestamp in the association's history.
+fn destroy_waiter(provider: &Path, scratch: &Path) -> Result<Vec<Row>> {
+    const DISASSOCIATE_MS: u64 = 5000;
+    let mirror = ProviderMirror::build(&scratch.join("destroy"), provider)?;
+    let mut rows = Vec::new();
+    for case in &WAITER_CASES {
+        for count in [1usize, 10] {
+            if count > 1 && case.family != awsassoc_sim::Family::ClientVpn {
+                continue;
+            }
+            let sim = support::sim::start_sim()?;
+            sim.block_on(sim.admin.seed(&bench_world()))?;
+            let mut wd = Workdir::new();
+            wd.cli_config(mirror.cli_config());
+            wd.write(
+                "providers.tf",
+                &format!("{}\n{}", support::REQUIRED_PROVIDERS, sim.provider_block()),
+            );
+            let config: String = (0..count)
+                .map(|i| {
+                    case.resource
+                        .replace("\"n0\"", &format!("\"n{i}\""))
+                        .replace(
+                            "subnet-0a1b2c3d4e5f60000",
+                            &format!("subnet-0a1b2c3d4e5f6000{i}"),
+                        )
+                })
+                .collect();
+            wd.write("main.tf", &config);
+            wd.init();
+            wd.apply();
+            let family = case.family.to_string();
+            sim.block_on(sim.admin.set_durations(
+                &serde_json::json!({ family: {"disassociate_ms": DISASSOCIATE_MS} }),
+            ))?;
+            let destroy = wd.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
+            let calls = sim.block_on(sim.admin.calls())?;
+            let associations = sim.block_on(sim.admin.associations())?;
+            let started = calls
+                .log
+                .iter()
+                .find(|c| c.operation == case.disassociate_call)
+                .map(|c| c.at_ms)
+                .context("no disassociate call")?;
+            let polls: Vec<f64> = calls
+                .log
+                .iter()
+                .filter(|c| c.operation == case.status_call && c.at_ms >= started)
+                .map(|c| c.at_ms)
+                .collect();
+            let gone_at = associations
+                .iter()
+                .filter_map(|a| a.reached(case.terminal))
+                .fold(f64::MIN, f64::max);
+            let noticed_at = polls.last().copied().unwrap_or(started);
+            rows.push(Row::new(
+                format!(
+                    "destroy waiter, {} x{count}: AWS gone -> noticed",
+                    case.label
+                ),
+                format!(
+                    "{:.0} ms after gone; {} status calls in {:.1} s; destroy {}",
+                    noticed_at - gone_at,
+                    polls.len(),
+                    (noticed_at - started) / 1000.0,
+                    ms(destroy.elapsed)
+                ),
+                "one poll interval (<= 5 s cap)",
+                None,
+            ));
+        }
+    }
+    Ok(rows)
+}
+
+/// The parents every waiter case needs (the e2e tests use the same world).
+fn bench_world() -> serde_json::Value {
+    let subnets: Vec<serde_json::Value> = (0..10)
+        .map(|i| serde_json::json!({"id": format!("subnet-0a1b2c3d4e5f6000{i}"), "vpc_id": "vpc-0a1b2c3d4e5f60001", "availability_zone": format!("zone{i}"), "cidr": format!("10.0.{i}.0/24")}))
+        .collect();
+    serde_json::json!({
+        "vpcs": [{"id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.0.0.0/16"}, {"id": "vpc-0a1b2c3d4e5f60002", "cidr": "10.1.0.0/16"}],
+        "subnets": subnets,
+        "client_vpn_endpoints": [{"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"}],
+        "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
+        "global_networks": [{"id": "global-network-0a1b2c3d4e5f60001", "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": []}], "connect_peers": ["connect-peer-0a1b2c3d4e5f60001"]}],
+        "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
+        "applications": [{"id": "wsa-0a1b2c3d4"}]
+    })
 }
 
 /// Exec-to-handshake-line latencies of `runs` provider processes (after a few unmeasured warm-ups,

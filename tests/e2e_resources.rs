@@ -565,3 +565,29 @@ fn concurrent_client_vpn_destroys_share_one_poll_per_tick() {
         polls.len()
     );
 }
+
+/// Each resource's example in `examples/resources/` validates against the provider's schema.
+#[test]
+fn resource_examples_validate() {
+    let root = support::repo_root().join("examples/resources");
+    for kind in [
+        &CLIENT_VPN,
+        &ROUTE_SERVER,
+        &CONNECT_PEER,
+        &WORKSPACES_APPLICATION,
+    ] {
+        let example = std::fs::read_to_string(root.join(kind.resource_type).join("resource.tf"))
+            .expect("the example exists");
+        let dir = Workdir::new();
+        dir.write(
+            "providers.tf",
+            &format!(
+                "{REQUIRED_PROVIDERS}\n{}",
+                provider_block("http://127.0.0.1:4566")
+            ),
+        );
+        dir.write("main.tf", &example);
+        dir.init();
+        dir.validate();
+    }
+}

@@ -69,6 +69,21 @@ pub enum Disassociation {
     AlreadyGone,
 }
 
+impl Disassociation {
+    /// Reads a disassociate call's answer: success starts the removal, and an error whose code
+    /// is one of the service's `not_found` codes means there was nothing left to remove.
+    pub fn from_answer<T>(
+        answer: Result<T, AwsError>,
+        not_found: &[&str],
+    ) -> Result<Self, AwsError> {
+        match answer {
+            Ok(_) => Ok(Disassociation::Started),
+            Err(error) if error.has_any_code(not_found) => Ok(Disassociation::AlreadyGone),
+            Err(error) => Err(error),
+        }
+    }
+}
+
 /// One attribute of an association resource besides `id` and `timeouts`.
 #[derive(Clone, Copy, Debug)]
 pub struct AttributeSpec {

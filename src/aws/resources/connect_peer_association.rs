@@ -166,16 +166,11 @@ impl Association for ConnectPeerAssociationResource {
             .send()
             .await;
         match answer {
-            Ok(_) => Ok(Disassociation::Started),
             Err(error) if global_network_missing(&error) => Ok(Disassociation::AlreadyGone),
-            Err(error) => {
-                let error = AwsError::from_sdk("DisassociateConnectPeer", error);
-                if error.has_code("ResourceNotFoundException") {
-                    Ok(Disassociation::AlreadyGone)
-                } else {
-                    Err(error)
-                }
-            }
+            answer => Disassociation::from_answer(
+                answer.map_err(|e| AwsError::from_sdk("DisassociateConnectPeer", e)),
+                &["ResourceNotFoundException"],
+            ),
         }
     }
 }

@@ -134,19 +134,7 @@ impl Association for RouteServerVpcAssociation {
         aws: &AwsClients,
         key: &AssociationKey,
     ) -> Result<Disassociation, AwsError> {
-        let answer = aws
-            .ec2
-            .disassociate_route_server()
-            .route_server_id(&key.parent)
-            .vpc_id(&key.member)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e));
-        match answer {
-            Ok(_) => Ok(Disassociation::Started),
-            Err(error) if error.has_any_code(NOT_FOUND) => Ok(Disassociation::AlreadyGone),
-            Err(error) => Err(error),
-        }
+        Disassociation::from_answer(send_disassociate(aws, key, false).await, NOT_FOUND)
     }
 
     async fn preflight_disassociate(
@@ -154,15 +142,23 @@ impl Association for RouteServerVpcAssociation {
         aws: &AwsClients,
         key: &AssociationKey,
     ) -> Option<Result<(), AwsError>> {
-        let answer = aws
-            .ec2
-            .disassociate_route_server()
-            .route_server_id(&key.parent)
-            .vpc_id(&key.member)
-            .dry_run(true)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e));
-        Some(dry_run_permitted(answer))
+        Some(dry_run_permitted(send_disassociate(aws, key, true).await))
     }
+}
+
+/// The disassociate call, for real or (with `dry_run`) only to ask whether AWS would allow it.
+async fn send_disassociate(
+    aws: &AwsClients,
+    key: &AssociationKey,
+    dry_run: bool,
+) -> Result<(), AwsError> {
+    aws.ec2
+        .disassociate_route_server()
+        .route_server_id(&key.parent)
+        .vpc_id(&key.member)
+        .dry_run(dry_run)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e))
 }

@@ -149,10 +149,6 @@ impl Association for WorkspacesApplicationAssociation {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("DisassociateWorkspaceApplication", e));
-        match answer {
-            Ok(_) => Ok(Disassociation::Started),
-            Err(error) if error.has_code(NOT_FOUND) => Ok(Disassociation::AlreadyGone),
-            Err(error) => Err(error),
-        }
+        Disassociation::from_answer(answer, &[NOT_FOUND])
     }
 }

@@ -1,0 +1,123 @@
+//! The registry documentation in `docs/` is generated from the provider's schema and the files in
+//! `examples/`; this test fails when a committed page differs from what the code would generate.
+//! Regenerate with `AWSASSOC_UPDATE_DOCS=1 cargo test --test docs`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use terraform_provider_awsassoc::framework::docs::{Page, PageKind, render};
+use terraform_provider_awsassoc::framework::resource::Provider;
+use terraform_provider_awsassoc::provider::AwsAssocProvider;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_optional(path: &Path) -> Option<String> {
+    fs::read_to_string(path).ok()
+}
+
+/// Every page the registry shows, with the path it lives at.
+fn pages() -> Vec<(PathBuf, String)> {
+    let provider = AwsAssocProvider;
+    let root = repo();
+    let mut pages = Vec::new();
+    let provider_example = read_optional(&root.join("examples/provider/provider.tf"));
+    let provider_schema = provider.schema();
+    pages.push((
+        root.join("docs/index.md"),
+        render(&Page {
+            name: provider.type_name(),
+            kind: PageKind::Provider,
+            schema: &provider_schema,
+            example: provider_example.as_deref(),
+            import: None,
+            import_id_example: None,
+        }),
+    ));
+    for resource in provider.resources() {
+        let name = resource.type_name();
+        let examples = root.join("examples/resources").join(name);
+        let example = read_optional(&examples.join("resource.tf"));
+        let import = read_optional(&examples.join("import.sh"));
+        let import_id = resource.import_id_example();
+        let schema = resource.schema();
+        let short = name.trim_start_matches("awsassoc_");
+        pages.push((
+            root.join("docs/resources").join(format!("{short}.md")),
+            render(&Page {
+                name,
+                kind: PageKind::Resource,
+                schema: &schema,
+                example: example.as_deref(),
+                import: import.as_deref(),
+                import_id_example: import_id.as_deref(),
+            }),
+        ));
+    }
+    pages
+}
+
+#[test]
+fn committed_docs_match_the_schema() {
+    let update = std::env::var_os("AWSASSOC_UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for (path, expected) in pages() {
+        let expected = format!("{expected}\n");
+        if update {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &expected).unwrap();
+        } else if read_optional(&path).as_deref() != Some(expected.as_str()) {
+            stale.push(path.strip_prefix(repo()).unwrap().display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale docs: {stale:?}; regenerate with `AWSASSOC_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+#[test]
+fn every_resource_has_an_example_and_an_import_script() {
+    let provider = AwsAssocProvider;
+    for resource in provider.resources() {
+        let dir = repo().join("examples/resources").join(resource.type_name());
+        assert!(
+            dir.join("resource.tf").is_file(),
+            "{} lacks resource.tf",
+            resource.type_name()
+        );
+        let import = fs::read_to_string(dir.join("import.sh")).unwrap_or_default();
+        let example_id = resource.import_id_example().unwrap();
+        assert!(
+            import.contains(&example_id),
+            "import.sh of {} should use {example_id}",
+            resource.type_name()
+        );
+    }
+}
+
+#[test]
+fn every_attribute_is_documented() {
+    let provider = AwsAssocProvider;
+    let mut schemas = vec![("provider".to_owned(), provider.schema())];
+    schemas.extend(
+        provider
+            .resources()
+            .iter()
+            .map(|r| (r.type_name().to_owned(), r.schema())),
+    );
+    for (owner, schema) in schemas {
+        let mut blocks = vec![&schema.block];
+        while let Some(block) = blocks.pop() {
+            for attribute in &block.attributes {
+                assert!(
+                    !attribute.description.trim().is_empty(),
+                    "{owner}: `{}` has no description",
+                    attribute.name
+                );
+            }
+            blocks.extend(block.blocks.iter().map(|b| &b.block));
+        }
+    }
+}
