@@ -142,9 +142,8 @@ fn serve_managed(
         address: &address,
         server_cert_der: tls.as_ref().map(|t| t.cert_der.as_ref()),
     };
-    if let Err(error) = print_handshake_and_seal_stdout(&line.to_string()) {
-        return fail("cannot write the handshake line", &error.into());
-    }
+    // Logged before the handshake line: once the host has that line it may stop the process at
+    // any moment, and this line should reach its log either way.
     tracing::info!(
         network = listener.address.network(),
         address = %address,
@@ -152,6 +151,9 @@ fn serve_managed(
         tls = tls.is_some(),
         "plugin server listening"
     );
+    if let Err(error) = print_handshake_and_seal_stdout(&line.to_string()) {
+        return fail("cannot write the handshake line", &error.into());
+    }
 
     finish(serve::run(serve::ServeParams {
         managed: true,
