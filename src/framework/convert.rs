@@ -89,7 +89,6 @@ pub fn diagnostics(diags: &Diagnostics) -> Vec<pb::Diagnostic> {
             summary: d.summary.clone(),
             detail: d.detail.clone(),
             attribute: d.attribute.as_ref().map(attribute_path),
-            ..Default::default()
         })
         .collect()
 }

@@ -71,9 +71,12 @@ fn anchor(path: &str) -> String {
     format!("nestedblock--{}", path.replace('.', "--"))
 }
 
+/// Which attributes a registry group lists.
+type GroupFilter = fn(&Attribute) -> bool;
+
 /// Renders the Required / Optional / Read-Only groups of a block, then its nested blocks.
 fn block_schema(out: &mut String, block: &Block, path: &str, top_level: bool) {
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    let groups: [(&str, GroupFilter); 3] = [
         ("Required", |a| a.required),
         ("Optional", |a| a.optional),
         ("Read-Only", |a| a.computed && !a.optional),

@@ -70,7 +70,7 @@ impl Sim {
 impl Drop for Sim {
     fn drop(&mut self) {
         if let Some(handle) = self.handle.take() {
-            let _ = self.runtime.block_on(handle.shutdown());
+            self.runtime.block_on(handle.shutdown());
         }
     }
 }
