@@ -68,7 +68,7 @@ fn process_shutdown() -> &'static CancellationToken {
 /// `GRPCController.Shutdown`, or SIGTERM (or SIGINT in debug mode) arrived.
 ///
 /// Long-running work (AWS waiters, polling loops) can select on `cancelled()` to stop promptly;
-/// the process exits about 50 ms after cancellation whether or not work has finished. This is not
+/// the process exits about 20 ms after cancellation whether or not work has finished. This is not
 /// Terraform's StopProvider, which the framework handles itself. The token is a child of the
 /// process-wide one, so cancelling it affects only the caller.
 pub fn shutdown_token() -> CancellationToken {

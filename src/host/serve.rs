@@ -12,8 +12,9 @@ use super::{services, signals, transport};
 
 /// How long in-flight responses (above all the reply to `Shutdown` itself) may take to drain once
 /// shutdown starts. go-plugin's host waits 2 s before killing; we aim to be gone well within
-/// 100 ms of the Shutdown reply, so anything still open after this is abandoned.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(50);
+/// 100 ms of the Shutdown reply even on a loaded machine, so anything still open after this
+/// (such as the stdio stream every host keeps open) is abandoned.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(20);
 
 /// HTTP/2 receive windows. Plans and states can be megabytes; larger windows than hyper's 1 MiB
 /// default avoid flow-control round trips on big requests at negligible memory cost.
