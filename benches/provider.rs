@@ -196,7 +196,7 @@ fn destroy_waiter(provider: &Path, scratch: &Path) -> Result<Vec<Row>> {
                 continue;
             }
             let sim = support::sim::start_sim()?;
-            sim.block_on(sim.admin.seed(&bench_world()))?;
+            sim.block_on(sim.admin.seed(&support::sim::test_world()))?;
             let mut wd = Workdir::new();
             wd.cli_config(mirror.cli_config());
             wd.write(
@@ -258,22 +258,6 @@ fn destroy_waiter(provider: &Path, scratch: &Path) -> Result<Vec<Row>> {
         }
     }
     Ok(rows)
-}
-
-/// The parents every waiter case needs (the e2e tests use the same world).
-fn bench_world() -> serde_json::Value {
-    let subnets: Vec<serde_json::Value> = (0..10)
-        .map(|i| serde_json::json!({"id": format!("subnet-0a1b2c3d4e5f6000{i}"), "vpc_id": "vpc-0a1b2c3d4e5f60001", "availability_zone": format!("zone{i}"), "cidr": format!("10.0.{i}.0/24")}))
-        .collect();
-    serde_json::json!({
-        "vpcs": [{"id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.0.0.0/16"}, {"id": "vpc-0a1b2c3d4e5f60002", "cidr": "10.1.0.0/16"}],
-        "subnets": subnets,
-        "client_vpn_endpoints": [{"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"}],
-        "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
-        "global_networks": [{"id": "global-network-0a1b2c3d4e5f60001", "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": []}], "connect_peers": ["connect-peer-0a1b2c3d4e5f60001"]}],
-        "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
-        "applications": [{"id": "wsa-0a1b2c3d4"}]
-    })
 }
 
 /// Exec-to-handshake-line latencies of `runs` provider processes (after a few unmeasured warm-ups,

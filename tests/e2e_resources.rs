@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use awsassoc_sim::{AssociationRecord, Family};
 use serde_json::{Value, json};
-use support::sim::{Sim, start_sim};
+use support::sim::{Sim, start_sim, test_world};
 use support::{REQUIRED_PROVIDERS, Workdir, provider_block};
 
 /// One association kind under test: its resource, the emulator family, and a configuration that
@@ -81,38 +81,6 @@ const WORKSPACES_APPLICATION: Kind = Kind {
     describe_action: "DescribeWorkspaceAssociations",
 };
 
-/// Parents for every kind; the Client VPN endpoint's VPC has ten subnets in ten zones, so ten
-/// associations can share the endpoint.
-fn world() -> Value {
-    let subnets: Vec<Value> = (0..10)
-        .map(|i| {
-            json!({
-                "id": format!("subnet-0a1b2c3d4e5f6000{i}"),
-                "vpc_id": "vpc-0a1b2c3d4e5f60001",
-                "availability_zone": format!("us-east-1-zone{i}"),
-                "cidr": format!("10.0.{i}.0/24"),
-            })
-        })
-        .collect();
-    json!({
-        "region": "us-east-1",
-        "vpcs": [
-            {"id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.0.0.0/16"},
-            {"id": "vpc-0a1b2c3d4e5f60002", "cidr": "10.1.0.0/16"}
-        ],
-        "subnets": subnets,
-        "client_vpn_endpoints": [{"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"}],
-        "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
-        "global_networks": [{
-            "id": "global-network-0a1b2c3d4e5f60001",
-            "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": ["link-0a1b2c3d4e5f60001"]}],
-            "connect_peers": ["connect-peer-0a1b2c3d4e5f60001"]
-        }],
-        "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
-        "applications": [{"id": "wsa-0a1b2c3d4"}]
-    })
-}
-
 /// A seeded emulator and a working directory whose provider points at it.
 struct Scenario {
     sim: Sim,
@@ -128,7 +96,8 @@ impl Scenario {
     /// `provider_extra` is spliced into the provider block (e.g. `preflight_dry_run = true`).
     fn with_provider(kind: &'static Kind, provider_extra: &str) -> Scenario {
         let sim = start_sim().expect("emulator starts");
-        sim.block_on(sim.admin.seed(&world())).expect("world seeds");
+        sim.block_on(sim.admin.seed(&test_world()))
+            .expect("world seeds");
         let dir = Workdir::new();
         let provider =
             provider_block(sim.url()).replace("preflight_dry_run = false", provider_extra);

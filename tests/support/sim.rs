@@ -74,3 +74,35 @@ impl Drop for Sim {
         }
     }
 }
+
+/// Parents for every association kind, shared by the end-to-end tests and the benchmark; the Client VPN endpoint's VPC has ten subnets in ten zones, so ten
+/// associations can share the endpoint.
+pub fn test_world() -> serde_json::Value {
+    let subnets: Vec<serde_json::Value> = (0..10)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("subnet-0a1b2c3d4e5f6000{i}"),
+                "vpc_id": "vpc-0a1b2c3d4e5f60001",
+                "availability_zone": format!("us-east-1-zone{i}"),
+                "cidr": format!("10.0.{i}.0/24"),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "region": "us-east-1",
+        "vpcs": [
+            {"id": "vpc-0a1b2c3d4e5f60001", "cidr": "10.0.0.0/16"},
+            {"id": "vpc-0a1b2c3d4e5f60002", "cidr": "10.1.0.0/16"}
+        ],
+        "subnets": subnets,
+        "client_vpn_endpoints": [{"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"}],
+        "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
+        "global_networks": [{
+            "id": "global-network-0a1b2c3d4e5f60001",
+            "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": ["link-0a1b2c3d4e5f60001"]}],
+            "connect_peers": ["connect-peer-0a1b2c3d4e5f60001"]
+        }],
+        "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
+        "applications": [{"id": "wsa-0a1b2c3d4"}]
+    })
+}

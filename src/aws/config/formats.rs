@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use crate::framework::timeouts::parse_duration;
+
 /// Shortest session AWS STS grants for AssumeRole.
 pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);
 /// Longest session AWS STS can grant for AssumeRole (the role's own maximum may be lower).
@@ -167,8 +169,7 @@ pub fn check_session_name(name: &str) -> Result<(), String> {
 /// Users write durations the way hashicorp/aws documents them (Go syntax such as `1h`, `90m`,
 /// `1h30m`); STS accepts 15 minutes to 12 hours.
 pub fn check_assume_role_duration(text: &str) -> Result<Duration, String> {
-    // TODO: use framework::timeouts::parse_duration once it has landed on main.
-    let duration = parse_go_duration(text).map_err(|why| {
+    let duration = parse_duration(text).map_err(|why| {
         format!(
             "{text:?} is not a duration ({why}); write for example \"1h\", \"45m\" or \"1h30m\"."
         )
@@ -180,54 +181,6 @@ pub fn check_assume_role_duration(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(duration)
-}
-
-/// A minimal parser for Go's `time.ParseDuration` syntax (`300ms`, `1.5h`, `2h45m`), without
-/// signs: negative durations have no meaning for any setting of this provider.
-pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
-    if text.is_empty() {
-        return Err("empty string".to_owned());
-    }
-    if text == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let mut rest = text;
-    let mut total_nanos: f64 = 0.0;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(number_len);
-        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return Err(format!("expected a number at {rest:?}"));
-        }
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let nanos_per_unit: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            "" => return Err(format!("missing unit after {number:?}")),
-            other => {
-                return Err(format!("unknown unit {other:?}; use h, m, s, ms, us or ns"));
-            }
-        };
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("expected a number at {number:?}"))?;
-        total_nanos += value * nanos_per_unit;
-        rest = tail;
-    }
-    // Go rejects anything beyond ~292 years; so do we, to keep the conversion exact enough.
-    if !total_nanos.is_finite() || total_nanos > i64::MAX as f64 {
-        return Err("duration is too long".to_owned());
-    }
-    Ok(Duration::from_nanos(total_nanos.round() as u64))
 }
 
 #[cfg(test)]
@@ -329,25 +282,6 @@ mod tests {
         assert!(check_session_name("x").is_err());
         assert!(check_session_name(&"a".repeat(65)).is_err());
         assert!(check_session_name("has space").is_err());
-    }
-
-    #[test]
-    fn go_durations() {
-        let cases = [
-            ("0", Duration::ZERO),
-            ("15m", Duration::from_secs(900)),
-            ("1h30m", Duration::from_secs(5400)),
-            ("1.5h", Duration::from_secs(5400)),
-            ("300ms", Duration::from_millis(300)),
-            ("2us", Duration::from_micros(2)),
-            ("1h0m0s", Duration::from_secs(3600)),
-        ];
-        for (text, want) in cases {
-            assert_eq!(parse_go_duration(text), Ok(want), "{text}");
-        }
-        for bad in ["", "1", "h", "1d", "-1h", "1..5h", ".h", "1h 30m"] {
-            assert!(parse_go_duration(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
