@@ -436,6 +436,24 @@ fn preflight_reports_a_refused_destroy_at_plan_time(kind: &'static Kind) {
     s.dir.destroy();
 }
 
+/// Services without DryRun (NetworkManager, WorkSpaces) have nothing to ask at plan time: with
+/// `preflight_dry_run` on, planning the destroy makes no disassociate call and does not fail,
+/// even though AWS would refuse the real call.
+fn preflight_is_skipped_without_dry_run(kind: &'static Kind) {
+    let s = Scenario::with_provider(kind, "preflight_dry_run = true");
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    s.set_faults(json!({ "deny": [kind.disassociate_action] }));
+    let plan = s.dir.run_ok(&["plan", "-destroy"]);
+    assert!(plan.stdout.contains("1 to destroy"), "{plan}");
+    assert_eq!(
+        s.call_count(kind.disassociate_action),
+        0,
+        "the plan called nothing"
+    );
+}
+
 macro_rules! scenarios {
     ($($kind_mod:ident => $kind:expr),* $(,)?) => {$(
         mod $kind_mod {
@@ -462,9 +480,11 @@ macro_rules! scenarios {
             #[test]
             fn malformed_import_id_is_rejected() { super::malformed_import_id_is_rejected(&$kind) }
             #[test]
-            fn preflight_reports_a_refused_destroy_at_plan_time() {
+            fn destroy_preflight_follows_the_service_dry_run_support() {
                 if $kind.has_dry_run {
                     super::preflight_reports_a_refused_destroy_at_plan_time(&$kind)
+                } else {
+                    super::preflight_is_skipped_without_dry_run(&$kind)
                 }
             }
         }

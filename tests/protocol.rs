@@ -141,6 +141,38 @@ async fn schema_types(client: &mut Client) -> BTreeMap<String, Type> {
     types
 }
 
+/// ConfigureProvider with static test keys and every endpoint at `url` (no call is made).
+async fn configure(client: &mut Client, types: &BTreeMap<String, Type>, url: &str) {
+    let ty = &types["provider"];
+    let endpoints = Value::Object(object(&[
+        ("ec2", Value::string(url)),
+        ("networkmanager", Value::string(url)),
+        ("workspaces", Value::string(url)),
+    ]));
+    let config = value_of(
+        ty,
+        &[
+            ("region", Value::string("us-east-1")),
+            ("access_key", Value::string("test")),
+            ("secret_key", Value::string("test")),
+            ("endpoints", endpoints),
+        ],
+    );
+    let configured = client
+        .configure_provider(pb::configure_provider::Request {
+            config: dynamic(&config, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
+}
+
 const ROUTE_SERVER: &str = "awsassoc_vpc_route_server_vpc_association";
 
 #[tokio::test]
@@ -286,6 +318,35 @@ async fn create_plan_marks_computed_attributes_unknown_and_destroy_plans_null() 
     assert_eq!(planned.attr("id"), Some(&Value::Unknown));
     assert_eq!(planned.attr("state"), Some(&Value::Unknown));
     assert_eq!(planned.attr_str("vpc_id"), Some("vpc-0123456789abcdef0"));
+
+    // Destroy: the core proposes null and Terraform requires a null plan back.
+    configure(&mut plugin.client, &types, "http://127.0.0.1:9").await;
+    let prior = value_of(
+        ty,
+        &[
+            (
+                "id",
+                Value::string("rs-0123456789abcdef0,vpc-0123456789abcdef0"),
+            ),
+            ("state", Value::string("associated")),
+            ("route_server_id", Value::string("rs-0123456789abcdef0")),
+            ("vpc_id", Value::string("vpc-0123456789abcdef0")),
+        ],
+    );
+    let destroy = plugin
+        .client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: ROUTE_SERVER.into(),
+            prior_state: dynamic(&prior, ty),
+            proposed_new_state: dynamic(&Value::Null, ty),
+            config: dynamic(&Value::Null, ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(destroy.diagnostics.is_empty(), "{:?}", destroy.diagnostics);
+    assert_eq!(decode(&destroy.planned_state, ty), Value::Null);
 }
 
 #[tokio::test]
@@ -327,35 +388,7 @@ async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
         .unwrap();
     let mut plugin = start_plugin().await;
     let types = schema_types(&mut plugin.client).await;
-    let provider_ty = &types["provider"];
-    let endpoints = Value::Object(object(&[
-        ("ec2", Value::string(sim.url())),
-        ("networkmanager", Value::string(sim.url())),
-        ("workspaces", Value::string(sim.url())),
-    ]));
-    let provider_config = value_of(
-        provider_ty,
-        &[
-            ("region", Value::string("us-east-1")),
-            ("access_key", Value::string("test")),
-            ("secret_key", Value::string("test")),
-            ("endpoints", endpoints),
-        ],
-    );
-    let configured = plugin
-        .client
-        .configure_provider(pb::configure_provider::Request {
-            config: dynamic(&provider_config, provider_ty),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(
-        configured.diagnostics.is_empty(),
-        "{:?}",
-        configured.diagnostics
-    );
+    configure(&mut plugin.client, &types, sim.url()).await;
 
     let ty = &types[ROUTE_SERVER];
     let planned = value_of(
