@@ -10,11 +10,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::debug;
 
-use crate::api::respond;
+use crate::admin_client::AssociateRequest;
+use crate::api::{ApiError, respond};
 use crate::ec2;
 use crate::faults::FaultSettings;
 use crate::lifecycle::{Family, now_ms};
+use crate::networkmanager;
 use crate::state::Sim;
+use crate::workspaces;
 use crate::world::World;
 
 const ADMIN_BODY_LIMIT: usize = 16 << 20;
@@ -23,26 +26,51 @@ fn ok(value: Value) -> Response<Body> {
     respond(200, "application/json", value.to_string())
 }
 
-/// An admin failure, rendered as `{"error": message}` with `status`.
+/// An admin failure, rendered as `{"error": message}` with `status` (plus `"code"` when an
+/// AWS check refused an out-of-band associate).
 struct AdminError {
     status: u16,
     message: String,
+    code: Option<String>,
 }
 
 fn fail(status: u16, message: impl Into<String>) -> AdminError {
     AdminError {
         status,
         message: message.into(),
+        code: None,
     }
 }
 
 impl AdminError {
     fn into_response(self) -> Response<Body> {
-        respond(
-            self.status,
-            "application/json",
-            json!({"error": self.message}).to_string(),
-        )
+        let mut body = json!({"error": self.message});
+        if let Some(code) = self.code {
+            body["code"] = json!(code);
+        }
+        respond(self.status, "application/json", body.to_string())
+    }
+}
+
+/// An AWS refusal of an admin request: 409 for conflicts, 404 for unknown parents, else 400.
+impl From<ApiError> for AdminError {
+    fn from(e: ApiError) -> AdminError {
+        let status = if e.code.contains("NotFound") {
+            404
+        } else if e.code.contains("Already")
+            || e.code.contains("Duplicate")
+            || e.code.contains("Conflict")
+            || e.code.contains("InUse")
+        {
+            409
+        } else {
+            400
+        };
+        AdminError {
+            status,
+            message: format!("{}: {}", e.code, e.message),
+            code: Some(e.code),
+        }
     }
 }
 
@@ -69,7 +97,9 @@ pub async fn handle(sim: &Sim, parts: &Parts, body: Body) -> Response<Body> {
 
 fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let response = match (method, path) {
-        ("GET", "/_sim/health") => ok(json!({"ok": true})),
+        ("GET", "/_sim/health") => {
+            ok(json!({"ok": true, "open_connections": sim.open_connections()}))
+        }
         ("POST", "/_sim/seed") => {
             let world: World = parse(body, "world")?;
             sim.lock().world.merge(world);
@@ -106,10 +136,13 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
             ok(json!(durations))
         }
         ("POST", "/_sim/disassociate") => disassociate(sim, body)?,
+        ("POST", "/_sim/associate") => associate(sim, body)?,
+        ("GET", "/_sim/sts/sessions") => ok(json!(sim.lock().sts_sessions)),
         (
             _,
             "/_sim/health" | "/_sim/seed" | "/_sim/reset" | "/_sim/world" | "/_sim/associations"
-            | "/_sim/calls" | "/_sim/faults" | "/_sim/durations" | "/_sim/disassociate",
+            | "/_sim/calls" | "/_sim/faults" | "/_sim/durations" | "/_sim/disassociate"
+            | "/_sim/associate" | "/_sim/sts/sessions",
         ) => return Err(fail(405, format!("{method} is not allowed on {path}"))),
         _ => return Err(fail(404, format!("no admin endpoint {path}"))),
     };
@@ -150,18 +183,68 @@ fn disassociate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let now = now_ms();
     let mut inner = sim.lock();
     inner.advance_all(now);
-    let a = inner.visible_mut(req.family, &req.id).ok_or_else(|| {
+    // The live record first: after a re-association the finished one is still listed.
+    let seq = match inner.current_mut(req.family, |a| a.id == req.id) {
+        Some(a) => Some(a.seq),
+        None => inner.visible_mut(req.family, &req.id).map(|a| a.seq),
+    }
+    .ok_or_else(|| {
         fail(
             404,
             format!("no visible {} association with id {}", req.family, req.id),
         )
     })?;
-    a.remove_now(now);
-    let (id, family) = (a.id.clone(), a.family);
-    let record = inner
-        .association_records()
-        .into_iter()
-        .rev()
-        .find(|r| r.id == id && r.family == family);
-    Ok(ok(json!(record)))
+    if let Some(a) = inner.by_seq_mut(seq) {
+        a.remove_now(now);
+    }
+    Ok(ok(json!(record_of(&inner, seq))))
+}
+
+fn record_of(inner: &crate::state::Inner, seq: u64) -> Option<crate::state::AssociationRecord> {
+    let index = inner.associations.iter().position(|a| a.seq == seq)?;
+    inner.association_records().into_iter().nth(index)
+}
+
+/// Creates an association out of band through the family's own checks, as if someone made it
+/// outside the provider.
+fn associate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
+    let req: AssociateRequest = parse(body, "associate")?;
+    let connect_peer = req.family == Family::ConnectPeer;
+    if !connect_peer && (req.device_id.is_some() || req.link_id.is_some()) {
+        return Err(fail(
+            400,
+            format!(
+                "device_id and link_id only apply to connect_peer, not {}",
+                req.family
+            ),
+        ));
+    }
+    let now = now_ms();
+    let mut inner = sim.lock();
+    inner.advance_all(now);
+    let (parent, child, settled) = (req.parent.as_str(), req.child.as_str(), req.settled);
+    let seq = match req.family {
+        Family::ClientVpn => ec2::create_client_vpn(&mut inner, parent, child, now, settled)?,
+        Family::RouteServer => ec2::create_route_server(&mut inner, parent, child, now, settled)?,
+        Family::ConnectPeer => {
+            let device = req
+                .device_id
+                .as_deref()
+                .ok_or_else(|| fail(400, "connect_peer needs device_id"))?;
+            networkmanager::create(
+                &mut inner,
+                parent,
+                child,
+                device,
+                req.link_id.as_deref(),
+                now,
+                settled,
+            )?
+        }
+        Family::WorkspacesApplication => {
+            workspaces::create(&mut inner, parent, child, now, settled)?
+        }
+    };
+    debug!(family = %req.family, settled, "out-of-band association created");
+    Ok(ok(json!(record_of(&inner, seq))))
 }

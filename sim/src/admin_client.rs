@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -16,9 +16,62 @@ use tokio::net::TcpStream;
 use crate::faults::FaultSettings;
 use crate::lifecycle::Family;
 use crate::profile::Durations;
-use crate::state::{AssociationRecord, CallsReport};
+use crate::state::{AssociationRecord, CallsReport, StsSession};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Body of `POST /_sim/associate`: an association made out of band (as if someone created it
+/// outside Terraform). `parent`/`child` are what the family's associate API takes: Client VPN
+/// endpoint + subnet, route server + VPC, global network + Connect peer (plus `device_id`,
+/// optional `link_id`), WorkSpace + application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssociateRequest {
+    pub family: Family,
+    pub parent: String,
+    pub child: String,
+    /// Connect peer only (required there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Connect peer only (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_id: Option<String>,
+    /// Skip the create path: the association is active at once (`associated`, `AVAILABLE`,
+    /// `COMPLETED`) and no failure is rolled. Otherwise it starts like an API associate.
+    #[serde(default)]
+    pub settled: bool,
+}
+
+impl AssociateRequest {
+    pub fn new(family: Family, parent: impl Into<String>, child: impl Into<String>) -> Self {
+        AssociateRequest {
+            family,
+            parent: parent.into(),
+            child: child.into(),
+            device_id: None,
+            link_id: None,
+            settled: false,
+        }
+    }
+
+    /// Already active, no create path.
+    pub fn settled(mut self) -> Self {
+        self.settled = true;
+        self
+    }
+
+    /// The Connect peer's device.
+    pub fn device(mut self, device_id: impl Into<String>) -> Self {
+        self.device_id = Some(device_id.into());
+        self
+    }
+
+    /// The Connect peer's link.
+    pub fn link(mut self, link_id: impl Into<String>) -> Self {
+        self.link_id = Some(link_id.into());
+        self
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct AdminClient {
@@ -182,7 +235,28 @@ impl AdminClient {
         self.call("PUT", "/_sim/durations", Some(body)).await
     }
 
-    /// Removes an association out of band (drift); fails if no visible association matches.
+    /// Creates an association out of band, through the same checks as the family's associate
+    /// API (a refusal fails with the AWS error code in the message).
+    pub async fn associate(&self, request: &AssociateRequest) -> anyhow::Result<AssociationRecord> {
+        let body = Self::to_value("associate request", request)?;
+        self.call("POST", "/_sim/associate", Some(body)).await
+    }
+
+    /// Every STS AssumeRole session so far (never any secret or external ID value).
+    pub async fn sts_sessions(&self) -> anyhow::Result<Vec<StsSession>> {
+        self.call("GET", "/_sim/sts/sessions", None).await
+    }
+
+    /// Open client connections, counting the one this call uses.
+    pub async fn open_connections(&self) -> anyhow::Result<u64> {
+        let health = self.health().await?;
+        health["open_connections"]
+            .as_u64()
+            .context("health answer has no open_connections")
+    }
+
+    /// Removes an association out of band (drift): the live record of the id (newest first),
+    /// else the first visible one; fails if none is visible.
     pub async fn disassociate(
         &self,
         family: Family,

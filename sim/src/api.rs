@@ -5,6 +5,9 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Response, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use serde_json::{Map, Value};
 
 use crate::xml;
@@ -14,6 +17,7 @@ pub enum Service {
     Ec2,
     NetworkManager,
     WorkSpaces,
+    Sts,
 }
 
 impl Service {
@@ -23,7 +27,13 @@ impl Service {
             Service::Ec2 => "ec2",
             Service::NetworkManager => "networkmanager",
             Service::WorkSpaces => "workspaces",
+            Service::Sts => "sts",
         }
+    }
+
+    /// Whether the service speaks a query protocol (form-encoded `Action=…` requests, XML).
+    pub fn is_query(self) -> bool {
+        matches!(self, Service::Ec2 | Service::Sts)
     }
 
     /// Throttling as each service really answers it (aws-wire.md §2.3, §3.2, §4.3).
@@ -33,6 +43,7 @@ impl Service {
             Service::NetworkManager => ApiError::new(429, "ThrottlingException", "Rate exceeded")
                 .header("Retry-After", "1"),
             Service::WorkSpaces => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
+            Service::Sts => ApiError::new(400, "Throttling", "Rate exceeded"),
         }
     }
 
@@ -41,12 +52,19 @@ impl Service {
         match self {
             Service::Ec2 => ApiError::new(500, "InternalError", message),
             Service::NetworkManager => ApiError::new(500, "InternalServerException", message),
-            Service::WorkSpaces => ApiError::new(500, "InternalFailure", message),
+            Service::WorkSpaces | Service::Sts => ApiError::new(500, "InternalFailure", message),
         }
     }
 
+    /// The "not authorized" answer; STS's names the caller and role, so it is built by
+    /// `sts::access_denied` instead and this is only its fallback.
     pub fn deny_error(self, operation: &str) -> ApiError {
         match self {
+            Service::Sts => ApiError::new(
+                403,
+                "AccessDenied",
+                format!("User is not authorized to perform: sts:{operation}"),
+            ),
             Service::Ec2 => ApiError::new(
                 403,
                 "UnauthorizedOperation",
@@ -74,6 +92,7 @@ impl Service {
                 ApiError::new(413, "ValidationException", message).field("Reason", "Other")
             }
             Service::WorkSpaces => ApiError::new(413, "InvalidParameterValuesException", message),
+            Service::Sts => ApiError::new(413, "RequestEntityTooLarge", message),
         }
     }
 
@@ -82,6 +101,10 @@ impl Service {
             Service::Ec2 => (
                 "text/xml;charset=UTF-8",
                 xml::error_document(&err.code, &err.message, request_id),
+            ),
+            Service::Sts => (
+                "text/xml",
+                xml::query_error_document(&err.code, &err.message, err.status, request_id),
             ),
             Service::NetworkManager => {
                 let mut obj = Map::new();
@@ -98,7 +121,7 @@ impl Service {
             }
         };
         let mut response = respond(err.status, content_type, body);
-        if self != Service::Ec2
+        if !self.is_query()
             && let Ok(v) = HeaderValue::from_str(&err.code)
         {
             response.headers_mut().insert("x-amzn-ErrorType", v);
@@ -115,6 +138,7 @@ impl Service {
     pub fn render_ok(self, body: String) -> Response<Body> {
         let content_type = match self {
             Service::Ec2 => "text/xml;charset=UTF-8",
+            Service::Sts => "text/xml",
             Service::NetworkManager => "application/json",
             Service::WorkSpaces => "application/x-amz-json-1.1",
         };
@@ -166,65 +190,177 @@ impl ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Pagination cursors are the creation sequence number of the last item returned, tagged with
-/// the operation so a token from one list cannot be replayed against another.
-pub fn encode_token(scope: &str, last_seq: u64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{scope}:{last_seq}"))
+/// How one list answer orders its items, fixed per request from `FaultSettings::list_order`
+/// (the shuffle seed is drawn from the emulator's seeded RNG, so a seeded run repeats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageOrder {
+    Creation,
+    NewestFirst,
+    Shuffled(u64),
 }
 
-pub fn decode_token(scope: &str, token: &str) -> Option<u64> {
+/// Where a paginated walk stands: the creation sequence number of the last item returned, and
+/// the direction of the walk (a token keeps the direction it was issued in, so a walk finishes
+/// consistently even if `list_order` changes between pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub last_seq: u64,
+    pub descending: bool,
+}
+
+/// Pagination tokens are the cursor tagged with the list's scope, so a token from one list
+/// cannot be replayed against another.
+pub fn encode_token(scope: &str, cursor: Cursor) -> String {
+    let dir = if cursor.descending { "<" } else { "" };
+    URL_SAFE_NO_PAD.encode(format!("{scope}:{dir}{}", cursor.last_seq))
+}
+
+pub fn decode_token(scope: &str, token: &str) -> Option<Cursor> {
     let raw = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
     let text = String::from_utf8(raw).ok()?;
-    let (s, seq) = text.rsplit_once(':')?;
-    (s == scope).then(|| seq.parse().ok()).flatten()
+    let (s, rest) = text.rsplit_once(':')?;
+    if s != scope {
+        return None;
+    }
+    let (descending, seq) = match rest.strip_prefix('<') {
+        Some(seq) => (true, seq),
+        None => (false, rest),
+    };
+    Some(Cursor {
+        last_seq: seq.parse().ok()?,
+        descending,
+    })
 }
 
-/// One page of `items` (already in creation order) after `cursor`, plus the next token.
+/// One page of `items` (keyed by creation sequence number, in any order) after `cursor`, plus
+/// the next token. Creation order walks ascending; newest-first walks descending; shuffled
+/// walks ascending and shuffles each page, so across pages no item is skipped or repeated.
 pub fn paginate<T>(
     items: Vec<(u64, T)>,
-    cursor: Option<u64>,
+    cursor: Option<Cursor>,
     page_size: Option<usize>,
     scope: &str,
+    order: PageOrder,
 ) -> (Vec<T>, Option<String>) {
+    let descending = cursor.map_or(order == PageOrder::NewestFirst, |c| c.descending);
     let mut rest: Vec<(u64, T)> = items
         .into_iter()
-        .filter(|(seq, _)| cursor.is_none_or(|c| *seq > c))
+        .filter(|(seq, _)| {
+            cursor.is_none_or(|c| {
+                if descending {
+                    *seq < c.last_seq
+                } else {
+                    *seq > c.last_seq
+                }
+            })
+        })
         .collect();
+    if descending {
+        rest.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+    } else {
+        rest.sort_by_key(|(seq, _)| *seq);
+    }
     let next = match page_size {
         Some(n) if rest.len() > n => {
             rest.truncate(n);
-            rest.last().map(|(seq, _)| encode_token(scope, *seq))
+            rest.last().map(|(seq, _)| {
+                encode_token(
+                    scope,
+                    Cursor {
+                        last_seq: *seq,
+                        descending,
+                    },
+                )
+            })
         }
         _ => None,
     };
+    if let PageOrder::Shuffled(seed) = order {
+        rest.shuffle(&mut StdRng::seed_from_u64(seed));
+    }
     (rest.into_iter().map(|(_, t)| t).collect(), next)
+}
+
+/// A whole unpaginated list in the requested order.
+pub fn ordered<T>(items: Vec<(u64, T)>, order: PageOrder) -> Vec<T> {
+    paginate(items, None, None, "", order).0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn walk(items: &[(u64, u64)], size: usize, order: PageOrder) -> Vec<Vec<u64>> {
+        let mut pages = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = paginate(items.to_vec(), cursor, Some(size), "x", order);
+            pages.push(page);
+            match next {
+                Some(t) => cursor = Some(decode_token("x", &t).unwrap()),
+                None => return pages,
+            }
+        }
+    }
+
     #[test]
     fn tokens_round_trip_and_are_scoped_to_their_operation() {
-        let t = encode_token("a:scoped", 7);
-        assert_eq!(decode_token("a:scoped", &t), Some(7));
+        let c = Cursor {
+            last_seq: 7,
+            descending: false,
+        };
+        let t = encode_token("a:scoped", c);
+        assert_eq!(decode_token("a:scoped", &t), Some(c));
         assert_eq!(decode_token("b", &t), None);
         assert_eq!(decode_token("a", "garbage!"), None);
+        let d = Cursor {
+            last_seq: 9,
+            descending: true,
+        };
+        assert_eq!(decode_token("a", &encode_token("a", d)), Some(d));
     }
 
     #[test]
     fn the_last_page_has_no_token() {
         let items: Vec<(u64, u64)> = (1..=5).map(|i| (i, i)).collect();
-        let (page, next) = paginate(items.clone(), None, Some(2), "x");
-        assert_eq!(page, [1, 2]);
-        let (page, next) = paginate(
-            items.clone(),
-            decode_token("x", &next.unwrap()),
-            Some(2),
-            "x",
+        assert_eq!(
+            walk(&items, 2, PageOrder::Creation),
+            [vec![1, 2], vec![3, 4], vec![5]]
         );
-        assert_eq!(page, [3, 4]);
-        let (page, next) = paginate(items, decode_token("x", &next.unwrap()), Some(2), "x");
-        assert_eq!((page, next), (vec![5], None));
+    }
+
+    #[test]
+    fn newest_first_walks_backwards_without_skipping_or_repeating() {
+        // Input order does not matter; the sequence numbers do.
+        let items: Vec<(u64, u64)> = [3, 1, 5, 2, 4].into_iter().map(|i| (i, i)).collect();
+        assert_eq!(
+            walk(&items, 2, PageOrder::NewestFirst),
+            [vec![5, 4], vec![3, 2], vec![1]]
+        );
+        assert_eq!(ordered(items, PageOrder::NewestFirst), [5, 4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn shuffled_pages_hold_the_creation_order_items_in_a_seeded_order() {
+        let items: Vec<(u64, u64)> = (1..=20).map(|i| (i, i)).collect();
+        let pages = walk(&items, 10, PageOrder::Shuffled(42));
+        assert_eq!(pages.len(), 2);
+        let mut first = pages[0].clone();
+        assert_ne!(first, (1..=10).collect::<Vec<_>>(), "seed 42 shuffles");
+        first.sort_unstable();
+        assert_eq!(first, (1..=10).collect::<Vec<_>>());
+        let mut second = pages[1].clone();
+        second.sort_unstable();
+        assert_eq!(second, (11..=20).collect::<Vec<_>>());
+        assert_eq!(pages, walk(&items, 10, PageOrder::Shuffled(42)));
+    }
+
+    #[test]
+    fn a_token_keeps_its_direction_when_the_order_changes_mid_walk() {
+        let items: Vec<(u64, u64)> = (1..=4).map(|i| (i, i)).collect();
+        let (_, next) = paginate(items.clone(), None, Some(2), "x", PageOrder::NewestFirst);
+        let cursor = decode_token("x", &next.unwrap());
+        let (page, next) = paginate(items, cursor, Some(2), "x", PageOrder::Creation);
+        assert_eq!((page, next), (vec![2, 1], None));
     }
 }

@@ -3,13 +3,14 @@
 //! Requests are form-encoded `Action=…&Version=2016-11-15&…` with flattened lists (`X.N`);
 //! answers are `<OperationResponse>` XML documents (aws-wire.md §2).
 
-use crate::api::{ApiError, ApiResult, decode_token, paginate};
+use crate::api::{ApiError, ApiResult, Cursor, decode_token, ordered, paginate};
 use crate::lifecycle::{Association, Family, Phase, now_ms};
 use crate::state::{Inner, Sim, TokenRecord};
 use crate::xml::XmlResponse;
 
-pub const OPERATIONS: [&str; 6] = [
+pub const OPERATIONS: [&str; 7] = [
     "AssociateClientVpnTargetNetwork",
+    "DescribeClientVpnEndpoints",
     "DescribeClientVpnTargetNetworks",
     "DisassociateClientVpnTargetNetwork",
     "AssociateRouteServer",
@@ -43,7 +44,7 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    fn required(&self, key: &str) -> ApiResult<&str> {
+    pub(crate) fn required(&self, key: &str) -> ApiResult<&str> {
         self.get(key).ok_or_else(|| {
             ApiError::new(
                 400,
@@ -62,14 +63,14 @@ impl Params {
         }
     }
 
-    fn int(&self, key: &str) -> ApiResult<Option<i64>> {
+    pub(crate) fn int(&self, key: &str) -> ApiResult<Option<i64>> {
         self.get(key)
             .map(|v| v.parse::<i64>().map_err(|_| invalid_value(key, v)))
             .transpose()
     }
 
     /// Values of a flattened list `prefix.1`, `prefix.2`, … in index order.
-    fn list(&self, prefix: &str) -> Vec<String> {
+    pub(crate) fn list(&self, prefix: &str) -> Vec<String> {
         let mut indexed: Vec<(u32, String)> = self
             .pairs
             .iter()
@@ -136,12 +137,15 @@ pub fn handle(sim: &Sim, operation: &str, params: &Params, request_id: &str) -> 
         "AssociateClientVpnTargetNetwork" => {
             associate_client_vpn(&mut inner, params, now, &mut out)?
         }
-        "DescribeClientVpnTargetNetworks" => describe_client_vpn(&inner, params, &mut out)?,
+        "DescribeClientVpnEndpoints" => describe_endpoints(&mut inner, params, &mut out)?,
+        "DescribeClientVpnTargetNetworks" => describe_client_vpn(&mut inner, params, &mut out)?,
         "DisassociateClientVpnTargetNetwork" => {
             disassociate_client_vpn(&mut inner, params, now, &mut out)?
         }
         "AssociateRouteServer" => associate_route_server(&mut inner, params, now, &mut out)?,
-        "GetRouteServerAssociations" => get_route_server_associations(&inner, params, &mut out)?,
+        "GetRouteServerAssociations" => {
+            get_route_server_associations(&mut inner, params, &mut out)?
+        }
         "DisassociateRouteServer" => disassociate_route_server(&mut inner, params, now, &mut out)?,
         other => {
             return Err(ApiError::new(
@@ -232,6 +236,32 @@ fn associate_client_vpn(
         }
     }
 
+    let seq = create_client_vpn(inner, endpoint_id, subnet_id, now, false)?;
+    if let Some(a) = inner.by_seq(seq) {
+        out.leaf("associationId", &a.id);
+        write_status(out, a);
+    }
+    if let Some(t) = token {
+        inner.client_tokens.insert(
+            t,
+            TokenRecord {
+                fingerprint,
+                association_seq: seq,
+            },
+        );
+    }
+    Ok(())
+}
+
+/// AssociateClientVpnTargetNetwork's checks and effect, shared with the admin API's
+/// out-of-band associate. Returns the new association's sequence number.
+pub fn create_client_vpn(
+    inner: &mut Inner,
+    endpoint_id: &str,
+    subnet_id: &str,
+    now: f64,
+    settled: bool,
+) -> ApiResult<u64> {
     let endpoint = inner
         .world
         .client_vpn_endpoint(endpoint_id)
@@ -289,87 +319,49 @@ fn associate_client_vpn(
             ));
         }
     }
-
-    let fail = inner.roll_failure(Family::ClientVpn);
     let id = format!(
         "cvpn-assoc-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..17]
     );
-    let d = inner.durations_for(Family::ClientVpn);
-    let mut a = Association::create(
+    let vpc_id = subnet.vpc_id;
+    Ok(inner.create_association(
         Family::ClientVpn,
         id,
-        endpoint_id.to_string(),
-        subnet_id.to_string(),
+        endpoint_id,
+        subnet_id,
         now,
-        &d,
-        fail,
-    );
-    a.vpc_id = Some(subnet.vpc_id.clone());
-    out.leaf("associationId", &a.id);
-    write_status(out, &a);
-    let seq = inner.insert(a);
-    if let Some(t) = token {
-        inner.client_tokens.insert(
-            t,
-            TokenRecord {
-                fingerprint,
-                association_seq: seq,
-            },
-        );
-    }
-    Ok(())
+        settled,
+        |a| a.vpc_id = Some(vpc_id),
+    ))
 }
 
-fn describe_client_vpn(inner: &Inner, params: &Params, out: &mut XmlResponse) -> ApiResult<()> {
+fn describe_client_vpn(inner: &mut Inner, params: &Params, out: &mut XmlResponse) -> ApiResult<()> {
     let endpoint_id = params.required("ClientVpnEndpointId")?;
-    let max_results = params.int("MaxResults")?;
-    if let Some(n) = max_results
-        && !(5..=1000).contains(&n)
-    {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameterValue",
-            format!("MaxResults must be between 5 and 1000, got {n}"),
-        ));
-    }
+    let page_size = page_size_5_to_1000(params)?;
     let scope = format!("cvpn-tn:{endpoint_id}");
-    let cursor = params
-        .get("NextToken")
-        .map(|t| {
-            decode_token(&scope, t).ok_or_else(|| {
-                ApiError::new(400, "InvalidNextToken", "The specified token is invalid")
-            })
-        })
-        .transpose()?;
+    let cursor = cursor(params, &scope)?;
     let filters = params.filters()?;
-    for (name, _) in &filters {
-        if !matches!(
-            name.as_str(),
-            "association-id" | "target-network-id" | "vpc-id"
-        ) {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameterValue",
-                format!("The filter '{name}' is invalid"),
-            ));
-        }
-    }
+    check_filters(&filters, &["association-id", "target-network-id", "vpc-id"])?;
     let ids = params.list("AssociationIds");
     dry_run(params)?;
 
+    if inner.world.client_vpn_endpoint(endpoint_id).is_none() {
+        return Err(endpoint_not_found(endpoint_id));
+    }
+    if let Some(missing) = ids.iter().find(|id| {
+        !inner
+            .visible_under(Family::ClientVpn, endpoint_id)
+            .any(|a| &a.id == *id)
+    }) {
+        return Err(association_not_found(missing));
+    }
+    let order = inner.page_order();
     let endpoint = inner
         .world
         .client_vpn_endpoint(endpoint_id)
         .ok_or_else(|| endpoint_not_found(endpoint_id))?;
-    let visible: Vec<&Association> = inner
+    let matching: Vec<(u64, &Association)> = inner
         .visible_under(Family::ClientVpn, endpoint_id)
-        .collect();
-    if let Some(missing) = ids.iter().find(|id| !visible.iter().any(|a| &a.id == *id)) {
-        return Err(association_not_found(missing));
-    }
-    let matching: Vec<(u64, &Association)> = visible
-        .into_iter()
         .filter(|a| ids.is_empty() || ids.contains(&a.id))
         .filter(|a| {
             filters.iter().all(|(name, values)| {
@@ -383,8 +375,7 @@ fn describe_client_vpn(inner: &Inner, params: &Params, out: &mut XmlResponse) ->
         })
         .map(|a| (a.seq, a))
         .collect();
-    let page_size = max_results.map(|n| n as usize);
-    let (page, next) = paginate(matching, cursor, page_size, &scope);
+    let (page, next) = paginate(matching, cursor, page_size, &scope, order);
     out.open("clientVpnTargetNetworks");
     for a in page {
         out.open("item")
@@ -406,6 +397,119 @@ fn describe_client_vpn(inner: &Inner, params: &Params, out: &mut XmlResponse) ->
     Ok(())
 }
 
+/// `MaxResults` of the Client VPN describe calls: 5–1000, absent = everything in one page.
+fn page_size_5_to_1000(params: &Params) -> ApiResult<Option<usize>> {
+    match params.int("MaxResults")? {
+        Some(n) if !(5..=1000).contains(&n) => Err(ApiError::new(
+            400,
+            "InvalidParameterValue",
+            format!("MaxResults must be between 5 and 1000, got {n}"),
+        )),
+        n => Ok(n.map(|n| n as usize)),
+    }
+}
+
+fn cursor(params: &Params, scope: &str) -> ApiResult<Option<Cursor>> {
+    params
+        .get("NextToken")
+        .map(|t| {
+            decode_token(scope, t).ok_or_else(|| {
+                ApiError::new(400, "InvalidNextToken", "The specified token is invalid")
+            })
+        })
+        .transpose()
+}
+
+fn check_filters(filters: &[(String, Vec<String>)], allowed: &[&str]) -> ApiResult<()> {
+    match filters
+        .iter()
+        .find(|(name, _)| !allowed.contains(&name.as_str()))
+    {
+        Some((name, _)) => Err(ApiError::new(
+            400,
+            "InvalidParameterValue",
+            format!("The filter '{name}' is invalid"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// DescribeClientVpnEndpoints: the seeded endpoints, each with the status its associations
+/// give it. Endpoints have no creation sequence, so the cursor is the seed position (1-based);
+/// seeding replaces in place and appends, so positions never shift.
+fn describe_endpoints(inner: &mut Inner, params: &Params, out: &mut XmlResponse) -> ApiResult<()> {
+    let page_size = page_size_5_to_1000(params)?;
+    let scope = "cvpn-endpoints";
+    let cursor = cursor(params, scope)?;
+    let filters = params.filters()?;
+    check_filters(&filters, &["endpoint-id", "transport-protocol"])?;
+    let ids = params.list("ClientVpnEndpointId");
+    dry_run(params)?;
+
+    if let Some(missing) = ids
+        .iter()
+        .find(|id| inner.world.client_vpn_endpoint(id).is_none())
+    {
+        return Err(endpoint_not_found(missing));
+    }
+    let order = inner.page_order();
+    let matching: Vec<(u64, &crate::world::ClientVpnEndpoint)> = inner
+        .world
+        .client_vpn_endpoints
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| ids.is_empty() || ids.contains(&e.id))
+        .filter(|(_, e)| {
+            filters.iter().all(|(name, values)| {
+                let actual = match name.as_str() {
+                    "endpoint-id" => e.id.as_str(),
+                    _ => TRANSPORT_PROTOCOL,
+                };
+                values.iter().any(|v| v == actual)
+            })
+        })
+        .map(|(i, e)| (i as u64 + 1, e))
+        .collect();
+    let (page, next) = paginate(matching, cursor, page_size, scope, order);
+    out.open("clientVpnEndpoint");
+    for e in page {
+        let status = endpoint_status(inner, &e.id);
+        out.open("item")
+            .leaf("clientVpnEndpointId", &e.id)
+            .open("status")
+            .leaf("code", status);
+        if status == "pending-associate" {
+            out.leaf(
+                "message",
+                "The Client VPN endpoint has no associated target network",
+            );
+        }
+        out.close("status");
+        if let Some(cidr) = &e.client_cidr {
+            out.leaf("clientCidrBlock", cidr);
+        }
+        out.leaf("splitTunnel", "false")
+            .leaf("vpnProtocol", "openvpn")
+            .leaf("transportProtocol", TRANSPORT_PROTOCOL)
+            .leaf("vpnPort", "443")
+            .open("securityGroupIdSet");
+        for sg in &e.security_groups {
+            out.leaf("item", sg);
+        }
+        out.close("securityGroupIdSet")
+            .leaf("vpcId", &e.vpc_id)
+            .close("item");
+    }
+    out.close("clientVpnEndpoint");
+    if let Some(t) = next {
+        out.leaf("nextToken", &t);
+    }
+    Ok(())
+}
+
+/// Every emulated endpoint uses AWS's default transport.
+const TRANSPORT_PROTOCOL: &str = "udp";
+
 fn disassociate_client_vpn(
     inner: &mut Inner,
     params: &Params,
@@ -420,8 +524,9 @@ fn disassociate_client_vpn(
     }
     let d = inner.durations_for(Family::ClientVpn);
     let a = inner
-        .visible_mut(Family::ClientVpn, association_id)
-        .filter(|a| a.parent == endpoint_id && a.phase() != Phase::Deleted)
+        .current_mut(Family::ClientVpn, |a| {
+            a.id == association_id && a.parent == endpoint_id
+        })
         .ok_or_else(|| association_not_found(association_id))?;
     match a.phase() {
         Phase::Creating => {
@@ -472,6 +577,22 @@ fn associate_route_server(
     let rs_id = params.required("RouteServerId")?;
     let vpc_id = params.required("VpcId")?;
     dry_run(params)?;
+    let seq = create_route_server(inner, rs_id, vpc_id, now, false)?;
+    if let Some(a) = inner.by_seq(seq) {
+        write_route_server_association(out, "routeServerAssociation", a);
+    }
+    Ok(())
+}
+
+/// AssociateRouteServer's checks and effect, shared with the admin API's out-of-band
+/// associate. Returns the new association's sequence number.
+pub fn create_route_server(
+    inner: &mut Inner,
+    rs_id: &str,
+    vpc_id: &str,
+    now: f64,
+    settled: bool,
+) -> ApiResult<u64> {
     if inner.world.route_server(rs_id).is_none() {
         return Err(route_server_not_found(rs_id));
     }
@@ -491,24 +612,19 @@ fn associate_route_server(
             ),
         ));
     }
-    let fail = inner.roll_failure(Family::RouteServer);
-    let d = inner.durations_for(Family::RouteServer);
-    let a = Association::create(
+    Ok(inner.create_association(
         Family::RouteServer,
         format!("{rs_id},{vpc_id}"),
-        rs_id.to_string(),
-        vpc_id.to_string(),
+        rs_id,
+        vpc_id,
         now,
-        &d,
-        fail,
-    );
-    write_route_server_association(out, "routeServerAssociation", &a);
-    inner.insert(a);
-    Ok(())
+        settled,
+        |_| {},
+    ))
 }
 
 fn get_route_server_associations(
-    inner: &Inner,
+    inner: &mut Inner,
     params: &Params,
     out: &mut XmlResponse,
 ) -> ApiResult<()> {
@@ -517,8 +633,13 @@ fn get_route_server_associations(
     if inner.world.route_server(rs_id).is_none() {
         return Err(route_server_not_found(rs_id));
     }
+    let order = inner.page_order();
+    let items = inner
+        .visible_under(Family::RouteServer, rs_id)
+        .map(|a| (a.seq, a))
+        .collect();
     out.open("routeServerAssociationSet");
-    for a in inner.visible_under(Family::RouteServer, rs_id) {
+    for a in ordered(items, order) {
         write_route_server_association(out, "item", a);
     }
     out.close("routeServerAssociationSet");
@@ -542,7 +663,9 @@ fn disassociate_route_server(
     }
     let d = inner.durations_for(Family::RouteServer);
     let a = inner
-        .visible_mut(Family::RouteServer, &format!("{rs_id},{vpc_id}"))
+        .current_mut(Family::RouteServer, |a| {
+            a.parent == rs_id && a.child == vpc_id
+        })
         .ok_or_else(|| {
             ApiError::new(
                 400,

@@ -1,5 +1,5 @@
-//! Fault injection: throttling, server errors, dropped connections, latency, denied actions and
-//! asynchronous association failures.
+//! Fault injection: throttling, server errors, dropped connections, lost responses, hung
+//! requests, latency, denied actions, list ordering and asynchronous association failures.
 //!
 //! One seeded RNG drives every random choice so a benchmark run can be replayed exactly.
 
@@ -8,6 +8,9 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::Family;
+
+/// Service names accepted in fault rules and used in the call log.
+pub const SERVICES: [&str; 4] = ["ec2", "networkmanager", "workspaces", "sts"];
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -21,12 +24,28 @@ pub struct FaultSettings {
     /// Re-seeds the RNG when set, making the fault sequence reproducible.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Order of the items in every list/describe answer.
+    pub list_order: ListOrder,
+}
+
+/// How list and describe answers order their items. AWS documents no order, and after a
+/// re-association it can list the finished record of a pair after the live one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// Oldest first (creation order).
+    #[default]
+    Creation,
+    /// Newest first; pagination walks creation order backwards.
+    NewestFirst,
+    /// Pages hold the same items as in creation order, each page shuffled with the seeded RNG.
+    Shuffled,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultRule {
-    /// `ec2`, `networkmanager` or `workspaces`; absent = any service.
+    /// `ec2`, `networkmanager`, `workspaces` or `sts`; absent = any service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// Operation name as in the API (`DescribeClientVpnTargetNetworks`); absent = any.
@@ -35,6 +54,11 @@ pub struct FaultRule {
     pub throttle_rate: f64,
     pub error_rate: f64,
     pub drop_rate: f64,
+    /// Chance that the operation is performed but its answer never sent (connection closed).
+    pub lost_response_rate: f64,
+    /// Chance that the request is held open unanswered and not performed, until the client
+    /// closes the connection or the emulator stops.
+    pub hang_rate: f64,
     pub latency_ms: u64,
 }
 
@@ -66,6 +90,10 @@ pub enum FaultKind {
     Error,
     Drop,
     Deny,
+    /// Performed, then the connection was closed without an answer.
+    LostResponse,
+    /// Held open without an answer and not performed.
+    Hang,
 }
 
 /// What to do to one call before (or instead of) handling it.
@@ -89,11 +117,17 @@ impl FaultSettings {
             check(&format!("rules[{i}].throttle_rate"), r.throttle_rate)?;
             check(&format!("rules[{i}].error_rate"), r.error_rate)?;
             check(&format!("rules[{i}].drop_rate"), r.drop_rate)?;
+            check(
+                &format!("rules[{i}].lost_response_rate"),
+                r.lost_response_rate,
+            )?;
+            check(&format!("rules[{i}].hang_rate"), r.hang_rate)?;
             if let Some(s) = &r.service
-                && !matches!(s.as_str(), "ec2" | "networkmanager" | "workspaces")
+                && !SERVICES.contains(&s.as_str())
             {
                 return Err(format!(
-                    "rules[{i}].service {s:?} is not one of ec2, networkmanager, workspaces"
+                    "rules[{i}].service {s:?} is not one of {}",
+                    SERVICES.join(", ")
                 ));
             }
         }
@@ -110,7 +144,8 @@ impl FaultSettings {
 
     /// Decides the fate of one call. Deny wins over random faults because a permission
     /// decision is deterministic in AWS; the random draws happen in a fixed order (drop,
-    /// throttle, error) so a seeded run repeats.
+    /// throttle, error, lost response, hang) so a seeded run repeats. A rate of 0 draws
+    /// nothing, so adding a fault kind never shifts the sequence of runs that do not use it.
     pub fn decide(&self, service: &str, operation: &str, rng: &mut StdRng) -> Decision {
         let rule = self.rules.iter().find(|r| {
             r.service.as_deref().is_none_or(|s| s == service)
@@ -133,6 +168,10 @@ impl FaultSettings {
             Some(FaultKind::Throttle)
         } else if roll(rule.error_rate) {
             Some(FaultKind::Error)
+        } else if roll(rule.lost_response_rate) {
+            Some(FaultKind::LostResponse)
+        } else if roll(rule.hang_rate) {
+            Some(FaultKind::Hang)
         } else {
             None
         };

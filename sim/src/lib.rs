@@ -1,6 +1,7 @@
 //! awsassoc-sim: a local emulator of the AWS APIs behind the four awsassoc association
 //! resources (EC2 Client VPN target networks and Route Server associations, NetworkManager
-//! Connect peer associations, WorkSpaces application associations).
+//! Connect peer associations, WorkSpaces application associations), plus the STS calls a
+//! provider makes to assume a role.
 //!
 //! It is the provider's default target for the demo and the tests: associations take time to
 //! settle, faults can be injected, and every state transition and call is recorded so a
@@ -19,6 +20,7 @@ mod api;
 mod ec2;
 mod networkmanager;
 mod server;
+mod sts;
 mod workspaces;
 mod xml;
 
@@ -29,11 +31,11 @@ use anyhow::Context;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use admin_client::{AdminClient, RawResponse};
-pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings};
+pub use admin_client::{AdminClient, AssociateRequest, RawResponse};
+pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings, ListOrder};
 pub use lifecycle::{Family, Transition};
 pub use profile::{Durations, FamilyDurations, Profile};
-pub use state::{AssociationRecord, CallRecord, CallsReport};
+pub use state::{AssociationRecord, CallRecord, CallsReport, StsSession};
 pub use world::World;
 
 /// How to start an emulator. `Default` = a free loopback port, the `fast` profile, an empty

@@ -63,6 +63,12 @@ impl Phase {
     pub fn occupies(self) -> bool {
         matches!(self, Phase::Creating | Phase::Active | Phase::Deleting)
     }
+
+    /// Not finished: the phases a disassociate call can act on (a failed association can still
+    /// be disassociated).
+    pub fn is_current(self) -> bool {
+        self.occupies() || self == Phase::Failed
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

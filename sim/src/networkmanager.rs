@@ -125,7 +125,7 @@ pub fn handle(sim: &Sim, route: &Route, query: Option<&str>, body: &[u8]) -> Api
     inner.advance_all(now);
     let out = match route {
         Route::Associate { global_network } => associate(&mut inner, global_network, body, now)?,
-        Route::Get { global_network } => get(&inner, global_network, query)?,
+        Route::Get { global_network } => get(&mut inner, global_network, query)?,
         Route::Disassociate {
             global_network,
             peer,
@@ -161,7 +161,21 @@ fn associate(inner: &mut Inner, gn_id: &str, body: &[u8], now: f64) -> ApiResult
         ));
     };
     let link_id = text("LinkId");
+    let seq = create(inner, gn_id, peer_id, device_id, link_id, now, false)?;
+    Ok(json!({"ConnectPeerAssociation": inner.by_seq(seq).map(view)}))
+}
 
+/// AssociateConnectPeer's checks and effect, shared with the admin API's out-of-band
+/// associate. Returns the new association's sequence number.
+pub fn create(
+    inner: &mut Inner,
+    gn_id: &str,
+    peer_id: &str,
+    device_id: &str,
+    link_id: Option<&str>,
+    now: f64,
+    settled: bool,
+) -> ApiResult<u64> {
     let gn = inner
         .world
         .global_network(gn_id)
@@ -202,26 +216,21 @@ fn associate(inner: &mut Inner, gn_id: &str, body: &[u8], now: f64) -> ApiResult
         .field("ResourceId", peer_id)
         .field("ResourceType", "connect-peer-association"));
     }
-
-    let fail = inner.roll_failure(Family::ConnectPeer);
-    let d = inner.durations_for(Family::ConnectPeer);
-    let mut a = Association::create(
+    Ok(inner.create_association(
         Family::ConnectPeer,
         peer_id.to_string(),
-        gn_id.to_string(),
-        peer_id.to_string(),
+        gn_id,
+        peer_id,
         now,
-        &d,
-        fail,
-    );
-    a.device_id = Some(device_id.to_string());
-    a.link_id = link_id.map(str::to_string);
-    let out = json!({"ConnectPeerAssociation": view(&a)});
-    inner.insert(a);
-    Ok(out)
+        settled,
+        |a| {
+            a.device_id = Some(device_id.to_string());
+            a.link_id = link_id.map(str::to_string);
+        },
+    ))
 }
 
-fn get(inner: &Inner, gn_id: &str, query: Option<&str>) -> ApiResult<Value> {
+fn get(inner: &mut Inner, gn_id: &str, query: Option<&str>) -> ApiResult<Value> {
     let pairs: Vec<(String, String)> = query
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
@@ -261,12 +270,13 @@ fn get(inner: &Inner, gn_id: &str, query: Option<&str>) -> ApiResult<Value> {
     if inner.world.global_network(gn_id).is_none() {
         return Err(global_network_not_found());
     }
+    let order = inner.page_order();
     let matching: Vec<(u64, Value)> = inner
         .visible_under(Family::ConnectPeer, gn_id)
         .filter(|a| peer_ids.is_empty() || peer_ids.contains(&a.child.as_str()))
         .map(|a| (a.seq, view(a)))
         .collect();
-    let (page, next) = paginate(matching, cursor, max_results, &scope);
+    let (page, next) = paginate(matching, cursor, max_results, &scope, order);
     let mut out = json!({"ConnectPeerAssociations": page});
     if let Some(t) = next {
         out["NextToken"] = json!(t);
@@ -280,14 +290,8 @@ fn disassociate(inner: &mut Inner, gn_id: &str, peer_id: &str, now: f64) -> ApiR
     }
     let d = inner.durations_for(Family::ConnectPeer);
     let a = inner
-        .associations
-        .iter_mut()
-        .find(|a| {
-            a.family == Family::ConnectPeer
-                && a.parent == gn_id
-                && a.child == peer_id
-                && a.visible()
-                && a.phase() != Phase::Deleted
+        .current_mut(Family::ConnectPeer, |a| {
+            a.parent == gn_id && a.child == peer_id
         })
         .ok_or_else(|| {
             not_found(

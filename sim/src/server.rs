@@ -1,8 +1,15 @@
 //! The listener: one port for all three services plus the admin API.
 //!
 //! A hand-rolled accept loop (instead of `axum::serve`) gives each connection a kill switch, so
-//! the "drop" fault can close a connection without sending anything, and lets shutdown abort
-//! every open connection so no task outlives the `SimHandle`.
+//! the "drop" and "lost_response" faults can close a connection without sending anything, and
+//! lets shutdown abort every open connection so no task outlives the `SimHandle`.
+//!
+//! A "hang" leaves its request future pending forever. It still cannot leak: hyper keeps
+//! reading the socket while a request is in flight (half-close is off), so when the client
+//! closes the connection, hyper ends it with an "incomplete message" error and the
+//! connection task, with the pending request inside, finishes; shutdown aborts whatever is
+//! left. (A client that pipelines more bytes behind a hung request is only cut off when it
+//! closes the socket for good or at shutdown.)
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -25,6 +32,7 @@ use crate::faults::FaultKind;
 use crate::lifecycle::now_ms;
 use crate::networkmanager;
 use crate::state::Sim;
+use crate::sts;
 use crate::workspaces;
 
 /// Largest request body the AWS endpoints accept; the real services reject far smaller bodies
@@ -56,6 +64,7 @@ pub async fn serve(listener: TcpListener, sim: Arc<Sim>, mut shutdown: watch::Re
 }
 
 async fn connection(stream: TcpStream, sim: Arc<Sim>) {
+    let _guard = sim.track_connection();
     let _ = stream.set_nodelay(true);
     let kill = Arc::new(Notify::new());
     let service = {
@@ -74,7 +83,7 @@ async fn connection(stream: TcpStream, sim: Arc<Sim>) {
                 debug!(error = %e, "connection ended with an error");
             }
         }
-        _ = kill.notified() => debug!("connection dropped by fault injection"),
+        _ = kill.notified() => debug!("connection closed by fault injection"),
     }
 }
 
@@ -96,16 +105,44 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The region of the SigV4 credential scope (`Credential=AKID/date/REGION/service/...`).
-/// Signatures are not verified; the region only goes into the request log.
-fn region_from_authorization(auth: Option<&str>) -> Option<&str> {
-    let scope = auth?.split("Credential=").nth(1)?;
-    scope.split('/').nth(2)
+/// The SigV4 credential (`AKID/date/region/service/aws4_request`) of the `Authorization`
+/// header, or of a presigned URL's `X-Amz-Credential`. Signatures are not verified.
+fn credential(auth: Option<&str>, query: Option<&str>) -> Option<String> {
+    if let Some(c) = auth.and_then(|a| a.split("Credential=").nth(1)) {
+        return Some(c.split([',', ' ']).next().unwrap_or(c).to_string());
+    }
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "X-Amz-Credential")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Part `n` of the credential scope: 0 = access key ID, 2 = region, 3 = service.
+fn scope_part(credential: Option<&str>, n: usize) -> Option<&str> {
+    credential?.split('/').nth(n).filter(|s| !s.is_empty())
+}
+
+/// Which query service a form request is for: its `Version` decides (`2011-06-15` is STS,
+/// `2016-11-15` EC2); without one, the credential scope's service, then the action name
+/// (EC2 has no AssumeRole or GetCallerIdentity).
+fn query_service(params: &ec2::Params, scope_service: Option<&str>) -> Service {
+    match params.get("Version") {
+        Some(sts::API_VERSION) => Service::Sts,
+        Some(ec2::API_VERSION) => Service::Ec2,
+        _ if scope_service == Some("sts") => Service::Sts,
+        Some(_) => Service::Ec2,
+        None if params
+            .get("Action")
+            .is_some_and(|a| sts::OPERATIONS.contains(&a)) =>
+        {
+            Service::Sts
+        }
+        None => Service::Ec2,
+    }
 }
 
 /// What a request was decoded into before faults and the handler see it.
 enum Decoded {
-    Ec2(ec2::Params),
+    Query(ec2::Params),
     NetworkManager(networkmanager::Route),
     WorkSpaces(serde_json::Map<String, serde_json::Value>),
 }
@@ -121,15 +158,21 @@ async fn aws(
     let path = parts.uri.path();
     let method = parts.method.as_str();
     let target = header(parts, "x-amz-target");
+    let credential = credential(header(parts, "authorization"), parts.uri.query());
+    let access_key_id = scope_part(credential.as_deref(), 0);
+    let scope_service = scope_part(credential.as_deref(), 3);
     let cbor = workspaces::is_rpcv2_cbor(
         path,
         header(parts, "smithy-protocol"),
         header(parts, "content-type"),
     );
-    let service = if cbor || target.is_some_and(|t| t.starts_with(workspaces::TARGET_PREFIX)) {
+    // A first guess from the headers; query requests are refined once the body is read.
+    let mut service = if cbor || target.is_some_and(|t| t.starts_with(workspaces::TARGET_PREFIX)) {
         Service::WorkSpaces
     } else if networkmanager::claims(path) {
         Service::NetworkManager
+    } else if scope_service == Some("sts") {
+        Service::Sts
     } else {
         Service::Ec2
     };
@@ -146,16 +189,34 @@ async fn aws(
             .as_ref()
             .map_or("Unknown", |r| r.operation())
             .to_string(),
-        Service::Ec2 => "Unknown".to_string(),
+        Service::Ec2 | Service::Sts => "Unknown".to_string(),
     };
 
     let bytes = axum::body::to_bytes(body, DRAIN_LIMIT).await;
     let decoded: Result<Decoded, ApiError> = match &bytes {
         Err(_) => Err(service.too_large_error(BODY_LIMIT)),
         Ok(b) if b.len() > BODY_LIMIT => Err(service.too_large_error(BODY_LIMIT)),
-        Ok(b) => decode(service, parts, b, nm_route, cbor, &mut operation),
+        Ok(b) => decode(
+            &mut service,
+            scope_service,
+            parts,
+            b,
+            nm_route,
+            cbor,
+            &mut operation,
+        ),
     };
 
+    let record = |status: u16, fault: Option<FaultKind>| {
+        sim.lock().record_call(
+            service.name(),
+            &operation,
+            now_ms(),
+            status,
+            fault,
+            access_key_id,
+        );
+    };
     let mut fault = None;
     let result = match decoded {
         Err(e) => Err(e),
@@ -167,14 +228,23 @@ async fn aws(
                     .faults
                     .decide(service.name(), &operation, &mut inner.rng)
             };
+            fault = decision.fault;
+            if fault == Some(FaultKind::Hang) {
+                // Logged at arrival; the future stays pending until the connection goes away.
+                record(0, fault);
+                debug!(
+                    service = service.name(),
+                    operation, request_id, "holding the request open without an answer (fault)"
+                );
+                return std::future::pending().await;
+            }
             if decision.latency_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
             }
-            fault = decision.fault;
+            let body = bytes.as_deref().unwrap_or_default();
             match decision.fault {
                 Some(FaultKind::Drop) => {
-                    sim.lock()
-                        .record_call(service.name(), &operation, now_ms(), 0, fault);
+                    record(0, fault);
                     debug!(
                         service = service.name(),
                         operation, request_id, "dropping connection (fault)"
@@ -182,16 +252,42 @@ async fn aws(
                     kill.notify_one();
                     return std::future::pending().await;
                 }
+                Some(FaultKind::LostResponse) => {
+                    let outcome = run(
+                        sim,
+                        service,
+                        decoded,
+                        parts,
+                        body,
+                        &operation,
+                        request_id,
+                        access_key_id,
+                    );
+                    record(0, fault);
+                    debug!(
+                        service = service.name(),
+                        operation,
+                        request_id,
+                        error = outcome.as_ref().err().map(|e| e.code.as_str()),
+                        "performed, closing without an answer (fault)"
+                    );
+                    kill.notify_one();
+                    return std::future::pending().await;
+                }
                 Some(FaultKind::Throttle) => Err(service.throttle_error()),
                 Some(FaultKind::Error) => Err(service.internal_error()),
-                Some(FaultKind::Deny) => Err(service.deny_error(&operation)),
-                None => run(
+                Some(FaultKind::Deny) => {
+                    Err(deny(sim, service, &decoded, &operation, access_key_id))
+                }
+                Some(FaultKind::Hang) | None => run(
                     sim,
+                    service,
                     decoded,
                     parts,
-                    bytes.as_deref().unwrap_or_default(),
+                    body,
                     &operation,
                     request_id,
+                    access_key_id,
                 ),
             }
         }
@@ -202,8 +298,7 @@ async fn aws(
         Err(e) => service.render_error(e, request_id),
     };
     let status = response.status().as_u16();
-    sim.lock()
-        .record_call(service.name(), &operation, now_ms(), status, fault);
+    record(status, fault);
     debug!(
         service = service.name(),
         operation,
@@ -211,7 +306,7 @@ async fn aws(
         path,
         status,
         error = result.as_ref().err().map(|e| e.code.as_str()),
-        region = region_from_authorization(header(parts, "authorization")),
+        region = scope_part(credential.as_deref(), 2),
         request_id,
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "aws request"
@@ -219,17 +314,33 @@ async fn aws(
     response
 }
 
-/// Recognises the operation and decodes the protocol envelope; anything malformed becomes the
-/// service's own error.
-fn decode(
+fn deny(
+    sim: &Sim,
     service: Service,
+    decoded: &Decoded,
+    operation: &str,
+    access_key_id: Option<&str>,
+) -> ApiError {
+    match (service, decoded) {
+        (Service::Sts, Decoded::Query(params)) => {
+            sts::access_denied(sim, operation, params, access_key_id)
+        }
+        _ => service.deny_error(operation),
+    }
+}
+
+/// Recognises the operation and decodes the protocol envelope; anything malformed becomes the
+/// service's own error. Settles which query service (EC2 or STS) a form request is for.
+fn decode(
+    service: &mut Service,
+    scope_service: Option<&str>,
     parts: &Parts,
     body: &[u8],
     nm_route: Option<networkmanager::Route>,
     cbor: bool,
     operation: &mut String,
 ) -> Result<Decoded, ApiError> {
-    match service {
+    match *service {
         Service::WorkSpaces => {
             if cbor {
                 warn!("refusing an RPCv2 CBOR WorkSpaces request; the SDK switched protocols");
@@ -252,8 +363,13 @@ fn decode(
                 &[],
             )),
         },
-        Service::Ec2 => {
+        Service::Ec2 | Service::Sts => {
             let params = ec2::Params::parse(parts.uri.query(), body);
+            *service = query_service(&params, scope_service);
+            let (version, operations): (&str, &[&str]) = match *service {
+                Service::Sts => (sts::API_VERSION, &sts::OPERATIONS),
+                _ => (ec2::API_VERSION, &ec2::OPERATIONS),
+            };
             let Some(action) = params.get("Action") else {
                 return Err(ApiError::new(
                     400,
@@ -262,37 +378,46 @@ fn decode(
                 ));
             };
             *operation = action.to_string();
-            if let Some(version) = params.get("Version")
-                && version != ec2::API_VERSION
+            if let Some(v) = params.get("Version")
+                && v != version
             {
                 return Err(ApiError::new(
                     400,
                     "NoSuchVersion",
-                    format!("An invalid or unsupported API version {version} was specified"),
+                    format!("An invalid or unsupported API version {v} was specified"),
                 ));
             }
-            if !ec2::OPERATIONS.contains(&action) {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidAction",
-                    format!("The action {action} is not valid for this web service."),
-                ));
+            if !operations.contains(&action) {
+                return Err(match *service {
+                    Service::Sts => sts::unknown_action(action),
+                    _ => ApiError::new(
+                        400,
+                        "InvalidAction",
+                        format!("The action {action} is not valid for this web service."),
+                    ),
+                });
             }
-            Ok(Decoded::Ec2(params))
+            Ok(Decoded::Query(params))
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     sim: &Sim,
+    service: Service,
     decoded: Decoded,
     parts: &Parts,
     body: &[u8],
     operation: &str,
     request_id: &str,
+    access_key_id: Option<&str>,
 ) -> Result<String, ApiError> {
     match decoded {
-        Decoded::Ec2(params) => ec2::handle(sim, operation, &params, request_id),
+        Decoded::Query(params) if service == Service::Sts => {
+            sts::handle(sim, operation, &params, request_id, access_key_id)
+        }
+        Decoded::Query(params) => ec2::handle(sim, operation, &params, request_id),
         Decoded::NetworkManager(route) => {
             networkmanager::handle(sim, &route, parts.uri.query(), body)
         }
@@ -305,9 +430,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_region_comes_from_the_credential_scope() {
+    fn key_region_and_service_come_from_the_credential_scope() {
         let auth = "AWS4-HMAC-SHA256 Credential=AKID/20261120/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=00";
-        assert_eq!(region_from_authorization(Some(auth)), Some("eu-west-1"));
-        assert_eq!(region_from_authorization(Some("Bearer x")), None);
+        let c = credential(Some(auth), None);
+        assert_eq!(scope_part(c.as_deref(), 0), Some("AKID"));
+        assert_eq!(scope_part(c.as_deref(), 2), Some("eu-west-1"));
+        assert_eq!(scope_part(c.as_deref(), 3), Some("ec2"));
+        assert_eq!(credential(Some("Bearer x"), None), None);
+        let presigned = "Action=GetCallerIdentity&X-Amz-Credential=ASIAX%2F20261120%2Fus-east-1%2Fsts%2Faws4_request";
+        let c = credential(None, Some(presigned));
+        assert_eq!(scope_part(c.as_deref(), 0), Some("ASIAX"));
+        assert_eq!(scope_part(c.as_deref(), 3), Some("sts"));
+    }
+
+    #[test]
+    fn query_requests_go_to_sts_by_version_then_scope_then_action() {
+        let p = |body: &str| ec2::Params::parse(None, body.as_bytes());
+        let sts = Service::Sts;
+        let ec2 = Service::Ec2;
+        assert_eq!(
+            query_service(&p("Action=AssumeRole&Version=2011-06-15"), None),
+            sts
+        );
+        assert_eq!(
+            query_service(&p("Action=X&Version=2016-11-15"), Some("sts")),
+            ec2
+        );
+        assert_eq!(
+            query_service(&p("Action=X&Version=2099-01-01"), Some("sts")),
+            sts
+        );
+        assert_eq!(
+            query_service(&p("Action=X&Version=2099-01-01"), Some("ec2")),
+            ec2
+        );
+        assert_eq!(query_service(&p("Action=GetCallerIdentity"), None), sts);
+        assert_eq!(
+            query_service(&p("Action=DescribeClientVpnEndpoints"), None),
+            ec2
+        );
     }
 }

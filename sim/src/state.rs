@@ -4,13 +4,15 @@
 //! every request sees a consistent snapshot of parents, associations and fault settings.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::faults::{FaultKind, FaultSettings};
+use crate::api::PageOrder;
+use crate::faults::{FaultKind, FaultSettings, ListOrder};
 use crate::lifecycle::{Association, Family, Transition};
 use crate::profile::{Durations, FamilyDurations};
 use crate::world::World;
@@ -42,9 +44,35 @@ pub struct CallRecord {
     pub service: String,
     pub operation: String,
     pub at_ms: f64,
-    /// HTTP status sent; 0 when the connection was dropped without an answer.
+    /// HTTP status sent; 0 when no answer was sent (dropped, lost or hung).
     pub status: u16,
     pub fault: Option<FaultKind>,
+    /// The access key ID that signed the request (`Credential=AKID/…` of the SigV4
+    /// `Authorization` header, or `X-Amz-Credential` of a presigned URL); absent if unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+}
+
+/// One STS AssumeRole session as the admin API reports it. Secrets (the secret access key,
+/// the session token) and the external ID are never stored, only whether an external ID was
+/// given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StsSession {
+    /// The temporary access key ID (`ASIA…`) the session's requests are signed with.
+    pub access_key_id: String,
+    pub role_arn: String,
+    pub role_session_name: String,
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    pub arn: String,
+    /// `AROA…:SESSION`.
+    pub assumed_role_id: String,
+    pub external_id_given: bool,
+    pub duration_seconds: u32,
+    pub issued_at_ms: f64,
+    pub expires_at_ms: f64,
+    /// The access key that signed the AssumeRole call, if it was signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_access_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -69,12 +97,24 @@ pub struct Inner {
     pub rng: StdRng,
     pub calls: CallsReport,
     pub client_tokens: HashMap<String, TokenRecord>,
+    pub sts_sessions: Vec<StsSession>,
 }
 
 pub struct Sim {
     inner: Mutex<Inner>,
     /// Restored by `reset`, so a test suite can change durations and still start clean.
     startup_durations: Durations,
+    /// Open client connections (admin and AWS), so tests can see that nothing lingers.
+    connections: AtomicUsize,
+}
+
+/// Counts one open connection for as long as it lives.
+pub struct ConnectionGuard(Arc<Sim>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Sim {
@@ -90,9 +130,20 @@ impl Sim {
                 rng,
                 calls: CallsReport::default(),
                 client_tokens: HashMap::new(),
+                sts_sessions: Vec::new(),
             }),
             startup_durations: durations,
+            connections: AtomicUsize::new(0),
         }
+    }
+
+    pub fn track_connection(self: &Arc<Sim>) -> ConnectionGuard {
+        self.connections.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard(self.clone())
+    }
+
+    pub fn open_connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Locks the state; a panic elsewhere must not wedge the emulator, so poisoning is ignored.
@@ -111,6 +162,7 @@ impl Sim {
             rng: rng_for(None),
             calls: CallsReport::default(),
             client_tokens: HashMap::new(),
+            sts_sessions: Vec::new(),
         };
     }
 }
@@ -151,6 +203,45 @@ impl Inner {
         self.faults = faults;
     }
 
+    /// Creates an association of `family` through its lifecycle and stores it. `settled` skips
+    /// the create path (the association is active at once and no failure is rolled), for
+    /// associations made out of band; `extra` fills in family-specific attributes.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_association(
+        &mut self,
+        family: Family,
+        id: String,
+        parent: &str,
+        child: &str,
+        now: f64,
+        settled: bool,
+        extra: impl FnOnce(&mut Association),
+    ) -> u64 {
+        let fail = !settled && self.roll_failure(family);
+        let mut d = self.durations_for(family);
+        if settled {
+            d.associate_ms = 0;
+        }
+        let mut a = Association::create(
+            family,
+            id,
+            parent.to_string(),
+            child.to_string(),
+            now,
+            &d,
+            fail,
+        );
+        extra(&mut a);
+        if settled {
+            a.advance(now);
+        }
+        self.insert(a)
+    }
+
+    pub fn by_seq(&self, seq: u64) -> Option<&Association> {
+        self.associations.iter().find(|a| a.seq == seq)
+    }
+
     /// Stores a new association and returns its creation sequence number.
     pub fn insert(&mut self, mut association: Association) -> u64 {
         association.seq = self.next_seq;
@@ -163,11 +254,42 @@ impl Inner {
         self.associations.iter_mut().find(|a| a.seq == seq)
     }
 
-    /// The association of `family` with this id that is still visible to AWS callers.
+    /// The first association of `family` with this id that is still visible to AWS callers.
     pub fn visible_mut(&mut self, family: Family, id: &str) -> Option<&mut Association> {
         self.associations
             .iter_mut()
             .find(|a| a.family == family && a.id == id && a.visible())
+    }
+
+    /// The association a disassociate call acts on: the newest record of `family` matching
+    /// `which` that is not finished (creating, active, deleting or failed). A re-associated
+    /// pair has its finished record (`DELETED`, `REMOVED`) listed for the grace period before
+    /// the live one, so "the first visible record" would be the wrong one.
+    pub fn current_mut(
+        &mut self,
+        family: Family,
+        which: impl Fn(&Association) -> bool,
+    ) -> Option<&mut Association> {
+        self.associations
+            .iter_mut()
+            .rev()
+            .find(|a| a.family == family && a.phase().is_current() && which(a))
+    }
+
+    /// Fixes the order of one list answer; only `shuffled` draws from the RNG.
+    pub fn page_order(&mut self) -> PageOrder {
+        match self.faults.list_order {
+            ListOrder::Creation => PageOrder::Creation,
+            ListOrder::NewestFirst => PageOrder::NewestFirst,
+            ListOrder::Shuffled => PageOrder::Shuffled(self.rng.random()),
+        }
+    }
+
+    /// The assume-role session whose temporary key signed a request.
+    pub fn sts_session(&self, access_key_id: &str) -> Option<&StsSession> {
+        self.sts_sessions
+            .iter()
+            .find(|s| s.access_key_id == access_key_id)
     }
 
     /// Visible associations of one family under one parent, in creation order.
@@ -188,6 +310,7 @@ impl Inner {
         at_ms: f64,
         status: u16,
         fault: Option<FaultKind>,
+        access_key_id: Option<&str>,
     ) {
         *self.calls.counts.entry(operation.to_string()).or_default() += 1;
         self.calls.log.push(CallRecord {
@@ -196,6 +319,7 @@ impl Inner {
             at_ms,
             status,
             fault,
+            access_key_id: access_key_id.map(str::to_string),
         });
     }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiError, ApiResult, decode_token, paginate};
+use crate::api::{ApiError, ApiResult, decode_token, ordered, paginate};
 use crate::lifecycle::{Association, Family, Phase, now_ms};
 use crate::state::{Inner, Sim};
 
@@ -150,8 +150,8 @@ pub fn handle(sim: &Sim, operation: &str, input: &Map<String, Value>) -> ApiResu
     inner.advance_all(now);
     let out = match operation {
         "AssociateWorkspaceApplication" => associate(&mut inner, input, now)?,
-        "DescribeApplicationAssociations" => describe_application(&inner, input)?,
-        "DescribeWorkspaceAssociations" => describe_workspace(&inner, input)?,
+        "DescribeApplicationAssociations" => describe_application(&mut inner, input)?,
+        "DescribeWorkspaceAssociations" => describe_workspace(&mut inner, input)?,
         "DisassociateWorkspaceApplication" => disassociate(&mut inner, input, now)?,
         other => {
             return Err(ApiError::new(
@@ -177,6 +177,19 @@ fn check_parents(inner: &Inner, ws_id: &str, app_id: &str) -> ApiResult<()> {
 fn associate(inner: &mut Inner, input: &Map<String, Value>, now: f64) -> ApiResult<Value> {
     let ws_id = required(input, "WorkspaceId")?;
     let app_id = required(input, "ApplicationId")?;
+    let seq = create(inner, ws_id, app_id, now, false)?;
+    Ok(json!({"Association": inner.by_seq(seq).map(workspace_view)}))
+}
+
+/// AssociateWorkspaceApplication's checks and effect, shared with the admin API's out-of-band
+/// associate. Returns the new association's sequence number.
+pub fn create(
+    inner: &mut Inner,
+    ws_id: &str,
+    app_id: &str,
+    now: f64,
+    settled: bool,
+) -> ApiResult<u64> {
     check_parents(inner, ws_id, app_id)?;
     let ws_state = inner
         .world
@@ -211,23 +224,18 @@ fn associate(inner: &mut Inner, input: &Map<String, Value>, now: f64) -> ApiResu
             )
         });
     }
-    let fail = inner.roll_failure(Family::WorkspacesApplication);
-    let d = inner.durations_for(Family::WorkspacesApplication);
-    let a = Association::create(
+    Ok(inner.create_association(
         Family::WorkspacesApplication,
         id,
-        ws_id.to_string(),
-        app_id.to_string(),
+        ws_id,
+        app_id,
         now,
-        &d,
-        fail,
-    );
-    let out = json!({"Association": workspace_view(&a)});
-    inner.insert(a);
-    Ok(out)
+        settled,
+        |_| {},
+    ))
 }
 
-fn describe_application(inner: &Inner, input: &Map<String, Value>) -> ApiResult<Value> {
+fn describe_application(inner: &mut Inner, input: &Map<String, Value>) -> ApiResult<Value> {
     let app_id = required(input, "ApplicationId")?;
     let types = resource_types(input, &["WORKSPACE", "BUNDLE", "IMAGE"])?;
     let max_results = match input.get("MaxResults") {
@@ -251,6 +259,7 @@ fn describe_application(inner: &Inner, input: &Map<String, Value>) -> ApiResult<
     if inner.world.application(app_id).is_none() {
         return Err(not_found("application", app_id));
     }
+    let order = inner.page_order();
     let matching: Vec<(u64, Value)> = if types.contains(&"WORKSPACE") {
         inner
             .associations
@@ -263,7 +272,7 @@ fn describe_application(inner: &Inner, input: &Map<String, Value>) -> ApiResult<
     } else {
         Vec::new()
     };
-    let (page, next) = paginate(matching, cursor, Some(max_results), &scope);
+    let (page, next) = paginate(matching, cursor, Some(max_results), &scope, order);
     let mut out = json!({"Associations": page});
     if let Some(t) = next {
         out["NextToken"] = json!(t);
@@ -271,17 +280,18 @@ fn describe_application(inner: &Inner, input: &Map<String, Value>) -> ApiResult<
     Ok(out)
 }
 
-fn describe_workspace(inner: &Inner, input: &Map<String, Value>) -> ApiResult<Value> {
+fn describe_workspace(inner: &mut Inner, input: &Map<String, Value>) -> ApiResult<Value> {
     let ws_id = required(input, "WorkspaceId")?;
     resource_types(input, &["APPLICATION"])?;
     if inner.world.workspace(ws_id).is_none() {
         return Err(not_found("WorkSpace", ws_id));
     }
-    let list: Vec<Value> = inner
+    let order = inner.page_order();
+    let items: Vec<(u64, Value)> = inner
         .visible_under(Family::WorkspacesApplication, ws_id)
-        .map(workspace_view)
+        .map(|a| (a.seq, workspace_view(a)))
         .collect();
-    Ok(json!({"Associations": list}))
+    Ok(json!({"Associations": ordered(items, order)}))
 }
 
 fn disassociate(inner: &mut Inner, input: &Map<String, Value>, now: f64) -> ApiResult<Value> {
@@ -290,8 +300,9 @@ fn disassociate(inner: &mut Inner, input: &Map<String, Value>, now: f64) -> ApiR
     check_parents(inner, ws_id, app_id)?;
     let d = inner.durations_for(Family::WorkspacesApplication);
     let a = inner
-        .visible_mut(Family::WorkspacesApplication, &format!("{ws_id},{app_id}"))
-        .filter(|a| a.phase() != Phase::Deleted)
+        .current_mut(Family::WorkspacesApplication, |a| {
+            a.parent == ws_id && a.child == app_id
+        })
         .ok_or_else(|| {
             ApiError::new(
                 400,

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct World {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Account STS reports for callers that did not assume a role (default `123456789012`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,
     pub client_vpn_endpoints: Vec<ClientVpnEndpoint>,
@@ -127,6 +130,9 @@ impl World {
     pub fn merge(&mut self, other: World) {
         if other.region.is_some() {
             self.region = other.region;
+        }
+        if other.account_id.is_some() {
+            self.account_id = other.account_id;
         }
         upsert(&mut self.vpcs, other.vpcs);
         upsert(&mut self.subnets, other.subnets);

@@ -2,6 +2,8 @@
 
 /// Namespace EC2 puts on every success root (the SDK parsers only look at local names).
 const EC2_NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
+/// Namespace of STS documents.
+pub const STS_NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -22,16 +24,39 @@ pub fn escape(text: &str) -> String {
 pub struct XmlResponse {
     root: String,
     buf: String,
+    /// Written before the root closes (the query protocol's `<ResponseMetadata>`).
+    trailer: String,
 }
 
 impl XmlResponse {
+    /// EC2's flavour: `<requestId>` first, members directly under the root.
     pub fn new(operation: &str, request_id: &str) -> XmlResponse {
-        let root = format!("{operation}Response");
-        let mut buf = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        buf.push_str(&format!("<{root} xmlns=\"{EC2_NS}\">"));
-        let mut x = XmlResponse { root, buf };
+        let mut x = XmlResponse::open_root(operation, EC2_NS);
         x.leaf("requestId", request_id);
         x
+    }
+
+    /// The awsQuery flavour (STS): members inside `<OperationResult>`, then
+    /// `<ResponseMetadata><RequestId>`.
+    pub fn query(operation: &str, namespace: &str, request_id: &str) -> XmlResponse {
+        let mut x = XmlResponse::open_root(operation, namespace);
+        x.open(&format!("{operation}Result"));
+        x.trailer = format!(
+            "</{operation}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata>",
+            escape(request_id)
+        );
+        x
+    }
+
+    fn open_root(operation: &str, namespace: &str) -> XmlResponse {
+        let root = format!("{operation}Response");
+        let mut buf = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        buf.push_str(&format!("<{root} xmlns=\"{namespace}\">"));
+        XmlResponse {
+            root,
+            buf,
+            trailer: String::new(),
+        }
     }
 
     pub fn open(&mut self, tag: &str) -> &mut Self {
@@ -51,6 +76,7 @@ impl XmlResponse {
     }
 
     pub fn finish(mut self) -> String {
+        self.buf.push_str(&self.trailer);
         self.buf.push_str(&format!("</{}>", self.root));
         self.buf
     }
@@ -60,6 +86,18 @@ impl XmlResponse {
 pub fn error_document(code: &str, message: &str, request_id: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{}</Code><Message>{}</Message></Error></Errors><RequestID>{}</RequestID></Response>",
+        escape(code),
+        escape(message),
+        escape(request_id)
+    )
+}
+
+/// The awsQuery error document (STS): `Type` is `Sender` for client errors and `Receiver`
+/// for server errors.
+pub fn query_error_document(code: &str, message: &str, status: u16, request_id: &str) -> String {
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"{STS_NS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
         escape(code),
         escape(message),
         escape(request_id)
@@ -82,5 +120,18 @@ mod tests {
             "<requestId>rid</requestId><routeServerAssociationSet><vpcId>a&lt;b</vpcId>"
         ));
         assert!(s.ends_with("</GetRouteServerAssociationsResponse>"));
+    }
+
+    #[test]
+    fn query_documents_wrap_members_in_a_result_and_end_with_metadata() {
+        let mut x = XmlResponse::query("GetCallerIdentity", STS_NS, "rid");
+        x.leaf("Account", "123456789012");
+        assert!(x.finish().ends_with(
+            "<GetCallerIdentityResult><Account>123456789012</Account></GetCallerIdentityResult>\
+             <ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        ));
+        let e = query_error_document("Throttling", "Rate exceeded", 400, "rid");
+        assert!(e.contains("<Error><Type>Sender</Type><Code>Throttling</Code>"));
+        assert!(query_error_document("InternalFailure", "x", 500, "r").contains("Receiver"));
     }
 }
