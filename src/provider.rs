@@ -7,10 +7,15 @@ use async_trait::async_trait;
 use crate::aws::clients::AwsClients;
 use crate::aws::config::{self, ProviderSettings};
 use crate::aws::resources;
-use crate::framework::diag::Diagnostics;
-use crate::framework::resource::{Provider, Resource};
-use crate::framework::schema::Schema;
-use crate::framework::value::Value;
+use tf_provider_framework::diag::Diagnostics;
+use tf_provider_framework::resource::{Provider, Resource};
+use tf_provider_framework::schema::Schema;
+use tf_provider_framework::value::Value;
+
+/// The provider type name: `provider "awsassoc"`, and the prefix of every resource type.
+pub const TYPE_NAME: &str = "awsassoc";
+/// The registry namespace: the source address is `awsassoc/awsassoc`.
+pub const NAMESPACE: &str = "awsassoc";
 
 #[derive(Default)]
 pub struct AwsAssocProvider;
@@ -20,7 +25,7 @@ impl Provider for AwsAssocProvider {
     type Client = AwsClients;
 
     fn type_name(&self) -> &'static str {
-        "awsassoc"
+        TYPE_NAME
     }
 
     fn schema(&self) -> Schema {

@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use terraform_provider_awsassoc::framework::docs::{Page, PageKind, render};
-use terraform_provider_awsassoc::framework::resource::Provider;
 use terraform_provider_awsassoc::provider::AwsAssocProvider;
+use tf_provider_framework::docs::{Page, PageKind, render};
+use tf_provider_framework::resource::Provider;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -28,6 +28,7 @@ fn pages() -> Vec<(PathBuf, String)> {
         root.join("docs/index.md"),
         render(&Page {
             name: provider.type_name(),
+            provider_type: provider.type_name(),
             kind: PageKind::Provider,
             schema: &provider_schema,
             example: provider_example.as_deref(),
@@ -47,6 +48,7 @@ fn pages() -> Vec<(PathBuf, String)> {
             root.join("docs/resources").join(format!("{short}.md")),
             render(&Page {
                 name,
+                provider_type: provider.type_name(),
                 kind: PageKind::Resource,
                 schema: &schema,
                 example: example.as_deref(),

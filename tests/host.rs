@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use terraform_provider_awsassoc::host::proto::Empty;
-use terraform_provider_awsassoc::host::proto::grpc_controller_client::GrpcControllerClient;
+use tf_plugin_host::proto::Empty;
+use tf_plugin_host::proto::grpc_controller_client::GrpcControllerClient;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -505,10 +505,7 @@ async fn shutdown_rpc_exits_promptly_and_removes_the_socket() {
     .await
     .expect("connect");
     // Like go-plugin's client: a stdio subscription is open while Shutdown is called.
-    let mut stdio =
-        terraform_provider_awsassoc::host::proto::grpc_stdio_client::GrpcStdioClient::new(
-            channel.clone(),
-        )
+    let mut stdio = tf_plugin_host::proto::grpc_stdio_client::GrpcStdioClient::new(channel.clone())
         .stream_stdio(())
         .await
         .expect("stdio stream")

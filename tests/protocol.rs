@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use awsassoc_sim::{Profile, SimConfig};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use terraform_provider_awsassoc::framework::proto::tfplugin6 as pb;
-use terraform_provider_awsassoc::framework::value::{Type, Value};
-use terraform_provider_awsassoc::framework::{msgpack, server};
 use terraform_provider_awsassoc::provider::AwsAssocProvider;
+use tf_provider_framework::proto::tfplugin6 as pb;
+use tf_provider_framework::value::{Type, Value};
+use tf_provider_framework::{msgpack, server};
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
@@ -109,7 +109,7 @@ fn attribute_path(diagnostic: &pb::Diagnostic) -> Vec<String> {
 
 /// Schema types as the client sees them, keyed by resource type (and "provider").
 async fn schema_types(client: &mut Client) -> BTreeMap<String, Type> {
-    use terraform_provider_awsassoc::framework::json;
+    use tf_provider_framework::json;
     fn block_type(block: &pb::schema::Block) -> Type {
         let mut fields = BTreeMap::new();
         for attribute in &block.attributes {

@@ -17,11 +17,11 @@ use super::clients::AwsClients;
 use super::error::AwsError;
 use super::ids::IdFormat;
 use super::waiter::{PollFn, Verdict, WaitError, WaiterEngine, retry_while_busy};
-use crate::framework::diag::{AttributePath, Diagnostic, Diagnostics};
-use crate::framework::resource::{Context, Outcome, Resource};
-use crate::framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
-use crate::framework::timeouts;
-use crate::framework::value::{Type, Value};
+use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::resource::{Context, Outcome, Resource};
+use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
+use tf_provider_framework::timeouts;
+use tf_provider_framework::value::{Type, Value};
 
 /// Both operations default to 30 minutes, like hashicorp/aws's association resources.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -382,7 +382,14 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             version: 0,
             block: Block {
                 attributes,
-                blocks: vec![timeouts::block(&["create", "delete"], DEFAULT_TIMEOUT)],
+                blocks: vec![timeouts::block(
+                    &["create", "delete"],
+                    DEFAULT_TIMEOUT,
+                    timeouts::Wording {
+                        object: "the association",
+                        remote: "AWS",
+                    },
+                )],
                 description: self.association.description().to_owned(),
                 description_kind: DescriptionKind::Markdown,
                 deprecated: false,

@@ -20,9 +20,10 @@ use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::os_shim_internal::{Env, Fs};
+use tracing::level_filters::LevelFilter;
 
 use super::config::{ProviderSettings, RetryMode, names};
-use crate::framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 
 // aws-config re-exports the profile-file types only through deprecated aliases (their new home,
 // aws-runtime, is not a direct dependency); local aliases keep the allowance in one place.
@@ -30,6 +31,15 @@ use crate::framework::diag::{AttributePath, Diagnostic, Diagnostics};
 type ProfileFiles = aws_config::profile::profile_file::ProfileFiles;
 #[allow(deprecated)]
 type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
+
+/// SDK log targets and the most verbose level each may log at, whatever `TF_LOG` asks for: their
+/// verbose output carries request signatures, credentials or whole request bodies (an STS
+/// AssumeRole body holds the external ID; an SSO call, the bearer token).
+pub const SDK_LOG_CAPS: &[(&str, LevelFilter)] = &[
+    ("aws_sigv4", LevelFilter::INFO),
+    ("aws_smithy_runtime::client::http", LevelFilter::INFO),
+    ("aws_smithy_http_client", LevelFilter::INFO),
+];
 
 /// Shown as the credentials' provider name in SDK debug logs, so users can tell block-supplied
 /// keys from environment or profile ones.

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::framework::diag::{AttributePath, Diagnostic, Diagnostics};
-use crate::framework::schema::{Attribute, Block, NestedBlock, Nesting};
-use crate::framework::value::{Number, Type, Value};
+use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::schema::{Attribute, Block, NestedBlock, Nesting};
+use tf_provider_framework::value::{Number, Type, Value};
 
 pub(crate) use formats::check_region;
 pub use formats::{MAX_ASSUME_ROLE_DURATION, MIN_ASSUME_ROLE_DURATION};

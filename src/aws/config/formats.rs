@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::framework::timeouts::parse_duration;
+use tf_provider_framework::timeouts::parse_duration;
 
 /// Shortest session AWS STS grants for AssumeRole.
 pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);

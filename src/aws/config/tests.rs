@@ -1,5 +1,5 @@
 use super::*;
-use crate::framework::diag::Severity;
+use tf_provider_framework::diag::Severity;
 
 /// A configuration as Terraform sends it: every schema key present, null when unset, nested
 /// single blocks null when absent.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::association::AssociationResource;
 use super::clients::AwsClients;
-use crate::framework::resource::Resource;
+use tf_provider_framework::resource::Resource;
 
 /// Every resource the provider serves.
 pub fn all() -> Vec<Arc<dyn Resource<AwsClients>>> {

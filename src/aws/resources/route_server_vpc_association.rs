@@ -15,7 +15,7 @@ use crate::aws::association::{
 use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, dry_run_permitted};
 use crate::aws::ids;
-use crate::framework::value::Value;
+use tf_provider_framework::value::Value;
 
 /// Answers meaning there is no such association (hashicorp/aws treats the same codes as gone).
 const NOT_FOUND: &[&str] = &[

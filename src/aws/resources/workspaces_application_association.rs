@@ -13,7 +13,7 @@ use crate::aws::association::{
 use crate::aws::clients::AwsClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
-use crate::framework::value::Value;
+use tf_provider_framework::value::Value;
 
 const NOT_FOUND: &str = "ResourceNotFoundException";
 

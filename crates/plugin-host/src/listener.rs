@@ -16,8 +16,13 @@ use std::task::{Context, Poll};
 use anyhow::Context as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Set to `tcp` to skip the unix socket (for hosts that cannot reach one, and for tests).
-pub const NETWORK_OVERRIDE_ENV: &str = "TF_PROVIDER_AWSASSOC_PLUGIN_NETWORK";
+use super::PluginIdentity;
+
+/// The variable that, set to `tcp`, skips the unix socket (for hosts that cannot reach one, and
+/// for tests): `TF_PROVIDER_<TYPE>_PLUGIN_NETWORK`.
+pub fn network_override_env(identity: &PluginIdentity) -> String {
+    identity.env_name("TF_PROVIDER_", "_PLUGIN_NETWORK")
+}
 
 /// Listener settings, normally read from go-plugin's environment variables.
 #[derive(Debug, Clone, Default)]
@@ -33,7 +38,7 @@ pub struct ListenConfig {
 }
 
 impl ListenConfig {
-    pub fn from_env() -> Self {
+    pub fn from_env(identity: &PluginIdentity) -> Self {
         let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         let port = |name: &str| {
             std::env::var(name)
@@ -45,7 +50,7 @@ impl ListenConfig {
             socket_group: non_empty("PLUGIN_UNIX_SOCKET_GROUP")
                 .map(|v| v.to_string_lossy().into_owned()),
             port_range: port("PLUGIN_MIN_PORT").zip(port("PLUGIN_MAX_PORT")),
-            force_tcp: std::env::var(NETWORK_OVERRIDE_ENV)
+            force_tcp: std::env::var(network_override_env(identity))
                 .is_ok_and(|v| v.trim().eq_ignore_ascii_case("tcp")),
         }
     }

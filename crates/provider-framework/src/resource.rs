@@ -72,7 +72,7 @@ impl Outcome {
 
 #[async_trait]
 pub trait Resource<C>: Send + Sync + 'static {
-    /// The full resource type name, e.g. `awsassoc_vpc_route_server_vpc_association`.
+    /// The full resource type name, e.g. `example_thing`.
     fn type_name(&self) -> &'static str;
 
     fn schema(&self) -> Schema;

@@ -22,15 +22,11 @@ use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-/// The crate name as it appears in `tracing` targets of this crate's own events.
-const OWN_CRATE: &str = "terraform_provider_awsassoc";
+use super::PluginIdentity;
 
-/// Targets capped at INFO whatever the requested level: their DEBUG/TRACE output either contains
-/// request signatures and credentials (SigV4, raw HTTP) or is per-frame transport noise.
-const CAPPED_AT_INFO: &[&str] = &[
-    "aws_sigv4",
-    "aws_smithy_runtime::client::http",
-    "aws_smithy_http_client",
+/// Targets capped at INFO for every provider: their DEBUG/TRACE output is per-frame transport
+/// noise, or (rustls) handshake details nobody debugging a provider needs.
+const TRANSPORT_TARGETS: &[&str] = &[
     "hyper",
     "hyper_util",
     "h2",
@@ -41,10 +37,69 @@ const CAPPED_AT_INFO: &[&str] = &[
     "tokio_rustls",
 ];
 
+/// How a provider's log lines are attributed, and which libraries must stay quiet whatever level
+/// the user asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogPolicy {
+    /// Crate names (the first segment of `tracing` targets) that are the provider itself; their
+    /// lines carry the module `<type>`. The host counts itself in automatically.
+    pub own_crates: &'static [&'static str],
+    /// `(prefix, name)`: crates whose name starts with `prefix` are logged as `<type>.<name>`, so
+    /// a family of libraries (an SDK of many crates) reads as one module.
+    pub groups: &'static [(&'static str, &'static str)],
+    /// `(target prefix, most verbose level)`: for libraries whose verbose output would print
+    /// secrets (request signatures, credentials, whole request bodies).
+    pub caps: &'static [(&'static str, LevelFilter)],
+}
+
+impl LogPolicy {
+    /// The most verbose level `target` may log at, independent of the user's choice.
+    pub fn cap(&self, target: &str) -> LevelFilter {
+        let transport = TRANSPORT_TARGETS
+            .iter()
+            .any(|prefix| target_has_prefix(target, prefix))
+            .then_some(LevelFilter::INFO);
+        self.caps
+            .iter()
+            .filter(|(prefix, _)| target_has_prefix(target, prefix))
+            .map(|(_, level)| *level)
+            .chain(transport)
+            .min()
+            .unwrap_or(LevelFilter::TRACE)
+    }
+
+    /// The `@module` value: hclog module names are dotted paths under the provider's own name,
+    /// so a Terraform user filtering for the provider sees everything this process logs.
+    pub fn module(&self, provider_type: &str, target: &str) -> String {
+        let krate = target.split("::").next().unwrap_or(target);
+        if krate == OWN_CRATE || krate == provider_type || self.own_crates.contains(&krate) {
+            return provider_type.to_owned();
+        }
+        match self
+            .groups
+            .iter()
+            .find(|(prefix, _)| krate.starts_with(prefix))
+        {
+            Some((_, group)) => format!("{provider_type}.{group}"),
+            None => format!("{provider_type}.{krate}"),
+        }
+    }
+}
+
+/// This crate's name as it appears in `tracing` targets.
+const OWN_CRATE: &str = env!("CARGO_CRATE_NAME");
+
+/// Whether `target` is `prefix` or a module path below it (`h2` matches `h2::codec`, not `h2x`).
+fn target_has_prefix(target: &str, prefix: &str) -> bool {
+    target
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
 /// Reads the provider's log level the way Terraform scopes it: the provider-specific variable
 /// first, then the provider-wide one, then the global one. Unset everywhere means `info`.
-pub fn level_from_env(provider_type: &str) -> LevelFilter {
-    let specific = format!("TF_LOG_PROVIDER_{}", provider_type.to_ascii_uppercase());
+pub fn level_from_env(identity: &PluginIdentity) -> LevelFilter {
+    let specific = identity.env_name("TF_LOG_PROVIDER_", "");
     [specific.as_str(), "TF_LOG_PROVIDER", "TF_LOG"]
         .iter()
         .filter_map(|name| std::env::var(name).ok())
@@ -70,13 +125,14 @@ pub fn parse_level(value: &str) -> LevelFilter {
 ///
 /// Safe to call more than once (later calls, or calls after someone else installed a subscriber,
 /// are no-ops), so tests of other layers may call it freely. Returns the level in force.
-pub fn init_from_env(provider_type: &str) -> LevelFilter {
+pub fn init_from_env(identity: &PluginIdentity) -> LevelFilter {
     static INSTALLED: OnceLock<LevelFilter> = OnceLock::new();
     *INSTALLED.get_or_init(|| {
-        let level = level_from_env(provider_type);
+        let level = level_from_env(identity);
         if level != LevelFilter::OFF {
             use tracing_subscriber::layer::SubscriberExt as _;
-            let subscriber = tracing_subscriber::registry().with(HclogLayer::stderr(level));
+            let subscriber =
+                tracing_subscriber::registry().with(HclogLayer::stderr(level, identity));
             // Someone else (a test harness) may own the global subscriber; theirs wins.
             let _ = tracing::subscriber::set_global_default(subscriber);
         }
@@ -94,6 +150,8 @@ enum Sink {
 /// A `tracing_subscriber` layer writing one hclog JSON object per event.
 pub struct HclogLayer {
     max: LevelFilter,
+    provider_type: &'static str,
+    policy: LogPolicy,
     sink: Sink,
 }
 
@@ -107,23 +165,31 @@ impl fmt::Debug for HclogLayer {
 
 impl HclogLayer {
     /// Writes to the process's stderr, where go-plugin collects plugin logs.
-    pub fn stderr(max: LevelFilter) -> Self {
+    pub fn stderr(max: LevelFilter, identity: &PluginIdentity) -> Self {
         Self {
             max,
+            provider_type: identity.provider_type,
+            policy: identity.logging,
             sink: Sink::Stderr,
         }
     }
 
     /// Appends lines to `buffer` instead of stderr, for tests that assert on exact output.
-    pub fn buffer(max: LevelFilter, buffer: Arc<Mutex<Vec<u8>>>) -> Self {
+    pub fn buffer(
+        max: LevelFilter,
+        identity: &PluginIdentity,
+        buffer: Arc<Mutex<Vec<u8>>>,
+    ) -> Self {
         Self {
             max,
+            provider_type: identity.provider_type,
+            policy: identity.logging,
             sink: Sink::Buffer(buffer),
         }
     }
 
     fn allows(&self, metadata: &Metadata<'_>) -> bool {
-        *metadata.level() <= self.max.min(target_cap(metadata.target()))
+        *metadata.level() <= self.max.min(self.policy.cap(metadata.target()))
     }
 
     fn write_line(&self, line: &[u8]) {
@@ -139,33 +205,6 @@ impl HclogLayer {
                 }
             }
         }
-    }
-}
-
-/// The most verbose level a target may log at, independent of the user's choice.
-fn target_cap(target: &str) -> LevelFilter {
-    let capped = CAPPED_AT_INFO.iter().any(|prefix| {
-        target
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
-    });
-    if capped {
-        LevelFilter::INFO
-    } else {
-        LevelFilter::TRACE
-    }
-}
-
-/// The `@module` value: hclog module names are dotted paths under the provider's own name, so a
-/// Terraform user filtering for `awsassoc` sees everything this process logs.
-pub fn module_for_target(target: &str) -> String {
-    let krate = target.split("::").next().unwrap_or(target);
-    if krate == OWN_CRATE || krate == "awsassoc" {
-        "awsassoc".to_owned()
-    } else if krate.starts_with("aws_") {
-        "awsassoc.aws_sdk".to_owned()
-    } else {
-        format!("awsassoc.{krate}")
     }
 }
 
@@ -240,7 +279,7 @@ where
             SystemTime::now(),
             metadata.level(),
             &visitor.message,
-            &module_for_target(metadata.target()),
+            &self.policy.module(self.provider_type, metadata.target()),
             metadata.file().zip(metadata.line()),
             &fields,
         );
@@ -462,32 +501,47 @@ mod tests {
         assert_eq!(parse_level("verbose"), LevelFilter::INFO);
     }
 
+    const SDK: LogPolicy = LogPolicy {
+        own_crates: &["example_provider"],
+        groups: &[("sdk_", "sdk")],
+        caps: &[
+            ("sdk_signing", LevelFilter::INFO),
+            ("sdk_runtime::orchestrator", LevelFilter::DEBUG),
+        ],
+    };
+
+    const IDENTITY: PluginIdentity = PluginIdentity {
+        provider_type: "example",
+        namespace: "example",
+        version: "1.2.3",
+        logging: SDK,
+    };
+
     #[test]
     fn modules_and_caps() {
         assert_eq!(
-            module_for_target("terraform_provider_awsassoc::host::serve"),
-            "awsassoc"
+            SDK.module("example", "example_provider::resources"),
+            "example"
         );
-        assert_eq!(module_for_target("aws_config::profile"), "awsassoc.aws_sdk");
-        assert_eq!(module_for_target("h2::codec"), "awsassoc.h2");
-        assert_eq!(target_cap("aws_sigv4::http_request"), LevelFilter::INFO);
-        assert_eq!(
-            target_cap("aws_smithy_runtime::client::http::body"),
-            LevelFilter::INFO
-        );
-        assert_eq!(
-            target_cap("aws_smithy_runtime::client::orchestrator"),
-            LevelFilter::TRACE
-        );
-        assert_eq!(target_cap("hyperx"), LevelFilter::TRACE);
+        assert_eq!(SDK.module("example", "tf_plugin_host::serve"), "example");
+        assert_eq!(SDK.module("example", "sdk_config::profile"), "example.sdk");
+        assert_eq!(SDK.module("example", "h2::codec"), "example.h2");
+        assert_eq!(SDK.cap("sdk_signing::http_request"), LevelFilter::INFO);
+        assert_eq!(SDK.cap("sdk_runtime::orchestrator"), LevelFilter::DEBUG);
+        assert_eq!(SDK.cap("sdk_runtime::orchestratorx"), LevelFilter::TRACE);
+        assert_eq!(SDK.cap("h2::codec"), LevelFilter::INFO);
+        assert_eq!(SDK.cap("hyperx"), LevelFilter::TRACE);
     }
 
     #[test]
     fn events_become_hclog_json() {
         use tracing_subscriber::layer::SubscriberExt as _;
         let buffer = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::registry()
-            .with(HclogLayer::buffer(LevelFilter::DEBUG, buffer.clone()));
+        let subscriber = tracing_subscriber::registry().with(HclogLayer::buffer(
+            LevelFilter::DEBUG,
+            &IDENTITY,
+            buffer.clone(),
+        ));
         tracing::subscriber::with_default(subscriber, || {
             let span = tracing::info_span!("rpc", tf_rpc = "ApplyResourceChange");
             let _guard = span.enter();
@@ -500,8 +554,8 @@ mod tests {
                 "world"
             );
             tracing::trace!("filtered out");
-            tracing::warn!(target: "aws_sigv4", "kept: warn is under the cap");
-            tracing::debug!(target: "aws_sigv4", "dropped: capped at info");
+            tracing::warn!(target: "sdk_signing", "kept: warn is under the cap");
+            tracing::debug!(target: "sdk_signing", "dropped: capped at info");
         });
         let text = String::from_utf8(buffer.lock().map(|b| b.clone()).unwrap_or_default())
             .unwrap_or_default();
@@ -513,13 +567,13 @@ mod tests {
         let first = &lines[0];
         assert_eq!(first["@level"], "debug");
         assert_eq!(first["@message"], "hello world");
-        assert_eq!(first["@module"], "awsassoc");
+        assert_eq!(first["@module"], "example");
         assert_eq!(first["count"], 3);
         assert_eq!(first["ratio"], 0.5);
         assert_eq!(first["ok"], true);
         assert_eq!(first["name"], "x");
         assert_eq!(first["tf_rpc"], "ApplyResourceChange");
         assert_eq!(lines[1]["@level"], "warn");
-        assert_eq!(lines[1]["@module"], "awsassoc.aws_sdk");
+        assert_eq!(lines[1]["@module"], "example.sdk");
     }
 }

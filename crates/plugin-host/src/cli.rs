@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 
+use super::PluginIdentity;
+
 /// What the process was asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
@@ -38,7 +40,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
 }
 
 /// Usage text for `--help` and argument errors.
-pub fn usage(program: &str, provider_type: &str) -> String {
+pub fn usage(identity: &PluginIdentity) -> String {
+    let program = identity.program_name();
     format!(
         "{program} {version}\n\
          A Terraform/OpenTofu provider. Terraform and OpenTofu start it themselves when a\n\
@@ -51,8 +54,8 @@ pub fn usage(program: &str, provider_type: &str) -> String {
          \x20 {program} --help     print this help\n\
          \n\
          Logging: TF_LOG_PROVIDER_{upper}, TF_LOG_PROVIDER or TF_LOG = trace|debug|info|warn|error|off\n",
-        version = env!("CARGO_PKG_VERSION"),
-        upper = provider_type.to_ascii_uppercase(),
+        version = identity.version,
+        upper = identity.provider_type.to_ascii_uppercase(),
     )
 }
 

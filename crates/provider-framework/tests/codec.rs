@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use terraform_provider_awsassoc::framework::diag::{AttributePath, PathStep};
-use terraform_provider_awsassoc::framework::json;
-use terraform_provider_awsassoc::framework::msgpack::{self, CodecErrorKind};
-use terraform_provider_awsassoc::framework::schema::Nesting;
-use terraform_provider_awsassoc::framework::timeouts;
-use terraform_provider_awsassoc::framework::value::{Number, Type, Value};
+use tf_provider_framework::diag::{AttributePath, PathStep};
+use tf_provider_framework::json;
+use tf_provider_framework::msgpack::{self, CodecErrorKind};
+use tf_provider_framework::schema::Nesting;
+use tf_provider_framework::timeouts;
+use tf_provider_framework::value::{Number, Type, Value};
 
 fn object_type(fields: &[(&str, Type)]) -> Type {
     Type::Object(
@@ -840,7 +840,14 @@ mod timeouts_block {
 
     #[test]
     fn the_block_is_a_single_nested_block_of_optional_strings() {
-        let nested = timeouts::block(&["create", "delete"], DEFAULT);
+        let nested = timeouts::block(
+            &["create", "delete"],
+            DEFAULT,
+            timeouts::Wording {
+                object: "the association",
+                remote: "AWS",
+            },
+        );
         assert_eq!(nested.type_name, "timeouts");
         assert_eq!(nested.nesting, Nesting::Single);
         let names: Vec<_> = nested

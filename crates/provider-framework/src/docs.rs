@@ -10,8 +10,10 @@ use super::value::Type;
 
 /// What a page says besides the schema.
 pub struct Page<'a> {
-    /// `awsassoc` for the provider page, the resource type name otherwise.
+    /// The provider type name for the provider page, the resource type name otherwise.
     pub name: &'a str,
+    /// The provider type name, e.g. `random`: resource pages are titled after its program name.
+    pub provider_type: &'a str,
     pub kind: PageKind,
     pub schema: &'a Schema,
     /// A Terraform configuration shown under "Example Usage".
@@ -162,7 +164,10 @@ pub fn render(page: &Page<'_>) -> String {
             format!("# {} Provider", page.name),
         ),
         PageKind::Resource => (
-            format!("{} Resource - terraform-provider-awsassoc", page.name),
+            format!(
+                "{} Resource - terraform-provider-{}",
+                page.name, page.provider_type
+            ),
             format!("# {} (Resource)", page.name),
         ),
     };

@@ -29,6 +29,8 @@ const WORKER_THREADS: usize = 2;
 /// Everything `run` needs, prepared before the runtime exists.
 pub struct ServeParams<F> {
     pub managed: bool,
+    /// Names the runtime's worker threads, so a debugger or `top -H` shows whose they are.
+    pub thread_name: String,
     pub listener: BoundListener,
     pub tls: Option<TlsAcceptor>,
     pub build_routes: F,
@@ -43,7 +45,7 @@ where
 {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
-        .thread_name("awsassoc-worker")
+        .thread_name(params.thread_name.clone())
         .enable_all()
         .build()
         .context("starting the tokio runtime")?;
@@ -58,6 +60,7 @@ where
 {
     let ServeParams {
         managed,
+        thread_name: _,
         listener,
         tls,
         build_routes,

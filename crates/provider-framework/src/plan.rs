@@ -93,8 +93,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::framework::schema::Attribute;
-    use crate::framework::value::Type;
+    use crate::schema::Attribute;
+    use crate::value::Type;
 
     fn schema() -> Schema {
         Schema {

@@ -1,5 +1,5 @@
 //! The protocol and framework layer: tfplugin6, typed values and their codecs, schemas,
-//! diagnostics and Terraform's plan rules. It knows nothing of AWS; a provider plugs in through
+//! diagnostics and Terraform's plan rules. It knows nothing of any particular provider or cloud; a provider plugs in through
 //! the [`resource::Provider`] and [`resource::Resource`] traits.
 
 pub mod convert;

@@ -59,6 +59,8 @@ mod tests {
         let identity = PluginIdentity {
             provider_type: "awsassoc",
             namespace: "awsassoc",
+            version: "0.1.0",
+            logging: crate::logging::LogPolicy::default(),
         };
         let address = Address::Unix(PathBuf::from("/tmp/it's"));
         let json = reattach_json(&identity, 6, 42, &address);

@@ -1,5 +1,7 @@
-//! The go-plugin host layer: everything needed for Terraform and OpenTofu to start this process,
-//! trust it and talk gRPC to it, and nothing about what is said.
+//! The go-plugin host contract: everything Terraform and OpenTofu need to start a provider
+//! process, trust it and talk gRPC to it, and nothing about what is said. The provider hands in
+//! who it is ([`PluginIdentity`]) and its tfplugin6 routes; this crate knows no Terraform types
+//! and no cloud.
 //!
 //! Start-up order matters for latency, since Terraform starts several provider processes per
 //! command and waits for each handshake line: check the cookie, read the environment, generate
@@ -17,10 +19,15 @@
 //!
 //! Environment read: `TF_PLUGIN_MAGIC_COOKIE`, `PLUGIN_PROTOCOL_VERSIONS`, `PLUGIN_CLIENT_CERT`,
 //! `PLUGIN_UNIX_SOCKET_DIR` (else `TMPDIR`), `PLUGIN_UNIX_SOCKET_GROUP`, `PLUGIN_MIN_PORT` /
-//! `PLUGIN_MAX_PORT` (TCP fallback only), `TF_PROVIDER_AWSASSOC_PLUGIN_NETWORK=tcp` (force TCP),
-//! and `TF_LOG_PROVIDER_<TYPE>` / `TF_LOG_PROVIDER` / `TF_LOG` for the log level.
+//! `PLUGIN_MAX_PORT` (TCP fallback only), `TF_PROVIDER_<TYPE>_PLUGIN_NETWORK=tcp` (force TCP),
+//! and `TF_LOG_PROVIDER_<TYPE>` / `TF_LOG_PROVIDER` / `TF_LOG` for the log level, where `<TYPE>`
+//! is the provider type name in upper case.
 //! `PLUGIN_MULTIPLEX_GRPC` is ignored: no Terraform or OpenTofu release sets it, and without it the
 //! handshake line must have exactly six fields.
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
 
 pub mod cli;
 pub mod debug;
@@ -40,22 +47,29 @@ use std::sync::OnceLock;
 
 use tokio_util::sync::CancellationToken;
 
-/// Who this plugin is, for the reattach configuration printed in debug mode.
+/// Who the plugin is: everything provider-specific the host needs, handed in by the provider.
 #[derive(Debug, Clone, Copy)]
 pub struct PluginIdentity {
+    /// The provider type name, e.g. `random` in `hashicorp/random`.
     pub provider_type: &'static str,
+    /// The registry namespace, e.g. `hashicorp`, for the reattach configuration of debug mode.
     pub namespace: &'static str,
+    /// The provider's version, printed by `--version`.
+    pub version: &'static str,
+    /// Which log lines are the provider's own and which targets must be kept quiet.
+    pub logging: logging::LogPolicy,
 }
 
 impl PluginIdentity {
-    pub const AWSASSOC: PluginIdentity = PluginIdentity {
-        provider_type: "awsassoc",
-        namespace: "awsassoc",
-    };
-
     /// The conventional binary name, used in messages to people.
     pub fn program_name(&self) -> String {
         format!("terraform-provider-{}", self.provider_type)
+    }
+
+    /// An environment variable scoped to this provider: `TF_<infix>_<TYPE>` style names such as
+    /// `TF_LOG_PROVIDER_RANDOM` are built from the upper-cased type name.
+    pub fn env_name(&self, before: &str, after: &str) -> String {
+        format!("{before}{}{after}", self.provider_type.to_ascii_uppercase())
     }
 }
 
@@ -87,18 +101,15 @@ pub fn main(
         Ok(cli::Command::Serve) => serve_managed(identity, build_routes),
         Ok(cli::Command::Debug) => serve_debug(identity, build_routes),
         Ok(cli::Command::Version) => {
-            println!("{program} {}", env!("CARGO_PKG_VERSION"));
+            println!("{program} {}", identity.version);
             ExitCode::SUCCESS
         }
         Ok(cli::Command::Help) => {
-            print!("{}", cli::usage(&program, identity.provider_type));
+            print!("{}", cli::usage(&identity));
             ExitCode::SUCCESS
         }
         Err(problem) => {
-            eprint!(
-                "{program}: {problem}\n\n{}",
-                cli::usage(&program, identity.provider_type)
-            );
+            eprint!("{program}: {problem}\n\n{}", cli::usage(&identity));
             ExitCode::from(2)
         }
     }
@@ -115,7 +126,7 @@ fn serve_managed(
         return ExitCode::FAILURE;
     }
     signals::ignore_interrupts_early();
-    logging::init_from_env(identity.provider_type);
+    logging::init_from_env(&identity);
     tracing::debug!(pid = std::process::id(), "starting the plugin server");
 
     let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
@@ -124,13 +135,13 @@ fn serve_managed(
         .ok()
         .filter(|pem| !pem.trim().is_empty())
     {
-        Some(pem) => match tls::ServerTls::from_client_cert_pem(&pem) {
+        Some(pem) => match tls::ServerTls::from_client_cert_pem(&pem, &identity.program_name()) {
             Ok(tls) => Some(tls),
             Err(error) => return fail("cannot set up AutoMTLS", &error),
         },
         None => None,
     };
-    let listener = match listener::bind(&listener::ListenConfig::from_env()) {
+    let listener = match listener::bind(&listener::ListenConfig::from_env(&identity)) {
         Ok(listener) => listener,
         Err(error) => return fail("cannot listen for the host", &error),
     };
@@ -157,6 +168,7 @@ fn serve_managed(
 
     finish(serve::run(serve::ServeParams {
         managed: true,
+        thread_name: format!("{}-worker", identity.provider_type),
         listener,
         tls: tls.map(|t| t.acceptor),
         build_routes,
@@ -169,8 +181,8 @@ fn serve_debug(
     identity: PluginIdentity,
     build_routes: impl FnOnce() -> tonic::service::Routes,
 ) -> ExitCode {
-    logging::init_from_env(identity.provider_type);
-    let listener = match listener::bind(&listener::ListenConfig::from_env()) {
+    logging::init_from_env(&identity);
+    let listener = match listener::bind(&listener::ListenConfig::from_env(&identity)) {
         Ok(listener) => listener,
         Err(error) => return fail("cannot listen for the host", &error),
     };
@@ -195,6 +207,7 @@ fn serve_debug(
     }
     finish(serve::run(serve::ServeParams {
         managed: false,
+        thread_name: format!("{}-worker", identity.provider_type),
         listener,
         tls: None,
         build_routes,

@@ -410,7 +410,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let ctx = self.context().await?;
             let (state, diags) = if planned.is_null() {
                 let diags = registered.resource.delete(&ctx, &prior).await;
-                // A failed delete keeps the prior state, so nothing AWS still has is forgotten.
+                // A failed delete keeps the prior state, so nothing the remote system still has is forgotten.
                 let state = if diags.has_errors() {
                     prior
                 } else {

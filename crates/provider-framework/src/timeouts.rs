@@ -1,4 +1,4 @@
-//! The `timeouts` block: per-operation limits on how long a resource waits for AWS.
+//! The `timeouts` block: per-operation limits on how long a resource waits for the remote system.
 //!
 //! Users know this block from every major provider, written as Go durations (`30m`, `1h30m`), so
 //! the syntax here is Go's `time.ParseDuration` rather than anything Rust-flavoured. The block is
@@ -136,20 +136,31 @@ pub fn format_duration(duration: Duration) -> String {
     out
 }
 
-/// How the description phrases what is being waited for.
-fn waiting_for(operation: &str) -> String {
-    match operation {
-        "create" => "the association to be created".to_owned(),
-        "read" => "the association to be read".to_owned(),
-        "update" => "the association to be updated".to_owned(),
-        "delete" => "the association to be deleted".to_owned(),
-        other => format!("the {other} operation to finish"),
+/// How a provider's `timeouts` documentation names things: the object an operation waits for
+/// (`"the association"`) and the system doing the work (`"AWS"`).
+#[derive(Clone, Copy, Debug)]
+pub struct Wording<'a> {
+    pub object: &'a str,
+    pub remote: &'a str,
+}
+
+impl Wording<'_> {
+    /// How the description phrases what is being waited for.
+    fn waiting_for(&self, operation: &str) -> String {
+        let object = self.object;
+        match operation {
+            "create" => format!("{object} to be created"),
+            "read" => format!("{object} to be read"),
+            "update" => format!("{object} to be updated"),
+            "delete" => format!("{object} to be deleted"),
+            other => format!("the {other} operation to finish"),
+        }
     }
 }
 
 /// The `timeouts` block for a resource: one optional duration string per operation, each
 /// documented with its default so the registry page tells users what they get without it.
-pub fn block(operations: &[&str], default: Duration) -> NestedBlock {
+pub fn block(operations: &[&str], default: Duration, wording: Wording<'_>) -> NestedBlock {
     let default_text = format_duration(default);
     let attributes = operations
         .iter()
@@ -157,7 +168,7 @@ pub fn block(operations: &[&str], default: Duration) -> NestedBlock {
             let description = format!(
                 "How long to wait for {}. A [duration](https://pkg.go.dev/time#ParseDuration) \
                  such as `30m` or `1h`. Defaults to `{default_text}`.",
-                waiting_for(operation)
+                wording.waiting_for(operation)
             );
             Attribute::optional(operation, Type::String, &description)
         })
@@ -166,7 +177,10 @@ pub fn block(operations: &[&str], default: Duration) -> NestedBlock {
         type_name: BLOCK_NAME.to_owned(),
         block: Block {
             attributes,
-            description: "Limits on how long each operation waits for AWS to finish.".to_owned(),
+            description: format!(
+                "Limits on how long each operation waits for {} to finish.",
+                wording.remote
+            ),
             ..Block::default()
         },
         nesting: Nesting::Single,
@@ -214,7 +228,7 @@ fn configured(resource_value: &Value, operation: &str) -> Result<Option<Duration
             "Invalid timeout",
             format!(
                 "{BLOCK_NAME}.{operation} must be longer than zero: a zero timeout would fail \
-                 before AWS had a chance to answer."
+                 before the remote system had a chance to answer."
             ),
         )
         .at(path(operation)));
