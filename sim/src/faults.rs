@@ -205,6 +205,72 @@ mod tests {
     }
 
     #[test]
+    fn lost_response_and_hang_roll_after_the_older_faults() {
+        let settings: FaultSettings = serde_json::from_value(serde_json::json!({
+            "rules": [
+                {"operation": "A", "lost_response_rate": 1.0, "hang_rate": 1.0},
+                {"operation": "B", "hang_rate": 1.0},
+                {"operation": "C", "drop_rate": 1.0, "lost_response_rate": 1.0}
+            ]
+        }))
+        .unwrap();
+        let mut rng = StdRng::seed_from_u64(1);
+        assert_eq!(
+            settings.decide("ec2", "A", &mut rng).fault,
+            Some(FaultKind::LostResponse)
+        );
+        assert_eq!(
+            settings.decide("ec2", "B", &mut rng).fault,
+            Some(FaultKind::Hang)
+        );
+        assert_eq!(
+            settings.decide("ec2", "C", &mut rng).fault,
+            Some(FaultKind::Drop)
+        );
+        assert_eq!(
+            serde_json::to_value([FaultKind::LostResponse, FaultKind::Hang]).unwrap(),
+            serde_json::json!(["lost_response", "hang"])
+        );
+    }
+
+    #[test]
+    fn zero_rates_draw_nothing_so_seeded_sequences_do_not_shift() {
+        let old: FaultSettings = serde_json::from_value(
+            serde_json::json!({"rules": [{"throttle_rate": 0.5, "error_rate": 0.5}]}),
+        )
+        .unwrap();
+        let mut new = old.clone();
+        new.rules[0].lost_response_rate = 0.0;
+        new.rules[0].hang_rate = 0.0;
+        let run = |s: &FaultSettings| {
+            let mut rng = StdRng::seed_from_u64(9);
+            (0..50)
+                .map(|_| s.decide("ec2", "X", &mut rng).fault)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(&old), run(&new));
+    }
+
+    #[test]
+    fn list_order_is_snake_case_and_defaults_to_creation() {
+        let s: FaultSettings = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(s.list_order, ListOrder::Creation);
+        for (text, order) in [
+            ("creation", ListOrder::Creation),
+            ("newest_first", ListOrder::NewestFirst),
+            ("shuffled", ListOrder::Shuffled),
+        ] {
+            let s: FaultSettings =
+                serde_json::from_value(serde_json::json!({"list_order": text})).unwrap();
+            assert_eq!(s.list_order, order);
+        }
+        assert!(
+            serde_json::from_value::<FaultSettings>(serde_json::json!({"list_order": "random"}))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn rates_outside_zero_to_one_are_rejected() {
         let settings = FaultSettings {
             rules: vec![FaultRule {
@@ -214,5 +280,29 @@ mod tests {
             ..FaultSettings::default()
         };
         assert!(settings.validate().unwrap_err().contains("drop_rate"));
+        for rule in [
+            FaultRule {
+                lost_response_rate: 1.01,
+                ..FaultRule::default()
+            },
+            FaultRule {
+                hang_rate: -0.1,
+                ..FaultRule::default()
+            },
+        ] {
+            let settings = FaultSettings {
+                rules: vec![rule],
+                ..FaultSettings::default()
+            };
+            assert!(settings.validate().unwrap_err().contains("rules[0]"));
+        }
+        let sts = FaultSettings {
+            rules: vec![FaultRule {
+                service: Some("sts".into()),
+                ..FaultRule::default()
+            }],
+            ..FaultSettings::default()
+        };
+        assert_eq!(sts.validate(), Ok(()));
     }
 }

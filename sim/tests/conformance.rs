@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::operation::RequestId;
 use aws_smithy_types::retry::RetryConfig;
-use awsassoc_sim::{AdminClient, Family, SimConfig, SimHandle, World};
+use awsassoc_sim::{AdminClient, AssociateRequest, Family, FaultKind, SimConfig, SimHandle, World};
 use serde_json::json;
 
 const ENDPOINT: &str = "cvpn-endpoint-0a1b2c3d4e5f60718";
@@ -36,6 +36,10 @@ fn test_world() -> World {
             json!({"id": "subnet-same-az-as-a", "vpc_id": VPC, "availability_zone": "us-east-1a", "cidr": "10.0.50.0/24"}),
             json!({"id": "subnet-other-vpc", "vpc_id": OTHER_VPC, "availability_zone": "us-east-1c", "cidr": "10.1.1.0/24"}),
         ]).collect::<Vec<_>>(),
+        "client_vpn_endpoints": (2..=7).map(|i| json!({
+            "id": format!("cvpn-endpoint-000000000000000{i}"), "vpc_id": VPC,
+            "client_cidr": "172.16.0.0/22", "security_groups": []
+        })).collect::<Vec<_>>(),
         "route_servers": [{"id": "rs-0000000000000002"}],
         "global_networks": [{
             "id": GLOBAL_NETWORK,
@@ -1581,4 +1585,1042 @@ async fn the_binary_starts_fast_and_prints_its_url_first() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lost responses, hung requests, list order, live-record lookups, out-of-band associations,
+// DescribeClientVpnEndpoints and STS.
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/awsassoc-deployer";
+/// Must never appear in anything the emulator stores, answers or logs.
+const EXTERNAL_ID: &str = "ext-id-4f2a9c-keep-private";
+
+fn sts(h: &SimHandle, creds: aws_credential_types::Credentials) -> aws_sdk_sts::Client {
+    let conf = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .endpoint_url(h.url())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .build();
+    aws_sdk_sts::Client::from_conf(conf)
+}
+
+/// A request written by hand on a connection the test controls.
+async fn raw_request(h: &SimHandle, body: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(h.addr()).await.unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        h.addr(),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
+}
+
+async fn wait_for_calls(admin: &AdminClient, n: usize) {
+    eventually("the call to be logged", || async {
+        (admin.calls().await.ok()?.log.len() >= n).then_some(())
+    })
+    .await;
+}
+
+/// Only the admin call asking is left open.
+async fn wait_until_no_other_connection(admin: &AdminClient) {
+    eventually("every other connection to close", || async {
+        (admin.open_connections().await.ok()? == 1).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lost_response_performs_the_call_but_the_client_never_hears_back() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    admin
+        .set_faults(
+            &json!({"rules": [{"service": "ec2", "operation": "AssociateRouteServer",
+                                        "lost_response_rate": 1.0}]}),
+        )
+        .await
+        .unwrap();
+    let associate = || {
+        c.associate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id(VPC)
+            .send()
+    };
+    let err = associate().await.expect_err("no answer");
+    assert!(
+        matches!(
+            err,
+            aws_sdk_ec2::error::SdkError::DispatchFailure(_)
+                | aws_sdk_ec2::error::SdkError::ResponseError(_)
+        ),
+        "{err:?}"
+    );
+    // The association was made although the caller never heard so; a retry meets it.
+    let records = admin.associations().await.unwrap();
+    assert_eq!(
+        (records.len(), records[0].family, records[0].state.as_str()),
+        (1, Family::RouteServer, "associating")
+    );
+    admin.set_faults(&json!({})).await.unwrap();
+    expect_err!(associate(), "Resource.AlreadyAssociated", 400);
+
+    let calls = admin.calls().await.unwrap();
+    assert_eq!(
+        (calls.log[0].fault, calls.log[0].status),
+        (Some(FaultKind::LostResponse), 0)
+    );
+    let raw = admin.raw("GET", "/_sim/calls", &[], b"").await.unwrap();
+    assert!(
+        raw.text().contains(r#""fault":"lost_response""#),
+        "{}",
+        raw.text()
+    );
+    let bad = admin
+        .set_faults(&json!({"rules": [{"lost_response_rate": 1.5}]}))
+        .await;
+    assert!(bad.unwrap_err().to_string().contains("lost_response_rate"));
+    // The closed connection is gone on the emulator's side too (the client's pooled
+    // keep-alive connection goes with the client).
+    drop(c);
+    wait_until_no_other_connection(&admin).await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_hung_request_is_neither_answered_nor_performed_and_leaks_nothing() {
+    use tokio::io::AsyncReadExt;
+    let (h, admin) = sim().await;
+    admin
+        .set_faults(&json!({"rules": [{"operation": "AssociateRouteServer", "hang_rate": 1.0}]}))
+        .await
+        .unwrap();
+    assert_eq!(admin.open_connections().await.unwrap(), 1);
+
+    // An SDK client with an operation timeout gives up and closes its connection.
+    let conf = aws_sdk_ec2::Config::builder()
+        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+        .endpoint_url(h.url())
+        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .timeout_config(
+            aws_smithy_types::timeout::TimeoutConfig::builder()
+                .operation_timeout(Duration::from_millis(300))
+                .build(),
+        )
+        .build();
+    let c = aws_sdk_ec2::Client::from_conf(conf);
+    let started = Instant::now();
+    let err = c
+        .associate_route_server()
+        .route_server_id(ROUTE_SERVER)
+        .vpc_id(VPC)
+        .send()
+        .await
+        .expect_err("hung");
+    assert!(
+        matches!(err, aws_sdk_ec2::error::SdkError::TimeoutError(_)),
+        "{err:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(admin.associations().await.unwrap().is_empty());
+    let calls = admin.calls().await.unwrap();
+    let hung = &calls.log[0];
+    assert_eq!(
+        (hung.operation.as_str(), hung.fault, hung.status),
+        ("AssociateRouteServer", Some(FaultKind::Hang), 0)
+    );
+    assert_eq!(hung.access_key_id.as_deref(), Some("AKIDTEST"));
+    wait_until_no_other_connection(&admin).await;
+
+    // A hand-made client closing its socket ends the hung request as well.
+    let body = format!(
+        "Action=AssociateRouteServer&Version=2016-11-15&RouteServerId={ROUTE_SERVER}&VpcId={VPC}"
+    );
+    let stream = raw_request(&h, &body).await;
+    wait_for_calls(&admin, 2).await;
+    assert_eq!(admin.open_connections().await.unwrap(), 2);
+    drop(stream);
+    wait_until_no_other_connection(&admin).await;
+
+    // Shutdown ends a request that is still hanging, and its client sees the close.
+    let mut stream = raw_request(&h, &body).await;
+    wait_for_calls(&admin, 3).await;
+    tokio::time::timeout(Duration::from_secs(5), h.shutdown())
+        .await
+        .expect("shutdown with a hung request finishes");
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut received))
+        .await
+        .expect("the hung connection is closed at shutdown");
+    assert!(read.is_err() || received.is_empty(), "{received:?}");
+    assert!(admin.health().await.is_err());
+}
+
+/// The states `GetConnectPeerAssociations` lists for `PEER`, in answer order.
+async fn peer_states(c: &aws_sdk_networkmanager::Client, page_size: Option<i32>) -> Vec<String> {
+    let pages: Vec<_> = c
+        .get_connect_peer_associations()
+        .global_network_id(GLOBAL_NETWORK)
+        .connect_peer_ids(PEER)
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    pages
+        .iter()
+        .flat_map(|p| p.connect_peer_associations())
+        .map(|a| a.state().unwrap().as_str().to_string())
+        .collect()
+}
+
+async fn workspace_states(c: &aws_sdk_workspaces::Client) -> Vec<String> {
+    c.describe_workspace_associations()
+        .workspace_id(WORKSPACE)
+        .associated_resource_types(
+            aws_sdk_workspaces::types::WorkSpaceAssociatedResourceType::Application,
+        )
+        .send()
+        .await
+        .unwrap()
+        .associations()
+        .iter()
+        .map(|a| a.state().unwrap().as_str().to_string())
+        .collect()
+}
+
+async fn application_states(c: &aws_sdk_workspaces::Client) -> Vec<String> {
+    c.describe_application_associations()
+        .application_id(APPLICATION)
+        .associated_resource_types(
+            aws_sdk_workspaces::types::ApplicationAssociatedResourceType::Workspace,
+        )
+        .send()
+        .await
+        .unwrap()
+        .associations()
+        .iter()
+        .map(|a| a.state().unwrap().as_str().to_string())
+        .collect()
+}
+
+/// Associates the pair out of band (settled), disassociates it through the SDK and waits for
+/// the finished record, which stays listed for the (long) grace period.
+async fn finished_connect_peer(admin: &AdminClient, c: &aws_sdk_networkmanager::Client) {
+    admin
+        .associate(
+            &AssociateRequest::new(Family::ConnectPeer, GLOBAL_NETWORK, PEER)
+                .device(DEVICE)
+                .settled(),
+        )
+        .await
+        .unwrap();
+    c.disassociate_connect_peer()
+        .global_network_id(GLOBAL_NETWORK)
+        .connect_peer_id(PEER)
+        .send()
+        .await
+        .unwrap();
+    eventually("DELETED", || async {
+        (peer_states(c, None).await == ["DELETED"]).then_some(())
+    })
+    .await;
+}
+
+async fn removed_workspace_application(admin: &AdminClient, c: &aws_sdk_workspaces::Client) {
+    admin
+        .associate(
+            &AssociateRequest::new(Family::WorkspacesApplication, WORKSPACE, APPLICATION).settled(),
+        )
+        .await
+        .unwrap();
+    c.disassociate_workspace_application()
+        .workspace_id(WORKSPACE)
+        .application_id(APPLICATION)
+        .send()
+        .await
+        .unwrap();
+    eventually("REMOVED", || async {
+        (workspace_states(c).await == ["REMOVED"]).then_some(())
+    })
+    .await;
+}
+
+async fn long_grace(admin: &AdminClient) {
+    admin
+        .set_durations(&json!({
+            "connect_peer": {"grace_ms": 60000},
+            "workspaces_application": {"grace_ms": 60000}
+        }))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_pair_can_be_reassociated_while_its_finished_record_is_listed_and_newest_first_lists_it_last()
+ {
+    let (h, admin) = sim().await;
+    long_grace(&admin).await;
+    // The new associations stay in their first state for the whole test.
+    admin
+        .set_durations(&json!({
+            "connect_peer": {"associate_ms": 60000},
+            "workspaces_application": {"associate_ms": 60000}
+        }))
+        .await
+        .unwrap();
+    let n = nm(&h);
+    let w = ws(&h);
+
+    finished_connect_peer(&admin, &n).await;
+    n.associate_connect_peer()
+        .global_network_id(GLOBAL_NETWORK)
+        .connect_peer_id(PEER)
+        .device_id(DEVICE)
+        .send()
+        .await
+        .expect("a finished record does not occupy the peer");
+    assert_eq!(peer_states(&n, None).await, ["DELETED", "PENDING"]);
+
+    removed_workspace_application(&admin, &w).await;
+    w.associate_workspace_application()
+        .workspace_id(WORKSPACE)
+        .application_id(APPLICATION)
+        .send()
+        .await
+        .expect("a REMOVED record does not occupy the pair");
+    assert_eq!(
+        workspace_states(&w).await,
+        ["REMOVED", "PENDING_INSTALL_DEPLOYMENT"]
+    );
+    assert_eq!(
+        application_states(&w).await,
+        ["REMOVED", "PENDING_INSTALL_DEPLOYMENT"]
+    );
+
+    // AWS may list the finished record after the live one; newest_first always does.
+    admin
+        .set_faults(&json!({"list_order": "newest_first"}))
+        .await
+        .unwrap();
+    assert_eq!(peer_states(&n, None).await, ["PENDING", "DELETED"]);
+    assert_eq!(peer_states(&n, Some(1)).await, ["PENDING", "DELETED"]);
+    assert_eq!(
+        workspace_states(&w).await,
+        ["PENDING_INSTALL_DEPLOYMENT", "REMOVED"]
+    );
+    assert_eq!(
+        application_states(&w).await,
+        ["PENDING_INSTALL_DEPLOYMENT", "REMOVED"]
+    );
+    assert_eq!(
+        admin.faults().await.unwrap().list_order,
+        awsassoc_sim::ListOrder::NewestFirst
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn disassociate_acts_on_the_live_record_of_a_reassociated_pair() {
+    use aws_sdk_workspaces::types::AssociationState;
+    let (h, admin) = sim().await;
+    long_grace(&admin).await;
+    let w = ws(&h);
+    let disassociate_ws = || {
+        w.disassociate_workspace_application()
+            .workspace_id(WORKSPACE)
+            .application_id(APPLICATION)
+            .send()
+    };
+
+    removed_workspace_application(&admin, &w).await;
+    w.associate_workspace_application()
+        .workspace_id(WORKSPACE)
+        .application_id(APPLICATION)
+        .send()
+        .await
+        .unwrap();
+    // The live record is still installing: "in use", not "not found" (the REMOVED record is
+    // listed first and used to be picked).
+    expect_err!(disassociate_ws(), "ResourceInUseException", 400);
+    eventually("COMPLETED", || async {
+        workspace_states(&w)
+            .await
+            .contains(&"COMPLETED".to_string())
+            .then_some(())
+    })
+    .await;
+    let out = disassociate_ws().await.unwrap();
+    assert_eq!(
+        out.association().unwrap().state(),
+        Some(&AssociationState::PendingUninstallDeployment)
+    );
+
+    let n = nm(&h);
+    finished_connect_peer(&admin, &n).await;
+    n.associate_connect_peer()
+        .global_network_id(GLOBAL_NETWORK)
+        .connect_peer_id(PEER)
+        .device_id(DEVICE)
+        .send()
+        .await
+        .unwrap();
+    let disassociate_peer = || {
+        n.disassociate_connect_peer()
+            .global_network_id(GLOBAL_NETWORK)
+            .connect_peer_id(PEER)
+            .send()
+    };
+    expect_err!(disassociate_peer(), "ConflictException", 409);
+    eventually("AVAILABLE", || async {
+        peer_states(&n, None)
+            .await
+            .contains(&"AVAILABLE".to_string())
+            .then_some(())
+    })
+    .await;
+    let out = disassociate_peer().await.unwrap();
+    assert_eq!(
+        out.connect_peer_association()
+            .unwrap()
+            .state()
+            .unwrap()
+            .as_str(),
+        "DELETING"
+    );
+
+    // Drift injection hits the live record too, not the finished one listed before it.
+    let pair = format!("{WORKSPACE},{APPLICATION}");
+    eventually("REMOVED again", || async {
+        (workspace_states(&w).await == ["REMOVED", "REMOVED"]).then_some(())
+    })
+    .await;
+    w.associate_workspace_application()
+        .workspace_id(WORKSPACE)
+        .application_id(APPLICATION)
+        .send()
+        .await
+        .unwrap();
+    let removed = admin
+        .disassociate(Family::WorkspacesApplication, &pair)
+        .await
+        .unwrap();
+    assert_eq!(
+        removed.history.first().map(|t| t.state.as_str()),
+        Some("PENDING_INSTALL_DEPLOYMENT")
+    );
+    assert_eq!(removed.state, "gone");
+    assert_eq!(workspace_states(&w).await, ["REMOVED", "REMOVED"]);
+    // With nothing live left, drift removes a visible finished record, as before.
+    let finished = admin
+        .disassociate(Family::WorkspacesApplication, &pair)
+        .await
+        .unwrap();
+    assert!(finished.reached("REMOVED").is_some());
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_list_order_keeps_pagination_whole() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    for i in 0..7 {
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .subnet_id(format!("subnet-az{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let pages = || async {
+        let pages: Vec<_> = c
+            .describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(ENDPOINT)
+            .max_results(5)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
+        pages
+            .iter()
+            .map(|p| {
+                p.client_vpn_target_networks()
+                    .iter()
+                    .map(|t| t.target_network_id().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let creation: Vec<String> = (0..7).map(|i| format!("subnet-az{i}")).collect();
+    assert_eq!(pages().await.concat(), creation);
+
+    admin
+        .set_faults(&json!({"list_order": "newest_first"}))
+        .await
+        .unwrap();
+    let newest = pages().await;
+    assert_eq!(newest.len(), 2);
+    let mut reversed = creation.clone();
+    reversed.reverse();
+    assert_eq!(newest.concat(), reversed);
+
+    admin
+        .set_faults(&json!({"list_order": "shuffled", "seed": 3}))
+        .await
+        .unwrap();
+    let shuffled = pages().await;
+    // Each page holds what it holds in creation order, in some order.
+    let mut first = shuffled[0].clone();
+    first.sort();
+    let mut second = shuffled[1].clone();
+    second.sort();
+    assert_eq!(
+        (first.as_slice(), second.as_slice()),
+        (&creation[..5], &creation[5..])
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn out_of_band_associations_go_through_the_aws_checks() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let record = admin
+        .associate(&AssociateRequest::new(Family::RouteServer, ROUTE_SERVER, VPC).settled())
+        .await
+        .unwrap();
+    assert_eq!(
+        (record.id.as_str(), record.state.as_str()),
+        (format!("{ROUTE_SERVER},{VPC}").as_str(), "associated")
+    );
+    let listed = c
+        .get_route_server_associations()
+        .route_server_id(ROUTE_SERVER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.route_server_associations()[0]
+            .state()
+            .unwrap()
+            .as_str(),
+        "associated"
+    );
+    let again = admin
+        .associate(&AssociateRequest::new(
+            Family::RouteServer,
+            ROUTE_SERVER,
+            OTHER_VPC,
+        ))
+        .await;
+    assert!(
+        again
+            .unwrap_err()
+            .to_string()
+            .contains("Resource.AlreadyAssociated")
+    );
+    expect_err!(
+        c.associate_route_server()
+            .route_server_id(ROUTE_SERVER)
+            .vpc_id(OTHER_VPC)
+            .send(),
+        "Resource.AlreadyAssociated",
+        400
+    );
+
+    let cvpn = admin
+        .associate(&AssociateRequest::new(Family::ClientVpn, ENDPOINT, SUBNET_A).settled())
+        .await
+        .unwrap();
+    assert!(cvpn.id.starts_with("cvpn-assoc-"));
+    assert_eq!(cvpn_state(&c, &cvpn.id).await.unwrap(), "associated");
+
+    let pending = admin
+        .associate(&AssociateRequest::new(
+            Family::WorkspacesApplication,
+            WORKSPACE,
+            APPLICATION,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(pending.state, "PENDING_INSTALL_DEPLOYMENT");
+    let peer = admin
+        .associate(
+            &AssociateRequest::new(Family::ConnectPeer, GLOBAL_NETWORK, PEER)
+                .device(DEVICE)
+                .link(LINK),
+        )
+        .await
+        .unwrap();
+    assert_eq!(peer.state, "PENDING");
+
+    let json11 = [("Content-Type", "application/json")];
+    let r = admin
+        .raw(
+            "POST",
+            "/_sim/associate",
+            &json11,
+            json!({"family": "client_vpn", "parent": ENDPOINT, "child": "subnet-missing"})
+                .to_string()
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.json().unwrap()["code"].as_str()),
+        (404, Some("InvalidSubnetID.NotFound"))
+    );
+    for bad in [
+        json!({"family": "connect_peer", "parent": GLOBAL_NETWORK, "child": "connect-peer-00000002"}),
+        json!({"family": "route_server", "parent": "rs-0000000000000002", "child": VPC, "device_id": DEVICE}),
+        json!({"family": "route_server", "parent": "rs-0000000000000002", "child": VPC, "nope": 1}),
+    ] {
+        let r = admin
+            .raw(
+                "POST",
+                "/_sim/associate",
+                &json11,
+                bad.to_string().as_bytes(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+    }
+    let r = admin.raw("GET", "/_sim/associate", &[], b"").await.unwrap();
+    assert_eq!(r.status, 405);
+    // Admin calls are not AWS calls.
+    assert_eq!(
+        admin
+            .calls()
+            .await
+            .unwrap()
+            .counts
+            .get("AssociateRouteServer"),
+        Some(&1)
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
+    use aws_sdk_ec2::types::ClientVpnEndpointStatusCode;
+    let (h, _admin) = sim().await;
+    let c = ec2(&h);
+    let status = || async {
+        let out = c
+            .describe_client_vpn_endpoints()
+            .client_vpn_endpoint_ids(ENDPOINT)
+            .send()
+            .await
+            .unwrap();
+        out.client_vpn_endpoints()[0].status().unwrap().clone()
+    };
+    let out = c.describe_client_vpn_endpoints().send().await.unwrap();
+    assert_eq!(out.client_vpn_endpoints().len(), 7);
+    assert_eq!(out.next_token(), None);
+    let e = &out.client_vpn_endpoints()[0];
+    assert_eq!(
+        (
+            e.client_vpn_endpoint_id(),
+            e.vpc_id(),
+            e.client_cidr_block(),
+            e.security_group_ids()
+        ),
+        (
+            Some(ENDPOINT),
+            Some(VPC),
+            Some("172.16.0.0/22"),
+            &["sg-0a1b2c3d4e5f60718".to_string()][..]
+        )
+    );
+    let s = status().await;
+    assert_eq!(
+        s.code(),
+        Some(&ClientVpnEndpointStatusCode::PendingAssociate)
+    );
+    assert!(s.message().is_some());
+
+    let id = c
+        .associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .subnet_id(SUBNET_A)
+        .send()
+        .await
+        .unwrap()
+        .association_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        status().await.code(),
+        Some(&ClientVpnEndpointStatusCode::PendingAssociate)
+    );
+    eventually("available", || async {
+        (status().await.code()? == &ClientVpnEndpointStatusCode::Available).then_some(())
+    })
+    .await;
+    c.disassociate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .association_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status().await.code(),
+        Some(&ClientVpnEndpointStatusCode::PendingAssociate)
+    );
+
+    let pages: Vec<_> = c
+        .describe_client_vpn_endpoints()
+        .max_results(5)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = pages
+        .iter()
+        .flat_map(|p| p.client_vpn_endpoints())
+        .filter_map(|e| e.client_vpn_endpoint_id())
+        .collect();
+    assert_eq!((pages.len(), ids.len()), (2, 7));
+    let by_filter = c
+        .describe_client_vpn_endpoints()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("endpoint-id")
+                .values("cvpn-endpoint-0000000000000003")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_filter.client_vpn_endpoints().len(), 1);
+    expect_err!(
+        c.describe_client_vpn_endpoints()
+            .client_vpn_endpoint_ids("cvpn-endpoint-missing")
+            .send(),
+        "InvalidClientVpnEndpointId.NotFound",
+        400
+    );
+    expect_err!(
+        c.describe_client_vpn_endpoints().max_results(4).send(),
+        "InvalidParameterValue",
+        400
+    );
+    expect_err!(
+        c.describe_client_vpn_endpoints().next_token("nope").send(),
+        "InvalidNextToken",
+        400
+    );
+    expect_err!(
+        c.describe_client_vpn_endpoints()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("owner")
+                    .values("x")
+                    .build()
+            )
+            .send(),
+        "InvalidParameterValue",
+        400
+    );
+    expect_err!(
+        c.describe_client_vpn_endpoints().dry_run(true).send(),
+        "DryRunOperation",
+        412
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn sts_assume_role_and_caller_identity_through_the_sdk() {
+    let (h, admin) = sim().await;
+    let s = sts(&h, credentials());
+    let out = s
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("deploy")
+        .external_id(EXTERNAL_ID)
+        .duration_seconds(900)
+        .send()
+        .await
+        .unwrap();
+    let creds = out.credentials().unwrap();
+    let akid = creds.access_key_id().to_string();
+    assert!(akid.starts_with("ASIA") && akid.len() == 20, "{akid}");
+    assert_eq!(creds.secret_access_key().len(), 40);
+    assert!(!creds.session_token().is_empty());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expires = creds.expiration().secs();
+    assert!((expires - (now + 900)).abs() < 60, "{expires} vs {now}");
+    let user = out.assumed_role_user().unwrap();
+    assert_eq!(
+        user.arn(),
+        "arn:aws:sts::123456789012:assumed-role/awsassoc-deployer/deploy"
+    );
+    assert!(user.assumed_role_id().starts_with("AROA"));
+    assert!(user.assumed_role_id().ends_with(":deploy"));
+
+    let me = s.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.account(), Some("123456789012"));
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:iam::123456789012:user/awsassoc-sim")
+    );
+    let temporary = aws_credential_types::Credentials::new(
+        &akid,
+        creds.secret_access_key(),
+        Some(creds.session_token().to_string()),
+        None,
+        "assumed",
+    );
+    let assumed = sts(&h, temporary)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assumed.arn(), Some(user.arn()));
+    assert_eq!(assumed.user_id(), Some(user.assumed_role_id()));
+
+    let sessions = admin.sts_sessions().await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    let session = &sessions[0];
+    assert_eq!(
+        (
+            session.access_key_id.as_str(),
+            session.role_arn.as_str(),
+            session.role_session_name.as_str(),
+            session.external_id_given,
+            session.duration_seconds,
+            session.source_access_key_id.as_deref()
+        ),
+        (akid.as_str(), ROLE, "deploy", true, 900, Some("AKIDTEST"))
+    );
+    let calls = admin.calls().await.unwrap();
+    let signers: Vec<_> = calls
+        .log
+        .iter()
+        .map(|c| {
+            (
+                c.service.as_str(),
+                c.operation.as_str(),
+                c.access_key_id.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        signers,
+        [
+            ("sts", "AssumeRole", Some("AKIDTEST".to_string())),
+            ("sts", "GetCallerIdentity", Some("AKIDTEST".to_string())),
+            ("sts", "GetCallerIdentity", Some(akid.clone())),
+        ]
+    );
+    // Neither the external ID nor any secret is kept anywhere the admin API can show.
+    for path in ["/_sim/sts/sessions", "/_sim/calls"] {
+        let text = admin.raw("GET", path, &[], b"").await.unwrap().text();
+        assert!(!text.contains(EXTERNAL_ID), "{path}: {text}");
+        assert!(!text.contains(creds.secret_access_key()), "{path}");
+        assert!(!text.contains(creds.session_token()), "{path}");
+    }
+    admin.reset().await.unwrap();
+    assert!(admin.sts_sessions().await.unwrap().is_empty());
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn assume_role_provider_signs_ec2_calls_with_the_temporary_key() {
+    let (h, admin) = sim().await;
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(h.url())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(credentials())
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .load()
+        .await;
+    let provider = aws_config::sts::AssumeRoleProvider::builder(ROLE)
+        .session_name("terraform")
+        .external_id(EXTERNAL_ID)
+        .configure(&base)
+        .build()
+        .await;
+    let conf = aws_sdk_ec2::config::Builder::from(&base)
+        .credentials_provider(provider)
+        .build();
+    let c = aws_sdk_ec2::Client::from_conf(conf);
+    c.describe_client_vpn_endpoints().send().await.unwrap();
+    c.get_route_server_associations()
+        .route_server_id(ROUTE_SERVER)
+        .send()
+        .await
+        .unwrap();
+
+    let sessions = admin.sts_sessions().await.unwrap();
+    assert_eq!(sessions.len(), 1, "the provider caches its credentials");
+    assert_eq!(
+        (
+            sessions[0].role_session_name.as_str(),
+            sessions[0].external_id_given
+        ),
+        ("terraform", true)
+    );
+    let calls = admin.calls().await.unwrap();
+    let signers: Vec<_> = calls
+        .log
+        .iter()
+        .map(|c| (c.operation.as_str(), c.access_key_id.as_deref()))
+        .collect();
+    let temporary = Some(sessions[0].access_key_id.as_str());
+    assert_eq!(
+        signers,
+        [
+            ("AssumeRole", Some("AKIDTEST")),
+            ("DescribeClientVpnEndpoints", temporary),
+            ("GetRouteServerAssociations", temporary),
+        ]
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn sts_errors_and_faults_use_the_query_error_format() {
+    let (h, admin) = sim().await;
+    let s = sts(&h, credentials());
+    let assume = |duration: i32, arn: &str, name: &str| {
+        s.assume_role()
+            .role_arn(arn)
+            .role_session_name(name)
+            .duration_seconds(duration)
+            .send()
+    };
+    let err = expect_err!(assume(899, ROLE, "deploy"), "ValidationError", 400);
+    assert!(err.message().unwrap().contains("durationSeconds"));
+    expect_err!(assume(43201, ROLE, "deploy"), "ValidationError", 400);
+    assume(43200, ROLE, "deploy").await.unwrap();
+    let err = expect_err!(
+        assume(900, "arn:aws:iam::123456789012:user/bob", "deploy"),
+        "ValidationError",
+        400
+    );
+    assert!(err.message().unwrap().contains("ARN"));
+    expect_err!(
+        assume(900, "arn:aws:iam::1", "deploy"),
+        "ValidationError",
+        400
+    );
+    expect_err!(assume(900, ROLE, "x"), "ValidationError", 400);
+    expect_err!(assume(900, ROLE, "has space"), "ValidationError", 400);
+    let err = expect_err!(
+        s.assume_role()
+            .role_arn(ROLE)
+            .role_session_name("deploy")
+            .policy("{not json")
+            .send(),
+        "MalformedPolicyDocument",
+        400
+    );
+    assert!(
+        err.into_service_error()
+            .is_malformed_policy_document_exception()
+    );
+    let secretish = "bad external id value!";
+    let err = expect_err!(
+        s.assume_role()
+            .role_arn(ROLE)
+            .role_session_name("deploy")
+            .external_id(secretish)
+            .send(),
+        "ValidationError",
+        400
+    );
+    assert!(!err.message().unwrap().contains(secretish));
+
+    admin
+        .set_faults(&json!({"deny": ["AssumeRole"]}))
+        .await
+        .unwrap();
+    let err = expect_err!(assume(900, ROLE, "deploy"), "AccessDenied", 403);
+    assert!(
+        err.message().unwrap().contains(&format!(
+            "is not authorized to perform: sts:AssumeRole on resource: {ROLE}"
+        )),
+        "{err:?}"
+    );
+
+    admin
+        .set_faults(&json!({"rules": [{"service": "sts", "throttle_rate": 1.0}]}))
+        .await
+        .unwrap();
+    expect_err!(assume(900, ROLE, "deploy"), "Throttling", 400);
+    expect_err!(s.get_caller_identity().send(), "Throttling", 400);
+    // The rule names STS only.
+    ec2(&h)
+        .describe_client_vpn_endpoints()
+        .send()
+        .await
+        .unwrap();
+    admin
+        .set_faults(&json!({"rules": [{"service": "sts", "error_rate": 1.0}]}))
+        .await
+        .unwrap();
+    expect_err!(s.get_caller_identity().send(), "InternalFailure", 500);
+    admin.set_faults(&json!({})).await.unwrap();
+    assert_eq!(admin.sts_sessions().await.unwrap().len(), 1);
+
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[form],
+            b"Action=AssumeRole&Version=2011-06-15",
+        )
+        .await
+        .unwrap();
+    let text = r.text();
+    let request_id = r.header("x-amzn-requestid").unwrap();
+    assert_eq!(r.status, 400);
+    assert!(text.contains("<ErrorResponse"), "{text}");
+    assert!(
+        text.contains("<Error><Type>Sender</Type><Code>ValidationError</Code>"),
+        "{text}"
+    );
+    assert!(text.contains("2 validation errors detected"), "{text}");
+    assert!(text.contains(&format!("<RequestId>{request_id}</RequestId>")));
+    let r = admin
+        .raw(
+            "POST",
+            "/",
+            &[form],
+            b"Action=GetSessionToken&Version=2011-06-15",
+        )
+        .await
+        .unwrap();
+    assert!(r.status == 400 && r.text().contains("<Code>InvalidAction</Code>"));
+    let r = admin
+        .raw("POST", "/", &[form], b"Action=GetCallerIdentity")
+        .await
+        .unwrap();
+    assert!(r.status == 200 && r.text().contains("<GetCallerIdentityResult>"));
+    let calls = admin.calls().await.unwrap();
+    assert!(
+        calls
+            .log
+            .iter()
+            .rev()
+            .take(3)
+            .all(|c| c.service == "sts" && c.access_key_id.is_none())
+    );
+    h.shutdown().await;
 }
