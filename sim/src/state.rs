@@ -341,3 +341,75 @@ impl Inner {
 fn association_seq_last(list: &[Association]) -> u64 {
     list.last().map_or(0, |a| a.seq)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(inner: &mut Inner, now: f64) -> u64 {
+        inner.create_association(
+            Family::WorkspacesApplication,
+            "ws-1,wsa-1".into(),
+            "ws-1",
+            "wsa-1",
+            now,
+            true,
+            |_| {},
+        )
+    }
+
+    #[test]
+    fn disassociate_lookups_take_the_newest_unfinished_record_of_a_pair() {
+        let sim = Sim::new(
+            World::default(),
+            Durations::for_profile(crate::profile::Profile::Fast),
+            FaultSettings::default(),
+        );
+        let mut inner = sim.lock();
+        let old = pair(&mut inner, 0.0);
+        let d = inner.durations_for(Family::WorkspacesApplication);
+        inner.by_seq_mut(old).unwrap().begin_disassociate(10.0, &d);
+        inner.advance_all(10.0 + d.disassociate_ms as f64);
+        assert_eq!(inner.by_seq(old).unwrap().state(), "REMOVED");
+        let is_pair = |a: &Association| a.id == "ws-1,wsa-1";
+        assert!(
+            inner
+                .current_mut(Family::WorkspacesApplication, is_pair)
+                .is_none()
+        );
+        // The first visible record is the finished one; the lookup skips it.
+        assert_eq!(
+            inner
+                .visible_mut(Family::WorkspacesApplication, "ws-1,wsa-1")
+                .map(|a| a.seq),
+            Some(old)
+        );
+        let new = pair(&mut inner, 20.0);
+        assert_eq!(
+            inner
+                .current_mut(Family::WorkspacesApplication, is_pair)
+                .map(|a| a.seq),
+            Some(new)
+        );
+    }
+
+    #[test]
+    fn only_the_shuffled_order_draws_from_the_rng() {
+        let sim = Sim::new(
+            World::default(),
+            Durations::for_profile(crate::profile::Profile::Fast),
+            FaultSettings {
+                seed: Some(5),
+                ..FaultSettings::default()
+            },
+        );
+        let mut inner = sim.lock();
+        assert_eq!(inner.page_order(), PageOrder::Creation);
+        inner.faults.list_order = ListOrder::NewestFirst;
+        assert_eq!(inner.page_order(), PageOrder::NewestFirst);
+        inner.faults.list_order = ListOrder::Shuffled;
+        let first = inner.page_order();
+        let mut fresh = StdRng::seed_from_u64(5);
+        assert_eq!(first, PageOrder::Shuffled(fresh.random()));
+    }
+}
