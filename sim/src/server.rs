@@ -279,6 +279,7 @@ async fn aws(
                 Some(FaultKind::Deny) => {
                     Err(deny(sim, service, &decoded, &operation, access_key_id))
                 }
+                // A hang has returned above.
                 Some(FaultKind::Hang) | None => run(
                     sim,
                     service,
