@@ -7,12 +7,26 @@
 //! been added since), while an attribute the type does not know is still an error (the upgrade
 //! must remove it first). Like cty, primitives convert leniently: `"12"` is a valid number and
 //! `true` a valid string. JSON has no notion of unknown, so encoding one is an error.
+//!
+//! # Limits on hostile input
+//!
+//! Arrays and objects may nest at most [`MAX_DEPTH`] levels deep, counted over the whole JSON
+//! document (the `type` of a `dynamic` value's `{"type", "value"}` wrapper counts too, as it is
+//! part of the document), and type-constraint JSON is held to the same limit. The check is a
+//! single pass over the bytes before anything is parsed, so deeper input fails with
+//! "value nested more than 64 levels deep" (or, for a type constraint, "invalid type constraint:
+//! nested more than 64 levels deep") without recursing at all; it carries no attribute path,
+//! since nothing has been parsed yet. Within the limit the decoders' recursion, and dropping what
+//! they build, stay well inside any thread's stack. Nothing is allocated from a length the input
+//! claims (JSON has none), sets are de-duplicated in linear time, and numbers too large for
+//! `f64` are rejected as out of range.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
 use super::diag::{AttributePath, PathStep};
+pub use super::msgpack::MAX_DEPTH;
 pub use super::msgpack::{CodecError, CodecErrorKind};
 use super::msgpack::{
     dedupe_set, inferred_dynamic_type, normalize_float, parse_number_text, type_name, value_name,
@@ -21,6 +35,12 @@ use super::value::{Number, Type, Value};
 
 /// Decodes a JSON value of type `ty`, as found in `RawState.json` or `DynamicValue.json`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    if nesting_exceeds(bytes, MAX_DEPTH) {
+        return Err(CodecError::new(
+            AttributePath::default(),
+            CodecErrorKind::TooDeep(MAX_DEPTH),
+        ));
+    }
     let json: Json = serde_json::from_slice(bytes).map_err(|e| {
         CodecError::new(
             AttributePath::default(),
@@ -48,6 +68,12 @@ pub fn encode_type(ty: &Type) -> Vec<u8> {
 /// attributes (used by function parameters) is accepted and ignored, since [`Type`] has no
 /// notion of optional attributes.
 pub fn decode_type(bytes: &[u8]) -> Result<Type, CodecError> {
+    if nesting_exceeds(bytes, MAX_DEPTH) {
+        return Err(CodecError::new(
+            AttributePath::default(),
+            CodecErrorKind::InvalidType(format!("nested more than {MAX_DEPTH} levels deep")),
+        ));
+    }
     let json: Json = serde_json::from_slice(bytes).map_err(|e| {
         CodecError::new(
             AttributePath::default(),
@@ -60,6 +86,40 @@ pub fn decode_type(bytes: &[u8]) -> Result<Type, CodecError> {
             CodecErrorKind::InvalidType(message),
         )
     })
+}
+
+/// Whether arrays and objects in the JSON text `bytes` nest more than `limit` levels deep.
+///
+/// Brackets inside strings do not count. Malformed text may be miscounted, but then the parser
+/// rejects it anyway; well-formed text is counted exactly. One pass, no recursion, no allocation.
+fn nesting_exceeds(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn type_to_json(ty: &Type) -> Json {
@@ -287,6 +347,11 @@ fn decode_value(json: &Json, ty: &Type, path: &mut Vec<PathStep>) -> Result<Valu
                 let concrete = type_from_json(type_json)
                     .map_err(|message| error(path, CodecErrorKind::InvalidType(message)))?;
                 let value = decode_value(inner, &concrete, path)?;
+                if concrete == Type::Dynamic {
+                    // A wrapper saying only "dynamic" adds nothing (cty unwraps it too, and the
+                    // encoder never writes one), so the value is the inner one.
+                    return Ok(value);
+                }
                 Ok(Value::Dynamic(concrete, Box::new(value)))
             }
             other => Err(error(

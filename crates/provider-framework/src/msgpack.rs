@@ -22,14 +22,49 @@
 //!
 //! Errors carry the [`AttributePath`] at which decoding or encoding failed, so a diagnostic can
 //! point at `timeouts.delete` rather than at the whole resource.
+//!
+//! # Limits on hostile input
+//!
+//! The bytes come from Terraform, but what they hold comes from users (configuration, state files,
+//! `dynamic` values built by expressions), so decoding never trusts the input's own claims:
+//!
+//! - arrays and maps may nest at most [`MAX_DEPTH`] levels deep, counting every array and map in
+//!   the encoded value (a `dynamic` wrapper is an array too). Decoding recurses once per level, so
+//!   the limit keeps the stack bounded whatever the input; deeper input fails with
+//!   "value nested more than 64 levels deep" at the path where the limit was crossed;
+//! - a length prefix is only a claim: strings, binaries and extensions are read only once the
+//!   claimed bytes are known to be present, and the room reserved up front for array elements is
+//!   bounded by the bytes left and by [`PREALLOCATED_ELEMENTS_MAX`], so a header claiming four
+//!   billion elements fails as truncated input without allocating for them. Every element
+//!   consumes at least one byte, so decoding time and memory grow linearly with the input, whose
+//!   size the server bounds (gRPC message limit);
+//! - sets are de-duplicated by hashing, not by comparing every pair, so a large set cannot make
+//!   decoding quadratic.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use rmp::Marker;
 
 use super::diag::{AttributePath, Diagnostic, PathStep};
 use super::json;
 use super::value::{Number, Type, Value};
+
+/// How many arrays and maps may nest inside each other in one encoded value (msgpack or JSON),
+/// and how deeply type-constraint JSON may nest.
+///
+/// Real values are far shallower: a resource schema nests two levels per nested block (a list or
+/// set, then an object), so even the deepest schemas of large providers stay around 20 to 30
+/// levels, and `dynamic` values built from expressions rarely go beyond a dozen. 64 leaves ample
+/// room while keeping the decoders' recursion well inside any thread's stack. It is also below
+/// `serde_json`'s own recursion limit (128), so JSON input always meets this limit first and
+/// gets the same message as msgpack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most array elements reserved ahead of decoding them, whatever the length prefix claims;
+/// longer arrays grow as their elements actually arrive.
+pub const PREALLOCATED_ELEMENTS_MAX: usize = 1024;
 
 /// A value could not be translated between its wire form and [`Value`].
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -65,6 +100,9 @@ pub enum CodecErrorKind {
     InvalidType(String),
     #[error("cannot write output: {0}")]
     Write(String),
+    /// Arrays and maps nest deeper than [`MAX_DEPTH`]; the number is the limit.
+    #[error("value nested more than {0} levels deep")]
+    TooDeep(usize),
 }
 
 impl CodecError {
@@ -168,14 +206,62 @@ pub(crate) fn parse_number_text(text: &str) -> Result<Number, CodecErrorKind> {
 
 /// Keeps the first of any wholly known duplicates, as the host's set semantics would. Unknown
 /// elements never collapse: two unknowns may turn out to be different values.
+///
+/// Elements are bucketed by a hash consistent with `==`, so only elements that hash alike are
+/// compared: linear time for any input rather than quadratic in the set's size.
 pub(crate) fn dedupe_set(items: Vec<Value>) -> Vec<Value> {
+    let hasher = RandomState::new();
+    // Hash of a kept element -> indexes in `out` of the kept elements with that hash.
+    let mut kept: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
     for item in items {
-        if !(item.is_wholly_known() && out.contains(&item)) {
-            out.push(item);
+        if item.is_wholly_known() {
+            let mut state = hasher.build_hasher();
+            hash_value(&item, &mut state);
+            let same_hash = kept.entry(state.finish()).or_default();
+            if same_hash.iter().any(|&index| out[index] == item) {
+                continue;
+            }
+            same_hash.push(out.len());
         }
+        out.push(item);
     }
     out
+}
+
+/// Feeds `value` to `state` so that values equal under `==` hash alike. Types inside dynamic
+/// values are left out: that only makes more values collide, which `==` then sorts out.
+fn hash_value(value: &Value, state: &mut impl Hasher) {
+    std::mem::discriminant(value).hash(state);
+    match value {
+        Value::Null | Value::Unknown => {}
+        Value::String(s) => s.hash(state),
+        Value::Bool(b) => b.hash(state),
+        Value::Number(Number::Int(i)) => {
+            0u8.hash(state);
+            i.hash(state);
+        }
+        Value::Number(Number::Float(f)) => {
+            1u8.hash(state);
+            // 0.0 == -0.0, so both must hash alike; NaN equals nothing, so any hash will do.
+            let bits = if *f == 0.0 { 0 } else { f.to_bits() };
+            bits.hash(state);
+        }
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            items.len().hash(state);
+            for item in items {
+                hash_value(item, state);
+            }
+        }
+        Value::Map(fields) | Value::Object(fields) => {
+            fields.len().hash(state);
+            for (key, item) in fields {
+                key.hash(state);
+                hash_value(item, state);
+            }
+        }
+        Value::Dynamic(_, inner) => hash_value(inner, state),
+    }
 }
 
 /// The type a bare (unwrapped) value placed in a `dynamic` slot is taken to have. Only
@@ -195,6 +281,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
         input: bytes,
         pos: 0,
         path: Vec::new(),
+        depth: 0,
     };
     let value = decoder.value(ty)?;
     let rest = bytes.len() - decoder.pos;
@@ -218,6 +305,8 @@ struct Decoder<'a> {
     input: &'a [u8],
     pos: usize,
     path: Vec<PathStep>,
+    /// Arrays and maps currently open around the value being decoded.
+    depth: usize,
 }
 
 /// The size information that follows a marker, once read.
@@ -353,24 +442,41 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    /// Capacity for `len` upcoming items, bounded by the bytes left so a forged length cannot
-    /// make us allocate more than the input could possibly hold.
+    /// Capacity for `len` upcoming items, bounded by the bytes left (every item takes at least
+    /// one) and by a fixed cap, so a forged length cannot make us allocate more than the input
+    /// could possibly hold, nor nested forged lengths multiply that.
     fn capacity(&self, len: usize) -> usize {
         len.min(self.input.len() - self.pos)
+            .min(PREALLOCATED_ELEMENTS_MAX)
     }
 
     fn value(&mut self, ty: &Type) -> Result<Value, CodecError> {
         let shape = self.shape()?;
         match shape {
-            Shape::Nil => return Ok(Value::Null),
+            Shape::Nil => Ok(Value::Null),
             Shape::Ext(len) => {
                 // Refinements (extension 12) only narrow what the value may become; skipping them
                 // leaves a less precise but still correct unknown.
                 self.take(len)?;
-                return Ok(Value::Unknown);
+                Ok(Value::Unknown)
             }
-            _ => {}
+            Shape::Array(_) | Shape::Map(_) => {
+                // Everything that recurses goes through here, so this bounds the recursion.
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.error(CodecErrorKind::TooDeep(MAX_DEPTH)));
+                }
+                self.depth += 1;
+                let result = self.typed(ty, shape);
+                self.depth -= 1;
+                result
+            }
+            _ => self.typed(ty, shape),
         }
+    }
+
+    /// Decodes the rest of a value whose marker and header are already read as `shape`, which is
+    /// neither nil nor an extension.
+    fn typed(&mut self, ty: &Type, shape: Shape) -> Result<Value, CodecError> {
         match ty {
             Type::String => match shape {
                 Shape::Str(len) | Shape::Bin(len) => Ok(Value::String(self.text(len)?)),
@@ -440,6 +546,11 @@ impl<'a> Decoder<'a> {
                 Shape::Array(2) => {
                     let concrete = self.type_json()?;
                     let inner = self.value(&concrete)?;
+                    if concrete == Type::Dynamic {
+                        // A wrapper saying only "dynamic" adds nothing (cty unwraps it too, and
+                        // the encoder never writes one), so the value is the inner one.
+                        return Ok(inner);
+                    }
                     Ok(Value::Dynamic(concrete, Box::new(inner)))
                 }
                 Shape::Array(len) => Err(self.error(CodecErrorKind::Malformed(format!(

@@ -4,6 +4,10 @@
 //! the syntax here is Go's `time.ParseDuration` rather than anything Rust-flavoured. The block is
 //! a single nested block of optional strings; an absent block or attribute means "use the
 //! resource's default".
+//!
+//! The strings are user input, so [`parse_duration`] checks all of its arithmetic: a value longer
+//! than [`MAX_DURATION`] (Go's own limit, about 292 years) is rejected with a message saying so,
+//! which [`validate`] and [`resolve`] report on `timeouts.<operation>`.
 
 use std::time::Duration;
 
@@ -16,24 +20,44 @@ pub const BLOCK_NAME: &str = "timeouts";
 
 const EXAMPLES: &str = "use a duration such as \"30m\", \"1h30m\" or \"45s\"";
 
-/// Go's limit: durations are int64 nanoseconds (about 292 years).
-const MAX_NANOS: u128 = i64::MAX as u128;
+/// The longest duration [`parse_duration`] accepts: Go's limit, since Go durations are int64
+/// nanoseconds. It is `2562047h47m16.854775807s`, about 292 years; anything longer is an error
+/// rather than a silently wrapped or saturated value.
+pub const MAX_DURATION: Duration = Duration::new(9_223_372_036, 854_775_807);
+
+/// [`MAX_DURATION`] in nanoseconds, the unit the parser counts in.
+const MAX_NANOS: u64 = i64::MAX as u64;
 
 /// Parses a Go duration such as `30m`, `1h30m`, `1.5h` or `500ms`.
 ///
-/// Units are `ns`, `us` (or `µs`/`μs`), `ms`, `s`, `m` and `h`; fractions are allowed on every
-/// component, and a bare `0` is accepted as Go does. Negative durations are rejected because no
-/// timeout can be negative. Error messages quote the input and show a valid example.
+/// The syntax is Go's `time.ParseDuration`: an optional `+`, then one or more components, each a
+/// number (digits, optionally with a fraction: `1.5`, `.5` and `1.` are all numbers) and a unit:
+/// `ns`, `us` (or `µs`/`μs`), `ms`, `s`, `m` or `h`. A bare `0` is accepted as Go does. What Go
+/// rejects is rejected here too: surrounding white space, a missing unit, unknown units, and
+/// anything longer than [`MAX_DURATION`]. Negative durations, which Go accepts, are rejected
+/// because no timeout can be negative. Fraction digits beyond nanosecond resolution are dropped
+/// (the result is truncated to whole nanoseconds).
+///
+/// All arithmetic is checked: any input either parses or gets an error message, which quotes the
+/// input and shows a valid example.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = |reason: &str| format!("invalid duration {text:?}: {reason}; {EXAMPLES}");
-    let mut rest = text.trim();
-    if rest.is_empty() {
+    let too_large = || {
+        invalid(&format!(
+            "it is longer than the maximum of {} (about 292 years)",
+            format_duration(MAX_DURATION)
+        ))
+    };
+    if text.trim().is_empty() {
         return Err(invalid("it is empty"));
     }
-    if rest.starts_with('-') {
+    if text.trim() != text {
+        return Err(invalid("it has surrounding white space"));
+    }
+    if text.starts_with('-') {
         return Err(invalid("it must not be negative"));
     }
-    rest = rest.strip_prefix('+').unwrap_or(rest);
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
     if rest == "0" {
         return Ok(Duration::ZERO);
     }
@@ -41,19 +65,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(invalid("it has no number"));
     }
 
-    let mut total: u128 = 0;
+    let mut total: u64 = 0;
     while !rest.is_empty() {
-        let whole_len = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let (whole, after) = rest.split_at(whole_len);
+        let (whole, after) = split_digits(rest);
         let (fraction, after) = match after.strip_prefix('.') {
-            Some(after_dot) => {
-                let len = after_dot
-                    .find(|c: char| !c.is_ascii_digit())
-                    .unwrap_or(after_dot.len());
-                after_dot.split_at(len)
-            }
+            Some(after_dot) => split_digits(after_dot),
             None => ("", after),
         };
         if whole.is_empty() && fraction.is_empty() {
@@ -63,7 +79,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
-        let unit_nanos: u128 = match unit {
+        let unit_nanos: u64 = match unit {
             "ns" => 1,
             "us" | "µs" | "μs" => 1_000,
             "ms" => 1_000_000,
@@ -74,22 +90,30 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             other => return Err(invalid(&format!("unknown unit {other:?}"))),
         };
 
-        let too_large = || invalid("it is too large");
-        let whole_value: u128 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| too_large())?
-        };
-        let mut nanos = whole_value.checked_mul(unit_nanos).ok_or_else(too_large)?;
-        // Digits beyond the unit's nanosecond resolution cannot change the result, and ignoring
-        // them keeps the scale within range.
+        // Every intermediate value stays at or below MAX_NANOS (or fails), so nothing wraps.
+        let mut whole_value: u64 = 0;
+        for digit in whole.bytes() {
+            whole_value = whole_value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(digit - b'0')))
+                .filter(|v| *v <= MAX_NANOS)
+                .ok_or_else(too_large)?;
+        }
+        let mut nanos = whole_value
+            .checked_mul(unit_nanos)
+            .filter(|n| *n <= MAX_NANOS)
+            .ok_or_else(too_large)?;
+        // Digits beyond the unit's nanosecond resolution cannot change the result.
         let mut scale = unit_nanos;
         for digit in fraction.bytes() {
             scale /= 10;
             if scale == 0 {
                 break;
             }
-            nanos += u128::from(digit - b'0') * scale;
+            nanos = nanos
+                .checked_add(u64::from(digit - b'0') * scale)
+                .filter(|n| *n <= MAX_NANOS)
+                .ok_or_else(too_large)?;
         }
         total = total
             .checked_add(nanos)
@@ -97,24 +121,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .ok_or_else(too_large)?;
         rest = after;
     }
-    let secs = u64::try_from(total / 1_000_000_000).map_err(|_| invalid("it is too large"))?;
-    // The remainder is below 10^9 and always fits.
-    let subsec = (total % 1_000_000_000) as u32;
-    Ok(Duration::new(secs, subsec))
+    Ok(Duration::from_nanos(total))
 }
 
-/// Renders a duration the way users write it (`30m`, `1h30m`, `45s`, `500ms`).
+/// Splits `text` after its leading ASCII digits.
+fn split_digits(text: &str) -> (&str, &str) {
+    let len = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text.split_at(len)
+}
+
+/// Renders a duration the way users write it (`30m`, `1h30m`, `45s`, `500ms`, `1.5s`).
+///
+/// The text is exact, down to the nanosecond, so [`parse_duration`] reads back the same duration
+/// for anything up to [`MAX_DURATION`]: below a millisecond it is nanoseconds (`1500ns`), below a
+/// second milliseconds with any fraction (`1.25ms`), otherwise hours, minutes and seconds with
+/// any fraction of a second (`1h0.000001s`). Any `Duration` can be formatted, even one longer
+/// than `parse_duration` accepts.
 pub fn format_duration(duration: Duration) -> String {
     if duration.is_zero() {
         return "0s".to_owned();
     }
     let total_secs = duration.as_secs();
-    let millis = duration.subsec_millis();
+    let nanos = duration.subsec_nanos();
     if total_secs == 0 {
-        return if millis > 0 {
-            format!("{millis}ms")
+        return if nanos < 1_000_000 {
+            format!("{nanos}ns")
         } else {
-            format!("{}ns", duration.as_nanos())
+            let fraction = decimal_fraction(nanos % 1_000_000, 6);
+            format!("{}{fraction}ms", nanos / 1_000_000)
         };
     }
     let (hours, minutes, seconds) = (total_secs / 3600, total_secs / 60 % 60, total_secs % 60);
@@ -125,15 +161,20 @@ pub fn format_duration(duration: Duration) -> String {
     if minutes > 0 {
         out.push_str(&format!("{minutes}m"));
     }
-    if seconds > 0 || millis > 0 {
-        if millis > 0 {
-            let fraction = format!("{millis:03}");
-            out.push_str(&format!("{seconds}.{}s", fraction.trim_end_matches('0')));
-        } else {
-            out.push_str(&format!("{seconds}s"));
-        }
+    if seconds > 0 || nanos > 0 {
+        out.push_str(&format!("{seconds}{}s", decimal_fraction(nanos, 9)));
     }
     out
+}
+
+/// `.` and the digits of `value / 10^digits` after the point, without trailing zeros; nothing
+/// when `value` is zero.
+fn decimal_fraction(value: u32, digits: usize) -> String {
+    if value == 0 {
+        return String::new();
+    }
+    let padded = format!("{value:0digits$}");
+    format!(".{}", padded.trim_end_matches('0'))
 }
 
 /// How a provider's `timeouts` documentation names things: the object an operation waits for
