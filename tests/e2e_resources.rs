@@ -6,230 +6,11 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
-use awsassoc_sim::{AssociationRecord, Family};
-use serde_json::{Value, json};
-use support::sim::{Sim, start_sim, test_world};
+use awsassoc_sim::Family;
+use serde_json::json;
+use support::kinds::{self, CLIENT_VPN, Kind};
+use support::scenario::Scenario;
 use support::{REQUIRED_PROVIDERS, Workdir, provider_block};
-
-/// One association kind under test: its resource, the emulator family, and a configuration that
-/// works against [`WORLD`].
-struct Kind {
-    resource_type: &'static str,
-    family: Family,
-    /// The resource's arguments, as HCL lines.
-    arguments: &'static str,
-    /// The attributes that make the import ID (`parent,member`).
-    key_attributes: (&'static str, &'static str),
-    /// An argument and a malformed value for it, to check plan-time validation.
-    bad_argument: (&'static str, &'static str),
-    /// Whether the service has DryRun (EC2 only), for the destroy preflight.
-    has_dry_run: bool,
-    /// The action the emulator's deny list must name to refuse the disassociation.
-    disassociate_action: &'static str,
-    describe_action: &'static str,
-}
-
-const CLIENT_VPN: Kind = Kind {
-    resource_type: "awsassoc_ec2_client_vpn_network_association",
-    family: Family::ClientVpn,
-    arguments: r#"client_vpn_endpoint_id = "cvpn-endpoint-0a1b2c3d4e5f60001"
-  subnet_id              = "subnet-0a1b2c3d4e5f60000""#,
-    key_attributes: ("client_vpn_endpoint_id", "association_id"),
-    bad_argument: ("subnet_id", "subnet_0A1B"),
-    has_dry_run: true,
-    disassociate_action: "DisassociateClientVpnTargetNetwork",
-    describe_action: "DescribeClientVpnTargetNetworks",
-};
-
-const ROUTE_SERVER: Kind = Kind {
-    resource_type: "awsassoc_vpc_route_server_vpc_association",
-    family: Family::RouteServer,
-    arguments: r#"route_server_id = "rs-0a1b2c3d4e5f60001"
-  vpc_id          = "vpc-0a1b2c3d4e5f60002""#,
-    key_attributes: ("route_server_id", "vpc_id"),
-    bad_argument: ("vpc_id", "subnet-0a1b2c3d4e5f60000"),
-    has_dry_run: true,
-    disassociate_action: "DisassociateRouteServer",
-    describe_action: "GetRouteServerAssociations",
-};
-
-const CONNECT_PEER: Kind = Kind {
-    resource_type: "awsassoc_networkmanager_connect_peer_association",
-    family: Family::ConnectPeer,
-    arguments: r#"global_network_id = "global-network-0a1b2c3d4e5f60001"
-  connect_peer_id   = "connect-peer-0a1b2c3d4e5f60001"
-  device_id         = "device-0a1b2c3d4e5f60001"
-  link_id           = "link-0a1b2c3d4e5f60001""#,
-    key_attributes: ("global_network_id", "connect_peer_id"),
-    bad_argument: ("connect_peer_id", "connect-peer-XYZ"),
-    has_dry_run: false,
-    disassociate_action: "DisassociateConnectPeer",
-    describe_action: "GetConnectPeerAssociations",
-};
-
-const WORKSPACES_APPLICATION: Kind = Kind {
-    resource_type: "awsassoc_workspaces_application_association",
-    family: Family::WorkspacesApplication,
-    arguments: r#"workspace_id   = "ws-0a1b2c3d4"
-  application_id = "wsa-0a1b2c3d4""#,
-    key_attributes: ("workspace_id", "application_id"),
-    bad_argument: ("application_id", "ws-0a1b2c3d4"),
-    has_dry_run: false,
-    disassociate_action: "DisassociateWorkspaceApplication",
-    describe_action: "DescribeWorkspaceAssociations",
-};
-
-/// A seeded emulator and a working directory whose provider points at it.
-struct Scenario {
-    sim: Sim,
-    dir: Workdir,
-    kind: &'static Kind,
-}
-
-impl Scenario {
-    fn new(kind: &'static Kind) -> Scenario {
-        Scenario::with_provider(kind, "")
-    }
-
-    /// `provider_extra` is spliced into the provider block (e.g. `preflight_dry_run = true`).
-    fn with_provider(kind: &'static Kind, provider_extra: &str) -> Scenario {
-        let sim = start_sim().expect("emulator starts");
-        sim.block_on(sim.admin.seed(&test_world()))
-            .expect("world seeds");
-        let dir = Workdir::new();
-        let provider =
-            provider_block(sim.url()).replace("preflight_dry_run = false", provider_extra);
-        dir.write("providers.tf", &format!("{REQUIRED_PROVIDERS}\n{provider}"));
-        Scenario { sim, dir, kind }
-    }
-
-    /// Writes the configuration: the resource with `extra` HCL lines inside its block.
-    fn configure(&self, extra: &str) {
-        let hcl = format!(
-            "resource \"{}\" \"this\" {{\n  {}\n{extra}\n}}\n",
-            self.kind.resource_type, self.kind.arguments
-        );
-        self.dir.write("main.tf", &hcl);
-    }
-
-    fn remove_resource(&self) {
-        self.dir.write("main.tf", "");
-    }
-
-    fn address(&self) -> String {
-        format!("{}.this", self.kind.resource_type)
-    }
-
-    /// The resource's attributes from `tofu show -json`, or `None` when it is not in state.
-    fn state_attributes(&self) -> Option<BTreeMap<String, Value>> {
-        let state = self.dir.state_json();
-        let resources = state
-            .pointer("/values/root_module/resources")?
-            .as_array()?
-            .clone();
-        let resource = resources
-            .into_iter()
-            .find(|r| r["address"] == self.address().as_str())?;
-        serde_json::from_value(resource["values"].clone()).ok()
-    }
-
-    fn attribute(&self, name: &str) -> String {
-        let attributes = self.state_attributes().expect("the resource is in state");
-        attributes[name].as_str().unwrap_or_default().to_owned()
-    }
-
-    /// What the emulator knows of this kind's associations, newest last.
-    fn associations(&self) -> Vec<AssociationRecord> {
-        let all = self
-            .sim
-            .block_on(self.sim.admin.associations())
-            .expect("admin lists associations");
-        all.into_iter()
-            .filter(|a| a.family == self.kind.family)
-            .collect()
-    }
-
-    /// Associations that exist or are being created (not being removed, not gone).
-    fn live_associations(&self) -> Vec<AssociationRecord> {
-        const ENDING: &[&str] = &[
-            "gone",
-            "disassociating",
-            "disassociated",
-            "DELETING",
-            "DELETED",
-            "PENDING_UNINSTALL",
-            "PENDING_UNINSTALL_DEPLOYMENT",
-            "UNINSTALLING",
-            "REMOVED",
-        ];
-        self.associations()
-            .into_iter()
-            .filter(|a| !ENDING.contains(&a.state.as_str()))
-            .collect()
-    }
-
-    /// The emulator's ID of the association in state (what its admin API calls `id`).
-    fn sim_id(&self) -> String {
-        let live = self.live_associations();
-        assert_eq!(
-            live.len(),
-            1,
-            "exactly one live association expected: {live:?}"
-        );
-        live[0].id.clone()
-    }
-
-    fn import_id(&self) -> String {
-        let (parent, member) = self.kind.key_attributes;
-        format!("{},{}", self.attribute(parent), self.attribute(member))
-    }
-
-    fn call_count(&self, operation: &str) -> u64 {
-        let calls = self
-            .sim
-            .block_on(self.sim.admin.calls())
-            .expect("admin reports calls");
-        calls.counts.get(operation).copied().unwrap_or(0)
-    }
-
-    fn set_faults(&self, faults: Value) {
-        self.sim
-            .block_on(self.sim.admin.set_faults(&faults))
-            .expect("faults set");
-    }
-
-    fn set_durations(&self, durations: Value) {
-        self.sim
-            .block_on(self.sim.admin.set_durations(&durations))
-            .expect("durations set");
-    }
-
-    fn disassociate_out_of_band(&self) {
-        let id = self.sim_id();
-        self.sim
-            .block_on(self.sim.admin.disassociate(self.kind.family, &id))
-            .expect("drift injected");
-    }
-
-    /// Every association of this kind is gone as AWS defines it: removed, or in the terminal
-    /// state AWS keeps listing for a while (`disassociated`, `DELETED`, `REMOVED`).
-    fn assert_all_gone(&self) {
-        let associations = self.associations();
-        assert!(
-            !associations.is_empty(),
-            "the emulator saw no association at all"
-        );
-        for association in associations {
-            assert!(
-                ["gone", "disassociated", "DELETED", "REMOVED"]
-                    .contains(&association.state.as_str()),
-                "AWS still has {association:?}"
-            );
-        }
-    }
-}
 
 fn family_name(family: Family) -> String {
     family.to_string()
@@ -324,13 +105,8 @@ fn not_found_during_delete_counts_as_deleted(kind: &'static Kind) {
 /// With 30% of this service's calls throttled or failing, create and destroy still converge.
 fn throttling_and_server_errors_converge(kind: &'static Kind) {
     let s = Scenario::new(kind);
-    let service = match kind.family {
-        Family::ClientVpn | Family::RouteServer => "ec2",
-        Family::ConnectPeer => "networkmanager",
-        Family::WorkspacesApplication => "workspaces",
-    };
     s.set_faults(json!({
-        "rules": [{"service": service, "throttle_rate": 0.15, "error_rate": 0.15}],
+        "rules": [{"service": kind.service, "throttle_rate": 0.15, "error_rate": 0.15}],
         "seed": 7
     }));
     s.configure("");
@@ -417,6 +193,16 @@ fn malformed_import_id_is_rejected(kind: &'static Kind) {
     );
 }
 
+/// With `preflight_dry_run`, a destroy AWS would refuse is caught at plan time where the service
+/// has DryRun, and skipped without a call where it has not.
+fn destroy_preflight_follows_the_service_dry_run_support(kind: &'static Kind) {
+    if kind.has_dry_run {
+        preflight_reports_a_refused_destroy_at_plan_time(kind)
+    } else {
+        preflight_is_skipped_without_dry_run(kind)
+    }
+}
+
 /// With `preflight_dry_run`, planning a destroy that AWS would refuse fails at plan time, before
 /// anything is deleted.
 fn preflight_reports_a_refused_destroy_at_plan_time(kind: &'static Kind) {
@@ -454,48 +240,25 @@ fn preflight_is_skipped_without_dry_run(kind: &'static Kind) {
     );
 }
 
-macro_rules! scenarios {
-    ($($kind_mod:ident => $kind:expr),* $(,)?) => {$(
-        mod $kind_mod {
-            use super::*;
-
-            #[test]
-            fn apply_then_noop_plan_then_destroy() { super::apply_then_noop_plan_then_destroy(&$kind) }
-            #[test]
-            fn removing_the_block_destroys_it() { super::removing_the_block_destroys_it(&$kind) }
-            #[test]
-            fn import_round_trips() { super::import_round_trips(&$kind) }
-            #[test]
-            fn drift_is_planned_as_a_create() { super::drift_is_planned_as_a_create(&$kind) }
-            #[test]
-            fn not_found_during_delete_counts_as_deleted() { super::not_found_during_delete_counts_as_deleted(&$kind) }
-            #[test]
-            fn throttling_and_server_errors_converge() { super::throttling_and_server_errors_converge(&$kind) }
-            #[test]
-            fn short_delete_timeout_fails_clearly_and_destroy_resumes() {
-                super::short_delete_timeout_fails_clearly_and_destroy_resumes(&$kind)
-            }
-            #[test]
-            fn malformed_id_is_rejected_at_plan_time() { super::malformed_id_is_rejected_at_plan_time(&$kind) }
-            #[test]
-            fn malformed_import_id_is_rejected() { super::malformed_import_id_is_rejected(&$kind) }
-            #[test]
-            fn destroy_preflight_follows_the_service_dry_run_support() {
-                if $kind.has_dry_run {
-                    super::preflight_reports_a_refused_destroy_at_plan_time(&$kind)
-                } else {
-                    super::preflight_is_skipped_without_dry_run(&$kind)
-                }
-            }
-        }
-    )*};
-}
-
 scenarios! {
-    client_vpn => CLIENT_VPN,
-    route_server => ROUTE_SERVER,
-    connect_peer => CONNECT_PEER,
-    workspaces_application => WORKSPACES_APPLICATION,
+    kinds {
+        client_vpn => ClientVpn,
+        route_server => RouteServer,
+        connect_peer => ConnectPeer,
+        workspaces_application => WorkspacesApplication,
+    }
+    tests {
+        apply_then_noop_plan_then_destroy,
+        removing_the_block_destroys_it,
+        import_round_trips,
+        drift_is_planned_as_a_create,
+        not_found_during_delete_counts_as_deleted,
+        throttling_and_server_errors_converge,
+        short_delete_timeout_fails_clearly_and_destroy_resumes,
+        malformed_id_is_rejected_at_plan_time,
+        malformed_import_id_is_rejected,
+        destroy_preflight_follows_the_service_dry_run_support,
+    }
 }
 
 /// Ten associations on one Client VPN endpoint, destroyed by one `tofu destroy`, share one
@@ -559,12 +322,7 @@ fn concurrent_client_vpn_destroys_share_one_poll_per_tick() {
 #[test]
 fn resource_examples_validate() {
     let root = support::repo_root().join("examples/resources");
-    for kind in [
-        &CLIENT_VPN,
-        &ROUTE_SERVER,
-        &CONNECT_PEER,
-        &WORKSPACES_APPLICATION,
-    ] {
+    for kind in kinds::all() {
         let example = std::fs::read_to_string(root.join(kind.resource_type).join("resource.tf"))
             .expect("the example exists");
         let dir = Workdir::new();

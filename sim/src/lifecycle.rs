@@ -34,6 +34,16 @@ pub enum Family {
     WorkspacesApplication,
 }
 
+impl Family {
+    /// Every family, in a fixed order.
+    pub const ALL: [Family; 4] = [
+        Family::ClientVpn,
+        Family::RouteServer,
+        Family::ConnectPeer,
+        Family::WorkspacesApplication,
+    ];
+}
+
 impl fmt::Display for Family {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -11,18 +11,20 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::os_shim_internal::{Env, Fs};
 use tracing::level_filters::LevelFilter;
 
-use super::config::{ProviderSettings, RetryMode, names};
+use super::config::{Endpoints, ProviderSettings, RetryMode, names};
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 
 // aws-config re-exports the profile-file types only through deprecated aliases (their new home,
@@ -32,10 +34,12 @@ type ProfileFiles = aws_config::profile::profile_file::ProfileFiles;
 #[allow(deprecated)]
 type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
 
-/// SDK log targets and the most verbose level each may log at, whatever `TF_LOG` asks for: their
-/// verbose output carries request signatures, credentials or whole request bodies (an STS
-/// AssumeRole body holds the external ID; an SSO call, the bearer token).
+/// SDK log targets and the most verbose level each may log at, whatever `TF_LOG` asks for. At
+/// trace level the SDK prints whole requests and responses: the STS AssumeRole body with the
+/// external ID and the temporary keys it returns, the SSO bearer token, the session token
+/// header. Every SDK crate stops at debug; signing and the HTTP layer at info.
 pub const SDK_LOG_CAPS: &[(&str, LevelFilter)] = &[
+    ("aws_*", LevelFilter::DEBUG),
     ("aws_sigv4", LevelFilter::INFO),
     ("aws_smithy_runtime::client::http", LevelFilter::INFO),
     ("aws_smithy_http_client", LevelFilter::INFO),
@@ -47,13 +51,51 @@ const STATIC_CREDENTIALS_SOURCE: &str = "terraform-provider-awsassoc";
 /// Added to the User-Agent so AWS-side request logs can attribute calls to this provider.
 const APP_NAME: &str = "terraform-provider-awsassoc";
 
-/// One client per service, built once per ConfigureProvider and shared by every resource.
+/// One client per service, configured one way.
 #[derive(Clone)]
-pub struct AwsClients {
+pub struct ServiceClients {
     pub ec2: aws_sdk_ec2::Client,
     pub networkmanager: aws_sdk_networkmanager::Client,
     pub workspaces: aws_sdk_workspaces::Client,
+}
+
+impl ServiceClients {
+    fn build(config: &SdkConfig, endpoints: &Endpoints) -> Self {
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(config);
+        if let Some(url) = &endpoints.ec2 {
+            ec2 = ec2.endpoint_url(url);
+        }
+        let mut networkmanager = aws_sdk_networkmanager::config::Builder::from(config);
+        if let Some(url) = &endpoints.networkmanager {
+            networkmanager = networkmanager.endpoint_url(url);
+        }
+        let mut workspaces = aws_sdk_workspaces::config::Builder::from(config);
+        if let Some(url) = &endpoints.workspaces {
+            workspaces = workspaces.endpoint_url(url);
+        }
+        ServiceClients {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+            networkmanager: aws_sdk_networkmanager::Client::from_conf(networkmanager.build()),
+            workspaces: aws_sdk_workspaces::Client::from_conf(workspaces.build()),
+        }
+    }
+}
+
+/// The clients every resource uses, built once per ConfigureProvider. Both sets share one
+/// credential cache, so an assumed role is assumed once.
+#[derive(Clone)]
+pub struct AwsClients {
+    /// For refreshes, imports and DryRun checks: the SDK retries throttling and transient
+    /// failures itself, each attempt bounded by `api_call_attempt_timeout` and the whole call by
+    /// `api_call_timeout`.
+    pub reads: ServiceClients,
+    /// For status polls and mutations: exactly one attempt per call, bounded by
+    /// `api_call_attempt_timeout`. The waiter engine decides what happens next, so a mutation
+    /// whose answer was lost is looked up instead of being sent again by the SDK.
+    pub single_attempt: ServiceClients,
     pub settings: Arc<ProviderSettings>,
+    /// Where the credentials come from, in words, for messages about credential failures.
+    pub credential_source: Arc<str>,
 }
 
 impl fmt::Debug for AwsClients {
@@ -62,14 +104,15 @@ impl fmt::Debug for AwsClients {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsClients")
             .field("settings", &self.settings)
+            .field("credential_source", &self.credential_source)
             .finish_non_exhaustive()
     }
 }
 
 impl AwsClients {
-    /// Builds the shared SDK configuration and one client per service. Fails, with the
-    /// diagnostic on the attribute to fix, when no region can be found, a shared file is
-    /// missing or the named profile does not exist.
+    /// Builds the shared SDK configuration and the clients. Fails, with the diagnostic on the
+    /// attribute to fix, when no region can be found, a shared file is missing or the named
+    /// profile does not exist.
     pub async fn from_settings(settings: ProviderSettings) -> Result<Self, Diagnostics> {
         Self::from_settings_in(settings, &Env::real(), &Fs::real()).await
     }
@@ -81,28 +124,139 @@ impl AwsClients {
         env: &Env,
         fs: &Fs,
     ) -> Result<Self, Diagnostics> {
-        let sdk_config = sdk_config(&settings, env, fs).await?;
-        let endpoints = &settings.endpoints;
-
-        let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk_config);
-        if let Some(url) = &endpoints.ec2 {
-            ec2 = ec2.endpoint_url(url);
-        }
-        let mut networkmanager = aws_sdk_networkmanager::config::Builder::from(&sdk_config);
-        if let Some(url) = &endpoints.networkmanager {
-            networkmanager = networkmanager.endpoint_url(url);
-        }
-        let mut workspaces = aws_sdk_workspaces::config::Builder::from(&sdk_config);
-        if let Some(url) = &endpoints.workspaces {
-            workspaces = workspaces.endpoint_url(url);
-        }
-
+        let base = sdk_config(&settings, env, fs).await?;
+        let timeouts = |operation: Duration| {
+            TimeoutConfig::builder()
+                .connect_timeout(settings.attempt_timeout)
+                .operation_attempt_timeout(settings.attempt_timeout)
+                .operation_timeout(operation)
+                .build()
+        };
+        let reads = base
+            .to_builder()
+            .retry_config(retry_config(&settings))
+            .timeout_config(timeouts(settings.call_timeout))
+            .build();
+        let single_attempt = base
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(timeouts(settings.attempt_timeout))
+            .build();
         Ok(AwsClients {
-            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
-            networkmanager: aws_sdk_networkmanager::Client::from_conf(networkmanager.build()),
-            workspaces: aws_sdk_workspaces::Client::from_conf(workspaces.build()),
+            reads: ServiceClients::build(&reads, &settings.endpoints),
+            single_attempt: ServiceClients::build(&single_attempt, &settings.endpoints),
+            credential_source: credential_source(&settings, env).into(),
             settings: Arc::new(settings),
         })
+    }
+}
+
+/// Checks the credential sources the environment names, the way the provider block's own are
+/// checked: a shared file that exists but cannot be read, or an `AWS_PROFILE` that no file
+/// defines, fails configure with its cause instead of surfacing on the first AWS call as "no
+/// credentials found".
+async fn check_environment_sources(
+    settings: &ProviderSettings,
+    profile_files: Option<&ProfileFiles>,
+    env: &Env,
+    fs: &Fs,
+) -> Result<(), Diagnostics> {
+    let set = |name: &str| env.get(name).ok().filter(|v| !v.is_empty());
+    let mut diags = Diagnostics::new();
+    let file_variables = [
+        ("AWS_CONFIG_FILE", settings.shared_config_files.is_empty()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            settings.shared_credentials_files.is_empty(),
+        ),
+    ];
+    for (variable, in_use) in file_variables {
+        let Some(raw) = set(variable).filter(|_| in_use) else {
+            continue;
+        };
+        let path = expand_home(&raw, env);
+        // A missing file is normal (the SDK reads it as empty); an unreadable one is a mistake.
+        if let Err(err) = fs.read_to_end(&path).await
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            diags.push(Diagnostic::error(
+                "Cannot read shared AWS file",
+                format!(
+                    "Reading {} failed: {err}. The file is named by the {variable} environment \
+                     variable; point it at a readable file or unset it.",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+
+    let profile_from_env = !settings.has_static_credentials()
+        && settings.profile.is_none()
+        && set("AWS_ACCESS_KEY_ID").is_none();
+    let Some(profile) = set("AWS_PROFILE").filter(|_| profile_from_env) else {
+        return Ok(());
+    };
+    let default_files = ProfileFiles::default();
+    let files = profile_files.unwrap_or(&default_files);
+    let profiles = aws_config::profile::load(fs, env, files, None)
+        .await
+        .map_err(|err| {
+            Diagnostics::from(Diagnostic::error(
+                "Cannot load shared AWS config files",
+                format!(
+                    "{err}. The profile {profile:?} named by the AWS_PROFILE environment \
+                     variable is read from them; fix the file's syntax."
+                ),
+            ))
+        })?;
+    if profiles.get_profile(&profile).is_none() {
+        return Err(Diagnostic::error(
+            "Profile not found",
+            format!(
+                "The profile {profile:?} named by the AWS_PROFILE environment variable is not \
+                 defined in the shared config or credentials files ({}). Set AWS_PROFILE to an \
+                 existing profile, unset it, or name one with `profile` in the provider block.",
+                known_profiles(&profiles)
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The profiles a set of shared files defines, for messages.
+fn known_profiles(profiles: &aws_config::profile::ProfileSet) -> String {
+    let mut known: Vec<&str> = profiles.profiles().collect();
+    known.sort_unstable();
+    if known.is_empty() {
+        "none were found".to_owned()
+    } else {
+        format!("found: {}", known.join(", "))
+    }
+}
+
+/// Names where credentials come from, the way a user would go and fix them.
+fn credential_source(settings: &ProviderSettings, env: &Env) -> String {
+    let set = |name: &str| env.get(name).ok().filter(|v| !v.is_empty());
+    let base = if settings.has_static_credentials() {
+        "the `access_key` and `secret_key` of the provider block".to_owned()
+    } else if let Some(profile) = &settings.profile {
+        format!("the profile {profile:?} named by `profile` in the provider block")
+    } else if set("AWS_ACCESS_KEY_ID").is_some() {
+        "the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables".to_owned()
+    } else if let Some(profile) = set("AWS_PROFILE") {
+        format!("the profile {profile:?} named by the AWS_PROFILE environment variable")
+    } else {
+        "the default credential chain (the `default` profile of the shared files, web \
+         identity, container or instance credentials)"
+            .to_owned()
+    };
+    match &settings.assume_role {
+        Some(role) => format!("{base}, assuming the role {}", role.role_arn),
+        None => base,
     }
 }
 
@@ -114,6 +268,7 @@ async fn sdk_config(
     fs: &Fs,
 ) -> Result<SdkConfig, Diagnostics> {
     let profile_files = custom_profile_files(settings, env, fs).await?;
+    check_environment_sources(settings, profile_files.as_ref(), env, fs).await?;
     let region = resolve_region(settings, profile_files.as_ref(), env, fs).await?;
     let region = Region::new(region);
 
@@ -140,9 +295,14 @@ async fn sdk_config(
     let Some(assume_role) = &settings.assume_role else {
         return Ok(base);
     };
+    // STS gets its own endpoint (`endpoints.sts`), never the one meant for another service.
+    let sts_config = match &settings.endpoints.sts {
+        Some(url) => base.to_builder().endpoint_url(url).build(),
+        None => base.clone(),
+    };
     let mut builder = AssumeRoleProvider::builder(&assume_role.role_arn)
         .region(region)
-        .configure(&base);
+        .configure(&sts_config);
     if let Some(name) = &assume_role.session_name {
         builder = builder.session_name(name);
     }
@@ -337,13 +497,7 @@ async fn resolve_region(
             .as_ref()
             .filter(|profile| profiles.get_profile(profile).is_none());
         if let Some(profile) = missing_profile {
-            let mut known: Vec<&str> = profiles.profiles().collect();
-            known.sort_unstable();
-            let known = if known.is_empty() {
-                "none were found".to_owned()
-            } else {
-                format!("found: {}", known.join(", "))
-            };
+            let known = known_profiles(&profiles);
             return Err(Diagnostic::error(
                 "Profile not found",
                 format!(
@@ -392,7 +546,6 @@ async fn resolve_region(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use aws_credential_types::provider::ProvideCredentials;
     use aws_smithy_types::retry::RetryMode as SdkRetryMode;
@@ -499,6 +652,7 @@ mod tests {
             endpoints: Endpoints {
                 ec2: Some(url.clone()),
                 networkmanager: Some("http://127.0.0.1:1".into()),
+                sts: None,
                 workspaces: Some("http://127.0.0.1:1".into()),
             },
             max_retries: Some(0),
@@ -508,7 +662,7 @@ mod tests {
             .await
             .expect("clients build without network");
 
-        let call = clients.ec2.describe_regions().send();
+        let call = clients.reads.ec2.describe_regions().send();
         let output = tokio::time::timeout(Duration::from_secs(20), call)
             .await
             .expect("the call completes quickly")
@@ -541,7 +695,7 @@ mod tests {
         let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
             .await
             .expect("clients");
-        let conf = clients.workspaces.config();
+        let conf = clients.reads.workspaces.config();
         assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-central-2"));
         let retry = conf.retry_config().expect("retry config");
         assert_eq!(
@@ -550,6 +704,7 @@ mod tests {
         );
         assert_eq!(
             clients
+                .reads
                 .networkmanager
                 .config()
                 .retry_config()
@@ -567,7 +722,12 @@ mod tests {
         let clients = AwsClients::from_settings_in(static_settings(), &no_env(), &no_files())
             .await
             .expect("clients");
-        let retry = clients.ec2.config().retry_config().expect("retry config");
+        let retry = clients
+            .reads
+            .ec2
+            .config()
+            .retry_config()
+            .expect("retry config");
         assert_eq!(
             (retry.mode(), retry.max_attempts()),
             (SdkRetryMode::Standard, 26)
@@ -594,8 +754,14 @@ mod tests {
             region: None,
             ..static_settings()
         };
-        let region_of =
-            |clients: &AwsClients| clients.ec2.config().region().map(|r| r.as_ref().to_owned());
+        let region_of = |clients: &AwsClients| {
+            clients
+                .reads
+                .ec2
+                .config()
+                .region()
+                .map(|r| r.as_ref().to_owned())
+        };
 
         let env = Env::from_slice(&[("AWS_DEFAULT_REGION", "ap-south-2")]);
         let clients = AwsClients::from_settings_in(settings(), &env, &no_files())
@@ -718,7 +884,7 @@ mod tests {
             .await
             .expect("clients");
         assert_eq!(
-            clients.ec2.config().region().map(|r| r.as_ref()),
+            clients.reads.ec2.config().region().map(|r| r.as_ref()),
             Some("eu-west-3")
         );
         let credentials = credentials_of(&clients.settings, &no_env(), &Fs::real()).await;

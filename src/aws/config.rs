@@ -24,6 +24,11 @@ pub use formats::{MAX_ASSUME_ROLE_DURATION, MIN_ASSUME_ROLE_DURATION};
 pub const DEFAULT_MAX_RETRIES: u32 = 25;
 /// Upper bound for `max_retries`; beyond it a throttled apply would look hung for hours.
 pub const MAX_MAX_RETRIES: u32 = 100;
+/// The longest one attempt of an AWS call may take. These APIs answer in well under a second;
+/// half a minute covers a congested network and still notices a hung connection.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a refresh call may take with the SDK's retries of throttling included.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// Attribute and block names, shared by the schema, the reader and the tests so a rename cannot
 /// leave one of them behind.
@@ -38,6 +43,8 @@ pub mod names {
     pub const MAX_RETRIES: &str = "max_retries";
     pub const RETRY_MODE: &str = "retry_mode";
     pub const PREFLIGHT_DRY_RUN: &str = "preflight_dry_run";
+    pub const API_CALL_ATTEMPT_TIMEOUT: &str = "api_call_attempt_timeout";
+    pub const API_CALL_TIMEOUT: &str = "api_call_timeout";
     pub const ASSUME_ROLE: &str = "assume_role";
     pub const ROLE_ARN: &str = "role_arn";
     pub const SESSION_NAME: &str = "session_name";
@@ -47,6 +54,7 @@ pub mod names {
     pub const EC2: &str = "ec2";
     pub const NETWORKMANAGER: &str = "networkmanager";
     pub const WORKSPACES: &str = "workspaces";
+    pub const STS: &str = "sts";
 }
 
 use names::*;
@@ -129,6 +137,22 @@ pub fn provider_block() -> Block {
                  to `AWS_RETRY_MODE`, else `standard`.",
             ),
             Attribute::optional(
+                API_CALL_ATTEMPT_TIMEOUT,
+                Type::String,
+                "The longest one attempt of an AWS API call may take before it is abandoned, as a \
+                 duration such as `30s` or `2m`. An abandoned status poll is simply made again; an \
+                 abandoned associate or disassociate call is looked up in AWS before anything is \
+                 sent again. Defaults to `30s`.",
+            ),
+            Attribute::optional(
+                API_CALL_TIMEOUT,
+                Type::String,
+                "The longest an AWS API call may take with all its retries of throttling and \
+                 transient failures (refreshes and imports; creates and deletes are bounded by \
+                 their `timeouts` instead), as a duration such as `5m`. At least \
+                 `api_call_attempt_timeout`. Defaults to `5m`.",
+            ),
+            Attribute::optional(
                 PREFLIGHT_DRY_RUN,
                 Type::Bool,
                 "When `true`, planning the destroy of an EC2 association sends the disassociate \
@@ -192,6 +216,7 @@ pub fn provider_block() -> Block {
                         (EC2, "Amazon EC2"),
                         (NETWORKMANAGER, "AWS Network Manager"),
                         (WORKSPACES, "Amazon WorkSpaces"),
+                        (STS, "AWS STS (used by `assume_role`)"),
                     ]
                     .into_iter()
                     .map(|(name, service)| {
@@ -257,6 +282,7 @@ pub struct Endpoints {
     pub ec2: Option<String>,
     pub networkmanager: Option<String>,
     pub workspaces: Option<String>,
+    pub sts: Option<String>,
 }
 
 /// The `assume_role` block.
@@ -284,7 +310,7 @@ impl fmt::Debug for AssumeRole {
 ///
 /// Empty strings count as unset, as in hashicorp/aws, so `profile = var.profile` with a `""`
 /// default falls back to the environment instead of failing.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -303,6 +329,31 @@ pub struct ProviderSettings {
     /// From `retry_mode`, else `AWS_RETRY_MODE`, else standard.
     pub retry_mode: RetryMode,
     pub preflight_dry_run: bool,
+    /// From `api_call_attempt_timeout`, else [`DEFAULT_ATTEMPT_TIMEOUT`].
+    pub attempt_timeout: Duration,
+    /// From `api_call_timeout`, else [`DEFAULT_CALL_TIMEOUT`].
+    pub call_timeout: Duration,
+}
+
+impl Default for ProviderSettings {
+    fn default() -> Self {
+        ProviderSettings {
+            region: None,
+            profile: None,
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: Vec::new(),
+            shared_credentials_files: Vec::new(),
+            assume_role: None,
+            endpoints: Endpoints::default(),
+            max_retries: None,
+            retry_mode: RetryMode::default(),
+            preflight_dry_run: false,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
 }
 
 impl ProviderSettings {
@@ -357,6 +408,8 @@ impl fmt::Debug for ProviderSettings {
             .field("max_retries", &self.max_retries)
             .field("retry_mode", &self.retry_mode)
             .field("preflight_dry_run", &self.preflight_dry_run)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("call_timeout", &self.call_timeout)
             .finish()
     }
 }
@@ -652,6 +705,31 @@ fn read(
         .into_option()
         .unwrap_or(false);
 
+    let duration = |r: &mut Reader, name: &str, default: Duration| {
+        r.checked_string(
+            object,
+            name,
+            None,
+            "Invalid API call timeout",
+            formats::check_call_timeout,
+        )
+        .into_option()
+        .map_or(default, |(_, d)| d)
+    };
+    let attempt_timeout = duration(&mut r, API_CALL_ATTEMPT_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT);
+    let call_timeout = duration(&mut r, API_CALL_TIMEOUT, DEFAULT_CALL_TIMEOUT);
+    if attempt_timeout > call_timeout {
+        r.error(
+            AttributePath::root(API_CALL_TIMEOUT),
+            "Invalid API call timeout",
+            format!(
+                "`{API_CALL_TIMEOUT}` must be at least `{API_CALL_ATTEMPT_TIMEOUT}`: a call \
+                 includes its attempts. For example `{API_CALL_ATTEMPT_TIMEOUT} = \"30s\"` \
+                 with `{API_CALL_TIMEOUT} = \"5m\"`."
+            ),
+        );
+    }
+
     let assume_role = r
         .single_block(object, ASSUME_ROLE)
         .and_then(|block| read_assume_role(&mut r, block));
@@ -673,6 +751,8 @@ fn read(
         max_retries,
         retry_mode,
         preflight_dry_run,
+        attempt_timeout,
+        call_timeout,
     };
     (settings, r.diags)
 }
@@ -793,20 +873,35 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
 fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
     let base = AttributePath::root(ENDPOINTS);
     let mut url = |name: &str| {
-        r.checked_string(
-            block,
-            name,
-            Some(&base),
-            "Invalid endpoint URL",
-            formats::check_endpoint_url,
-        )
-        .into_option()
-        .map(|(s, ())| s)
+        let (raw, endpoint) = r
+            .checked_string(
+                block,
+                name,
+                Some(&base),
+                "Invalid endpoint URL",
+                formats::check_endpoint_url,
+            )
+            .into_option()?;
+        if endpoint.had_userinfo && r.phase == Phase::Plan {
+            // Not on the attribute: the CLI would print the source line, password and all.
+            r.diags.push(Diagnostic::warning(
+                "Endpoint user information ignored",
+                format!(
+                    "`{ENDPOINTS}.{name}` ({}) carries a user name or password. AWS \
+                     authenticates requests with signatures, so the provider drops it and uses \
+                     {}; remove it from the configuration.",
+                    formats::without_userinfo(&raw),
+                    endpoint.url
+                ),
+            ));
+        }
+        Some(endpoint.url)
     };
     Endpoints {
         ec2: url(EC2),
         networkmanager: url(NETWORKMANAGER),
         workspaces: url(WORKSPACES),
+        sts: url(STS),
     }
 }
 

@@ -1,57 +1,133 @@
-//! AWS errors as the domain sees them: an operation, AWS's error code and message, and what the
-//! code means for a provider that must never lose track of an association.
+//! AWS errors as the domain sees them: an operation, AWS's error code and message, and — decided
+//! once, here, from codes and error types, never from message text — what the error means for a
+//! provider that must never lose track of an association ([`ErrorKind`]).
 
 use std::fmt;
 
+use aws_credential_types::provider::error::{CredentialsError, TokenError};
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// Codes meaning "the parent or the association is busy with another change": the mutation is
-/// sound and should be retried later, within the operation's timeout.
+/// What an error means for the next step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// AWS turned the request away because of the request rate, before doing anything: sending
+    /// the same call again later is safe.
+    Throttled,
+    /// The target is in the middle of another change; the same mutation can succeed later.
+    Busy,
+    /// Nobody knows whether the call took effect: no answer arrived (timeout, dropped
+    /// connection), the answer could not be read, or AWS failed internally (5xx). Look at AWS
+    /// before sending a mutation again.
+    Unknown,
+    /// Credentials could not be obtained (a missing profile, an expired SSO session, a refused
+    /// AssumeRole) or AWS rejected them (expired, invalid, badly signed). Retrying cannot help.
+    Credentials,
+    /// The identity is not allowed to make the call. Retrying cannot help.
+    Denied,
+    /// AWS answered with a definitive refusal of this request: validation, not found, already
+    /// exists, conflict. What the code means is the caller's business.
+    Rejected,
+}
+
+/// Codes meaning "busy with another change": the mutation is sound and should be sent again
+/// later, within the operation's timeout. `ConflictException` and `OperationNotPermitted` are
+/// deliberately absent: they are also used for permanent refusals, so callers look at the
+/// association's state instead of trusting the code.
 const BUSY_CODES: &[&str] = &[
     "IncorrectState",
     "ResourceInUseException",
-    "ConflictException",
     "ConcurrentMutationLimitExceeded",
-    "OperationNotPermitted",
 ];
 
-/// Codes meaning "try the same call again": throttling and server-side failures. The SDK already
-/// retries these; they reach the domain only once its attempts are spent.
-const TRANSIENT_CODES: &[&str] = &[
+/// Codes AWS uses to say "too many requests": nothing was done.
+const THROTTLING_CODES: &[&str] = &[
     "RequestLimitExceeded",
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
     "RequestThrottledException",
+    "RequestThrottled",
     "TooManyRequestsException",
     "EC2ThrottledException",
+    "PriorRequestNotComplete",
+    "SlowDown",
+    "BandwidthLimitExceeded",
+];
+
+/// Codes of server-side failures: the request may or may not have been carried out.
+const SERVER_FAULT_CODES: &[&str] = &[
     "InternalError",
     "InternalFailure",
+    "InternalServerError",
     "InternalServerException",
     "ServiceUnavailable",
+    "ServiceUnavailableException",
     "Unavailable",
     "RequestTimeout",
     "RequestTimeoutException",
+];
+
+/// Codes meaning the caller's credentials or signature were not accepted.
+const CREDENTIAL_CODES: &[&str] = &[
+    "AuthFailure",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidAccessKeyId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+];
+
+/// Codes meaning the identity lacks permission (IAM, SCPs, an unsubscribed service).
+const DENIED_CODES: &[&str] = &[
+    "UnauthorizedOperation",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedException",
+    "OptInRequired",
 ];
 
 #[derive(Clone, Debug)]
 pub struct AwsError {
     /// The API operation, e.g. `DisassociateRouteServer`.
     pub operation: &'static str,
-    /// AWS's error code; `None` when no answer arrived (connection refused, timeout).
+    /// AWS's error code; `None` when no answer with a code arrived (no connection, timeout,
+    /// credentials that could not be loaded).
     pub code: Option<String>,
     pub message: String,
     /// The HTTP status, when a response arrived.
     pub status: Option<u16>,
+    pub kind: ErrorKind,
 }
 
 impl AwsError {
-    /// Converts any SDK error, keeping AWS's own code and message for the user.
-    /// Every service crate re-exports the same `SdkError` and response types, so one conversion
-    /// serves EC2, NetworkManager and WorkSpaces alike.
+    /// An error AWS answered with, classified by its code and status.
+    pub fn answered(
+        operation: &'static str,
+        code: Option<&str>,
+        message: impl Into<String>,
+        status: Option<u16>,
+    ) -> Self {
+        AwsError {
+            operation,
+            code: code.map(str::to_owned),
+            message: message.into(),
+            status,
+            kind: classify_answer(code, status),
+        }
+    }
+
+    /// Converts any SDK error, keeping AWS's own code and message for the user. Every service
+    /// crate re-exports the same `SdkError` and response types, so one conversion serves EC2,
+    /// NetworkManager and WorkSpaces alike.
     pub fn from_sdk<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -60,15 +136,59 @@ impl AwsError {
             .raw_response()
             .map(|response| response.status().as_u16());
         let code = error.code().map(str::to_owned);
-        let message = match error.message() {
-            Some(message) => message.to_owned(),
-            None => DisplayErrorContext(&error).to_string(),
+        let message = match (error.message(), credentials_cause(&error)) {
+            (Some(message), _) => message.to_owned(),
+            // The credential provider's own explanation, without the SDK's wrapping.
+            (None, Some(cause)) => cause,
+            (None, None) => DisplayErrorContext(&error).to_string(),
+        };
+        let kind = match &error {
+            SdkError::ServiceError(_) => classify_answer(code.as_deref(), status),
+            // Identity resolution fails before anything is sent, and surfaces as a dispatch
+            // failure whose source chain holds the credential provider's error.
+            SdkError::DispatchFailure(_) if caused_by_credentials(&error) => ErrorKind::Credentials,
+            // Sent, or possibly sent, with no usable answer.
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => ErrorKind::Unknown,
+            SdkError::ResponseError(_) => match code.as_deref() {
+                Some(_) => classify_answer(code.as_deref(), status),
+                None => ErrorKind::Unknown,
+            },
+            // Failed while building the request: nothing reached AWS, and nothing will.
+            SdkError::ConstructionFailure(_) if caused_by_credentials(&error) => {
+                ErrorKind::Credentials
+            }
+            _ => ErrorKind::Rejected,
         };
         AwsError {
             operation,
             code,
             message,
             status,
+            kind,
+        }
+    }
+
+    /// AWS answered, but without a field the provider cannot do without. The call itself went
+    /// through, so its effect is unknown until someone looks.
+    pub fn missing(operation: &'static str, field: &str) -> Self {
+        AwsError {
+            operation,
+            code: None,
+            message: format!("the response has no {field}"),
+            status: None,
+            kind: ErrorKind::Unknown,
+        }
+    }
+
+    /// No answer within the time allowed for the call (the resource's deadline, or an attempt
+    /// timeout enforced outside the SDK).
+    pub fn no_answer(operation: &'static str, waited: std::time::Duration) -> Self {
+        AwsError {
+            operation,
+            code: None,
+            message: format!("no answer within {} ms", waited.as_millis()),
+            status: None,
+            kind: ErrorKind::Unknown,
         }
     }
 
@@ -82,17 +202,60 @@ impl AwsError {
             .is_some_and(|code| codes.contains(&code))
     }
 
-    /// The target is busy with another change; the same mutation can succeed later.
-    pub fn is_busy(&self) -> bool {
-        self.has_any_code(BUSY_CODES)
+    /// Throttling or an unknown outcome: a status call can simply be made again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind, ErrorKind::Throttled | ErrorKind::Unknown)
     }
 
-    /// Throttling, a server fault or no answer at all: worth asking again on the next poll.
-    pub fn is_transient(&self) -> bool {
-        self.code.is_none()
-            || self.has_any_code(TRANSIENT_CODES)
-            || self.status.is_some_and(|status| status >= 500)
+    /// Nothing the provider can do will make the call succeed: the user must act.
+    pub fn needs_user_action(&self) -> bool {
+        matches!(self.kind, ErrorKind::Credentials | ErrorKind::Denied)
     }
+}
+
+/// Classifies an answer by its code, then by its status.
+fn classify_answer(code: Option<&str>, status: Option<u16>) -> ErrorKind {
+    let is = |codes: &[&str]| code.is_some_and(|code| codes.contains(&code));
+    if is(THROTTLING_CODES) || status == Some(429) {
+        ErrorKind::Throttled
+    } else if is(CREDENTIAL_CODES) {
+        ErrorKind::Credentials
+    } else if is(DENIED_CODES) {
+        ErrorKind::Denied
+    } else if is(BUSY_CODES) {
+        ErrorKind::Busy
+    } else if is(SERVER_FAULT_CODES) || status.is_some_and(|status| status >= 500) {
+        ErrorKind::Unknown
+    } else {
+        ErrorKind::Rejected
+    }
+}
+
+/// Whether a credential or token provider's error is somewhere in the source chain.
+fn caused_by_credentials(error: &(dyn std::error::Error + 'static)) -> bool {
+    credentials_cause(error).is_some()
+}
+
+/// The credential or token provider's error in the source chain, with its own causes.
+fn credentials_cause(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<CredentialsError>() || error.is::<TokenError>() {
+            let mut text = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                let cause_text = cause.to_string();
+                if !text.contains(&cause_text) {
+                    text.push_str(": ");
+                    text.push_str(&cause_text);
+                }
+                source = cause.source();
+            }
+            return Some(text);
+        }
+        current = error.source();
+    }
+    None
 }
 
 impl fmt::Display for AwsError {
@@ -106,18 +269,6 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
-impl AwsError {
-    /// AWS answered, but without a field the provider cannot do without.
-    pub fn missing(operation: &'static str, field: &str) -> Self {
-        AwsError {
-            operation,
-            code: Some("MalformedResponse".to_owned()),
-            message: format!("the response has no {field}"),
-            status: None,
-        }
-    }
-}
-
 /// Reads the answer to an EC2 call sent with `DryRun=true`: `DryRunOperation` means it would have
 /// succeeded, `UnauthorizedOperation` is a refusal; anything else (throttling, a missing
 /// association) says nothing about permissions and is not held against the plan.
@@ -129,5 +280,54 @@ pub fn dry_run_permitted<T>(answer: Result<T, AwsError>) -> Result<(), AwsError>
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(code: &str, status: u16) -> ErrorKind {
+        AwsError::answered("Op", Some(code), "m", Some(status)).kind
+    }
+
+    #[test]
+    fn codes_decide_the_meaning() {
+        assert_eq!(kind("RequestLimitExceeded", 503), ErrorKind::Throttled);
+        assert_eq!(kind("ThrottlingException", 400), ErrorKind::Throttled);
+        assert_eq!(kind("IncorrectState", 400), ErrorKind::Busy);
+        assert_eq!(kind("InternalError", 500), ErrorKind::Unknown);
+        assert_eq!(kind("SomethingNew", 503), ErrorKind::Unknown);
+        assert_eq!(kind("ExpiredToken", 400), ErrorKind::Credentials);
+        assert_eq!(kind("AuthFailure", 401), ErrorKind::Credentials);
+        assert_eq!(kind("UnauthorizedOperation", 403), ErrorKind::Denied);
+        assert_eq!(kind("AccessDeniedException", 403), ErrorKind::Denied);
+    }
+
+    #[test]
+    fn ambiguous_codes_are_not_busy() {
+        // Both are used for permanent refusals too; callers look at the state instead.
+        assert_eq!(kind("ConflictException", 409), ErrorKind::Rejected);
+        assert_eq!(kind("OperationNotPermitted", 400), ErrorKind::Rejected);
+        assert_eq!(kind("ValidationException", 400), ErrorKind::Rejected);
+    }
+
+    #[test]
+    fn credential_provider_errors_are_found_in_the_source_chain() {
+        #[derive(Debug)]
+        struct Wrapper(CredentialsError);
+        impl fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("dispatch failure")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let wrapped = Wrapper(CredentialsError::not_loaded("no profile"));
+        assert!(caused_by_credentials(&wrapped));
+        assert!(!caused_by_credentials(&std::io::Error::other("reset")));
     }
 }

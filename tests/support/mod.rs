@@ -13,8 +13,10 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod kinds;
 pub mod mirror;
 pub mod process;
+pub mod scenario;
 pub mod sim;
 pub mod workdir;
 

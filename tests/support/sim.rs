@@ -75,8 +75,10 @@ impl Drop for Sim {
     }
 }
 
-/// Parents for every association kind, shared by the end-to-end tests and the benchmark; the Client VPN endpoint's VPC has ten subnets in ten zones, so ten
-/// associations can share the endpoint.
+/// Parents for every association kind, shared by the end-to-end tests and the benchmark. The
+/// Client VPN endpoint's VPC has ten subnets in ten zones, so ten associations can share the
+/// endpoint; the global network has two Connect peers and there are two applications, so every
+/// parent but the route server (one VPC each) can hold two associations.
 pub fn test_world() -> serde_json::Value {
     let subnets: Vec<serde_json::Value> = (0..10)
         .map(|i| {
@@ -100,9 +102,9 @@ pub fn test_world() -> serde_json::Value {
         "global_networks": [{
             "id": "global-network-0a1b2c3d4e5f60001",
             "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": ["link-0a1b2c3d4e5f60001"]}],
-            "connect_peers": ["connect-peer-0a1b2c3d4e5f60001"]
+            "connect_peers": ["connect-peer-0a1b2c3d4e5f60001", "connect-peer-0a1b2c3d4e5f60002"]
         }],
         "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
-        "applications": [{"id": "wsa-0a1b2c3d4"}]
+        "applications": [{"id": "wsa-0a1b2c3d4"}, {"id": "wsa-0a1b2c3d5"}]
     })
 }

@@ -48,7 +48,9 @@ pub struct LogPolicy {
     /// a family of libraries (an SDK of many crates) reads as one module.
     pub groups: &'static [(&'static str, &'static str)],
     /// `(target prefix, most verbose level)`: for libraries whose verbose output would print
-    /// secrets (request signatures, credentials, whole request bodies).
+    /// secrets (request signatures, credentials, whole request bodies). A prefix matches its
+    /// module path and everything below it; a trailing `*` matches any target starting with
+    /// the rest (`sdk_*` is every crate whose name starts with `sdk_`). The strictest cap wins.
     pub caps: &'static [(&'static str, LevelFilter)],
 }
 
@@ -89,8 +91,12 @@ impl LogPolicy {
 /// This crate's name as it appears in `tracing` targets.
 const OWN_CRATE: &str = env!("CARGO_CRATE_NAME");
 
-/// Whether `target` is `prefix` or a module path below it (`h2` matches `h2::codec`, not `h2x`).
+/// Whether `target` is `prefix` or a module path below it (`h2` matches `h2::codec`, not `h2x`),
+/// or, for a prefix ending in `*`, simply starts with the rest.
 fn target_has_prefix(target: &str, prefix: &str) -> bool {
+    if let Some(start) = prefix.strip_suffix('*') {
+        return target.starts_with(start);
+    }
     target
         .strip_prefix(prefix)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
@@ -433,12 +439,16 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month as u32, day as u32)
 }
 
-/// Makes panics look like Go panics to Terraform and ends the process.
+/// Reports panics, and ends the process only for those it cannot survive.
 ///
-/// Terraform records a plugin crash only when a stderr line starts with `panic: `, so this prints
-/// that line, the panic location and a backtrace, plainly (not as JSON). It then exits with
-/// status 2 like a Go program: a panic inside a gRPC handler would otherwise kill only the
-/// connection's task and leave a process that can no longer serve Terraform.
+/// A panic while the runtime is serving (inside a gRPC handler or a task) is logged as an hclog
+/// error line and left to unwind: the framework turns it into an error diagnostic for that one
+/// RPC, and tokio contains a panicking task, so the other operations in flight keep going.
+///
+/// A panic outside the runtime (start-up, the handshake) leaves nothing to serve. Terraform
+/// records a plugin crash only when a stderr line starts with `panic: `, so this prints that
+/// line, the location and a backtrace, plainly (not as JSON), and exits with status 2 like a Go
+/// program.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = if let Some(text) = info.payload().downcast_ref::<&str>() {
@@ -448,22 +458,26 @@ pub fn install_panic_hook() {
         } else {
             "Box<dyn Any>".to_owned()
         };
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_default();
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tracing::error!(
+                panic = %message,
+                location = %location,
+                backtrace = %std::backtrace::Backtrace::force_capture(),
+                "panic while serving; only the operation that hit it fails"
+            );
+            return;
+        }
         let thread = std::thread::current();
         let mut report = format!("panic: {message}\n\n");
         let _ = write!(
             report,
-            "thread '{}' panicked",
+            "thread '{}' panicked at {location}",
             thread.name().unwrap_or("<unnamed>")
         );
-        if let Some(location) = info.location() {
-            let _ = write!(
-                report,
-                " at {}:{}:{}",
-                location.file(),
-                location.line(),
-                location.column()
-            );
-        }
         let _ = writeln!(report, "\n{}", std::backtrace::Backtrace::force_capture());
         let _ = std::io::stderr().lock().write_all(report.as_bytes());
         std::process::exit(2);
@@ -507,6 +521,7 @@ mod tests {
         caps: &[
             ("sdk_signing", LevelFilter::INFO),
             ("sdk_runtime::orchestrator", LevelFilter::DEBUG),
+            ("noisy_*", LevelFilter::WARN),
         ],
     };
 
@@ -531,6 +546,8 @@ mod tests {
         assert_eq!(SDK.cap("sdk_runtime::orchestratorx"), LevelFilter::TRACE);
         assert_eq!(SDK.cap("h2::codec"), LevelFilter::INFO);
         assert_eq!(SDK.cap("hyperx"), LevelFilter::TRACE);
+        assert_eq!(SDK.cap("noisy_lib::deep"), LevelFilter::WARN);
+        assert_eq!(SDK.cap("noisy"), LevelFilter::TRACE);
     }
 
     #[test]

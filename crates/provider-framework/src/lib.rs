@@ -5,6 +5,7 @@
 pub mod convert;
 pub mod diag;
 pub mod docs;
+pub mod isolation;
 pub mod json;
 pub mod msgpack;
 pub mod plan;

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::diag::{Diagnostic, Diagnostics};
+use super::isolation::{isolate, isolate_sync};
 use super::plan::plan_change;
 use super::proto::tfplugin6 as pb;
 use super::resource::{Context, Provider, Resource};
@@ -108,24 +109,23 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
-/// Decodes a request value: msgpack as every host sends it, JSON as the protocol allows.
+/// Decodes a request value: msgpack as every host sends it, JSON as the protocol allows. A
+/// problem inside the value is reported on the attribute it concerns.
 fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
     let Some(value) = value else {
         return Ok(Value::Null);
     };
     let decoded = if !value.msgpack.is_empty() {
-        msgpack::decode(&value.msgpack, ty).map_err(|e| e.to_string())
+        msgpack::decode(&value.msgpack, ty)
     } else if !value.json.is_empty() {
-        json::decode(&value.json, ty).map_err(|e| e.to_string())
+        json::decode(&value.json, ty)
     } else {
         Ok(Value::Null)
     };
     decoded.map_err(|error| {
-        Diagnostic::error(
-            format!("Invalid {what}"),
-            format!("The provider could not decode the {what}: {error}"),
-        )
-        .into()
+        let mut diagnostic = error.to_diagnostic(&format!("Invalid {what}"));
+        diagnostic.detail = format!("The provider could not decode the {what}: {error}");
+        diagnostic.into()
     })
 }
 
@@ -200,10 +200,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let request = request.into_inner();
         let ty = self.provider_schema.implied_type();
-        let diags = match decode(request.config.as_ref(), &ty, "provider configuration") {
-            Ok(config) => self.provider.validate(&config),
-            Err(diags) => diags,
-        };
+        let diags = isolate_sync("ValidateProviderConfig", || {
+            let config = decode(request.config.as_ref(), &ty, "provider configuration")?;
+            Ok(self.provider.validate(&config))
+        })
+        .unwrap_or_else(|diags| diags);
         Ok(Response::new(pb::validate_provider_config::Response {
             diagnostics: diagnostics(diags),
         }))
@@ -216,10 +217,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         tracing::debug!(tf_rpc = "ConfigureProvider", terraform_version = %request.terraform_version, "configuring provider");
         let ty = self.provider_schema.implied_type();
-        let result = match decode(request.config.as_ref(), &ty, "provider configuration") {
-            Ok(config) => self.provider.configure(&config).await,
-            Err(diags) => Err(diags),
-        };
+        let result = isolate("ConfigureProvider", async {
+            let config = decode(request.config.as_ref(), &ty, "provider configuration")?;
+            self.provider.configure(&config).await
+        })
+        .await;
         let diags = match result {
             Ok(client) => {
                 *self.client.write().await = Some(Arc::new(client));
@@ -237,17 +239,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_resource_config::Request>,
     ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
         let request = request.into_inner();
-        let diags = match self.resource(&request.type_name) {
-            Ok(registered) => match decode(
+        let diags = isolate_sync("ValidateResourceConfig", || {
+            let registered = self.resource(&request.type_name)?;
+            let config = decode(
                 request.config.as_ref(),
                 &registered.ty,
                 "resource configuration",
-            ) {
-                Ok(config) => registered.resource.validate(&config),
-                Err(diags) => diags,
-            },
-            Err(diags) => diags,
-        };
+            )?;
+            Ok(registered.resource.validate(&config))
+        })
+        .unwrap_or_else(|diags| diags);
         Ok(Response::new(pb::validate_resource_config::Response {
             diagnostics: diagnostics(diags),
         }))
@@ -272,7 +273,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let result = (|| {
+        let result = isolate_sync("UpgradeResourceState", || {
             let registered = self.resource(&request.type_name)?;
             if request.version > registered.schema.version {
                 return Err(Diagnostic::error(
@@ -285,8 +286,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 )
                 .into());
             }
-            let raw = request.raw_state.map(|raw| raw.json).unwrap_or_default();
-            let state = upgrade_json_state(&raw, &registered.schema).map_err(|error| {
+            let raw = request
+                .raw_state
+                .as_ref()
+                .map(|raw| raw.json.as_slice())
+                .unwrap_or_default();
+            let state = upgrade_json_state(raw, &registered.schema).map_err(|error| {
                 Diagnostics::from(Diagnostic::error(
                     "Unreadable resource state",
                     format!(
@@ -296,7 +301,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 ))
             })?;
             encode(&state, &registered.ty, "upgraded state")
-        })();
+        });
         Ok(Response::new(match result {
             Ok(state) => pb::upgrade_resource_state::Response {
                 upgraded_state: Some(state),
@@ -315,7 +320,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
         let private = request.private.clone();
-        let result = async {
+        let result = isolate("ReadResource", async {
             let registered = self.resource(&request.type_name)?;
             let current = decode(
                 request.current_state.as_ref(),
@@ -329,7 +334,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 encode(&state, &registered.ty, "refreshed state")?,
                 outcome.diagnostics,
             ))
-        }
+        })
         .await;
         Ok(Response::new(match result {
             Ok((state, diags)) => pb::read_resource::Response {
@@ -353,7 +358,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let result = async {
+        let result = isolate("PlanResourceChange", async {
             let registered = self.resource(&request.type_name)?;
             let ty = &registered.ty;
             let prior = decode(request.prior_state.as_ref(), ty, "prior state")?;
@@ -379,7 +384,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 replace,
                 Diagnostics::new(),
             ))
-        }
+        })
         .await;
         Ok(Response::new(match result {
             Ok((planned, requires_replace, diags)) => pb::plan_resource_change::Response {
@@ -402,7 +407,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
         let private = request.planned_private.clone();
-        let result = async {
+        let result = isolate("ApplyResourceChange", async {
             let registered = self.resource(&request.type_name)?;
             let ty = &registered.ty;
             let prior = decode(request.prior_state.as_ref(), ty, "prior state")?;
@@ -426,7 +431,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 (planned, Diagnostics::new())
             };
             Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, diags))
-        }
+        })
         .await;
         Ok(Response::new(match result {
             Ok((state, diags)) => pb::apply_resource_change::Response {
@@ -449,11 +454,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let result = (|| {
+        let result = isolate_sync("ImportResourceState", || {
             let registered = self.resource(&request.type_name)?;
             let state = registered.resource.import(&request.id)?;
             encode(&state, &registered.ty, "imported state")
-        })();
+        });
         Ok(Response::new(match result {
             Ok(state) => pb::import_resource_state::Response {
                 imported_resources: vec![pb::import_resource_state::ImportedResource {

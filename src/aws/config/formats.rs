@@ -38,14 +38,26 @@ pub fn check_region(region: &str) -> Result<(), String> {
     }
 }
 
-/// Custom endpoints are handed verbatim to the SDK, which only understands absolute http(s)
-/// URLs; a bare `host:port` would otherwise fail deep inside the endpoint resolver at apply time
-/// with a message that does not name the attribute.
-pub fn check_endpoint_url(url: &str) -> Result<(), String> {
+/// An endpoint URL as the SDK gets it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointUrl {
+    /// The URL without user information: AWS authenticates with signatures, never with a user
+    /// and password in the URL, and a URL the SDK holds can end up in its debug logs.
+    pub url: String,
+    /// Whether user information was removed (worth a warning, never an echo).
+    pub had_userinfo: bool,
+}
+
+/// Custom endpoints go to the SDK, which only understands absolute http(s) URLs; a bare
+/// `host:port` would otherwise fail deep inside the endpoint resolver at apply time with a
+/// message that does not name the attribute.
+pub fn check_endpoint_url(url: &str) -> Result<EndpointUrl, String> {
+    // Messages show the URL without any user information: it may hold a password.
+    let shown = without_userinfo(url);
     const EXAMPLE: &str = "for example \"http://127.0.0.1:4566\" for a local emulator or \"https://ec2.us-east-1.amazonaws.com\"";
     if url.chars().any(char::is_whitespace) {
         return Err(format!(
-            "{url:?} contains whitespace; write an absolute URL, {EXAMPLE}."
+            "{shown:?} contains whitespace; write an absolute URL, {EXAMPLE}."
         ));
     }
     let lower = url.to_ascii_lowercase();
@@ -55,28 +67,24 @@ pub fn check_endpoint_url(url: &str) -> Result<(), String> {
         &url["http://".len()..]
     } else if let Some((scheme, _)) = url.split_once("://") {
         return Err(format!(
-            "{url:?} uses the scheme {scheme:?}; only http and https endpoints are supported, \
+            "{shown:?} uses the scheme {scheme:?}; only http and https endpoints are supported, \
              {EXAMPLE}."
         ));
     } else {
         return Err(format!(
-            "{url:?} is not an absolute URL (the scheme is missing); write \"http://{url}\" or \
-             \"https://{url}\", {EXAMPLE}."
+            "{shown:?} is not an absolute URL (the scheme is missing); write \"http://{shown}\" or \
+             \"https://{shown}\", {EXAMPLE}."
         ));
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return Err(format!(
-            "{url:?} embeds user information before '@'; endpoints must not carry credentials, \
-             {EXAMPLE}."
-        ));
-    }
+    let had_userinfo = authority.contains('@');
+    let authority = authority.rsplit('@').next().unwrap_or_default();
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         match bracketed.split_once(']') {
             Some((host, tail)) => (host, tail.strip_prefix(':')),
             None => {
                 return Err(format!(
-                    "{url:?} has an unterminated IPv6 address, {EXAMPLE}."
+                    "{shown:?} has an unterminated IPv6 address, {EXAMPLE}."
                 ));
             }
         }
@@ -91,7 +99,7 @@ pub fn check_endpoint_url(url: &str) -> Result<(), String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':'));
     if !host_ok {
-        return Err(format!("{url:?} has no valid host name, {EXAMPLE}."));
+        return Err(format!("{shown:?} has no valid host name, {EXAMPLE}."));
     }
     if let Some(port) = port {
         let valid = !port.is_empty()
@@ -99,12 +107,38 @@ pub fn check_endpoint_url(url: &str) -> Result<(), String> {
             && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
         if !valid {
             return Err(format!(
-                "{url:?} has an invalid port {port:?}; a port is a number from 1 to 65535, \
+                "{shown:?} has an invalid port {port:?}; a port is a number from 1 to 65535, \
                  {EXAMPLE}."
             ));
         }
     }
-    Ok(())
+    Ok(EndpointUrl {
+        url: if had_userinfo {
+            without_userinfo(url).replacen("***@", "", 1)
+        } else {
+            url.to_owned()
+        },
+        had_userinfo,
+    })
+}
+
+/// `url` with anything between the scheme and an `@` in the authority replaced by `***`, so
+/// a message or log line can show which URL is meant without its credentials.
+pub fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("***{}", &authority[at..]),
+        None => authority.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
+    }
 }
 
 /// The role ARN is sent to STS only when the first AWS call needs credentials, long after
@@ -183,6 +217,21 @@ pub fn check_assume_role_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Limits on one AWS call: a duration from one second to one hour. Shorter would abandon calls
+/// AWS answers normally; longer would make a hung connection look like a hung apply.
+pub fn check_call_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text).map_err(|why| {
+        format!("{text:?} is not a duration ({why}); write for example \"30s\" or \"5m\".")
+    })?;
+    if !(Duration::from_secs(1)..=Duration::from_secs(3600)).contains(&duration) {
+        return Err(format!(
+            "{text:?} is outside the accepted range from 1 second (\"1s\") to 1 hour \
+             (\"1h\"), for example \"30s\"."
+        ));
+    }
+    Ok(duration)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +265,24 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_user_information_is_dropped_and_never_shown() {
+        let endpoint = check_endpoint_url("http://user:s3cr3t@127.0.0.1:4566/x").unwrap();
+        assert_eq!(endpoint.url, "http://127.0.0.1:4566/x");
+        assert!(endpoint.had_userinfo);
+        let error = check_endpoint_url("http://user:s3cr3t@127.0.0.1:99999").unwrap_err();
+        assert!(!error.contains("s3cr3t"), "{error}");
+        assert!(error.contains("http://***@127.0.0.1:99999"), "{error}");
+        let error = check_endpoint_url("ftp://user:s3cr3t@example.com").unwrap_err();
+        assert!(!error.contains("s3cr3t"), "{error}");
+        let error = check_endpoint_url("user:s3cr3t@example.com").unwrap_err();
+        assert!(!error.contains("s3cr3t"), "{error}");
+        assert_eq!(
+            without_userinfo("https://a@b@host/p@q"),
+            "https://***@host/p@q"
+        );
+    }
+
+    #[test]
     fn endpoint_urls() {
         for good in [
             "http://127.0.0.1:4566",
@@ -234,7 +301,6 @@ mod tests {
             "http://host:0",
             "http://host:99999",
             "http://host:",
-            "http://user:pw@host",
             "http://ho st",
             "http://[::1",
             "",

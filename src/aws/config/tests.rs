@@ -62,6 +62,8 @@ fn full_config() -> Value {
         (MAX_RETRIES, Value::Number(Number::Int(7))),
         (RETRY_MODE, s("adaptive")),
         (PREFLIGHT_DRY_RUN, Value::Bool(true)),
+        (API_CALL_ATTEMPT_TIMEOUT, s("10s")),
+        (API_CALL_TIMEOUT, s("2m")),
         (
             ASSUME_ROLE,
             nested(
@@ -85,6 +87,7 @@ fn full_config() -> Value {
                         WORKSPACES,
                         s("https://workspaces.eu-central-2.amazonaws.com"),
                     ),
+                    (STS, s("http://127.0.0.1:4566")),
                 ],
             ),
         ),
@@ -406,10 +409,13 @@ fn from_value_of_a_full_config() {
                 ec2: Some("http://127.0.0.1:4566".into()),
                 networkmanager: Some("http://localhost:4566/".into()),
                 workspaces: Some("https://workspaces.eu-central-2.amazonaws.com".into()),
+                sts: Some("http://127.0.0.1:4566".into()),
             },
             max_retries: Some(7),
             retry_mode: RetryMode::Adaptive,
             preflight_dry_run: true,
+            attempt_timeout: Duration::from_secs(10),
+            call_timeout: Duration::from_secs(120),
         }
     );
     assert_eq!(settings.max_attempts(), 8);
@@ -497,4 +503,25 @@ fn debug_output_redacts_secrets() {
     }
     assert!(debug.contains("** redacted **"));
     assert!(debug.contains("eu-central-2") && debug.contains("deploy"));
+}
+
+#[test]
+fn api_call_timeouts_are_durations_and_a_call_includes_its_attempts() {
+    let settings = ProviderSettings::from_value_with_env(&config(&[]), &no_env).expect("valid");
+    assert_eq!(settings.attempt_timeout, DEFAULT_ATTEMPT_TIMEOUT);
+    assert_eq!(settings.call_timeout, DEFAULT_CALL_TIMEOUT);
+
+    let diags = validate(&config(&[(API_CALL_ATTEMPT_TIMEOUT, s("forever"))]));
+    let error = only_error_at(&diags, AttributePath::root(API_CALL_ATTEMPT_TIMEOUT));
+    assert!(error.detail.contains("\"30s\""), "{error:?}");
+
+    let diags = validate(&config(&[(API_CALL_TIMEOUT, s("2h"))]));
+    only_error_at(&diags, AttributePath::root(API_CALL_TIMEOUT));
+
+    let diags = validate(&config(&[
+        (API_CALL_ATTEMPT_TIMEOUT, s("2m")),
+        (API_CALL_TIMEOUT, s("1m")),
+    ]));
+    let error = only_error_at(&diags, AttributePath::root(API_CALL_TIMEOUT));
+    assert!(error.detail.contains("at least"), "{error:?}");
 }

@@ -4,15 +4,13 @@
 //! AWS takes minutes either way. hashicorp/aws sleeps 4 minutes before its first status check;
 //! here the shared waiter polls from the start and returns one poll after AWS reports the change.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AssociationStatus, TargetNetwork};
 
 use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
 };
-use crate::aws::clients::AwsClients;
+use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsError, dry_run_permitted};
 use crate::aws::ids;
 use tf_provider_framework::value::Value;
@@ -21,6 +19,12 @@ use tf_provider_framework::value::Value;
 const NOT_FOUND: &[&str] = &[
     "InvalidClientVpnAssociationIdNotFound",
     "InvalidClientVpnEndpointId.NotFound",
+];
+
+/// Answers meaning the subnet is already associated with the endpoint (AWS documents both).
+const ALREADY_ASSOCIATED: &[&str] = &[
+    "InvalidClientVpnDuplicateAssociationException",
+    "ClientVpnEndpointAssociationExists",
 ];
 
 pub struct ClientVpnNetworkAssociation;
@@ -49,6 +53,8 @@ fn observation(
     Observation {
         phase,
         state,
+        // Association IDs are never reused, so duplicate records cannot occur.
+        created: None,
         attributes,
     }
 }
@@ -108,6 +114,19 @@ impl Association for ClientVpnNetworkAssociation {
         ("client_vpn_endpoint_id", "association_id")
     }
 
+    fn iam_service(&self) -> &'static str {
+        "ec2"
+    }
+
+    fn already_exists_codes(&self) -> &'static [&'static str] {
+        ALREADY_ASSOCIATED
+    }
+
+    /// AWS assigns the association ID, so the configuration does not determine the key.
+    fn planned_key(&self, _config: &Value) -> Option<AssociationKey> {
+        None
+    }
+
     /// Matches hashicorp/aws, whose `id` is the association ID.
     fn id(&self, key: &AssociationKey) -> String {
         key.member.clone()
@@ -115,8 +134,9 @@ impl Association for ClientVpnNetworkAssociation {
 
     async fn associate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         config: &Value,
+        token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateClientVpnTargetNetwork";
         let endpoint = config
@@ -127,6 +147,7 @@ impl Association for ClientVpnNetworkAssociation {
             .associate_client_vpn_target_network()
             .client_vpn_endpoint_id(endpoint)
             .subnet_id(config.attr_str("subnet_id").unwrap_or_default())
+            .client_token(token)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
@@ -140,50 +161,55 @@ impl Association for ClientVpnNetworkAssociation {
         Ok((key, observation(output.status(), Vec::new())))
     }
 
-    async fn observe(
+    /// The endpoint's live association of the configured subnet.
+    async fn find(
         &self,
-        aws: &AwsClients,
-        parent: &str,
-        members: &[String],
-    ) -> Result<HashMap<String, Observation>, AwsError> {
-        const OPERATION: &str = "DescribeClientVpnTargetNetworks";
-        // One listing of the endpoint answers for every association on it; naming IDs instead
-        // would make AWS reject the whole call once any one of them is gone.
-        let mut found = HashMap::new();
-        let mut next_token: Option<String> = None;
-        loop {
-            let answer = aws
-                .ec2
-                .describe_client_vpn_target_networks()
-                .client_vpn_endpoint_id(parent)
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(OPERATION, e));
-            let page = match answer {
-                Ok(page) => page,
-                Err(error) if error.has_any_code(NOT_FOUND) => return Ok(HashMap::new()),
-                Err(error) => return Err(error),
+        aws: &ServiceClients,
+        config: &Value,
+    ) -> Result<Option<(AssociationKey, Observation)>, AwsError> {
+        let (Some(endpoint), Some(subnet)) = (
+            config.attr_str("client_vpn_endpoint_id"),
+            config.attr_str("subnet_id"),
+        ) else {
+            return Ok(None);
+        };
+        let mut found = None;
+        for network in list_target_networks(aws, endpoint).await? {
+            let Some(id) = network.association_id() else {
+                continue;
             };
-            for network in page.client_vpn_target_networks() {
-                let Some(id) = network.association_id() else {
-                    continue;
+            let observation = target_network(&network);
+            if network.target_network_id() == Some(subnet) && observation.phase.is_live() {
+                let key = AssociationKey {
+                    parent: endpoint.to_owned(),
+                    member: id.to_owned(),
                 };
-                let on_endpoint = network.client_vpn_endpoint_id().is_none_or(|e| e == parent);
-                if on_endpoint && members.iter().any(|m| m == id) {
-                    found.insert(id.to_owned(), target_network(network));
-                }
-            }
-            match page.next_token() {
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(found),
+                found = Some((key, observation));
             }
         }
+        Ok(found)
+    }
+
+    async fn observe(
+        &self,
+        aws: &ServiceClients,
+        parent: &str,
+        members: &[String],
+    ) -> Result<Listing, AwsError> {
+        let mut listing = Listing::default();
+        for network in list_target_networks(aws, parent).await? {
+            if let Some(id) = network.association_id()
+                && members.iter().any(|m| m == id)
+            {
+                listing.record(id, target_network(&network));
+            }
+        }
+        Ok(listing)
     }
 
     async fn disassociate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         key: &AssociationKey,
     ) -> Result<Disassociation, AwsError> {
         Disassociation::from_answer(send_disassociate(aws, key, false).await, NOT_FOUND)
@@ -191,16 +217,53 @@ impl Association for ClientVpnNetworkAssociation {
 
     async fn preflight_disassociate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         key: &AssociationKey,
     ) -> Option<Result<(), AwsError>> {
         Some(dry_run_permitted(send_disassociate(aws, key, true).await))
     }
 }
 
+/// Every target network of `endpoint`, all pages; none when the endpoint does not exist. One
+/// listing answers for every association on the endpoint; naming IDs instead would make AWS
+/// reject the whole call once any one of them is gone.
+async fn list_target_networks(
+    aws: &ServiceClients,
+    endpoint: &str,
+) -> Result<Vec<TargetNetwork>, AwsError> {
+    const OPERATION: &str = "DescribeClientVpnTargetNetworks";
+    let mut networks = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let answer = aws
+            .ec2
+            .describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(endpoint)
+            .set_next_token(next_token.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OPERATION, e));
+        let page = match answer {
+            Ok(page) => page,
+            Err(error) if error.has_any_code(NOT_FOUND) => return Ok(Vec::new()),
+            Err(error) => return Err(error),
+        };
+        networks.extend(
+            page.client_vpn_target_networks()
+                .iter()
+                .filter(|n| n.client_vpn_endpoint_id().is_none_or(|e| e == endpoint))
+                .cloned(),
+        );
+        match page.next_token() {
+            Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+            _ => return Ok(networks),
+        }
+    }
+}
+
 /// The disassociate call, for real or (with `dry_run`) only to ask whether AWS would allow it.
 async fn send_disassociate(
-    aws: &AwsClients,
+    aws: &ServiceClients,
     key: &AssociationKey,
     dry_run: bool,
 ) -> Result<(), AwsError> {

@@ -2,30 +2,48 @@
 //! device (and optionally a link) in a global network (NetworkManager AssociateConnectPeer /
 //! DisassociateConnectPeer). No other provider offers this resource.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::SdkError;
+use aws_sdk_networkmanager::operation::disassociate_connect_peer::DisassociateConnectPeerError;
+use aws_sdk_networkmanager::operation::get_connect_peer_associations::GetConnectPeerAssociationsError;
 use aws_sdk_networkmanager::types::ConnectPeerAssociation;
+use aws_sdk_networkmanager::types::error::ValidationException;
 
 use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
 };
-use crate::aws::clients::AwsClients;
+use crate::aws::clients::ServiceClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
 use tf_provider_framework::value::Value;
 
 pub struct ConnectPeerAssociationResource;
 
-/// NetworkManager reports an unknown global network as a ValidationException whose field
-/// message says so (hashicorp/aws keys on the same text); it means every association is gone.
-fn global_network_missing<E>(error: &SdkError<E, HttpResponse>) -> bool {
+/// Answer meaning the Connect peer is already associated.
+const ALREADY_ASSOCIATED: &[&str] = &["ConflictException"];
+/// Answer meaning there is no such association (hashicorp/aws treats it the same way).
+const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
+
+/// NetworkManager reports an unknown global network only in words: a `ValidationException`
+/// whose `GlobalNetworkId` field says "Global network not found" (hashicorp/aws keys on the same
+/// text). Code, field and text together mean every association of that network is gone; the
+/// same text under any other code means nothing.
+fn global_network_missing(validation: &ValidationException) -> bool {
+    validation.fields().iter().any(|field| {
+        field.name() == "GlobalNetworkId" && field.message().contains("Global network not found")
+    })
+}
+
+/// Whether an SDK error is the "unknown global network" answer, for any NetworkManager call.
+fn is_global_network_missing<E>(
+    error: &SdkError<E, HttpResponse>,
+    validation: impl Fn(&E) -> Option<&ValidationException>,
+) -> bool {
     error
-        .raw_response()
-        .and_then(|response| response.body().bytes())
-        .is_some_and(|body| String::from_utf8_lossy(body).contains("Global network not found"))
+        .as_service_error()
+        .and_then(validation)
+        .is_some_and(global_network_missing)
 }
 
 fn observation(association: &ConnectPeerAssociation) -> Observation {
@@ -47,6 +65,8 @@ fn observation(association: &ConnectPeerAssociation) -> Observation {
             ("state", Value::string(&state)),
         ],
         state,
+        // The API reports no creation time; a live record still beats a `DELETED` one.
+        created: None,
     }
 }
 
@@ -88,10 +108,19 @@ impl Association for ConnectPeerAssociationResource {
         ("global_network_id", "connect_peer_id")
     }
 
+    fn iam_service(&self) -> &'static str {
+        "networkmanager"
+    }
+
+    fn already_exists_codes(&self) -> &'static [&'static str] {
+        ALREADY_ASSOCIATED
+    }
+
     async fn associate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         config: &Value,
+        _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateConnectPeer";
         let global_network = config.attr_str("global_network_id").unwrap_or_default();
@@ -118,11 +147,11 @@ impl Association for ConnectPeerAssociationResource {
 
     async fn observe(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         parent: &str,
         members: &[String],
-    ) -> Result<HashMap<String, Observation>, AwsError> {
-        let mut found = HashMap::new();
+    ) -> Result<Listing, AwsError> {
+        let mut listing = Listing::default();
         let mut next_token: Option<String> = None;
         loop {
             let answer = aws
@@ -135,7 +164,14 @@ impl Association for ConnectPeerAssociationResource {
                 .await;
             let page = match answer {
                 Ok(page) => page,
-                Err(error) if global_network_missing(&error) => return Ok(HashMap::new()),
+                Err(error)
+                    if is_global_network_missing(&error, |e| match e {
+                        GetConnectPeerAssociationsError::ValidationException(v) => Some(v),
+                        _ => None,
+                    }) =>
+                {
+                    return Ok(Listing::default());
+                }
                 Err(error) => return Err(AwsError::from_sdk("GetConnectPeerAssociations", error)),
             };
             for association in page.connect_peer_associations() {
@@ -143,19 +179,19 @@ impl Association for ConnectPeerAssociationResource {
                     .connect_peer_id()
                     .filter(|id| members.iter().any(|m| m == id))
                 {
-                    found.insert(id.to_owned(), observation(association));
+                    listing.record(id, observation(association));
                 }
             }
             match page.next_token() {
                 Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(found),
+                _ => return Ok(listing),
             }
         }
     }
 
     async fn disassociate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         key: &AssociationKey,
     ) -> Result<Disassociation, AwsError> {
         let answer = aws
@@ -166,11 +202,55 @@ impl Association for ConnectPeerAssociationResource {
             .send()
             .await;
         match answer {
-            Err(error) if global_network_missing(&error) => Ok(Disassociation::AlreadyGone),
+            Err(error)
+                if is_global_network_missing(&error, |e| match e {
+                    DisassociateConnectPeerError::ValidationException(v) => Some(v),
+                    _ => None,
+                }) =>
+            {
+                Ok(Disassociation::AlreadyGone)
+            }
             answer => Disassociation::from_answer(
                 answer.map_err(|e| AwsError::from_sdk("DisassociateConnectPeer", e)),
-                &["ResourceNotFoundException"],
+                NOT_FOUND,
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_networkmanager::types::ValidationExceptionField;
+
+    use super::*;
+
+    fn validation(name: &str, message: &str) -> ValidationException {
+        ValidationException::builder()
+            .message("Request validation failed")
+            .fields(
+                ValidationExceptionField::builder()
+                    .name(name)
+                    .message(message)
+                    .build()
+                    .expect("field"),
+            )
+            .build()
+            .expect("exception")
+    }
+
+    #[test]
+    fn only_the_global_network_field_saying_not_found_means_gone() {
+        assert!(global_network_missing(&validation(
+            "GlobalNetworkId",
+            "Global network not found"
+        )));
+        assert!(!global_network_missing(&validation(
+            "ConnectPeerId",
+            "Global network not found"
+        )));
+        assert!(!global_network_missing(&validation(
+            "GlobalNetworkId",
+            "Invalid format"
+        )));
     }
 }

@@ -4,15 +4,13 @@
 //! A route server serves one VPC. There is no "disassociated" state: the association is gone
 //! when GetRouteServerAssociations stops listing it.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_ec2::types::RouteServerAssociation;
 
 use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
 };
-use crate::aws::clients::AwsClients;
+use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsError, dry_run_permitted};
 use crate::aws::ids;
 use tf_provider_framework::value::Value;
@@ -23,6 +21,9 @@ const NOT_FOUND: &[&str] = &[
     "InvalidRouteServerId.NotFound",
     "InvalidVpcID.NotFound",
 ];
+
+/// Answer meaning the route server already has a VPC association (one per route server).
+const ALREADY_ASSOCIATED: &[&str] = &["Resource.AlreadyAssociated"];
 
 pub struct RouteServerVpcAssociation;
 
@@ -41,6 +42,8 @@ fn observation(association: Option<&RouteServerAssociation>) -> Observation {
         phase,
         attributes: vec![("state", Value::string(&state))],
         state,
+        // The API reports no creation time; a finished record is never listed (it vanishes).
+        created: None,
     }
 }
 
@@ -75,10 +78,19 @@ impl Association for RouteServerVpcAssociation {
         ("route_server_id", "vpc_id")
     }
 
+    fn iam_service(&self) -> &'static str {
+        "ec2"
+    }
+
+    fn already_exists_codes(&self) -> &'static [&'static str] {
+        ALREADY_ASSOCIATED
+    }
+
     async fn associate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         config: &Value,
+        _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         let route_server = config.attr_str("route_server_id").unwrap_or_default();
         let vpc = config.attr_str("vpc_id").unwrap_or_default();
@@ -99,10 +111,10 @@ impl Association for RouteServerVpcAssociation {
 
     async fn observe(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         parent: &str,
         members: &[String],
-    ) -> Result<HashMap<String, Observation>, AwsError> {
+    ) -> Result<Listing, AwsError> {
         let answer = aws
             .ec2
             .get_route_server_associations()
@@ -112,26 +124,25 @@ impl Association for RouteServerVpcAssociation {
             .map_err(|e| AwsError::from_sdk("GetRouteServerAssociations", e));
         let output = match answer {
             Ok(output) => output,
-            Err(error) if error.has_any_code(NOT_FOUND) => return Ok(HashMap::new()),
+            Err(error) if error.has_any_code(NOT_FOUND) => return Ok(Listing::default()),
             Err(error) => return Err(error),
         };
-        Ok(output
-            .route_server_associations()
-            .iter()
-            .filter(|a| a.route_server_id().is_none_or(|id| id == parent))
-            .filter_map(|a| {
-                let vpc = a.vpc_id()?;
-                members
-                    .iter()
-                    .any(|m| m == vpc)
-                    .then(|| (vpc.to_owned(), observation(Some(a))))
-            })
-            .collect())
+        let mut listing = Listing::default();
+        for association in output.route_server_associations() {
+            let on_server = association.route_server_id().is_none_or(|id| id == parent);
+            if let Some(vpc) = association.vpc_id()
+                && on_server
+                && members.iter().any(|m| m == vpc)
+            {
+                listing.record(vpc, observation(Some(association)));
+            }
+        }
+        Ok(listing)
     }
 
     async fn disassociate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         key: &AssociationKey,
     ) -> Result<Disassociation, AwsError> {
         Disassociation::from_answer(send_disassociate(aws, key, false).await, NOT_FOUND)
@@ -139,7 +150,7 @@ impl Association for RouteServerVpcAssociation {
 
     async fn preflight_disassociate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         key: &AssociationKey,
     ) -> Option<Result<(), AwsError>> {
         Some(dry_run_permitted(send_disassociate(aws, key, true).await))
@@ -148,7 +159,7 @@ impl Association for RouteServerVpcAssociation {
 
 /// The disassociate call, for real or (with `dry_run`) only to ask whether AWS would allow it.
 async fn send_disassociate(
-    aws: &AwsClients,
+    aws: &ServiceClients,
     key: &AssociationKey,
     dry_run: bool,
 ) -> Result<(), AwsError> {

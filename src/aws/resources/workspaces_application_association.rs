@@ -2,20 +2,22 @@
 //! a WorkSpace (WorkSpaces AssociateWorkspaceApplication / DisassociateWorkspaceApplication). No
 //! other provider offers this resource.
 
-use std::collections::HashMap;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_sdk_workspaces::types::{WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation};
 
 use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
 };
-use crate::aws::clients::AwsClients;
+use crate::aws::clients::ServiceClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
 use tf_provider_framework::value::Value;
 
 const NOT_FOUND: &str = "ResourceNotFoundException";
+/// Answer meaning the application is already associated with the WorkSpace.
+const ALREADY_ASSOCIATED: &[&str] = &["ResourceAlreadyExistsException"];
 
 pub struct WorkspacesApplicationAssociation;
 
@@ -42,6 +44,9 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
             ("state_reason", Value::opt_string(reason)),
         ],
         state,
+        created: association
+            .created()
+            .and_then(|created| SystemTime::try_from(*created).ok()),
     }
 }
 
@@ -77,10 +82,19 @@ impl Association for WorkspacesApplicationAssociation {
         ("workspace_id", "application_id")
     }
 
+    fn iam_service(&self) -> &'static str {
+        "workspaces"
+    }
+
+    fn already_exists_codes(&self) -> &'static [&'static str] {
+        ALREADY_ASSOCIATED
+    }
+
     async fn associate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         config: &Value,
+        _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateWorkspaceApplication";
         let workspace = config.attr_str("workspace_id").unwrap_or_default();
@@ -105,10 +119,10 @@ impl Association for WorkspacesApplicationAssociation {
 
     async fn observe(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         parent: &str,
         members: &[String],
-    ) -> Result<HashMap<String, Observation>, AwsError> {
+    ) -> Result<Listing, AwsError> {
         let answer = aws
             .workspaces
             .describe_workspace_associations()
@@ -119,26 +133,25 @@ impl Association for WorkspacesApplicationAssociation {
             .map_err(|e| AwsError::from_sdk("DescribeWorkspaceAssociations", e));
         let output = match answer {
             Ok(output) => output,
-            Err(error) if error.has_code(NOT_FOUND) => return Ok(HashMap::new()),
+            Err(error) if error.has_code(NOT_FOUND) => return Ok(Listing::default()),
             Err(error) => return Err(error),
         };
-        Ok(output
-            .associations()
-            .iter()
-            .filter(|a| a.workspace_id().is_none_or(|id| id == parent))
-            .filter_map(|a| {
-                let application = a.associated_resource_id()?;
-                members
-                    .iter()
-                    .any(|m| m == application)
-                    .then(|| (application.to_owned(), observation(a)))
-            })
-            .collect())
+        let mut listing = Listing::default();
+        for association in output.associations() {
+            let on_workspace = association.workspace_id().is_none_or(|id| id == parent);
+            if let Some(application) = association.associated_resource_id()
+                && on_workspace
+                && members.iter().any(|m| m == application)
+            {
+                listing.record(application, observation(association));
+            }
+        }
+        Ok(listing)
     }
 
     async fn disassociate(
         &self,
-        aws: &AwsClients,
+        aws: &ServiceClients,
         key: &AssociationKey,
     ) -> Result<Disassociation, AwsError> {
         let answer = aws

@@ -1,11 +1,9 @@
-//! The waiter engine: how the provider waits, correctly and quickly, for AWS to finish a change.
+//! Shared status polling: waits on the same parent share one poll stream.
 //!
-//! Waits on the same parent (a Client VPN endpoint, a route server, a global network, a
-//! WorkSpace) share one poller: each tick makes one status call that answers every waiting
-//! association of that parent, so a destroy of ten associations on one endpoint costs one poll
-//! stream, not ten. Ticks start fast and back off with jitter to a cap; a newcomer pulls the next
-//! tick forward so it never inherits a long delay. Every wait is bounded by its deadline and ends
-//! early when Terraform asks the provider to stop.
+//! Each tick makes one status call that answers every waiting association of that parent. Ticks
+//! start fast and back off with jitter to a cap; a newcomer pulls the next tick forward so it
+//! never inherits a long delay. Every status call is bounded by a time limit, so a hung call is
+//! abandoned after one limit and the next tick asks again: no wait can block the others.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -13,46 +11,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rand::Rng;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::error::AwsError;
-
-/// When the ticks of a poller fall: `first`, then growing by `factor` up to `cap`, each spread by
-/// up to ±`jitter` so many provider processes do not poll AWS in lock-step.
-#[derive(Clone, Copy, Debug)]
-pub struct Schedule {
-    pub first: Duration,
-    pub factor: f64,
-    pub cap: Duration,
-    pub jitter: f64,
-}
-
-impl Schedule {
-    /// Tuned for changes that take from a fraction of a second to minutes: about ten polls in the
-    /// first 15 seconds, then one every 5 seconds, so a finished change is noticed within one
-    /// short poll interval and a long one costs 12 calls a minute per parent.
-    pub const DEFAULT: Schedule = Schedule {
-        first: Duration::from_millis(200),
-        factor: 1.5,
-        cap: Duration::from_secs(5),
-        jitter: 0.2,
-    };
-
-    /// The delay before tick number `tick` (0-based) of a poll stream.
-    pub fn delay(&self, tick: u32) -> Duration {
-        let base = self.first.as_secs_f64() * self.factor.powi(tick.min(64) as i32);
-        let base = base.min(self.cap.as_secs_f64());
-        let spread = if self.jitter > 0.0 {
-            rand::rng().random_range(1.0 - self.jitter..=1.0 + self.jitter)
-        } else {
-            1.0
-        };
-        Duration::from_secs_f64(base * spread)
-    }
-}
+use super::schedule::Schedule;
+use crate::aws::error::{AwsError, ErrorKind};
 
 /// One status call for a parent: given the members someone waits for, what AWS says about each.
 /// A member missing from the answer is gone.
@@ -63,6 +27,68 @@ pub type PollFn<T> = Arc<
         + Send
         + Sync,
 >;
+
+/// A parent's status call and the longest one call may take before it is abandoned.
+pub struct StatusCall<T> {
+    pub poll: PollFn<T>,
+    pub time_limit: Duration,
+}
+
+impl<T> Clone for StatusCall<T> {
+    fn clone(&self) -> Self {
+        StatusCall {
+            poll: self.poll.clone(),
+            time_limit: self.time_limit,
+        }
+    }
+}
+
+impl<T> StatusCall<T> {
+    /// One call, abandoned (and reported as an unknown outcome) after the time limit.
+    async fn ask(&self, members: Vec<String>) -> Result<HashMap<String, T>, AwsError> {
+        match tokio::time::timeout(self.time_limit, (self.poll)(members)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(AwsError::no_answer("status call", self.time_limit)),
+        }
+    }
+
+    /// Asks about all `members` at once. When AWS refuses the whole call, one member may be the
+    /// cause (an ID that no longer parses, a foreign one), so each is asked about on its own and
+    /// the error lands only on the members it concerns.
+    async fn ask_all(&self, members: &[String]) -> Answer<T> {
+        let whole = self.ask(members.to_vec()).await;
+        match whole {
+            Err(error) if error.kind == ErrorKind::Rejected && members.len() > 1 => {
+                tracing::debug!(error = %error, "status call refused; asking about each member alone");
+                let mut found = HashMap::new();
+                let mut member_errors = HashMap::new();
+                for member in members {
+                    match self.ask(vec![member.clone()]).await {
+                        Ok(answer) => found.extend(answer),
+                        Err(error) => {
+                            member_errors.insert(member.clone(), error);
+                        }
+                    }
+                }
+                Answer {
+                    result: Ok(found),
+                    member_errors,
+                }
+            }
+            result => Answer {
+                result,
+                member_errors: HashMap::new(),
+            },
+        }
+    }
+}
+
+/// What one tick learned.
+struct Answer<T> {
+    result: Result<HashMap<String, T>, AwsError>,
+    /// Errors that concern a single member.
+    member_errors: HashMap<String, AwsError>,
+}
 
 /// What a wait makes of one observation (`None`: the member was absent from the answer).
 pub enum Verdict<R> {
@@ -87,7 +113,7 @@ pub enum WaitError {
 /// was in flight must not read its own absence from that answer as "gone".
 struct Tick<T> {
     polled: HashSet<String>,
-    result: Result<HashMap<String, T>, AwsError>,
+    answer: Answer<T>,
 }
 
 struct Poller<T> {
@@ -112,7 +138,7 @@ pub struct WaiterEngine<T> {
 
 impl<T: Send + Sync + 'static> Default for WaiterEngine<T> {
     fn default() -> Self {
-        WaiterEngine::new(Schedule::DEFAULT)
+        WaiterEngine::new(Schedule::POLL)
     }
 }
 
@@ -143,17 +169,18 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
     }
 
     /// Waits until `decide` returns `Done` or `Fail` for `member` of `parent`, using the shared
-    /// poller for that parent (started with `poll` if none runs).
+    /// poller for that parent (started with `call` if none runs). Throttling and unknown outcomes
+    /// of a status call are ridden out; any other error ends the wait of the members it concerns.
     pub async fn wait<R>(
         &self,
         parent: &str,
         member: &str,
-        poll: PollFn<T>,
+        call: StatusCall<T>,
         deadline: Instant,
         stop: &CancellationToken,
         mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
     ) -> Result<R, WaitError> {
-        let membership = self.join(parent, member, poll);
+        let membership = self.join(parent, member, call);
         let mut ticks = membership.poller.ticks.subscribe();
         loop {
             tokio::select! {
@@ -165,7 +192,11 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                     if !tick.polled.contains(member) {
                         continue;
                     }
-                    match &tick.result {
+                    let answer = match tick.answer.member_errors.get(member) {
+                        Some(error) => Err(error),
+                        None => tick.answer.result.as_ref(),
+                    };
+                    match answer {
                         Ok(answer) => match decide(answer.get(member)) {
                             Verdict::Continue => {}
                             Verdict::Done(result) => return Ok(result),
@@ -183,7 +214,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         }
     }
 
-    fn join(&self, parent: &str, member: &str, poll: PollFn<T>) -> Membership<T> {
+    fn join(&self, parent: &str, member: &str, call: StatusCall<T>) -> Membership<T> {
         let mut registry = lock(&self.pollers);
         let poller = match registry.get(parent) {
             Some(poller) => poller.clone(),
@@ -198,7 +229,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                     self.pollers.clone(),
                     parent.to_owned(),
                     poller.clone(),
-                    poll,
+                    call,
                     self.schedule,
                 ));
                 poller
@@ -222,7 +253,7 @@ async fn run_poller<T: Send + Sync + 'static>(
     registry: Registry<T>,
     parent: String,
     poller: Arc<Poller<T>>,
-    poll: PollFn<T>,
+    call: StatusCall<T>,
     schedule: Schedule,
 ) {
     let mut tick = 0;
@@ -253,53 +284,23 @@ async fn run_poller<T: Send + Sync + 'static>(
             members.keys().cloned().collect()
         };
         tracing::debug!(parent = %parent, members = members.len(), tick, "polling status");
-        let result = poll(members.clone()).await;
+        let started = Instant::now();
+        let answer = call.ask_all(&members).await;
+        // The schedule runs from when the call started, so a slow answer does not push every
+        // later tick back; after no answer at all, the parent is asked again almost at once.
+        let unanswered = answer
+            .result
+            .as_ref()
+            .is_err_and(|e| e.kind == ErrorKind::Unknown);
         poller.ticks.send_replace(Some(Arc::new(Tick {
             polled: members.into_iter().collect(),
-            result,
+            answer,
         })));
         tick += 1;
-        next_at = Instant::now() + schedule.delay(tick);
-    }
-}
-
-/// Runs a mutation (an associate or disassociate call), retrying while AWS answers that the
-/// target is busy with another change, with backoff, until the deadline.
-pub async fn retry_while_busy<F, Fut, R>(
-    deadline: Instant,
-    stop: &CancellationToken,
-    mut call: F,
-) -> Result<R, WaitError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<R, AwsError>>,
-{
-    let backoff = Schedule {
-        first: Duration::from_millis(500),
-        factor: 2.0,
-        cap: Duration::from_secs(10),
-        jitter: 0.2,
-    };
-    let mut attempt = 0;
-    loop {
-        let error = tokio::select! {
-            result = call() => match result {
-                Ok(value) => return Ok(value),
-                Err(error) if error.is_busy() => error,
-                Err(error) => return Err(WaitError::Aws(error)),
-            },
-            () = stop.cancelled() => return Err(WaitError::Interrupted),
-        };
-        let delay = backoff.delay(attempt);
-        if Instant::now() + delay >= deadline {
-            return Err(WaitError::Aws(error));
+        next_at = started + schedule.delay(tick);
+        if unanswered {
+            next_at = next_at.min(Instant::now() + schedule.delay(0));
         }
-        tracing::info!(error = %error, delay_ms = delay.as_millis() as u64, "target busy; retrying");
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = stop.cancelled() => return Err(WaitError::Interrupted),
-        }
-        attempt += 1;
     }
 }
 
@@ -316,9 +317,16 @@ mod tests {
         jitter: 0.0,
     };
 
-    /// A fake status API: members listed in `gone_after` vanish after that many calls.
-    fn fake_api(calls: Arc<AtomicUsize>, gone_after: usize) -> PollFn<&'static str> {
-        Arc::new(move |members: Vec<String>| {
+    fn status_call(poll: PollFn<&'static str>) -> StatusCall<&'static str> {
+        StatusCall {
+            poll,
+            time_limit: Duration::from_secs(1),
+        }
+    }
+
+    /// A fake status API: every member vanishes after `gone_after` calls.
+    fn fake_api(calls: Arc<AtomicUsize>, gone_after: usize) -> StatusCall<&'static str> {
+        status_call(Arc::new(move |members: Vec<String>| {
             let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
             Box::pin(async move {
                 Ok(if call >= gone_after {
@@ -327,7 +335,7 @@ mod tests {
                     members.into_iter().map(|m| (m, "disassociating")).collect()
                 })
             })
-        })
+        }))
     }
 
     fn until_gone(observation: Option<&&'static str>) -> Verdict<()> {
@@ -337,21 +345,25 @@ mod tests {
         }
     }
 
+    fn error(code: &str, status: u16) -> AwsError {
+        AwsError::answered("Describe", Some(code), "refused", Some(status))
+    }
+
     #[tokio::test]
     async fn concurrent_waits_on_one_parent_share_each_poll() {
         let engine = Arc::new(WaiterEngine::new(FAST));
         let calls = Arc::new(AtomicUsize::new(0));
-        let poll = fake_api(calls.clone(), 3);
+        let call = fake_api(calls.clone(), 3);
         let deadline = Instant::now() + Duration::from_secs(5);
         let stop = CancellationToken::new();
         let waits = (0..10).map(|i| {
-            let (engine, poll, stop) = (engine.clone(), poll.clone(), stop.clone());
+            let (engine, call, stop) = (engine.clone(), call.clone(), stop.clone());
             tokio::spawn(async move {
                 engine
                     .wait(
                         "endpoint-1",
                         &format!("assoc-{i}"),
-                        poll,
+                        call,
                         deadline,
                         &stop,
                         until_gone,
@@ -435,22 +447,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn transient_poll_errors_are_ridden_out() {
+    async fn throttling_and_unknown_outcomes_are_ridden_out() {
         let engine = WaiterEngine::new(FAST);
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = calls.clone();
         let poll: PollFn<&'static str> = Arc::new(move |_members| {
             let call = counter.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
-                if call < 2 {
-                    Err(AwsError {
-                        operation: "Describe",
-                        code: Some("RequestLimitExceeded".into()),
-                        message: "Request limit exceeded.".into(),
-                        status: Some(503),
-                    })
-                } else {
-                    Ok(HashMap::new())
+                match call {
+                    0 => Err(error("RequestLimitExceeded", 503)),
+                    1 => Err(error("InternalError", 500)),
+                    _ => Ok(HashMap::new()),
                 }
             })
         });
@@ -459,7 +466,7 @@ mod tests {
             .wait(
                 "p",
                 "m",
-                poll,
+                status_call(poll),
                 deadline,
                 &CancellationToken::new(),
                 until_gone,
@@ -470,41 +477,99 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn busy_mutations_are_retried_until_they_succeed() {
-        let attempts = AtomicUsize::new(0);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let result = retry_while_busy(deadline, &CancellationToken::new(), || async {
-            if attempts.fetch_add(1, Ordering::SeqCst) == 0 {
-                Err(AwsError {
-                    operation: "DisassociateRouteServer",
-                    code: Some("IncorrectState".into()),
-                    message: "busy".into(),
-                    status: Some(400),
-                })
-            } else {
-                Ok("done")
-            }
-        })
-        .await;
-        assert_eq!(result.unwrap(), "done");
-        assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    async fn a_credential_failure_ends_the_wait_at_once() {
+        let engine = WaiterEngine::new(FAST);
+        let poll: PollFn<&'static str> =
+            Arc::new(|_members| Box::pin(async { Err(error("ExpiredToken", 400)) }));
+        let started = std::time::Instant::now();
+        let result = engine
+            .wait(
+                "p",
+                "m",
+                status_call(poll),
+                Instant::now() + Duration::from_secs(60),
+                &CancellationToken::new(),
+                until_gone,
+            )
+            .await;
+        assert!(matches!(result, Err(WaitError::Aws(e)) if e.kind == ErrorKind::Credentials));
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[tokio::test]
-    async fn other_mutation_errors_fail_at_once() {
-        let result: Result<(), _> = retry_while_busy(
-            Instant::now() + Duration::from_secs(10),
-            &CancellationToken::new(),
-            || async {
-                Err(AwsError {
-                    operation: "AssociateRouteServer",
-                    code: Some("UnauthorizedOperation".into()),
-                    message: "no".into(),
-                    status: Some(403),
+    async fn a_hung_status_call_is_abandoned_after_its_time_limit() {
+        let engine = WaiterEngine::new(FAST);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let poll: PollFn<&'static str> = Arc::new(move |_members| {
+            let call = counter.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if call == 0 {
+                    std::future::pending::<()>().await;
+                }
+                Ok(HashMap::new())
+            })
+        });
+        let call = StatusCall {
+            poll,
+            time_limit: Duration::from_millis(100),
+        };
+        let started = std::time::Instant::now();
+        engine
+            .wait(
+                "p",
+                "m",
+                call,
+                Instant::now() + Duration::from_secs(60),
+                &CancellationToken::new(),
+                until_gone,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "the hung call was asked again"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn an_error_that_concerns_one_member_does_not_fail_the_others() {
+        let engine = Arc::new(WaiterEngine::new(FAST));
+        // AWS refuses any call that names `bad`; `good` is gone.
+        let poll: PollFn<&'static str> = Arc::new(|members: Vec<String>| {
+            Box::pin(async move {
+                if members.iter().any(|m| m == "bad") {
+                    Err(error("ValidationException", 400))
+                } else {
+                    Ok(HashMap::new())
+                }
+            })
+        });
+        let call = status_call(poll);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let stop = CancellationToken::new();
+        let waits: Vec<_> = ["good", "bad"]
+            .into_iter()
+            .map(|member| {
+                let (engine, call, stop) = (engine.clone(), call.clone(), stop.clone());
+                tokio::spawn(async move {
+                    engine
+                        .wait("p", member, call, deadline, &stop, until_gone)
+                        .await
                 })
-            },
-        )
-        .await;
-        assert!(matches!(result, Err(WaitError::Aws(e)) if e.has_code("UnauthorizedOperation")));
+            })
+            .collect();
+        let mut results = Vec::new();
+        for wait in waits {
+            results.push(wait.await.unwrap());
+        }
+        assert!(results[0].is_ok(), "{:?}", results[0]);
+        assert!(
+            matches!(&results[1], Err(WaitError::Aws(e)) if e.has_code("ValidationException")),
+            "{:?}",
+            results[1]
+        );
     }
 }

@@ -1,0 +1,336 @@
+//! What every association resource shares: the [`Association`] trait a resource file implements,
+//! the vocabulary it answers in ([`Phase`], [`Observation`], [`Listing`]), and
+//! [`AssociationResource`], which turns any association into a Terraform resource with the same
+//! create, read, delete, import and validation behaviour.
+//!
+//! A resource file says how to talk to AWS (associate, observe, disassociate) and what AWS's
+//! states and codes mean; [`resource`] decides what a Terraform user sees, and the waiter engine
+//! decides how long to wait and when to try again.
+
+mod resource;
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use tf_provider_framework::value::Value;
+
+use super::clients::ServiceClients;
+use super::error::AwsError;
+use super::ids::IdFormat;
+
+pub use resource::AssociationResource;
+
+/// Where an association stands, in the terms a wait cares about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Being created (associating, PENDING, installing).
+    Pending,
+    /// Usable (associated, AVAILABLE, COMPLETED).
+    Ready,
+    /// Creation failed; AWS's own explanation.
+    Failed(String),
+    /// Being removed.
+    Deleting,
+    /// Removed, though AWS may still list it for a while (disassociated, DELETED, REMOVED).
+    Gone,
+}
+
+impl Phase {
+    /// Whether the record describes an association that exists (in any state short of gone).
+    pub fn is_live(&self) -> bool {
+        *self != Phase::Gone
+    }
+}
+
+/// One look at an association, as a status call reports it.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    pub phase: Phase,
+    /// AWS's own state word, shown in messages.
+    pub state: String,
+    /// When AWS created the association, where the API says: orders duplicate records.
+    pub created: Option<SystemTime>,
+    /// Attributes the answer carries, by schema name (computed ones, and for an import the
+    /// arguments the import ID does not give).
+    pub attributes: Vec<(&'static str, Value)>,
+}
+
+impl Observation {
+    /// The duplicate-record rule. After a disassociation AWS keeps listing the finished record
+    /// for a while, so when the same pair is associated again a status call can list the pair
+    /// twice, in any order. A live record beats a finished one; between records of the same
+    /// kind, the newer wins (a record without a creation time never displaces another).
+    fn supersedes(&self, other: &Observation) -> bool {
+        match (self.phase.is_live(), other.phase.is_live()) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => self.created > other.created,
+        }
+    }
+}
+
+/// What one status call found, by member, with the duplicate-record rule applied: the only way
+/// a resource reports what it listed.
+#[derive(Debug, Default)]
+pub struct Listing(HashMap<String, Observation>);
+
+impl Listing {
+    /// Records one listed record of `member`.
+    pub fn record(&mut self, member: &str, observation: Observation) {
+        match self.0.entry(member.to_owned()) {
+            Entry::Vacant(entry) => {
+                entry.insert(observation);
+            }
+            Entry::Occupied(mut entry) => {
+                if observation.supersedes(entry.get()) {
+                    entry.insert(observation);
+                }
+            }
+        }
+    }
+
+    pub fn into_map(self) -> HashMap<String, Observation> {
+        self.0
+    }
+
+    /// The member's record, if it is live.
+    pub fn take_live(mut self, member: &str) -> Option<Observation> {
+        self.0.remove(member).filter(|o| o.phase.is_live())
+    }
+}
+
+/// Which parent an association belongs to and its name within that parent. The parent's status
+/// call answers for all its associations; the pair is also the import ID.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AssociationKey {
+    pub parent: String,
+    pub member: String,
+}
+
+/// What a disassociate call found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Disassociation {
+    /// AWS accepted it; the association goes away over time.
+    Started,
+    /// AWS answered that there is nothing to disassociate.
+    AlreadyGone,
+}
+
+impl Disassociation {
+    /// Reads a disassociate call's answer: success starts the removal, and an error whose code
+    /// is one of the service's `not_found` codes means there was nothing left to remove.
+    pub fn from_answer<T>(
+        answer: Result<T, AwsError>,
+        not_found: &[&str],
+    ) -> Result<Self, AwsError> {
+        match answer {
+            Ok(_) => Ok(Disassociation::Started),
+            Err(error) if error.has_any_code(not_found) => Ok(Disassociation::AlreadyGone),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// One attribute of an association resource besides `id` and `timeouts`.
+#[derive(Clone, Copy, Debug)]
+pub struct AttributeSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub role: Role,
+    /// The ID format the value must have: checked at plan time for arguments, and for every
+    /// attribute that is part of the import ID.
+    pub format: Option<IdFormat>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Set by the user; changing it replaces the association.
+    Required,
+    /// May be set by the user; changing it replaces the association.
+    Optional,
+    /// Reported by AWS and free to change (a state).
+    Computed,
+    /// Reported by AWS and fixed for the association's lifetime (an ID).
+    ComputedStable,
+}
+
+impl AttributeSpec {
+    pub const fn required(name: &'static str, format: IdFormat, description: &'static str) -> Self {
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Required,
+            format: Some(format),
+        }
+    }
+
+    pub const fn optional(name: &'static str, format: IdFormat, description: &'static str) -> Self {
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Optional,
+            format: Some(format),
+        }
+    }
+
+    pub const fn computed(name: &'static str, description: &'static str) -> Self {
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Computed,
+            format: None,
+        }
+    }
+
+    pub const fn computed_id(
+        name: &'static str,
+        format: IdFormat,
+        description: &'static str,
+    ) -> Self {
+        AttributeSpec {
+            name,
+            description,
+            role: Role::ComputedStable,
+            format: Some(format),
+        }
+    }
+}
+
+#[async_trait]
+pub trait Association: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+
+    /// Markdown for the registry docs and `tofu providers schema`.
+    fn description(&self) -> &'static str;
+
+    fn attributes(&self) -> Vec<AttributeSpec>;
+
+    /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
+    fn key_attributes(&self) -> (&'static str, &'static str);
+
+    /// The `id` attribute; by default the import ID, so `id` and import agree.
+    fn id(&self, key: &AssociationKey) -> String {
+        format!("{},{}", key.parent, key.member)
+    }
+
+    /// The IAM service prefix of the resource's API (`ec2`), for messages about permissions.
+    fn iam_service(&self) -> &'static str;
+
+    /// Codes with which the associate operation says the association already exists.
+    fn already_exists_codes(&self) -> &'static [&'static str];
+
+    /// The key when the configuration alone determines it; `None` when AWS assigns the member
+    /// (an association ID).
+    fn planned_key(&self, config: &Value) -> Option<AssociationKey> {
+        let (parent, member) = self.key_attributes();
+        Some(AssociationKey {
+            parent: config.attr_str(parent)?.to_owned(),
+            member: config.attr_str(member)?.to_owned(),
+        })
+    }
+
+    /// One attempt of AWS's associate operation with the arguments in `config`. `token` is the
+    /// same for every attempt of one create, for APIs that take an idempotency token.
+    async fn associate(
+        &self,
+        aws: &ServiceClients,
+        config: &Value,
+        token: &str,
+    ) -> Result<(AssociationKey, Observation), AwsError>;
+
+    /// The live association `config` describes, if AWS has one: looked up before anything is
+    /// sent again after an unknown outcome, and to name an association that already exists.
+    /// The default serves every resource whose key the configuration determines.
+    async fn find(
+        &self,
+        aws: &ServiceClients,
+        config: &Value,
+    ) -> Result<Option<(AssociationKey, Observation)>, AwsError> {
+        let Some(key) = self.planned_key(config) else {
+            return Ok(None);
+        };
+        let listing = self
+            .observe(aws, &key.parent, std::slice::from_ref(&key.member))
+            .await?;
+        Ok(listing.take_live(&key.member).map(|found| (key, found)))
+    }
+
+    /// One status call for `parent`, answering for `members` (a missing member is gone; an
+    /// unknown parent means all of them are gone).
+    async fn observe(
+        &self,
+        aws: &ServiceClients,
+        parent: &str,
+        members: &[String],
+    ) -> Result<Listing, AwsError>;
+
+    /// One attempt of AWS's disassociate operation; the service's not-found answers mean
+    /// `AlreadyGone`.
+    async fn disassociate(
+        &self,
+        aws: &ServiceClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError>;
+
+    /// The disassociate call with DryRun, for services that have it: `Some(Ok)` when AWS would
+    /// allow it, `Some(Err)` with AWS's refusal, `None` when the service has no DryRun.
+    async fn preflight_disassociate(
+        &self,
+        _aws: &ServiceClients,
+        _key: &AssociationKey,
+    ) -> Option<Result<(), AwsError>> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn record(phase: Phase, created_secs: Option<u64>) -> Observation {
+        Observation {
+            state: format!("{phase:?}"),
+            phase,
+            created: created_secs.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s)),
+            attributes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_live_record_beats_a_finished_one_in_any_order() {
+        for order in [[0, 1], [1, 0]] {
+            let records = [record(Phase::Gone, Some(10)), record(Phase::Ready, Some(5))];
+            let mut listing = Listing::default();
+            for i in order {
+                listing.record("vpc-1", records[i].clone());
+            }
+            assert_eq!(
+                listing.take_live("vpc-1").map(|o| o.phase),
+                Some(Phase::Ready)
+            );
+        }
+    }
+
+    #[test]
+    fn the_newest_live_record_wins() {
+        let mut listing = Listing::default();
+        listing.record("app", record(Phase::Deleting, Some(1)));
+        listing.record("app", record(Phase::Pending, Some(9)));
+        listing.record("app", record(Phase::Ready, None));
+        assert_eq!(
+            listing.take_live("app").map(|o| o.phase),
+            Some(Phase::Pending)
+        );
+    }
+
+    #[test]
+    fn a_finished_record_alone_is_not_live() {
+        let mut listing = Listing::default();
+        listing.record("peer", record(Phase::Gone, None));
+        assert!(listing.take_live("peer").is_none());
+    }
+}

@@ -1,0 +1,727 @@
+//! [`AssociationResource`]: any [`Association`] served as a Terraform resource.
+//!
+//! The promise it keeps: Terraform's state and AWS agree after every create and delete, whatever
+//! the network and AWS do. Concretely:
+//! - a mutation is never sent twice blindly (the waiter engine looks at AWS after an unknown
+//!   outcome), and an association that existed before the create is reported with its import
+//!   ID instead of being adopted;
+//! - state is written as soon as the association's identity is known, so an error, a timeout or
+//!   an interrupt after that point keeps the association in state;
+//! - an error ends an operation at once when retrying cannot help (credentials, permissions),
+//!   with a message that says what to fix.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::resource::{Context, Outcome, Resource};
+use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
+use tf_provider_framework::timeouts::{self, format_duration};
+use tf_provider_framework::value::{Type, Value};
+use tokio::time::Instant;
+
+use super::{Association, AssociationKey, Disassociation, Observation, Phase, Role};
+use crate::aws::clients::AwsClients;
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::ids::IdFormat;
+use crate::aws::waiter::poller::StatusCall;
+use crate::aws::waiter::{
+    Look, MutationFailure, Reaction, Schedule, Verdict, WaitError, WaiterEngine, mutate,
+};
+
+/// Both operations default to 30 minutes, like hashicorp/aws's association resources.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// How long a status call may take before the poller abandons it, beyond the SDK's own attempt
+/// timeout: a safety margin, so the SDK's limit is the one that normally applies.
+const STATUS_CALL_MARGIN: Duration = Duration::from_secs(1);
+
+/// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
+const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
+
+/// Any [`Association`] served as a Terraform resource.
+pub struct AssociationResource<A: Association> {
+    association: Arc<A>,
+    waiters: WaiterEngine<Observation>,
+}
+
+impl<A: Association> AssociationResource<A> {
+    pub fn new(association: A) -> Self {
+        AssociationResource {
+            association: Arc::new(association),
+            waiters: WaiterEngine::default(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.association.type_name()
+    }
+
+    fn key_of(&self, state: &Value) -> Result<AssociationKey, Diagnostics> {
+        let (parent, member) = self.association.key_attributes();
+        match (state.attr_str(parent), state.attr_str(member)) {
+            (Some(parent), Some(member)) => Ok(AssociationKey {
+                parent: parent.to_owned(),
+                member: member.to_owned(),
+            }),
+            _ => Err(Diagnostic::error(
+                "Incomplete state",
+                format!(
+                    "The state of this {} lacks `{parent}` or `{member}`, so the association \
+                     cannot be found. Import it again with `terraform import`.",
+                    self.name()
+                ),
+            )
+            .into()),
+        }
+    }
+
+    /// The parent's shared status call, for the waiter engine.
+    fn status_call(&self, aws: Arc<AwsClients>, parent: &str) -> StatusCall<Observation> {
+        let association = self.association.clone();
+        let parent = parent.to_owned();
+        let time_limit = aws.settings.attempt_timeout + STATUS_CALL_MARGIN;
+        StatusCall {
+            poll: Arc::new(move |members: Vec<String>| {
+                let (association, aws, parent) = (association.clone(), aws.clone(), parent.clone());
+                Box::pin(async move {
+                    association
+                        .observe(&aws.single_attempt, &parent, &members)
+                        .await
+                        .map(|listing| listing.into_map())
+                })
+            }),
+            time_limit,
+        }
+    }
+
+    /// The state after an operation: the planned or prior values, the key, what AWS reported,
+    /// and null for anything still unknown (Terraform accepts only wholly known results).
+    fn state_with(
+        &self,
+        base: &Value,
+        key: &AssociationKey,
+        observation: Option<&Observation>,
+    ) -> Value {
+        let mut fields = base.as_object().cloned().unwrap_or_default();
+        let (parent_attr, member_attr) = self.association.key_attributes();
+        fields.insert("id".into(), Value::string(self.association.id(key)));
+        fields.insert(parent_attr.into(), Value::string(&key.parent));
+        fields.insert(member_attr.into(), Value::string(&key.member));
+        if let Some(observation) = observation {
+            for (name, value) in &observation.attributes {
+                fields.insert((*name).into(), value.clone());
+            }
+        }
+        for value in fields.values_mut() {
+            if value.is_unknown() {
+                *value = Value::Null;
+            }
+        }
+        Value::Object(fields)
+    }
+
+    /// The ID formats of the parent and member attributes, which make up the import ID.
+    fn key_formats(&self) -> (Option<IdFormat>, Option<IdFormat>) {
+        let (parent_attr, member_attr) = self.association.key_attributes();
+        let formats: BTreeMap<&str, IdFormat> = self
+            .association
+            .attributes()
+            .into_iter()
+            .filter_map(|spec| Some((spec.name, spec.format?)))
+            .collect();
+        (
+            formats.get(parent_attr).copied(),
+            formats.get(member_attr).copied(),
+        )
+    }
+
+    fn import_example(&self) -> String {
+        let (parent, member) = self.key_formats();
+        format!(
+            "{},{}",
+            parent.map_or("<parent>", |f| f.example),
+            member.map_or("<member>", |f| f.example)
+        )
+    }
+
+    fn import_id(key: &AssociationKey) -> String {
+        format!("{},{}", key.parent, key.member)
+    }
+
+    fn timeout(value: &Value, operation: &str) -> Result<Duration, Diagnostics> {
+        timeouts::resolve(value, operation, DEFAULT_TIMEOUT).map_err(Diagnostics::from)
+    }
+
+    /// What an associate error means: the resource's "already exists" codes claim the effect,
+    /// ambiguous codes need a look at the state, and the error kind decides the rest.
+    fn react_to_associate(&self, error: &AwsError) -> Reaction {
+        if error.has_any_code(self.association.already_exists_codes()) {
+            Reaction::AlreadyInEffect
+        } else {
+            react_by_kind(error)
+        }
+    }
+
+    /// Looks for the association a create may have made.
+    async fn look_for_created(
+        &self,
+        aws: &AwsClients,
+        config: &Value,
+    ) -> Result<Look<(AssociationKey, Observation)>, AwsError> {
+        Ok(
+            match self.association.find(&aws.single_attempt, config).await? {
+                Some((key, found)) if found.phase == Phase::Deleting => {
+                    // Someone is removing it: neither ours to adopt nor safe to create over.
+                    tracing::info!(id = %self.association.id(&key), "the association is being removed; waiting");
+                    Look::Busy
+                }
+                Some(found) => Look::InEffect(found),
+                None => Look::NotInEffect,
+            },
+        )
+    }
+
+    /// Looks at where a disassociation stands.
+    async fn look_for_disassociated(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Look<Disassociation>, AwsError> {
+        let listing = self
+            .association
+            .observe(
+                &aws.single_attempt,
+                &key.parent,
+                std::slice::from_ref(&key.member),
+            )
+            .await?;
+        Ok(match listing.take_live(&key.member).map(|o| o.phase) {
+            None => Look::InEffect(Disassociation::AlreadyGone),
+            Some(Phase::Deleting) => Look::InEffect(Disassociation::Started),
+            // Still being created: AWS refuses a disassociate until it settles.
+            Some(Phase::Pending) => Look::Busy,
+            Some(Phase::Ready | Phase::Failed(_) | Phase::Gone) => Look::NotInEffect,
+        })
+    }
+
+    /// A diagnostic for an AWS error that ended an operation, saying what to fix when the user
+    /// must act (credentials, permissions).
+    fn aws_error(&self, summary: String, error: &AwsError, aws: &AwsClients) -> Diagnostic {
+        let detail = match error.kind {
+            ErrorKind::Credentials => format!(
+                "AWS credentials could not be obtained or were not accepted. They come from {}. \
+                 {error}. Fix that source and run the command again: for example check that the \
+                 profile exists and its files are readable, renew an expired SSO session with \
+                 `aws sso login`, or check that the role's trust policy allows this identity.",
+                aws.credential_source
+            ),
+            ErrorKind::Denied => format!(
+                "AWS denied the call to the identity from {}: {error}. Grant the IAM permission \
+                 `{}:{}` and run the command again.",
+                aws.credential_source,
+                self.association.iam_service(),
+                error.operation
+            ),
+            _ => error.to_string(),
+        };
+        Diagnostic::error(summary, detail)
+    }
+
+    fn wait_error(
+        &self,
+        action: &str,
+        key: &AssociationKey,
+        error: WaitError,
+        last_state: Option<&str>,
+        timeout: Duration,
+        aws: &AwsClients,
+    ) -> Diagnostic {
+        let name = self.name();
+        let id = self.association.id(key);
+        match error {
+            WaitError::Timeout => Diagnostic::error(
+                format!("Timed out waiting for {name} {id} to be {action}"),
+                format!(
+                    "AWS did not report the association {action} within {}{}. The association \
+                     stays in the Terraform state; run the command again to resume waiting, or \
+                     raise `timeouts`.",
+                    format_duration(timeout),
+                    last_state
+                        .map(|s| format!(" (last state: {s})"))
+                        .unwrap_or_default(),
+                ),
+            ),
+            WaitError::Interrupted => Diagnostic::error(
+                format!("Interrupted while waiting for {name} {id} to be {action}"),
+                "Terraform asked the provider to stop. The association stays in the Terraform \
+                 state; run the command again to resume.",
+            ),
+            WaitError::Failed(message) => {
+                Diagnostic::error(format!("{name} {id} could not be {action}"), message)
+            }
+            WaitError::Aws(error) => {
+                self.aws_error(format!("{name} {id} could not be {action}"), &error, aws)
+            }
+        }
+    }
+
+    /// Waits until a new association is ready; `first` is what the associate call reported.
+    async fn wait_until_ready(
+        &self,
+        ctx: &Context<AwsClients>,
+        key: &AssociationKey,
+        first: Observation,
+        deadline: Instant,
+    ) -> (Observation, Result<(), WaitError>) {
+        let mut last = first;
+        let mut absent_polls = 0;
+        let call = self.status_call(ctx.client.clone(), &key.parent);
+        let waited = self
+            .waiters
+            .wait(&key.parent, &key.member, call, deadline, &ctx.stop, |seen| match seen {
+                // Just-created associations can be missing from a list for a moment.
+                None if absent_polls < 5 => {
+                    absent_polls += 1;
+                    Verdict::Continue
+                }
+                None => Verdict::Fail("The association disappeared while it was being created.".into()),
+                Some(observation) => {
+                    last = observation.clone();
+                    match &observation.phase {
+                        Phase::Ready => Verdict::Done(()),
+                        Phase::Pending => Verdict::Continue,
+                        Phase::Failed(message) => Verdict::Fail(format!("AWS reports state {}: {message}", observation.state)),
+                        Phase::Deleting | Phase::Gone => Verdict::Fail(format!(
+                            "The association is being removed (state {}) while it was being created.",
+                            observation.state
+                        )),
+                    }
+                }
+            })
+            .await;
+        (last, waited)
+    }
+
+    /// The create failed before AWS confirmed anything. When an attempt may have made the
+    /// association and its key is known from the configuration, the key is kept in state: the
+    /// next refresh then finds out, and nothing AWS made for us is ever forgotten.
+    fn unconfirmed_create(
+        &self,
+        planned: &Value,
+        uncertain: bool,
+        headline: Diagnostic,
+    ) -> Outcome {
+        match self.association.planned_key(planned) {
+            Some(key) if uncertain => {
+                let note = format!(
+                    "{} An attempt may have created it in AWS, so it stays in the Terraform \
+                     state under the ID {}; the next plan refreshes it and plans a create only \
+                     if AWS does not have it.",
+                    headline.detail,
+                    self.association.id(&key)
+                );
+                Outcome {
+                    state: Some(self.state_with(planned, &key, None)),
+                    diagnostics: Diagnostic::error(headline.summary, note).into(),
+                }
+            }
+            _ if uncertain => {
+                let note = format!(
+                    "{} An attempt may have created the association in AWS before its ID was \
+                     known. Look for it (for example with the AWS console or CLI) and bring it \
+                     under management with `terraform import`.",
+                    headline.detail
+                );
+                Outcome::failed(Diagnostic::error(headline.summary, note).into())
+            }
+            _ => Outcome::failed(headline.into()),
+        }
+    }
+}
+
+/// What a mutation error means when no code has a resource-specific meaning.
+fn react_by_kind(error: &AwsError) -> Reaction {
+    if error.has_any_code(AMBIGUOUS_CODES) {
+        return Reaction::CheckState;
+    }
+    match error.kind {
+        ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
+        ErrorKind::Unknown => Reaction::Look,
+        ErrorKind::Credentials | ErrorKind::Denied | ErrorKind::Rejected => Reaction::Fail,
+    }
+}
+
+/// Fails the create of one resource type on purpose, so a test can show that a panic in one RPC
+/// leaves the others running. Compiled into debug builds only.
+fn panic_if_asked(type_name: &str) {
+    if cfg!(debug_assertions)
+        && std::env::var("AWSASSOC_TEST_PANIC_ON_CREATE").is_ok_and(|wanted| wanted == type_name)
+    {
+        panic!("test-only panic while creating {type_name} (AWSASSOC_TEST_PANIC_ON_CREATE)");
+    }
+}
+
+#[async_trait]
+impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
+    fn type_name(&self) -> &'static str {
+        self.association.type_name()
+    }
+
+    fn schema(&self) -> Schema {
+        let mut attributes = vec![
+            Attribute::computed(
+                "id",
+                Type::String,
+                "The identifier Terraform tracks: the association ID where AWS has one, otherwise the import ID.",
+            )
+            .use_state_for_unknown(),
+        ];
+        for spec in self.association.attributes() {
+            let attribute = match spec.role {
+                Role::Required => Attribute::required(spec.name, Type::String, spec.description)
+                    .requires_replace(),
+                Role::Optional => Attribute::optional(spec.name, Type::String, spec.description)
+                    .requires_replace(),
+                Role::Computed => Attribute::computed(spec.name, Type::String, spec.description),
+                Role::ComputedStable => {
+                    Attribute::computed(spec.name, Type::String, spec.description)
+                        .use_state_for_unknown()
+                }
+            };
+            attributes.push(attribute);
+        }
+        Schema {
+            version: 0,
+            block: Block {
+                attributes,
+                blocks: vec![timeouts::block(
+                    &["create", "delete"],
+                    DEFAULT_TIMEOUT,
+                    timeouts::Wording {
+                        object: "the association",
+                        remote: "AWS",
+                    },
+                )],
+                description: self.association.description().to_owned(),
+                description_kind: DescriptionKind::Markdown,
+                deprecated: false,
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        for spec in self.association.attributes() {
+            let is_argument = matches!(spec.role, Role::Required | Role::Optional);
+            if let (true, Some(format)) = (is_argument, spec.format)
+                && let Some(value) = config.attr_str(spec.name)
+                && let Err(invalid) = format.check(value)
+            {
+                diags.push(
+                    Diagnostic::error(format!("Invalid {}", format.noun), invalid.to_string())
+                        .at(AttributePath::root(spec.name)),
+                );
+            }
+        }
+        diags.extend(timeouts::validate(config, &["create", "delete"]));
+        diags
+    }
+
+    async fn create(&self, ctx: &Context<AwsClients>, planned: &Value) -> Outcome {
+        let timeout = match Self::timeout(planned, "create") {
+            Ok(timeout) => timeout,
+            Err(diags) => return Outcome::failed(diags),
+        };
+        panic_if_asked(self.name());
+        let deadline = Instant::now() + timeout;
+        let aws = &ctx.client;
+        let name = self.name();
+        // One idempotency token for every attempt of this create.
+        let token = uuid::Uuid::new_v4().to_string();
+        let created = mutate(
+            Schedule::RETRY,
+            deadline,
+            &ctx.stop,
+            || {
+                self.association
+                    .associate(&aws.single_attempt, planned, &token)
+            },
+            |error, _| self.react_to_associate(error),
+            || self.look_for_created(aws, planned),
+        )
+        .await;
+        let (key, first) = match created {
+            Ok(created) => created,
+            Err(MutationFailure::InEffectBefore((key, _))) => {
+                let id = Self::import_id(&key);
+                return Outcome::failed(
+                    Diagnostic::error(
+                        format!("{name} already exists"),
+                        format!(
+                            "AWS already has this association (ID {}), made outside this \
+                             Terraform configuration. Nothing was changed. To manage it here, \
+                             import it: `terraform import <address> {id}`, or add an `import` \
+                             block with `id = \"{id}\"`.",
+                            self.association.id(&key)
+                        ),
+                    )
+                    .into(),
+                );
+            }
+            Err(MutationFailure::Interrupted {
+                adopted: Some((key, first)),
+                ..
+            }) => {
+                let state = self.state_with(planned, &key, Some(&first));
+                return Outcome {
+                    state: Some(state),
+                    diagnostics: self
+                        .wait_error(
+                            "created",
+                            &key,
+                            WaitError::Interrupted,
+                            Some(&first.state),
+                            timeout,
+                            aws,
+                        )
+                        .into(),
+                };
+            }
+            Err(MutationFailure::Interrupted { uncertain, .. }) => {
+                let headline = Diagnostic::error(
+                    format!("Interrupted while creating {name}"),
+                    "Terraform asked the provider to stop before AWS confirmed the association.",
+                );
+                return self.unconfirmed_create(planned, uncertain, headline);
+            }
+            Err(MutationFailure::TimedOut {
+                uncertain,
+                last_error,
+            }) => {
+                let headline = Diagnostic::error(
+                    format!("Timed out creating {name}"),
+                    format!(
+                        "AWS did not confirm the association within {}{}. Raise \
+                         `timeouts.create` if AWS is this slow.",
+                        format_duration(timeout),
+                        last_error
+                            .map(|e| format!(" (last answer: {e})"))
+                            .unwrap_or_default()
+                    ),
+                );
+                return self.unconfirmed_create(planned, uncertain, headline);
+            }
+            Err(MutationFailure::Refused(error)) => {
+                return Outcome::failed(
+                    self.aws_error(format!("Could not create {name}"), &error, aws)
+                        .into(),
+                );
+            }
+        };
+        tracing::info!(resource = name, id = %self.association.id(&key), state = %first.state, "association requested; waiting until ready");
+
+        // From here on the association exists: every outcome keeps it in state (an error makes
+        // Terraform mark it tainted).
+        let (last, waited) = self.wait_until_ready(ctx, &key, first, deadline).await;
+        let state = self.state_with(planned, &key, Some(&last));
+        match waited {
+            Ok(()) => Outcome::ok(state),
+            Err(error) => Outcome {
+                state: Some(state),
+                diagnostics: self
+                    .wait_error("created", &key, error, Some(&last.state), timeout, aws)
+                    .into(),
+            },
+        }
+    }
+
+    async fn read(&self, ctx: &Context<AwsClients>, current: &Value) -> Outcome {
+        let key = match self.key_of(current) {
+            Ok(key) => key,
+            Err(diags) => {
+                return Outcome {
+                    state: Some(current.clone()),
+                    diagnostics: diags,
+                };
+            }
+        };
+        let aws = &ctx.client;
+        let observed = self
+            .association
+            .observe(&aws.reads, &key.parent, std::slice::from_ref(&key.member))
+            .await;
+        match observed {
+            Ok(listing) => match listing.take_live(&key.member) {
+                Some(observation) => {
+                    Outcome::ok(self.state_with(current, &key, Some(&observation)))
+                }
+                None => {
+                    tracing::info!(resource = self.name(), id = %self.association.id(&key), "association no longer exists; removing it from state");
+                    Outcome::gone()
+                }
+            },
+            // An error never drops the association from state.
+            Err(error) => Outcome {
+                state: Some(current.clone()),
+                diagnostics: self
+                    .aws_error(format!("Could not read {}", self.name()), &error, aws)
+                    .into(),
+            },
+        }
+    }
+
+    async fn delete(&self, ctx: &Context<AwsClients>, prior: &Value) -> Diagnostics {
+        let timeout = match Self::timeout(prior, "delete") {
+            Ok(timeout) => timeout,
+            Err(diags) => return diags,
+        };
+        let key = match self.key_of(prior) {
+            Ok(key) => key,
+            Err(diags) => return diags,
+        };
+        let deadline = Instant::now() + timeout;
+        let aws = &ctx.client;
+        let name = self.name();
+        let id = self.association.id(&key);
+        let disassociated = mutate(
+            Schedule::RETRY,
+            deadline,
+            &ctx.stop,
+            || self.association.disassociate(&aws.single_attempt, &key),
+            |error, _| react_by_kind(error),
+            || self.look_for_disassociated(aws, &key),
+        )
+        .await;
+        match disassociated {
+            Ok(Disassociation::AlreadyGone)
+            | Err(MutationFailure::InEffectBefore(Disassociation::AlreadyGone)) => {
+                tracing::info!(resource = name, id = %id, "association already gone");
+                return Diagnostics::new();
+            }
+            Ok(Disassociation::Started)
+            | Err(MutationFailure::InEffectBefore(Disassociation::Started)) => {}
+            Err(MutationFailure::Interrupted { .. }) => {
+                return self
+                    .wait_error("deleted", &key, WaitError::Interrupted, None, timeout, aws)
+                    .into();
+            }
+            Err(MutationFailure::TimedOut { last_error, .. }) => {
+                return self
+                    .wait_error(
+                        "deleted",
+                        &key,
+                        WaitError::Timeout,
+                        last_error.map(|e| e.to_string()).as_deref(),
+                        timeout,
+                        aws,
+                    )
+                    .into();
+            }
+            Err(MutationFailure::Refused(error)) => {
+                return self
+                    .wait_error("deleted", &key, WaitError::Aws(error), None, timeout, aws)
+                    .into();
+            }
+        }
+        tracing::info!(resource = name, id = %id, "disassociation requested; waiting until gone");
+
+        let mut last_state: Option<String> = None;
+        let call = self.status_call(ctx.client.clone(), &key.parent);
+        let waited = self
+            .waiters
+            .wait(
+                &key.parent,
+                &key.member,
+                call,
+                deadline,
+                &ctx.stop,
+                |seen| match seen {
+                    None => Verdict::Done(()),
+                    Some(observation) if observation.phase == Phase::Gone => Verdict::Done(()),
+                    // Anything else, including a stale `associated` right after the call, is "not yet".
+                    Some(observation) => {
+                        last_state = Some(observation.state.clone());
+                        Verdict::Continue
+                    }
+                },
+            )
+            .await;
+        match waited {
+            Ok(()) => Diagnostics::new(),
+            Err(error) => self
+                .wait_error("deleted", &key, error, last_state.as_deref(), timeout, aws)
+                .into(),
+        }
+    }
+
+    fn import(&self, id: &str) -> Result<Value, Diagnostics> {
+        let (parent_attr, member_attr) = self.association.key_attributes();
+        let (parent_format, member_format) = self.key_formats();
+        let example = self.import_example();
+        let wrong = |why: String| {
+            Diagnostics::from(Diagnostic::error(
+                "Invalid import ID",
+                format!(
+                    "{why}. The import ID of {} is `{parent_attr},{member_attr}`, for example {example:?}.",
+                    self.name()
+                ),
+            ))
+        };
+        let parts: Vec<&str> = id.split(',').collect();
+        let [parent, member] = parts.as_slice() else {
+            return Err(wrong(format!(
+                "{id:?} has {} comma-separated parts, not 2",
+                parts.len()
+            )));
+        };
+        for (value, format) in [(parent, parent_format), (member, member_format)] {
+            if let Some(format) = format {
+                format
+                    .check(value)
+                    .map_err(|invalid| wrong(invalid.to_string()))?;
+            }
+        }
+        let key = AssociationKey {
+            parent: (*parent).to_owned(),
+            member: (*member).to_owned(),
+        };
+        let base = null_object(&self.schema().block);
+        Ok(self.state_with(&base, &key, None))
+    }
+
+    fn import_id_example(&self) -> Option<String> {
+        Some(self.import_example())
+    }
+
+    async fn plan_destroy(&self, ctx: &Context<AwsClients>, prior: &Value) -> Diagnostics {
+        if !ctx.client.settings.preflight_dry_run {
+            return Diagnostics::new();
+        }
+        let Ok(key) = self.key_of(prior) else {
+            return Diagnostics::new();
+        };
+        match self
+            .association
+            .preflight_disassociate(&ctx.client.reads, &key)
+            .await
+        {
+            Some(Err(error)) => Diagnostic::error(
+                format!(
+                    "Preflight: AWS would refuse to delete {} {}",
+                    self.name(),
+                    self.association.id(&key)
+                ),
+                format!(
+                    "`preflight_dry_run` sent the disassociate call with DryRun and AWS refused \
+                     it: {error}. Nothing was changed; fix the permissions before applying this \
+                     destroy."
+                ),
+            )
+            .into(),
+            _ => Diagnostics::new(),
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The waiter engine: the one place where the provider waits for AWS, retries, and decides
+//! what to do when it cannot know what happened.
+//!
+//! - [`poller`]: waits on the same parent (a Client VPN endpoint, a route server, a global
+//!   network, a WorkSpace) share one status poll stream, so a destroy of ten associations on one
+//!   endpoint costs one poll per tick, not ten.
+//! - [`mutation`]: associate and disassociate calls, sent so that none is ever repeated blindly:
+//!   after an unknown outcome the engine looks at AWS before acting again.
+//! - [`schedule`]: when polls and retries happen.
+//!
+//! Every wait is bounded by its deadline, every call by a time limit, and everything ends early
+//! when Terraform asks the provider to stop.
+
+pub mod mutation;
+pub mod poller;
+pub mod schedule;
+
+pub use mutation::{Look, MutationFailure, Reaction, mutate};
+pub use poller::{PollFn, Verdict, WaitError, WaiterEngine};
+pub use schedule::Schedule;
