@@ -1,0 +1,24 @@
+//! Arbitrary bytes into the JSON decoders: values (`RawState.json`, `DynamicValue.json`) against
+//! one of the representative schema types (chosen by the first byte), and type-constraint JSON.
+//! Nothing may panic; what decodes must survive round trips unchanged.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tf_provider_framework::json;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((ty, payload)) = awsassoc_fuzz::split_input(data) else {
+        return;
+    };
+    if let Ok(value) = json::decode(payload, &ty) {
+        awsassoc_fuzz::check_round_trips(&value, &ty);
+    }
+    if let Ok(parsed) = json::decode_type(payload) {
+        let text = json::encode_type(&parsed);
+        assert_eq!(
+            json::decode_type(&text).as_ref(),
+            Ok(&parsed),
+            "type JSON round trip changed the type"
+        );
+    }
+});
