@@ -1,9 +1,9 @@
 //! AWS SDK clients built from [`ProviderSettings`].
 //!
 //! Everything here is resolved without network traffic: the region comes from the provider
-//! block, the environment or the shared config files — never from the EC2 instance metadata
+//! block, the environment or the shared config files — never from the EC2.name instance metadata
 //! service, because a provider that silently asks 169.254.169.254 for its region hangs for
-//! seconds off EC2 and can pick the wrong region on it. Credential providers are lazy; STS (for
+//! seconds off EC2.name and can pick the wrong region on it. Credential providers are lazy; STS.name (for
 //! `assume_role`) and IMDS (only as the last link of the default credential chain, when the user
 //! configured no credentials at all) are contacted on the first AWS call, never at configure time.
 
@@ -24,7 +24,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::os_shim_internal::{Env, Fs};
 use tracing::level_filters::LevelFilter;
 
-use super::config::{Endpoints, ProviderSettings, RetryMode, names};
+use super::config::arguments::{self, Argument};
+use super::config::{Endpoints, ProviderSettings, RetryMode};
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 
 // aws-config re-exports the profile-file types only through deprecated aliases (their new home,
@@ -35,7 +36,7 @@ type ProfileFiles = aws_config::profile::profile_file::ProfileFiles;
 type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
 
 /// SDK log targets and the most verbose level each may log at, whatever `TF_LOG` asks for. At
-/// trace level the SDK prints whole requests and responses: the STS AssumeRole body with the
+/// trace level the SDK prints whole requests and responses: the STS.name AssumeRole body with the
 /// external ID and the temporary keys it returns, the SSO bearer token, the session token
 /// header. Every SDK crate stops at debug; signing and the HTTP layer at info.
 pub const SDK_LOG_CAPS: &[(&str, LevelFilter)] = &[
@@ -127,20 +128,20 @@ impl AwsClients {
         let base = sdk_config(&settings, env, fs).await?;
         let timeouts = |operation: Duration| {
             TimeoutConfig::builder()
-                .connect_timeout(settings.attempt_timeout)
-                .operation_attempt_timeout(settings.attempt_timeout)
+                .connect_timeout(settings.attempt_timeout())
+                .operation_attempt_timeout(settings.attempt_timeout())
                 .operation_timeout(operation)
                 .build()
         };
         let reads = base
             .to_builder()
             .retry_config(retry_config(&settings))
-            .timeout_config(timeouts(settings.call_timeout))
+            .timeout_config(timeouts(settings.call_timeout()))
             .build();
         let single_attempt = base
             .to_builder()
             .retry_config(RetryConfig::disabled())
-            .timeout_config(timeouts(settings.attempt_timeout))
+            .timeout_config(timeouts(settings.attempt_timeout()))
             .build();
         Ok(AwsClients {
             reads: ServiceClients::build(&reads, &settings.endpoints),
@@ -161,17 +162,20 @@ async fn check_environment_sources(
     env: &Env,
     fs: &Fs,
 ) -> Result<(), Diagnostics> {
-    let set = |name: &str| env.get(name).ok().filter(|v| !v.is_empty());
+    let from_env = |argument: &Argument| argument.from_env(&|name| env.get(name).ok());
     let mut diags = Diagnostics::new();
-    let file_variables = [
-        ("AWS_CONFIG_FILE", settings.shared_config_files.is_empty()),
+    let file_arguments = [
         (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            settings.shared_credentials_files.is_empty(),
+            &arguments::SHARED_CONFIG_FILES,
+            &settings.shared_config_files,
+        ),
+        (
+            &arguments::SHARED_CREDENTIALS_FILES,
+            &settings.shared_credentials_files,
         ),
     ];
-    for (variable, in_use) in file_variables {
-        let Some(raw) = set(variable).filter(|_| in_use) else {
+    for (argument, from_block) in file_arguments {
+        let Some((variable, raw)) = from_env(argument).filter(|_| from_block.is_empty()) else {
             continue;
         };
         let path = expand_home(&raw, env);
@@ -195,8 +199,8 @@ async fn check_environment_sources(
 
     let profile_from_env = !settings.has_static_credentials()
         && settings.profile.is_none()
-        && set("AWS_ACCESS_KEY_ID").is_none();
-    let Some(profile) = set("AWS_PROFILE").filter(|_| profile_from_env) else {
+        && from_env(&arguments::ACCESS_KEY).is_none();
+    let Some((_, profile)) = from_env(&arguments::PROFILE).filter(|_| profile_from_env) else {
         return Ok(());
     };
     let default_files = ProfileFiles::default();
@@ -240,15 +244,15 @@ fn known_profiles(profiles: &aws_config::profile::ProfileSet) -> String {
 
 /// Names where credentials come from, the way a user would go and fix them.
 fn credential_source(settings: &ProviderSettings, env: &Env) -> String {
-    let set = |name: &str| env.get(name).ok().filter(|v| !v.is_empty());
+    let from_env = |argument: &Argument| argument.from_env(&|name| env.get(name).ok());
     let base = if settings.has_static_credentials() {
         "the `access_key` and `secret_key` of the provider block".to_owned()
     } else if let Some(profile) = &settings.profile {
         format!("the profile {profile:?} named by `profile` in the provider block")
-    } else if set("AWS_ACCESS_KEY_ID").is_some() {
-        "the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables".to_owned()
-    } else if let Some(profile) = set("AWS_PROFILE") {
-        format!("the profile {profile:?} named by the AWS_PROFILE environment variable")
+    } else if let Some((variable, _)) = from_env(&arguments::ACCESS_KEY) {
+        format!("the {variable} environment variable and its secret key")
+    } else if let Some((variable, profile)) = from_env(&arguments::PROFILE) {
+        format!("the profile {profile:?} named by the {variable} environment variable")
     } else {
         "the default credential chain (the `default` profile of the shared files, web \
          identity, container or instance credentials)"
@@ -295,7 +299,7 @@ async fn sdk_config(
     let Some(assume_role) = &settings.assume_role else {
         return Ok(base);
     };
-    // STS gets its own endpoint (`endpoints.sts`), never the one meant for another service.
+    // STS.name gets its own endpoint (`endpoints.sts`), never the one meant for another service.
     let sts_config = match &settings.endpoints.sts {
         Some(url) => base.to_builder().endpoint_url(url).build(),
         None => base.clone(),
@@ -307,12 +311,12 @@ async fn sdk_config(
         builder = builder.session_name(name);
     }
     if let Some(id) = &assume_role.external_id {
-        builder = builder.external_id(id);
+        builder = builder.external_id(id.expose());
     }
     if let Some(duration) = assume_role.duration {
         builder = builder.session_length(duration);
     }
-    // `build` only prepares the STS request; AssumeRole is sent when a client first signs a call.
+    // `build` only prepares the STS.name request; AssumeRole is sent when a client first signs a call.
     let provider = builder.build().await;
     Ok(base
         .into_builder()
@@ -338,8 +342,8 @@ fn explicit_credentials(
     if let (Some(access_key), Some(secret_key)) = (&settings.access_key, &settings.secret_key) {
         let credentials = Credentials::new(
             access_key,
-            secret_key,
-            settings.token.clone(),
+            secret_key.expose(),
+            settings.token.as_ref().map(|t| t.expose().to_owned()),
             None,
             STATIC_CREDENTIALS_SOURCE,
         );
@@ -348,11 +352,12 @@ fn explicit_credentials(
     let profile = settings.profile.as_ref()?;
     // As in hashicorp/aws, a profile named in the block beats keys in the environment: the user
     // asked for that identity explicitly, and the default chain would silently prefer the env.
-    if env.get("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty()) {
+    if let Some((variable, _)) = arguments::ACCESS_KEY.from_env(&|name| env.get(name).ok()) {
         tracing::warn!(
             profile = %profile,
-            "both `profile` and AWS_ACCESS_KEY_ID are set; using the profile and ignoring the \
-             environment credentials"
+            variable,
+            "both `profile` and an access key variable are set; using the profile and ignoring \
+             the environment credentials"
         );
     }
     let provider_config = ProviderConfig::without_region().with_region(Some(region.clone()));
@@ -381,12 +386,12 @@ async fn custom_profile_files(
         .include_default_credentials_file(settings.shared_credentials_files.is_empty());
     let lists = [
         (
-            names::SHARED_CONFIG_FILES,
+            arguments::SHARED_CONFIG_FILES.name,
             &settings.shared_config_files,
             ProfileFileKind::Config,
         ),
         (
-            names::SHARED_CREDENTIALS_FILES,
+            arguments::SHARED_CREDENTIALS_FILES.name,
             &settings.shared_credentials_files,
             ProfileFileKind::Credentials,
         ),
@@ -453,15 +458,8 @@ async fn resolve_region(
     env: &Env,
     fs: &Fs,
 ) -> Result<String, Diagnostics> {
-    let region_path = AttributePath::root(names::REGION);
-    let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .into_iter()
-        .find_map(|name| {
-            env.get(name)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .map(|v| (name, v))
-        });
+    let region_path = AttributePath::root(arguments::REGION.name);
+    let from_env = arguments::REGION.from_env(&|name| env.get(name).ok());
 
     let mut found = settings
         .region
@@ -488,7 +486,7 @@ async fn resolve_region(
                     ),
                 );
                 if profile_files.is_some() {
-                    d = d.at(AttributePath::root(names::SHARED_CONFIG_FILES));
+                    d = d.at(AttributePath::root(arguments::SHARED_CONFIG_FILES.name));
                 }
                 Diagnostics::from(d)
             })?;
@@ -507,7 +505,7 @@ async fn resolve_region(
                      defines it."
                 ),
             )
-            .at(AttributePath::root(names::PROFILE))
+            .at(AttributePath::root(arguments::PROFILE.name))
             .into());
         }
         if found.is_none() {
@@ -526,7 +524,7 @@ async fn resolve_region(
             "region is required",
             "No AWS region is configured. Set `region` in the provider block (for example \
              `region = \"us-east-1\"`), or the AWS_REGION environment variable, or `region` in \
-             the selected profile of the shared config file. The provider does not ask the EC2 \
+             the selected profile of the shared config file. The provider does not ask the EC2.name \
              instance metadata service for a region.",
         )
         .at(region_path)
@@ -559,7 +557,7 @@ mod tests {
     const TOKEN: &str = "FQoGZXIvYXdzEXAMPLETOKEN";
 
     /// Explicit region and static keys: the configuration the emulator tests use, which must
-    /// never need IMDS, STS or any file.
+    /// never need IMDS, STS.name or any file.
     fn static_settings() -> ProviderSettings {
         ProviderSettings {
             region: Some("eu-central-2".into()),
@@ -902,7 +900,7 @@ mod tests {
             }),
             ..static_settings()
         };
-        // No STS endpoint exists here; a call would hang or fail, so success proves laziness.
+        // No STS.name endpoint exists here; a call would hang or fail, so success proves laziness.
         let clients = tokio::time::timeout(
             Duration::from_secs(10),
             AwsClients::from_settings_in(settings, &no_env(), &no_files()),
@@ -914,7 +912,7 @@ mod tests {
             .await
             .expect("config");
         let provider = conf.credentials_provider().expect("credentials provider");
-        // Never printed: the SDK's own Debug of the prepared STS request shows the external ID,
+        // Never printed: the SDK's own Debug of the prepared STS.name request shows the external ID,
         // which is why the provider must not log SDK configuration objects.
         assert!(format!("{provider:?}").contains("AssumeRoleProvider"));
         let debug = format!("{clients:?}");

@@ -7,6 +7,7 @@
 //! `ProviderSettings::from_value` runs it strictly. Nothing here touches the network or builds an
 //! SDK object; that is [`super::clients`]' job.
 
+pub mod arguments;
 mod formats;
 
 use std::collections::BTreeMap;
@@ -14,227 +15,44 @@ use std::fmt;
 use std::time::Duration;
 
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
-use tf_provider_framework::schema::{Attribute, Block, NestedBlock, Nesting};
-use tf_provider_framework::value::{Number, Type, Value};
+use tf_provider_framework::timeouts::parse_duration;
+use tf_provider_framework::value::{Number, Value};
+
+pub use arguments::provider_block;
+use arguments::*;
 
 pub(crate) use formats::check_region;
 pub use formats::{MAX_ASSUME_ROLE_DURATION, MIN_ASSUME_ROLE_DURATION};
 
-/// Same default as hashicorp/aws, so throttling behaves the way its users expect.
-pub const DEFAULT_MAX_RETRIES: u32 = 25;
-/// Upper bound for `max_retries`; beyond it a throttled apply would look hung for hours.
-pub const MAX_MAX_RETRIES: u32 = 100;
-/// The longest one attempt of an AWS call may take. These APIs answer in well under a second;
-/// half a minute covers a congested network and still notices a hung connection.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest a refresh call may take with the SDK's retries of throttling included.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
-/// Attribute and block names, shared by the schema, the reader and the tests so a rename cannot
-/// leave one of them behind.
-pub mod names {
-    pub const REGION: &str = "region";
-    pub const PROFILE: &str = "profile";
-    pub const ACCESS_KEY: &str = "access_key";
-    pub const SECRET_KEY: &str = "secret_key";
-    pub const TOKEN: &str = "token";
-    pub const SHARED_CONFIG_FILES: &str = "shared_config_files";
-    pub const SHARED_CREDENTIALS_FILES: &str = "shared_credentials_files";
-    pub const MAX_RETRIES: &str = "max_retries";
-    pub const RETRY_MODE: &str = "retry_mode";
-    pub const PREFLIGHT_DRY_RUN: &str = "preflight_dry_run";
-    pub const API_CALL_ATTEMPT_TIMEOUT: &str = "api_call_attempt_timeout";
-    pub const API_CALL_TIMEOUT: &str = "api_call_timeout";
-    pub const ASSUME_ROLE: &str = "assume_role";
-    pub const ROLE_ARN: &str = "role_arn";
-    pub const SESSION_NAME: &str = "session_name";
-    pub const EXTERNAL_ID: &str = "external_id";
-    pub const DURATION: &str = "duration";
-    pub const ENDPOINTS: &str = "endpoints";
-    pub const EC2: &str = "ec2";
-    pub const NETWORKMANAGER: &str = "networkmanager";
-    pub const WORKSPACES: &str = "workspaces";
-    pub const STS: &str = "sts";
+/// The default of an argument, read from the table like a configured value would be. The
+/// table's defaults are checked by a unit test, so reading them cannot fail at run time.
+fn default_text(argument: &Argument) -> &'static str {
+    argument.default.unwrap_or_default()
 }
 
-use names::*;
+/// `max_retries` when nothing sets it: 25, as in hashicorp/aws, so throttling behaves the way
+/// its users expect.
+pub fn default_max_retries() -> u32 {
+    default_text(&MAX_RETRIES).parse().unwrap_or(0)
+}
 
-/// The provider block's schema (attributes + nested blocks), with markdown descriptions good
-/// enough for the registry docs.
-pub fn provider_block() -> Block {
-    let string_list = || Type::List(Box::new(Type::String));
-    Block {
-        description: "The `awsassoc` provider manages AWS association resources whose destroy \
-            waits until AWS reports the association gone. Credentials and region are resolved \
-            like hashicorp/aws: arguments in this block first, then the standard `AWS_*` \
-            environment variables, then the shared configuration and credentials files."
-            .to_owned(),
-        attributes: vec![
-            Attribute::optional(
-                REGION,
-                Type::String,
-                "AWS region to manage associations in, e.g. `us-east-1`. Falls back to the \
-                 `AWS_REGION` or `AWS_DEFAULT_REGION` environment variable, then to the `region` \
-                 of the selected profile in the shared config files. Required from one of these \
-                 sources; the provider never asks the EC2 instance metadata service for it.",
-            ),
-            Attribute::optional(
-                PROFILE,
-                Type::String,
-                "Name of the profile in the shared config and credentials files to take \
-                 credentials (and, if `region` is unset, the region) from. Falls back to \
-                 `AWS_PROFILE`. When set here, it wins over credentials in the \
-                 `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` environment variables. Conflicts \
-                 with `access_key` and `secret_key`.",
-            ),
-            Attribute::optional(
-                ACCESS_KEY,
-                Type::String,
-                "AWS access key ID for static credentials; requires `secret_key`. Falls back to \
-                 `AWS_ACCESS_KEY_ID`. Prefer a profile or environment variables over keys in \
-                 configuration files.",
-            ),
-            Attribute::optional(
-                SECRET_KEY,
-                Type::String,
-                "AWS secret access key belonging to `access_key`. Falls back to \
-                 `AWS_SECRET_ACCESS_KEY`.",
-            )
-            .sensitive(),
-            Attribute::optional(
-                TOKEN,
-                Type::String,
-                "Session token for temporary static credentials; only valid together with \
-                 `access_key` and `secret_key`. Falls back to `AWS_SESSION_TOKEN`.",
-            )
-            .sensitive(),
-            Attribute::optional(
-                SHARED_CONFIG_FILES,
-                string_list(),
-                "Paths of shared config files to read instead of the default `~/.aws/config` \
-                 (or `AWS_CONFIG_FILE`). A leading `~/` is expanded to the home directory; each \
-                 file must exist.",
-            ),
-            Attribute::optional(
-                SHARED_CREDENTIALS_FILES,
-                string_list(),
-                "Paths of shared credentials files to read instead of the default \
-                 `~/.aws/credentials` (or `AWS_SHARED_CREDENTIALS_FILE`). A leading `~/` is \
-                 expanded to the home directory; each file must exist.",
-            ),
-            Attribute::optional(
-                MAX_RETRIES,
-                Type::Number,
-                "Maximum number of times an AWS API call is retried when AWS throttles it or \
-                 fails transiently, from `0` (no retries) to `100`. Defaults to `25`, or to \
-                 `AWS_MAX_ATTEMPTS` minus one when that environment variable is set.",
-            ),
-            Attribute::optional(
-                RETRY_MODE,
-                Type::String,
-                "How throttled calls are retried: `standard` (exponential backoff with jitter) \
-                 or `adaptive` (additionally rate-limits the client after throttling). Defaults \
-                 to `AWS_RETRY_MODE`, else `standard`.",
-            ),
-            Attribute::optional(
-                API_CALL_ATTEMPT_TIMEOUT,
-                Type::String,
-                "The longest one attempt of an AWS API call may take before it is abandoned, as a \
-                 duration such as `30s` or `2m`. An abandoned status poll is simply made again; an \
-                 abandoned associate or disassociate call is looked up in AWS before anything is \
-                 sent again. Defaults to `30s`.",
-            ),
-            Attribute::optional(
-                API_CALL_TIMEOUT,
-                Type::String,
-                "The longest an AWS API call may take with all its retries of throttling and \
-                 transient failures (refreshes and imports; creates and deletes are bounded by \
-                 their `timeouts` instead), as a duration such as `5m`. At least \
-                 `api_call_attempt_timeout`. Defaults to `5m`.",
-            ),
-            Attribute::optional(
-                PREFLIGHT_DRY_RUN,
-                Type::Bool,
-                "When `true`, planning the destroy of an EC2 association sends the disassociate \
-                 call with `DryRun` and reports a refusal (missing permission, association in \
-                 use) at plan time instead of halfway through the apply. Defaults to `false`.",
-            ),
-        ],
-        blocks: vec![
-            NestedBlock {
-                type_name: ASSUME_ROLE.to_owned(),
-                nesting: Nesting::Single,
-                min_items: 0,
-                max_items: 1,
-                block: Block {
-                    description: "Assume an IAM role with the credentials resolved from the \
-                        arguments above; every AWS call is then made as that role. STS is \
-                        contacted on the first AWS call, not while configuring the provider."
-                        .to_owned(),
-                    attributes: vec![
-                        Attribute::required(
-                            ROLE_ARN,
-                            Type::String,
-                            "ARN of the role to assume, e.g. \
-                             `arn:aws:iam::123456789012:role/deploy`.",
-                        ),
-                        Attribute::optional(
-                            SESSION_NAME,
-                            Type::String,
-                            "Session name recorded in CloudTrail (2–64 characters of letters, \
-                             digits and `+=,.@_-`). Defaults to a generated name.",
-                        ),
-                        Attribute::optional(
-                            EXTERNAL_ID,
-                            Type::String,
-                            "External ID the role's trust policy requires, if any.",
-                        )
-                        .sensitive(),
-                        Attribute::optional(
-                            DURATION,
-                            Type::String,
-                            "Lifetime of the role session as a duration string such as `1h` or \
-                             `45m`, from `15m` to `12h` (and at most the role's maximum session \
-                             duration). Defaults to STS's default of one hour.",
-                        ),
-                    ],
-                    ..Block::default()
-                },
-            },
-            NestedBlock {
-                type_name: ENDPOINTS.to_owned(),
-                nesting: Nesting::Single,
-                min_items: 0,
-                max_items: 1,
-                block: Block {
-                    description: "Custom endpoint URLs, e.g. a local emulator such as \
-                        `http://127.0.0.1:4566`. An unset service uses the standard AWS \
-                        endpoint for the region (or `AWS_ENDPOINT_URL_<SERVICE>` / \
-                        `AWS_ENDPOINT_URL` when set)."
-                        .to_owned(),
-                    attributes: [
-                        (EC2, "Amazon EC2"),
-                        (NETWORKMANAGER, "AWS Network Manager"),
-                        (WORKSPACES, "Amazon WorkSpaces"),
-                        (STS, "AWS STS (used by `assume_role`)"),
-                    ]
-                    .into_iter()
-                    .map(|(name, service)| {
-                        Attribute::optional(
-                            name,
-                            Type::String,
-                            &format!(
-                                "Endpoint URL for {service}: an absolute `http://` or \
-                                 `https://` URL, e.g. `http://127.0.0.1:4566`."
-                            ),
-                        )
-                    })
-                    .collect(),
-                    ..Block::default()
-                },
-            },
-        ],
-        ..Block::default()
+/// The longest one attempt of an AWS call may take when nothing sets it. These APIs answer in
+/// well under a second; half a minute covers a congested network and still notices a hung
+/// connection.
+pub fn default_attempt_timeout() -> Duration {
+    parse_duration(default_text(&API_CALL_ATTEMPT_TIMEOUT)).unwrap_or_default()
+}
+
+/// The longest a refresh call may take with the SDK's retries of throttling included.
+pub fn default_call_timeout() -> Duration {
+    parse_duration(default_text(&API_CALL_TIMEOUT)).unwrap_or_default()
+}
+
+/// The upper bound of `max_retries`; beyond it a throttled apply would look hung for hours.
+fn max_max_retries() -> u32 {
+    match MAX_RETRIES.ty {
+        ArgumentType::WholeNumber { max, .. } => max,
+        _ => 0,
     }
 }
 
@@ -246,11 +64,17 @@ pub fn validate(config: &Value) -> Diagnostics {
 
 /// How throttled and transient failures are retried; mirrors the SDK's modes so users can reuse
 /// what they know from `AWS_RETRY_MODE`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RetryMode {
-    #[default]
     Standard,
     Adaptive,
+}
+
+impl Default for RetryMode {
+    /// The table's default for `retry_mode`.
+    fn default() -> Self {
+        RetryMode::parse(default_text(&RETRY_MODE)).unwrap_or(RetryMode::Standard)
+    }
 }
 
 impl RetryMode {
@@ -285,38 +109,57 @@ pub struct Endpoints {
     pub sts: Option<String>,
 }
 
-/// The `assume_role` block.
+/// A value that must never be shown: `Debug` prints that one is there, not what it is.
 #[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value itself, for the one place that hands it to the SDK.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("** redacted **")
+    }
+}
+
+/// The `assume_role` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssumeRole {
     pub role_arn: String,
     pub session_name: Option<String>,
-    /// Treated as a secret: a leaked external ID weakens the confused-deputy protection it is for.
-    pub external_id: Option<String>,
+    /// A secret: a leaked external ID weakens the confused-deputy protection it is for.
+    pub external_id: Option<Secret>,
     pub duration: Option<Duration>,
-}
-
-impl fmt::Debug for AssumeRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AssumeRole")
-            .field("role_arn", &self.role_arn)
-            .field("session_name", &self.session_name)
-            .field("external_id", &redacted(&self.external_id))
-            .field("duration", &self.duration)
-            .finish()
-    }
 }
 
 /// The parsed, validated settings (no SDK objects yet). Errors point at the attribute.
 ///
 /// Empty strings count as unset, as in hashicorp/aws, so `profile = var.profile` with a `""`
 /// default falls back to the environment instead of failing.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProviderSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// The key ID identifies, but does not authorize; AWS's own Credentials Debug shows it.
     pub access_key: Option<String>,
-    pub secret_key: Option<String>,
-    pub token: Option<String>,
+    pub secret_key: Option<Secret>,
+    pub token: Option<Secret>,
     /// Empty: the default `~/.aws/config` (or `AWS_CONFIG_FILE`).
     pub shared_config_files: Vec<String>,
     /// Empty: the default `~/.aws/credentials` (or `AWS_SHARED_CREDENTIALS_FILE`).
@@ -324,36 +167,15 @@ pub struct ProviderSettings {
     pub assume_role: Option<AssumeRole>,
     pub endpoints: Endpoints,
     /// Retries after the first attempt, from `max_retries` or else `AWS_MAX_ATTEMPTS` − 1;
-    /// `None` means [`DEFAULT_MAX_RETRIES`]. Use [`ProviderSettings::max_attempts`].
+    /// `None` means [`default_max_retries()`]. Use [`ProviderSettings::max_attempts`].
     pub max_retries: Option<u32>,
     /// From `retry_mode`, else `AWS_RETRY_MODE`, else standard.
     pub retry_mode: RetryMode,
     pub preflight_dry_run: bool,
-    /// From `api_call_attempt_timeout`, else [`DEFAULT_ATTEMPT_TIMEOUT`].
-    pub attempt_timeout: Duration,
-    /// From `api_call_timeout`, else [`DEFAULT_CALL_TIMEOUT`].
-    pub call_timeout: Duration,
-}
-
-impl Default for ProviderSettings {
-    fn default() -> Self {
-        ProviderSettings {
-            region: None,
-            profile: None,
-            access_key: None,
-            secret_key: None,
-            token: None,
-            shared_config_files: Vec::new(),
-            shared_credentials_files: Vec::new(),
-            assume_role: None,
-            endpoints: Endpoints::default(),
-            max_retries: None,
-            retry_mode: RetryMode::default(),
-            preflight_dry_run: false,
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            call_timeout: DEFAULT_CALL_TIMEOUT,
-        }
-    }
+    /// From `api_call_attempt_timeout`; use [`ProviderSettings::attempt_timeout`].
+    pub api_call_attempt_timeout: Option<Duration>,
+    /// From `api_call_timeout`; use [`ProviderSettings::call_timeout`].
+    pub api_call_timeout: Option<Duration>,
 }
 
 impl ProviderSettings {
@@ -382,41 +204,25 @@ impl ProviderSettings {
     /// Total attempts per AWS call (the first one plus the retries), as the SDK counts them.
     pub fn max_attempts(&self) -> u32 {
         self.max_retries
-            .unwrap_or(DEFAULT_MAX_RETRIES)
+            .unwrap_or(default_max_retries())
             .saturating_add(1)
+    }
+
+    /// The longest one attempt of an AWS call may take.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.api_call_attempt_timeout
+            .unwrap_or_else(default_attempt_timeout)
+    }
+
+    /// The longest a refresh call may take, retries included.
+    pub fn call_timeout(&self) -> Duration {
+        self.api_call_timeout.unwrap_or_else(default_call_timeout)
     }
 
     /// Whether the block itself carries static keys (as opposed to env or profile credentials).
     pub fn has_static_credentials(&self) -> bool {
         self.access_key.is_some() && self.secret_key.is_some()
     }
-}
-
-impl fmt::Debug for ProviderSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProviderSettings")
-            .field("region", &self.region)
-            .field("profile", &self.profile)
-            // The key ID identifies, but does not authorize; AWS's own Credentials Debug shows it.
-            .field("access_key", &self.access_key)
-            .field("secret_key", &redacted(&self.secret_key))
-            .field("token", &redacted(&self.token))
-            .field("shared_config_files", &self.shared_config_files)
-            .field("shared_credentials_files", &self.shared_credentials_files)
-            .field("assume_role", &self.assume_role)
-            .field("endpoints", &self.endpoints)
-            .field("max_retries", &self.max_retries)
-            .field("retry_mode", &self.retry_mode)
-            .field("preflight_dry_run", &self.preflight_dry_run)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("call_timeout", &self.call_timeout)
-            .finish()
-    }
-}
-
-/// Shows whether a secret is present without showing it.
-fn redacted(secret: &Option<String>) -> Option<&'static str> {
-    secret.as_ref().map(|_| "** redacted **")
 }
 
 /// Which RPC the reader serves: plan-time validation tolerates unknowns, configure does not.
@@ -569,8 +375,8 @@ impl Reader {
     }
 
     fn max_retries(&mut self, object: &Object) -> Field<u32> {
-        let path = AttributePath::root(MAX_RETRIES);
-        let whole = match self.classify(object.get(MAX_RETRIES), &path) {
+        let path = AttributePath::root(MAX_RETRIES.name);
+        let whole = match self.classify(object.get(MAX_RETRIES.name), &path) {
             Field::Set(Value::Number(Number::Int(i))) => Some(*i as f64),
             Field::Set(Value::Number(Number::Float(f))) if f.fract() == 0.0 => Some(*f),
             Field::Set(Value::Number(Number::Float(_))) => None,
@@ -582,14 +388,16 @@ impl Reader {
             Field::Unknown => return Field::Unknown,
         };
         match whole {
-            Some(n) if (0.0..=f64::from(MAX_MAX_RETRIES)).contains(&n) => Field::Set(n as u32),
+            Some(n) if (0.0..=f64::from(max_max_retries())).contains(&n) => Field::Set(n as u32),
             _ => {
                 self.error(
                     path,
                     "Invalid max_retries",
                     format!(
                         "`max_retries` must be a whole number from 0 (no retries) to \
-                         {MAX_MAX_RETRIES}, for example `max_retries = {DEFAULT_MAX_RETRIES}`."
+                         {}, for example `max_retries = {}`.",
+                        max_max_retries(),
+                        default_max_retries()
                     ),
                 );
                 Field::Unset
@@ -670,42 +478,43 @@ fn read(
 
     let region = r.checked_string(
         object,
-        REGION,
+        REGION.name,
         None,
         "Invalid AWS region",
         formats::check_region,
     );
-    let profile = r.string(object, PROFILE, None);
-    let access_key = r.string(object, ACCESS_KEY, None);
-    let secret_key = r.string(object, SECRET_KEY, None);
-    let token = r.string(object, TOKEN, None);
+    let profile = r.string(object, PROFILE.name, None);
+    let access_key = r.string(object, ACCESS_KEY.name, None);
+    let secret_key = r.string(object, SECRET_KEY.name, None);
+    let token = r.string(object, TOKEN.name, None);
     check_credential_combination(&mut r, &profile, &access_key, &secret_key, &token);
 
-    let shared_config_files = r.string_list(object, SHARED_CONFIG_FILES);
-    let shared_credentials_files = r.string_list(object, SHARED_CREDENTIALS_FILES);
+    let shared_config_files = r.string_list(object, SHARED_CONFIG_FILES.name);
+    let shared_credentials_files = r.string_list(object, SHARED_CREDENTIALS_FILES.name);
 
     let max_retries = match r.max_retries(object) {
         Field::Unset if phase == Phase::Configure => max_retries_from_env(&mut r, env),
         other => other.into_option(),
     };
-    let retry_mode = match r.checked_string(object, RETRY_MODE, None, "Invalid retry mode", |s| {
-        RetryMode::parse(s).ok_or_else(|| {
-            format!(
-                "{s:?} is not a retry mode; use \"standard\" or \"adaptive\", for example \
+    let retry_mode =
+        match r.checked_string(object, RETRY_MODE.name, None, "Invalid retry mode", |s| {
+            RetryMode::parse(s).ok_or_else(|| {
+                format!(
+                    "{s:?} is not a retry mode; use \"standard\" or \"adaptive\", for example \
                  `retry_mode = \"standard\"`."
-            )
-        })
-    }) {
-        Field::Set((_, mode)) => mode,
-        Field::Unset if phase == Phase::Configure => retry_mode_from_env(&mut r, env),
-        Field::Unset | Field::Unknown => RetryMode::default(),
-    };
+                )
+            })
+        }) {
+            Field::Set((_, mode)) => mode,
+            Field::Unset if phase == Phase::Configure => retry_mode_from_env(&mut r, env),
+            Field::Unset | Field::Unknown => RetryMode::default(),
+        };
     let preflight_dry_run = r
-        .bool(object, PREFLIGHT_DRY_RUN)
+        .bool(object, PREFLIGHT_DRY_RUN.name)
         .into_option()
-        .unwrap_or(false);
+        .unwrap_or(default_text(&PREFLIGHT_DRY_RUN) == "true");
 
-    let duration = |r: &mut Reader, name: &str, default: Duration| {
+    let duration = |r: &mut Reader, name: &str| {
         r.checked_string(
             object,
             name,
@@ -714,26 +523,29 @@ fn read(
             formats::check_call_timeout,
         )
         .into_option()
-        .map_or(default, |(_, d)| d)
+        .map(|(_, d)| d)
     };
-    let attempt_timeout = duration(&mut r, API_CALL_ATTEMPT_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT);
-    let call_timeout = duration(&mut r, API_CALL_TIMEOUT, DEFAULT_CALL_TIMEOUT);
-    if attempt_timeout > call_timeout {
+    let attempt_timeout = duration(&mut r, API_CALL_ATTEMPT_TIMEOUT.name);
+    let call_timeout = duration(&mut r, API_CALL_TIMEOUT.name);
+    if attempt_timeout.unwrap_or_else(default_attempt_timeout)
+        > call_timeout.unwrap_or_else(default_call_timeout)
+    {
         r.error(
-            AttributePath::root(API_CALL_TIMEOUT),
+            AttributePath::root(API_CALL_TIMEOUT.name),
             "Invalid API call timeout",
             format!(
-                "`{API_CALL_TIMEOUT}` must be at least `{API_CALL_ATTEMPT_TIMEOUT}`: a call \
-                 includes its attempts. For example `{API_CALL_ATTEMPT_TIMEOUT} = \"30s\"` \
-                 with `{API_CALL_TIMEOUT} = \"5m\"`."
+                "`{call}` must be at least `{attempt}`: a call includes its attempts. For \
+                 example `{attempt} = \"30s\"` with `{call} = \"5m\"`.",
+                call = API_CALL_TIMEOUT.name,
+                attempt = API_CALL_ATTEMPT_TIMEOUT.name,
             ),
         );
     }
 
     let assume_role = r
-        .single_block(object, ASSUME_ROLE)
+        .single_block(object, ASSUME_ROLE.name)
         .and_then(|block| read_assume_role(&mut r, block));
-    let endpoints = match r.single_block(object, ENDPOINTS) {
+    let endpoints = match r.single_block(object, ENDPOINTS.name) {
         Some(block) => read_endpoints(&mut r, block),
         None => Endpoints::default(),
     };
@@ -742,8 +554,8 @@ fn read(
         region: region.into_option().map(|(s, ())| s),
         profile: profile.into_option(),
         access_key: access_key.into_option(),
-        secret_key: secret_key.into_option(),
-        token: token.into_option(),
+        secret_key: secret_key.into_option().map(Secret::from),
+        token: token.into_option().map(Secret::from),
         shared_config_files: shared_config_files.into_option().unwrap_or_default(),
         shared_credentials_files: shared_credentials_files.into_option().unwrap_or_default(),
         assume_role,
@@ -751,8 +563,8 @@ fn read(
         max_retries,
         retry_mode,
         preflight_dry_run,
-        attempt_timeout,
-        call_timeout,
+        api_call_attempt_timeout: attempt_timeout,
+        api_call_timeout: call_timeout,
     };
     (settings, r.diags)
 }
@@ -767,7 +579,7 @@ fn check_credential_combination(
     token: &Field<String>,
 ) {
     if profile.is_set() {
-        for (field, name) in [(access_key, ACCESS_KEY), (secret_key, SECRET_KEY)] {
+        for (field, name) in [(access_key, ACCESS_KEY.name), (secret_key, SECRET_KEY.name)] {
             if field.is_set() {
                 r.error(
                     AttributePath::root(name),
@@ -782,8 +594,8 @@ fn check_credential_combination(
         }
     }
     let pairs = [
-        (access_key, secret_key, ACCESS_KEY, SECRET_KEY),
-        (secret_key, access_key, SECRET_KEY, ACCESS_KEY),
+        (access_key, secret_key, ACCESS_KEY.name, SECRET_KEY.name),
+        (secret_key, access_key, SECRET_KEY.name, ACCESS_KEY.name),
     ];
     for (present, other, name, missing) in pairs {
         if present.is_set() && matches!(other, Field::Unset) {
@@ -800,7 +612,7 @@ fn check_credential_combination(
     }
     if token.is_set() && matches!(access_key, Field::Unset) && matches!(secret_key, Field::Unset) {
         r.error(
-            AttributePath::root(TOKEN),
+            AttributePath::root(TOKEN.name),
             "Session token without keys",
             "`token` is the session token of temporary static credentials and needs \
              `access_key` and `secret_key` from the same session, for example \
@@ -810,18 +622,22 @@ fn check_credential_combination(
 }
 
 fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
-    let base = AttributePath::root(ASSUME_ROLE);
-    let role_arn = match r.string(block, ROLE_ARN, Some(&base)) {
+    let base = AttributePath::root(ASSUME_ROLE.name);
+    let role_arn = match r.string(block, ROLE_ARN.name, Some(&base)) {
         Field::Set(arn) => match formats::check_role_arn(&arn) {
             Ok(()) => Some(arn),
             Err(detail) => {
-                r.error(base.clone().attribute(ROLE_ARN), "Invalid role ARN", detail);
+                r.error(
+                    base.clone().attribute(ROLE_ARN.name),
+                    "Invalid role ARN",
+                    detail,
+                );
                 None
             }
         },
         Field::Unset => {
             r.error(
-                base.clone().attribute(ROLE_ARN),
+                base.clone().attribute(ROLE_ARN.name),
                 "Missing role ARN",
                 "The `assume_role` block needs the ARN of the role to assume, for example \
                  `role_arn = \"arn:aws:iam::123456789012:role/deploy\"`.",
@@ -832,18 +648,18 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
     };
     let session_name = r.checked_string(
         block,
-        SESSION_NAME,
+        SESSION_NAME.name,
         Some(&base),
         "Invalid session name",
         formats::check_session_name,
     );
     let external_id = r.checked_string(
         block,
-        EXTERNAL_ID,
+        EXTERNAL_ID.name,
         Some(&base),
         "Invalid external ID",
         |id| {
-            // STS limit; the value itself is never echoed because it is sensitive.
+            // STS.name limit; the value itself is never echoed because it is sensitive.
             if (2..=1224).contains(&id.len()) {
                 Ok(())
             } else {
@@ -857,7 +673,7 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
     );
     let duration = r.checked_string(
         block,
-        DURATION,
+        DURATION.name,
         Some(&base),
         "Invalid session duration",
         formats::check_assume_role_duration,
@@ -865,13 +681,13 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
     Some(AssumeRole {
         role_arn: role_arn?,
         session_name: session_name.into_option().map(|(s, ())| s),
-        external_id: external_id.into_option().map(|(s, ())| s),
+        external_id: external_id.into_option().map(|(s, ())| Secret::from(s)),
         duration: duration.into_option().map(|(_, d)| d),
     })
 }
 
 fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
-    let base = AttributePath::root(ENDPOINTS);
+    let base = AttributePath::root(ENDPOINTS.name);
     let mut url = |name: &str| {
         let (raw, endpoint) = r
             .checked_string(
@@ -887,9 +703,10 @@ fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
             r.diags.push(Diagnostic::warning(
                 "Endpoint user information ignored",
                 format!(
-                    "`{ENDPOINTS}.{name}` ({}) carries a user name or password. AWS \
+                    "`{}.{name}` ({}) carries a user name or password. AWS \
                      authenticates requests with signatures, so the provider drops it and uses \
                      {}; remove it from the configuration.",
+                    ENDPOINTS.name,
                     formats::without_userinfo(&raw),
                     endpoint.url
                 ),
@@ -898,27 +715,28 @@ fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
         Some(endpoint.url)
     };
     Endpoints {
-        ec2: url(EC2),
-        networkmanager: url(NETWORKMANAGER),
-        workspaces: url(WORKSPACES),
-        sts: url(STS),
+        ec2: url(EC2.name),
+        networkmanager: url(NETWORKMANAGER.name),
+        workspaces: url(WORKSPACES.name),
+        sts: url(STS.name),
     }
 }
 
 /// `AWS_MAX_ATTEMPTS` counts attempts, `max_retries` counts retries: hence the minus one.
 fn max_retries_from_env(r: &mut Reader, env: &dyn Fn(&str) -> Option<String>) -> Option<u32> {
-    let raw = env("AWS_MAX_ATTEMPTS").filter(|s| !s.trim().is_empty())?;
+    let (variable, raw) = MAX_RETRIES.from_env(env)?;
     match raw.trim().parse::<u32>() {
-        Ok(attempts) if (1..=MAX_MAX_RETRIES + 1).contains(&attempts) => Some(attempts - 1),
+        Ok(attempts) if (1..=max_max_retries() + 1).contains(&attempts) => Some(attempts - 1),
         _ => {
             r.error(
-                AttributePath::root(MAX_RETRIES),
-                "Invalid AWS_MAX_ATTEMPTS",
+                AttributePath::root(MAX_RETRIES.name),
+                &format!("Invalid {variable}"),
                 format!(
-                    "The environment variable AWS_MAX_ATTEMPTS is {raw:?}, but it must be a \
-                     whole number of attempts from 1 to {}, for example AWS_MAX_ATTEMPTS=3. Fix \
-                     or unset it, or set `max_retries` in the provider block.",
-                    MAX_MAX_RETRIES + 1
+                    "The environment variable {variable} is {raw:?}, but it must be a whole \
+                     number of attempts from 1 to {}, for example {variable}=3. Fix or unset it, \
+                     or set `{}` in the provider block.",
+                    max_max_retries() + 1,
+                    MAX_RETRIES.name
                 ),
             );
             None
@@ -927,20 +745,20 @@ fn max_retries_from_env(r: &mut Reader, env: &dyn Fn(&str) -> Option<String>) ->
 }
 
 fn retry_mode_from_env(r: &mut Reader, env: &dyn Fn(&str) -> Option<String>) -> RetryMode {
-    let Some(raw) = env("AWS_RETRY_MODE").filter(|s| !s.trim().is_empty()) else {
+    let Some((variable, raw)) = RETRY_MODE.from_env(env) else {
         return RetryMode::default();
     };
     match RetryMode::parse(raw.trim()) {
         Some(mode) => mode,
         None => {
             r.error(
-                AttributePath::root(RETRY_MODE),
-                "Invalid AWS_RETRY_MODE",
+                AttributePath::root(RETRY_MODE.name),
+                &format!("Invalid {variable}"),
                 format!(
-                    "The environment variable AWS_RETRY_MODE is {raw:?}, but this provider \
+                    "The environment variable {variable} is {raw:?}, but this provider \
                      supports only \"standard\" and \"adaptive\", for example \
-                     AWS_RETRY_MODE=standard. Fix or unset it, or set `retry_mode` in the \
-                     provider block."
+                     {variable}=standard. Fix or unset it, or set `{}` in the provider block.",
+                    RETRY_MODE.name
                 ),
             );
             RetryMode::default()

@@ -61,9 +61,10 @@ fn attribute_line(out: &mut String, attribute: &Attribute) {
     if attribute.deprecated {
         label.push_str(", Deprecated");
     }
-    let description = attribute
-        .description
-        .split_whitespace()
+    // What the plan modifiers do is part of the attribute's contract, so the docs say it.
+    let description = std::iter::once(attribute.description.as_str())
+        .chain(attribute.plan_modifiers.iter().map(|m| m.description()))
+        .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
         .join(" ");
     let _ = writeln!(out, "- `{}` ({label}) {description}", attribute.name);

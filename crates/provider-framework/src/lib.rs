@@ -6,6 +6,7 @@ pub mod convert;
 pub mod diag;
 pub mod docs;
 pub mod isolation;
+pub mod modifier;
 pub mod json;
 pub mod msgpack;
 pub mod plan;

@@ -1,11 +1,13 @@
 //! Terraform's plan rules, applied once for every resource.
 //!
-//! The core proposes a new state (configuration merged with prior computed values); the provider
-//! answers with what it will do. Resources here have no in-place update of remote objects: an
-//! argument change replaces the object, and only framework-level settings such as `timeouts`
-//! change in place.
+//! The core proposes a new state (the configuration merged with the prior computed values); the
+//! provider answers with what it will do. The framework's part is the same for every resource:
+//! a create (or a replacement) leaves unset computed values unknown until apply, and an update
+//! keeps the proposal. What differs between attributes, such as whether a change can be applied
+//! in place, is each attribute's [plan modifiers](super::modifier), run here.
 
 use super::diag::AttributePath;
+use super::modifier::Change;
 use super::schema::{Block, Nesting, Schema};
 use super::value::Value;
 
@@ -25,42 +27,81 @@ pub fn plan_change(
     config: &Value,
 ) -> PlannedChange {
     if prior.is_null() {
+        let mut planned = unknown_computed(&schema.block, proposed, config);
+        apply_modifiers(&schema.block, None, &mut planned, prior, config);
         return PlannedChange {
-            planned: unknown_computed(&schema.block, proposed, config),
+            planned,
             requires_replace: Vec::new(),
         };
     }
-    let requires_replace = replacing_attributes(&schema.block, prior, proposed);
-    let planned = if requires_replace.is_empty() {
-        // Computed values carried over from the prior state by the core stay as they are.
-        proposed.clone()
-    } else {
-        unknown_computed(&schema.block, proposed, config)
-    };
+    let mut planned = proposed.clone();
+    let requires_replace = apply_modifiers(&schema.block, None, &mut planned, prior, config);
+    if !requires_replace.is_empty() {
+        // A new object: nothing computed about the old one carries over.
+        planned = unknown_computed(&schema.block, proposed, config);
+    }
     PlannedChange {
         planned,
         requires_replace,
     }
 }
 
-/// The `requires_replace` attributes whose planned value differs from the prior one, or is not
-/// known yet (a value known only after apply may well differ).
-fn replacing_attributes(block: &Block, prior: &Value, proposed: &Value) -> Vec<AttributePath> {
-    block
-        .attributes
-        .iter()
-        .filter(|attribute| attribute.requires_replace)
-        .filter(|attribute| {
-            let before = prior.attr(&attribute.name).unwrap_or(&Value::Null);
-            let after = proposed.attr(&attribute.name).unwrap_or(&Value::Null);
-            !after.is_wholly_known() || before != after
-        })
-        .map(|attribute| AttributePath::root(attribute.name.clone()))
-        .collect()
+/// Runs every attribute's modifiers over `planned` (an object of `block`'s type), descending
+/// into single nested blocks, and returns the paths whose change forces a replacement.
+fn apply_modifiers(
+    block: &Block,
+    base: Option<&AttributePath>,
+    planned: &mut Value,
+    prior: &Value,
+    config: &Value,
+) -> Vec<AttributePath> {
+    let mut requires_replace = Vec::new();
+    let updating = !prior.is_null();
+    let Value::Object(fields) = planned else {
+        return requires_replace;
+    };
+    for attribute in block.attributes.iter().filter(|a| !a.plan_modifiers.is_empty()) {
+        let path = match base {
+            Some(base) => base.clone().attribute(attribute.name.clone()),
+            None => AttributePath::root(attribute.name.clone()),
+        };
+        let change = Change {
+            config: config.attr(&attribute.name).unwrap_or(&Value::Null),
+            prior: prior.attr(&attribute.name).unwrap_or(&Value::Null),
+            updating,
+        };
+        let value = fields.entry(attribute.name.clone()).or_insert(Value::Null);
+        let mut replace = false;
+        for modifier in &attribute.plan_modifiers {
+            replace |= modifier.modify(&change, value).requires_replace;
+        }
+        if replace {
+            requires_replace.push(path);
+        }
+    }
+    for nested in block.blocks.iter().filter(|b| b.nesting == Nesting::Single) {
+        let Some(inner) = fields.get_mut(&nested.type_name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let path = match base {
+            Some(base) => base.clone().attribute(nested.type_name.clone()),
+            None => AttributePath::root(nested.type_name.clone()),
+        };
+        let inner_prior = prior.attr(&nested.type_name).unwrap_or(&Value::Null);
+        let inner_config = config.attr(&nested.type_name).unwrap_or(&Value::Null);
+        requires_replace.extend(apply_modifiers(
+            &nested.block,
+            Some(&path),
+            inner,
+            inner_prior,
+            inner_config,
+        ));
+    }
+    requires_replace
 }
 
 /// Marks every computed attribute the configuration leaves unset as unknown ("known after
-/// apply"), except those whose value survives for the object's lifetime when it is not replaced.
+/// apply").
 fn unknown_computed(block: &Block, proposed: &Value, config: &Value) -> Value {
     let Some(fields) = proposed.as_object() else {
         return proposed.clone();
@@ -101,7 +142,7 @@ mod tests {
             version: 0,
             block: Block {
                 attributes: vec![
-                    Attribute::computed("id", Type::String, "id"),
+                    Attribute::computed("id", Type::String, "id").use_state_for_unknown(),
                     Attribute::required("parent", Type::String, "parent").requires_replace(),
                     Attribute::computed("state", Type::String, "state"),
                     Attribute::optional("note", Type::String, "not forcing"),
@@ -196,6 +237,25 @@ mod tests {
         let change = plan_change(&schema(), &prior, &proposed, &proposed);
         assert!(change.requires_replace.is_empty());
         assert_eq!(change.planned, proposed);
+    }
+
+    #[test]
+    fn stable_computed_values_survive_an_update_that_leaves_them_unknown() {
+        let prior = object(&[
+            ("id", Value::string("a-1")),
+            ("parent", Value::string("p-1")),
+            ("state", Value::string("ready")),
+            ("note", Value::Null),
+        ]);
+        let proposed = object(&[
+            ("id", Value::Unknown),
+            ("parent", Value::string("p-1")),
+            ("state", Value::string("ready")),
+            ("note", Value::string("hello")),
+        ]);
+        let change = plan_change(&schema(), &prior, &proposed, &proposed);
+        assert!(change.requires_replace.is_empty());
+        assert_eq!(change.planned.attr_str("id"), Some("a-1"));
     }
 
     #[test]

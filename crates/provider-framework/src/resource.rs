@@ -85,6 +85,15 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// attributes to fill). The returned state must be wholly known.
     async fn create(&self, ctx: &Context<C>, planned: &Value) -> Outcome;
 
+    /// Applies an in-place update to `planned`, which differs from `prior` only in attributes
+    /// whose change does not require replacement. The default accepts the plan as the new
+    /// state: right for a resource whose every remote argument has the
+    /// [`RequiresReplace`](super::modifier::RequiresReplace) modifier, where only
+    /// framework settings such as `timeouts` can change in place.
+    async fn update(&self, _ctx: &Context<C>, _prior: &Value, planned: &Value) -> Outcome {
+        Outcome::ok(planned.clone())
+    }
+
     /// Refreshes the state from the remote object; `state: None` means it no longer exists.
     async fn read(&self, ctx: &Context<C>, current: &Value) -> Outcome;
 

@@ -1,11 +1,14 @@
 //! The schema model: what a provider or resource accepts, computes and documents.
 //!
 //! This is the framework's own description of a schema. The gRPC server converts it to
-//! `tfplugin6.Schema`, the documentation generator renders it, and the plan helpers read the
-//! `requires_replace` hints from it.
+//! `tfplugin6.Schema`, the documentation generator renders it, and the planner runs the plan
+//! modifiers attached to its attributes.
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
+use super::modifier::{Modifier, PlanModifier, RequiresReplace, UseStateForUnknown};
 use super::value::Type;
 
 /// How a description is written; Terraform shows markdown in the registry and plain text in the CLI.
@@ -32,7 +35,7 @@ pub struct Block {
     pub deprecated: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Attribute {
     pub name: String,
     pub ty: Type,
@@ -43,11 +46,28 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
-    /// A change of this attribute cannot be applied in place: the plan replaces the object.
-    pub requires_replace: bool,
-    /// A computed value that, once known, stays the same until the object is replaced, so a plan
-    /// keeps the prior value instead of marking it unknown.
-    pub use_state_for_unknown: bool,
+    /// Rules for this attribute's plan (see [`modifier`](super::modifier)), run in order.
+    pub plan_modifiers: Vec<Modifier>,
+}
+
+impl PartialEq for Attribute {
+    /// Modifiers compare by what they say they do: two schemas are the same when they plan the
+    /// same way and say so in the same words.
+    fn eq(&self, other: &Self) -> bool {
+        let described = |a: &Attribute| -> Vec<String> {
+            a.plan_modifiers
+                .iter()
+                .map(|m| m.description().to_owned())
+                .collect()
+        };
+        self.name == other.name
+            && self.ty == other.ty
+            && self.description == other.description
+            && self.description_kind == other.description_kind
+            && (self.required, self.optional, self.computed) == (other.required, other.optional, other.computed)
+            && (self.sensitive, self.deprecated) == (other.sensitive, other.deprecated)
+            && described(self) == described(other)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,8 +100,7 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
-            requires_replace: false,
-            use_state_for_unknown: false,
+            plan_modifiers: Vec::new(),
         }
     }
 
@@ -111,14 +130,20 @@ impl Attribute {
         self
     }
 
-    pub fn requires_replace(mut self) -> Self {
-        self.requires_replace = true;
+    /// Adds a plan modifier.
+    pub fn plan_modifier(mut self, modifier: impl PlanModifier + 'static) -> Self {
+        self.plan_modifiers.push(Arc::new(modifier));
         self
     }
 
-    pub fn use_state_for_unknown(mut self) -> Self {
-        self.use_state_for_unknown = true;
-        self
+    /// Shorthand for the [`RequiresReplace`] modifier.
+    pub fn requires_replace(self) -> Self {
+        self.plan_modifier(RequiresReplace)
+    }
+
+    /// Shorthand for the [`UseStateForUnknown`] modifier.
+    pub fn use_state_for_unknown(self) -> Self {
+        self.plan_modifier(UseStateForUnknown)
     }
 }
 

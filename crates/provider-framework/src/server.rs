@@ -426,9 +426,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 let outcome = registered.resource.create(&ctx, &planned).await;
                 (outcome.state.unwrap_or(Value::Null), outcome.diagnostics)
             } else {
-                // Every remote argument forces replacement, so an in-place update only changes
-                // framework settings such as timeouts: the planned state is the new state.
-                (planned, Diagnostics::new())
+                let outcome = registered.resource.update(&ctx, &prior, &planned).await;
+                // A failed update keeps the prior state unless the resource says otherwise.
+                (outcome.state.unwrap_or(prior), outcome.diagnostics)
             };
             Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, diags))
         })

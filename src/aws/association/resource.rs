@@ -82,7 +82,7 @@ impl<A: Association> AssociationResource<A> {
     fn status_call(&self, aws: Arc<AwsClients>, parent: &str) -> StatusCall<Observation> {
         let association = self.association.clone();
         let parent = parent.to_owned();
-        let time_limit = aws.settings.attempt_timeout + STATUS_CALL_MARGIN;
+        let time_limit = aws.settings.attempt_timeout() + STATUS_CALL_MARGIN;
         StatusCall {
             poll: Arc::new(move |members: Vec<String>| {
                 let (association, aws, parent) = (association.clone(), aws.clone(), parent.clone());

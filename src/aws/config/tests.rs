@@ -1,5 +1,7 @@
 use super::*;
 use tf_provider_framework::diag::Severity;
+use tf_provider_framework::schema::{Block, Nesting};
+use tf_provider_framework::value::Type;
 
 /// A configuration as Terraform sends it: every schema key present, null when unset, nested
 /// single blocks null when absent.
@@ -53,41 +55,47 @@ fn no_env(_: &str) -> Option<String> {
 
 fn full_config() -> Value {
     config(&[
-        (REGION, s("eu-central-2")),
-        (ACCESS_KEY, s("AKIDEXAMPLE")),
-        (SECRET_KEY, s("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")),
-        (TOKEN, s("FQoGZXIvYXdzEXAMPLETOKEN")),
-        (SHARED_CONFIG_FILES, list(&["/etc/aws/config"])),
-        (SHARED_CREDENTIALS_FILES, list(&["~/.aws/ci-credentials"])),
-        (MAX_RETRIES, Value::Number(Number::Int(7))),
-        (RETRY_MODE, s("adaptive")),
-        (PREFLIGHT_DRY_RUN, Value::Bool(true)),
-        (API_CALL_ATTEMPT_TIMEOUT, s("10s")),
-        (API_CALL_TIMEOUT, s("2m")),
+        (REGION.name, s("eu-central-2")),
+        (ACCESS_KEY.name, s("AKIDEXAMPLE")),
         (
-            ASSUME_ROLE,
+            SECRET_KEY.name,
+            s("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ),
+        (TOKEN.name, s("FQoGZXIvYXdzEXAMPLETOKEN")),
+        (SHARED_CONFIG_FILES.name, list(&["/etc/aws/config"])),
+        (
+            SHARED_CREDENTIALS_FILES.name,
+            list(&["~/.aws/ci-credentials"]),
+        ),
+        (MAX_RETRIES.name, Value::Number(Number::Int(7))),
+        (RETRY_MODE.name, s("adaptive")),
+        (PREFLIGHT_DRY_RUN.name, Value::Bool(true)),
+        (API_CALL_ATTEMPT_TIMEOUT.name, s("10s")),
+        (API_CALL_TIMEOUT.name, s("2m")),
+        (
+            ASSUME_ROLE.name,
             nested(
-                ASSUME_ROLE,
+                ASSUME_ROLE.name,
                 &[
-                    (ROLE_ARN, s("arn:aws:iam::123456789012:role/deploy")),
-                    (SESSION_NAME, s("terraform-ci")),
-                    (EXTERNAL_ID, s("EXTERNAL-SECRET-42")),
-                    (DURATION, s("1h30m")),
+                    (ROLE_ARN.name, s("arn:aws:iam::123456789012:role/deploy")),
+                    (SESSION_NAME.name, s("terraform-ci")),
+                    (EXTERNAL_ID.name, s("EXTERNAL-SECRET-42")),
+                    (DURATION.name, s("1h30m")),
                 ],
             ),
         ),
         (
-            ENDPOINTS,
+            ENDPOINTS.name,
             nested(
-                ENDPOINTS,
+                ENDPOINTS.name,
                 &[
-                    (EC2, s("http://127.0.0.1:4566")),
-                    (NETWORKMANAGER, s("http://localhost:4566/")),
+                    (EC2.name, s("http://127.0.0.1:4566")),
+                    (NETWORKMANAGER.name, s("http://localhost:4566/")),
                     (
-                        WORKSPACES,
+                        WORKSPACES.name,
                         s("https://workspaces.eu-central-2.amazonaws.com"),
                     ),
-                    (STS, s("http://127.0.0.1:4566")),
+                    (STS.name, s("http://127.0.0.1:4566")),
                 ],
             ),
         ),
@@ -161,38 +169,41 @@ fn schema_sensitive_flags_and_types() {
         .filter(|a| a.sensitive)
         .map(|a| a.name.as_str())
         .collect();
-    assert_eq!(sensitive, [SECRET_KEY, TOKEN]);
-    let assume = &block.nested_block(ASSUME_ROLE).expect("assume_role").block;
+    assert_eq!(sensitive, [SECRET_KEY.name, TOKEN.name]);
+    let assume = &block
+        .nested_block(ASSUME_ROLE.name)
+        .expect("assume_role")
+        .block;
     assert!(
         assume
-            .attribute(EXTERNAL_ID)
+            .attribute(EXTERNAL_ID.name)
             .expect("external_id")
             .sensitive
     );
-    assert!(assume.attribute(ROLE_ARN).expect("role_arn").required);
+    assert!(assume.attribute(ROLE_ARN.name).expect("role_arn").required);
     assert_eq!(
-        block.nested_block(ASSUME_ROLE).map(|b| b.nesting),
+        block.nested_block(ASSUME_ROLE.name).map(|b| b.nesting),
         Some(Nesting::Single)
     );
     assert_eq!(
-        block.nested_block(ENDPOINTS).map(|b| b.nesting),
+        block.nested_block(ENDPOINTS.name).map(|b| b.nesting),
         Some(Nesting::Single)
     );
-    let endpoints = &block.nested_block(ENDPOINTS).expect("endpoints").block;
-    for name in [EC2, NETWORKMANAGER, WORKSPACES] {
+    let endpoints = &block.nested_block(ENDPOINTS.name).expect("endpoints").block;
+    for name in [EC2.name, NETWORKMANAGER.name, WORKSPACES.name] {
         let a = endpoints.attribute(name).expect("endpoint attribute");
         assert!(a.optional && !a.sensitive);
     }
     assert_eq!(
-        block.attribute(MAX_RETRIES).map(|a| &a.ty),
+        block.attribute(MAX_RETRIES.name).map(|a| &a.ty),
         Some(&Type::Number)
     );
     assert_eq!(
-        block.attribute(PREFLIGHT_DRY_RUN).map(|a| &a.ty),
+        block.attribute(PREFLIGHT_DRY_RUN.name).map(|a| &a.ty),
         Some(&Type::Bool)
     );
     assert_eq!(
-        block.attribute(SHARED_CONFIG_FILES).map(|a| &a.ty),
+        block.attribute(SHARED_CONFIG_FILES.name).map(|a| &a.ty),
         Some(&Type::List(Box::new(Type::String)))
     );
     // The test helper builds values of exactly the implied type's keys.
@@ -214,18 +225,24 @@ fn empty_and_good_configurations_pass() {
         "{:#?}",
         validate(&full_config())
     );
-    let profile_only = config(&[(PROFILE, s("deploy")), (REGION, s("us-gov-west-1"))]);
+    let profile_only = config(&[
+        (PROFILE.name, s("deploy")),
+        (REGION.name, s("us-gov-west-1")),
+    ]);
     assert!(validate(&profile_only).is_empty());
 }
 
 #[test]
 fn region_format() {
     for good in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1"] {
-        assert!(validate(&config(&[(REGION, s(good))])).is_empty(), "{good}");
+        assert!(
+            validate(&config(&[(REGION.name, s(good))])).is_empty(),
+            "{good}"
+        );
     }
     for bad in ["US-EAST-1", "useast1", "us-east"] {
-        let diags = validate(&config(&[(REGION, s(bad))]));
-        let d = only_error_at(&diags, AttributePath::root(REGION));
+        let diags = validate(&config(&[(REGION.name, s(bad))]));
+        let d = only_error_at(&diags, AttributePath::root(REGION.name));
         assert!(d.detail.contains("us-east-1"), "{}", d.detail);
     }
 }
@@ -233,16 +250,16 @@ fn region_format() {
 #[test]
 fn profile_conflicts_with_static_keys() {
     let diags = validate(&config(&[
-        (PROFILE, s("deploy")),
-        (ACCESS_KEY, s("AKID")),
-        (SECRET_KEY, s("secret")),
+        (PROFILE.name, s("deploy")),
+        (ACCESS_KEY.name, s("AKID")),
+        (SECRET_KEY.name, s("secret")),
     ]));
     let paths: Vec<_> = diags.iter().filter_map(|d| d.attribute.clone()).collect();
     assert_eq!(
         paths,
         [
-            AttributePath::root(ACCESS_KEY),
-            AttributePath::root(SECRET_KEY)
+            AttributePath::root(ACCESS_KEY.name),
+            AttributePath::root(SECRET_KEY.name)
         ]
     );
     assert!(diags.iter().all(|d| d.detail.contains("profile")));
@@ -250,10 +267,10 @@ fn profile_conflicts_with_static_keys() {
 
 #[test]
 fn keys_must_come_in_pairs() {
-    let diags = validate(&config(&[(ACCESS_KEY, s("AKID"))]));
-    only_error_at(&diags, AttributePath::root(ACCESS_KEY));
-    let diags = validate(&config(&[(SECRET_KEY, s("secret"))]));
-    let d = only_error_at(&diags, AttributePath::root(SECRET_KEY));
+    let diags = validate(&config(&[(ACCESS_KEY.name, s("AKID"))]));
+    only_error_at(&diags, AttributePath::root(ACCESS_KEY.name));
+    let diags = validate(&config(&[(SECRET_KEY.name, s("secret"))]));
+    let d = only_error_at(&diags, AttributePath::root(SECRET_KEY.name));
     assert!(
         !d.detail.contains("secret\""),
         "the secret itself is not echoed"
@@ -262,12 +279,12 @@ fn keys_must_come_in_pairs() {
 
 #[test]
 fn token_needs_keys() {
-    let diags = validate(&config(&[(TOKEN, s("tok"))]));
-    only_error_at(&diags, AttributePath::root(TOKEN));
+    let diags = validate(&config(&[(TOKEN.name, s("tok"))]));
+    only_error_at(&diags, AttributePath::root(TOKEN.name));
     let ok = config(&[
-        (TOKEN, s("tok")),
-        (ACCESS_KEY, s("AKID")),
-        (SECRET_KEY, s("x")),
+        (TOKEN.name, s("tok")),
+        (ACCESS_KEY.name, s("AKID")),
+        (SECRET_KEY.name, s("x")),
     ]);
     assert!(validate(&ok).is_empty());
 }
@@ -275,15 +292,18 @@ fn token_needs_keys() {
 #[test]
 fn endpoint_urls_point_at_the_service() {
     for (bad, service) in [
-        ("127.0.0.1:4566", EC2),
-        ("ftp://x", NETWORKMANAGER),
-        ("http://", WORKSPACES),
+        ("127.0.0.1:4566", EC2.name),
+        ("ftp://x", NETWORKMANAGER.name),
+        ("http://", WORKSPACES.name),
     ] {
         let diags = validate(&config(&[(
-            ENDPOINTS,
-            nested(ENDPOINTS, &[(service, s(bad))]),
+            ENDPOINTS.name,
+            nested(ENDPOINTS.name, &[(service, s(bad))]),
         )]));
-        let d = only_error_at(&diags, AttributePath::root(ENDPOINTS).attribute(service));
+        let d = only_error_at(
+            &diags,
+            AttributePath::root(ENDPOINTS.name).attribute(service),
+        );
         assert!(d.detail.contains("http://127.0.0.1:4566"), "{}", d.detail);
     }
 }
@@ -292,7 +312,7 @@ fn endpoint_urls_point_at_the_service() {
 fn max_retries_range() {
     for good in [Number::Int(0), Number::Int(100), Number::Float(25.0)] {
         assert!(
-            validate(&config(&[(MAX_RETRIES, Value::Number(good.clone()))])).is_empty(),
+            validate(&config(&[(MAX_RETRIES.name, Value::Number(good.clone()))])).is_empty(),
             "{good:?}"
         );
     }
@@ -302,8 +322,8 @@ fn max_retries_range() {
         Number::Float(2.5),
         Number::Int(i64::MAX),
     ] {
-        let diags = validate(&config(&[(MAX_RETRIES, Value::Number(bad.clone()))]));
-        let d = only_error_at(&diags, AttributePath::root(MAX_RETRIES));
+        let diags = validate(&config(&[(MAX_RETRIES.name, Value::Number(bad.clone()))]));
+        let d = only_error_at(&diags, AttributePath::root(MAX_RETRIES.name));
         assert!(
             d.detail.contains("max_retries = 25"),
             "{bad:?}: {}",
@@ -314,56 +334,65 @@ fn max_retries_range() {
 
 #[test]
 fn retry_mode_values() {
-    assert!(validate(&config(&[(RETRY_MODE, s("standard"))])).is_empty());
-    assert!(validate(&config(&[(RETRY_MODE, s("adaptive"))])).is_empty());
-    let diags = validate(&config(&[(RETRY_MODE, s("legacy"))]));
-    let d = only_error_at(&diags, AttributePath::root(RETRY_MODE));
+    assert!(validate(&config(&[(RETRY_MODE.name, s("standard"))])).is_empty());
+    assert!(validate(&config(&[(RETRY_MODE.name, s("adaptive"))])).is_empty());
+    let diags = validate(&config(&[(RETRY_MODE.name, s("legacy"))]));
+    let d = only_error_at(&diags, AttributePath::root(RETRY_MODE.name));
     assert!(d.detail.contains("\"standard\""));
 }
 
 #[test]
 fn assume_role_arn_and_duration() {
-    let with = |set: &[(&str, Value)]| config(&[(ASSUME_ROLE, nested(ASSUME_ROLE, set))]);
-    let base = AttributePath::root(ASSUME_ROLE);
+    let with = |set: &[(&str, Value)]| config(&[(ASSUME_ROLE.name, nested(ASSUME_ROLE.name, set))]);
+    let base = AttributePath::root(ASSUME_ROLE.name);
 
-    let diags = validate(&with(&[(ROLE_ARN, s("arn:aws:iam::1234:role/x"))]));
-    only_error_at(&diags, base.clone().attribute(ROLE_ARN));
-    let diags = validate(&with(&[(ROLE_ARN, s(""))]));
-    only_error_at(&diags, base.clone().attribute(ROLE_ARN));
+    let diags = validate(&with(&[(ROLE_ARN.name, s("arn:aws:iam::1234:role/x"))]));
+    only_error_at(&diags, base.clone().attribute(ROLE_ARN.name));
+    let diags = validate(&with(&[(ROLE_ARN.name, s(""))]));
+    only_error_at(&diags, base.clone().attribute(ROLE_ARN.name));
 
-    let arn = (ROLE_ARN, s("arn:aws-cn:iam::123456789012:role/x"));
+    let arn = (ROLE_ARN.name, s("arn:aws-cn:iam::123456789012:role/x"));
     for bad in ["10m", "13h", "forever"] {
-        let diags = validate(&with(&[arn.clone(), (DURATION, s(bad))]));
-        only_error_at(&diags, base.clone().attribute(DURATION));
+        let diags = validate(&with(&[arn.clone(), (DURATION.name, s(bad))]));
+        only_error_at(&diags, base.clone().attribute(DURATION.name));
     }
-    let diags = validate(&with(&[arn.clone(), (SESSION_NAME, s("no spaces please"))]));
-    only_error_at(&diags, base.clone().attribute(SESSION_NAME));
-    let diags = validate(&with(&[arn.clone(), (EXTERNAL_ID, s("x"))]));
-    let d = only_error_at(&diags, base.clone().attribute(EXTERNAL_ID));
+    let diags = validate(&with(&[
+        arn.clone(),
+        (SESSION_NAME.name, s("no spaces please")),
+    ]));
+    only_error_at(&diags, base.clone().attribute(SESSION_NAME.name));
+    let diags = validate(&with(&[arn.clone(), (EXTERNAL_ID.name, s("x"))]));
+    let d = only_error_at(&diags, base.clone().attribute(EXTERNAL_ID.name));
     assert!(!d.detail.contains("\"x\""), "external id is not echoed");
-    assert!(validate(&with(&[arn, (DURATION, s("15m"))])).is_empty());
+    assert!(validate(&with(&[arn, (DURATION.name, s("15m"))])).is_empty());
 }
 
 #[test]
 fn shared_files_entries() {
-    let diags = validate(&config(&[(SHARED_CONFIG_FILES, list(&["/ok", ""]))]));
-    only_error_at(&diags, AttributePath::root(SHARED_CONFIG_FILES).index(1));
+    let diags = validate(&config(&[(SHARED_CONFIG_FILES.name, list(&["/ok", ""]))]));
+    only_error_at(
+        &diags,
+        AttributePath::root(SHARED_CONFIG_FILES.name).index(1),
+    );
 }
 
 #[test]
 fn unknowns_are_skipped_at_plan_but_rejected_at_configure() {
     let cfg = config(&[
-        (REGION, Value::Unknown),
-        (PROFILE, s("deploy")),
-        (ACCESS_KEY, Value::Unknown),
-        (SECRET_KEY, Value::Unknown),
-        (MAX_RETRIES, Value::Unknown),
+        (REGION.name, Value::Unknown),
+        (PROFILE.name, s("deploy")),
+        (ACCESS_KEY.name, Value::Unknown),
+        (SECRET_KEY.name, Value::Unknown),
+        (MAX_RETRIES.name, Value::Unknown),
         (
-            SHARED_CONFIG_FILES,
+            SHARED_CONFIG_FILES.name,
             Value::List(vec![s("/a"), Value::Unknown]),
         ),
-        (ASSUME_ROLE, Value::Unknown),
-        (ENDPOINTS, nested(ENDPOINTS, &[(EC2, Value::Unknown)])),
+        (ASSUME_ROLE.name, Value::Unknown),
+        (
+            ENDPOINTS.name,
+            nested(ENDPOINTS.name, &[(EC2.name, Value::Unknown)]),
+        ),
     ]);
     assert!(validate(&cfg).is_empty(), "{:#?}", validate(&cfg));
     assert!(validate(&Value::Unknown).is_empty());
@@ -374,12 +403,12 @@ fn unknowns_are_skipped_at_plan_but_rejected_at_configure() {
         .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
         .collect();
     for want in [
-        REGION,
-        ACCESS_KEY,
-        SECRET_KEY,
-        MAX_RETRIES,
+        REGION.name,
+        ACCESS_KEY.name,
+        SECRET_KEY.name,
+        MAX_RETRIES.name,
         "shared_config_files[1]",
-        ASSUME_ROLE,
+        ASSUME_ROLE.name,
         "endpoints.ec2",
     ] {
         assert!(paths.iter().any(|p| p == want), "{want} in {paths:?}");
@@ -414,8 +443,8 @@ fn from_value_of_a_full_config() {
             max_retries: Some(7),
             retry_mode: RetryMode::Adaptive,
             preflight_dry_run: true,
-            attempt_timeout: Duration::from_secs(10),
-            call_timeout: Duration::from_secs(120),
+            api_call_attempt_timeout: Some(Duration::from_secs(10)),
+            api_call_timeout: Some(Duration::from_secs(120)),
         }
     );
     assert_eq!(settings.max_attempts(), 8);
@@ -425,14 +454,14 @@ fn from_value_of_a_full_config() {
 #[test]
 fn defaults_and_empty_strings() {
     let settings = ProviderSettings::from_value_with_env(
-        &config(&[(PROFILE, s("")), (REGION, s(""))]),
+        &config(&[(PROFILE.name, s("")), (REGION.name, s(""))]),
         &no_env,
     )
     .expect("valid");
     assert_eq!(settings.profile, None);
     assert_eq!(settings.region, None);
     assert_eq!(settings.max_retries, None);
-    assert_eq!(settings.max_attempts(), DEFAULT_MAX_RETRIES + 1);
+    assert_eq!(settings.max_attempts(), default_max_retries() + 1);
     assert_eq!(settings.retry_mode, RetryMode::Standard);
     assert!(!settings.preflight_dry_run);
     assert_eq!(settings.endpoints, Endpoints::default());
@@ -453,8 +482,8 @@ fn retry_settings_fall_back_to_the_environment() {
 
     // The block wins over the environment.
     let explicit = config(&[
-        (MAX_RETRIES, Value::Number(Number::Int(0))),
-        (RETRY_MODE, s("standard")),
+        (MAX_RETRIES.name, Value::Number(Number::Int(0))),
+        (RETRY_MODE.name, s("standard")),
     ]);
     let settings = ProviderSettings::from_value_with_env(&explicit, &env).expect("valid");
     assert_eq!(
@@ -472,8 +501,8 @@ fn retry_settings_fall_back_to_the_environment() {
     assert_eq!(
         paths,
         [
-            AttributePath::root(MAX_RETRIES),
-            AttributePath::root(RETRY_MODE)
+            AttributePath::root(MAX_RETRIES.name),
+            AttributePath::root(RETRY_MODE.name)
         ]
     );
 }
@@ -481,8 +510,8 @@ fn retry_settings_fall_back_to_the_environment() {
 #[test]
 fn wrong_types_are_reported_not_panicked_on() {
     let diags = validate(&config(&[
-        (REGION, Value::Bool(true)),
-        (MAX_RETRIES, s("3")),
+        (REGION.name, Value::Bool(true)),
+        (MAX_RETRIES.name, s("3")),
     ]));
     assert_eq!(
         diags
@@ -508,20 +537,65 @@ fn debug_output_redacts_secrets() {
 #[test]
 fn api_call_timeouts_are_durations_and_a_call_includes_its_attempts() {
     let settings = ProviderSettings::from_value_with_env(&config(&[]), &no_env).expect("valid");
-    assert_eq!(settings.attempt_timeout, DEFAULT_ATTEMPT_TIMEOUT);
-    assert_eq!(settings.call_timeout, DEFAULT_CALL_TIMEOUT);
+    assert_eq!(settings.attempt_timeout(), default_attempt_timeout());
+    assert_eq!(settings.call_timeout(), default_call_timeout());
 
-    let diags = validate(&config(&[(API_CALL_ATTEMPT_TIMEOUT, s("forever"))]));
-    let error = only_error_at(&diags, AttributePath::root(API_CALL_ATTEMPT_TIMEOUT));
+    let diags = validate(&config(&[(API_CALL_ATTEMPT_TIMEOUT.name, s("forever"))]));
+    let error = only_error_at(&diags, AttributePath::root(API_CALL_ATTEMPT_TIMEOUT.name));
     assert!(error.detail.contains("\"30s\""), "{error:?}");
 
-    let diags = validate(&config(&[(API_CALL_TIMEOUT, s("2h"))]));
-    only_error_at(&diags, AttributePath::root(API_CALL_TIMEOUT));
+    let diags = validate(&config(&[(API_CALL_TIMEOUT.name, s("2h"))]));
+    only_error_at(&diags, AttributePath::root(API_CALL_TIMEOUT.name));
 
     let diags = validate(&config(&[
-        (API_CALL_ATTEMPT_TIMEOUT, s("2m")),
-        (API_CALL_TIMEOUT, s("1m")),
+        (API_CALL_ATTEMPT_TIMEOUT.name, s("2m")),
+        (API_CALL_TIMEOUT.name, s("1m")),
     ]));
-    let error = only_error_at(&diags, AttributePath::root(API_CALL_TIMEOUT));
+    let error = only_error_at(&diags, AttributePath::root(API_CALL_TIMEOUT.name));
     assert!(error.detail.contains("at least"), "{error:?}");
+}
+
+#[test]
+fn every_default_in_the_table_reads_like_a_configured_value() {
+    assert_eq!(default_max_retries(), 25);
+    assert_eq!(default_attempt_timeout(), Duration::from_secs(30));
+    assert_eq!(default_call_timeout(), Duration::from_secs(300));
+    assert_eq!(RetryMode::default(), RetryMode::Standard);
+    assert_eq!(default_text(&PREFLIGHT_DRY_RUN), "false");
+    for argument in ARGUMENTS
+        .iter()
+        .chain(BLOCKS.iter().flat_map(|b| b.arguments.iter()))
+    {
+        let attribute = argument.attribute();
+        if let Some(default) = argument.default {
+            assert!(
+                attribute
+                    .description
+                    .contains(&format!("Defaults to `{default}`")),
+                "{}",
+                argument.name
+            );
+        }
+        for variable in argument.env {
+            assert!(
+                attribute.description.contains(variable),
+                "{}",
+                argument.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_environment_fills_an_unset_argument_in_the_table_order() {
+    let env = |name: &str| match name {
+        "AWS_REGION" => Some("  ".to_owned()),
+        "AWS_DEFAULT_REGION" => Some("eu-west-3".to_owned()),
+        _ => None,
+    };
+    assert_eq!(
+        REGION.from_env(&env),
+        Some(("AWS_DEFAULT_REGION", "eu-west-3".to_owned()))
+    );
+    assert_eq!(PROFILE.from_env(&env), None);
 }
