@@ -1,28 +1,14 @@
-//! Compiles the project's own protocol definitions in `proto/` into Rust with a pure-Rust protobuf
-//! compiler (protox), so a fresh machine needs no system `protoc`.
-
-use std::path::PathBuf;
+//! Compiles tfplugin6 (`proto/tfplugin6.proto`) with a pure-Rust protobuf compiler, so a fresh
+//! machine needs no system `protoc`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto_dir = PathBuf::from("proto");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&proto_dir)?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "proto"))
-        .collect();
-    files.sort();
-    println!("cargo:rerun-if-changed={}", proto_dir.display());
-    for file in &files {
-        println!("cargo:rerun-if-changed={}", file.display());
-    }
-
-    let descriptors = protox::compile(&files, [&proto_dir])?;
+    const PROTOCOL: &str = "proto/tfplugin6.proto";
+    println!("cargo:rerun-if-changed={PROTOCOL}");
     tonic_prost_build::configure()
-        .build_server(true)
-        // Clients are used by the in-process protocol tests and by nothing in the provider itself.
+        // Clients serve the in-process protocol tests, as a host would call the provider.
         .build_client(true)
-        // RPCs a provider does not serve answer Unimplemented, which Terraform handles per RPC.
+        // RPCs a provider does not implement answer Unimplemented, which hosts handle per RPC.
         .generate_default_stubs(true)
-        .compile_fds(descriptors)?;
+        .compile_fds(protox::compile([PROTOCOL], ["proto"])?)?;
     Ok(())
 }

@@ -10,11 +10,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use anyhow::Context as _;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::either::Either;
 
 use super::PluginIdentity;
 
@@ -238,80 +236,18 @@ impl Listener {
     /// Accepts one connection, with TCP_NODELAY already set when it is TCP.
     pub async fn accept(&self) -> io::Result<IoStream> {
         match self {
-            Listener::Unix(l) => l.accept().await.map(|(s, _)| IoStream::Unix(s)),
+            Listener::Unix(l) => l.accept().await.map(|(s, _)| Either::Left(s)),
             Listener::Tcp(l) => {
                 let (stream, _) = l.accept().await?;
                 stream.set_nodelay(true)?;
-                Ok(IoStream::Tcp(stream))
+                Ok(Either::Right(stream))
             }
         }
     }
 }
 
-/// An accepted connection before any TLS.
-#[derive(Debug)]
-pub enum IoStream {
-    Unix(tokio::net::UnixStream),
-    Tcp(tokio::net::TcpStream),
-}
-
-impl AsyncRead for IoStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            IoStream::Unix(s) => Pin::new(s).poll_read(cx, buf),
-            IoStream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for IoStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            IoStream::Unix(s) => Pin::new(s).poll_write(cx, buf),
-            IoStream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            IoStream::Unix(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            IoStream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            IoStream::Unix(s) => s.is_write_vectored(),
-            IoStream::Tcp(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            IoStream::Unix(s) => Pin::new(s).poll_flush(cx),
-            IoStream::Tcp(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            IoStream::Unix(s) => Pin::new(s).poll_shutdown(cx),
-            IoStream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-        }
-    }
-}
+/// An accepted connection before any TLS: a unix socket or (the fallback) TCP.
+pub type IoStream = Either<tokio::net::UnixStream, tokio::net::TcpStream>;
 
 #[cfg(test)]
 mod tests {
@@ -332,7 +268,7 @@ mod tests {
         assert!(guard.is_none());
         let client = tokio::net::TcpStream::connect(addr);
         let (accepted, _client) = tokio::join!(listener.accept(), client);
-        let IoStream::Tcp(stream) = accepted.expect("accept") else {
+        let Either::Right(stream) = accepted.expect("accept") else {
             panic!("expected TCP")
         };
         assert!(stream.nodelay().expect("read TCP_NODELAY"));

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::either::Either;
 use tokio_util::sync::CancellationToken;
 
 use super::listener::{IoStream, Listener};
@@ -22,12 +23,11 @@ use super::listener::{IoStream, Listener};
 /// Long enough for a loaded machine, short enough that a stuck peer does not pin a task forever.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connection ready for HTTP/2: plaintext (debug mode, `TF_DISABLE_PLUGIN_TLS`) or TLS.
+/// A connection ready for HTTP/2: plaintext (debug mode, `TF_DISABLE_PLUGIN_TLS`) or TLS. A
+/// newtype only because tonic's `Connected` must be implemented on a type of this crate; reads
+/// and writes go straight to the inner stream.
 #[derive(Debug)]
-pub enum Conn {
-    Plain(IoStream),
-    Tls(Box<TlsStream<IoStream>>),
-}
+pub struct Conn(Either<IoStream, Box<TlsStream<IoStream>>>);
 
 impl tonic::transport::server::Connected for Conn {
     // The peer is always the local host process; there is nothing useful to expose.
@@ -71,7 +71,7 @@ async fn accept_loop(
         tracing::trace!("accepted a plugin connection");
         match &tls {
             None => {
-                if tx.send(Ok(Conn::Plain(stream))).await.is_err() {
+                if tx.send(Ok(Conn(Either::Left(stream)))).await.is_err() {
                     return;
                 }
             }
@@ -85,7 +85,7 @@ async fn accept_loop(
 async fn handshake(acceptor: TlsAcceptor, stream: IoStream, tx: mpsc::Sender<io::Result<Conn>>) {
     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => {
-            let _ = tx.send(Ok(Conn::Tls(Box::new(tls)))).await;
+            let _ = tx.send(Ok(Conn(Either::Right(Box::new(tls))))).await;
         }
         Ok(Err(error)) => tracing::warn!(
             error = %error,
@@ -97,58 +97,40 @@ async fn handshake(acceptor: TlsAcceptor, stream: IoStream, tx: mpsc::Sender<io:
 
 impl AsyncRead for Conn {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
+        Pin::new(&mut self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
     fn poll_write(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
+        Pin::new(&mut self.0).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        match self {
-            Conn::Plain(s) => s.is_write_vectored(),
-            Conn::Tls(s) => s.is_write_vectored(),
-        }
+        self.0.is_write_vectored()
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
     }
 }

@@ -2,6 +2,11 @@
 //! diagnostics and Terraform's plan rules. It knows nothing of any particular provider or cloud; a provider plugs in through
 //! the [`resource::Provider`] and [`resource::Resource`] traits.
 
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 pub mod convert;
 pub mod diag;
 pub mod docs;
