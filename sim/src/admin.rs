@@ -12,12 +12,10 @@ use tracing::debug;
 
 use crate::admin_client::AssociateRequest;
 use crate::api::{ApiError, respond};
-use crate::ec2;
+use crate::families::{Family, OutOfBandError};
 use crate::faults::FaultSettings;
-use crate::lifecycle::{Family, now_ms};
-use crate::networkmanager;
+use crate::lifecycle::now_ms;
 use crate::state::Sim;
-use crate::workspaces;
 use crate::world::World;
 
 const ADMIN_BODY_LIMIT: usize = 16 << 20;
@@ -49,6 +47,15 @@ impl AdminError {
             body["code"] = json!(code);
         }
         respond(self.status, "application/json", body.to_string())
+    }
+}
+
+impl From<OutOfBandError> for AdminError {
+    fn from(e: OutOfBandError) -> AdminError {
+        match e {
+            OutOfBandError::BadRequest(message) => fail(400, message),
+            OutOfBandError::Refused(e) => e.into(),
+        }
     }
 }
 
@@ -149,23 +156,15 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
     Ok(response)
 }
 
-/// The parents, plus each Client VPN endpoint's status, which depends on its associations.
+/// The parents, plus what each family derives from its associations (e.g. a Client VPN
+/// endpoint's status).
 fn world_view(sim: &Sim) -> Value {
     let mut inner = sim.lock();
     inner.advance_all(now_ms());
     let mut view = json!(inner.world);
-    if let Some(endpoints) = view
-        .get_mut("client_vpn_endpoints")
-        .and_then(Value::as_array_mut)
-    {
-        for endpoint in endpoints {
-            let status = endpoint
-                .get("id")
-                .and_then(Value::as_str)
-                .map(|id| ec2::endpoint_status(&inner, id));
-            if let (Some(obj), Some(status)) = (endpoint.as_object_mut(), status) {
-                obj.insert("status".into(), json!(status));
-            }
+    for family in Family::ALL {
+        if let Some(add) = family.spec().world_view {
+            add(&inner, &mut view);
         }
     }
     view
@@ -180,9 +179,7 @@ struct DisassociateRequest {
 /// Removes an association out of band, as if someone deleted it in the console (drift).
 fn disassociate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let req: DisassociateRequest = parse(body, "disassociate")?;
-    let now = now_ms();
-    let mut inner = sim.lock();
-    inner.advance_all(now);
+    let (mut inner, now) = sim.lock_now();
     // The live record first: after a re-association the finished one is still listed.
     let seq = match inner.current_mut(req.family, |a| a.id == req.id) {
         Some(a) => Some(a.seq),
@@ -209,42 +206,8 @@ fn record_of(inner: &crate::state::Inner, seq: u64) -> Option<crate::state::Asso
 /// outside the provider.
 fn associate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let req: AssociateRequest = parse(body, "associate")?;
-    let connect_peer = req.family == Family::ConnectPeer;
-    if !connect_peer && (req.device_id.is_some() || req.link_id.is_some()) {
-        return Err(fail(
-            400,
-            format!(
-                "device_id and link_id only apply to connect_peer, not {}",
-                req.family
-            ),
-        ));
-    }
-    let now = now_ms();
-    let mut inner = sim.lock();
-    inner.advance_all(now);
-    let (parent, child, settled) = (req.parent.as_str(), req.child.as_str(), req.settled);
-    let seq = match req.family {
-        Family::ClientVpn => ec2::create_client_vpn(&mut inner, parent, child, now, settled)?,
-        Family::RouteServer => ec2::create_route_server(&mut inner, parent, child, now, settled)?,
-        Family::ConnectPeer => {
-            let device = req
-                .device_id
-                .as_deref()
-                .ok_or_else(|| fail(400, "connect_peer needs device_id"))?;
-            networkmanager::create(
-                &mut inner,
-                parent,
-                child,
-                device,
-                req.link_id.as_deref(),
-                now,
-                settled,
-            )?
-        }
-        Family::WorkspacesApplication => {
-            workspaces::create(&mut inner, parent, child, now, settled)?
-        }
-    };
-    debug!(family = %req.family, settled, "out-of-band association created");
+    let (mut inner, now) = sim.lock_now();
+    let seq = (req.family.spec().out_of_band)(&mut inner, &req, now)?;
+    debug!(family = %req.family, settled = req.settled, "out-of-band association created");
     Ok(ok(json!(record_of(&inner, seq))))
 }

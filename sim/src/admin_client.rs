@@ -71,6 +71,18 @@ impl AssociateRequest {
         self.link_id = Some(link_id.into());
         self
     }
+
+    /// Parent and child of a family whose associate call takes nothing else: `device_id` and
+    /// `link_id` are refused.
+    pub(crate) fn parent_and_child(&self) -> Result<(&str, &str), String> {
+        if self.device_id.is_some() || self.link_id.is_some() {
+            return Err(format!(
+                "device_id and link_id only apply to connect_peer, not {}",
+                self.family
+            ));
+        }
+        Ok((&self.parent, &self.child))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -5,9 +5,9 @@
 
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::lifecycle::Family;
+use crate::families::PerFamily;
 
 /// Service names accepted in fault rules and used in the call log.
 pub const SERVICES: [&str; 4] = ["ec2", "networkmanager", "workspaces", "sts"];
@@ -62,23 +62,20 @@ pub struct FaultRule {
     pub latency_ms: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FailureRates {
-    pub client_vpn: f64,
-    pub route_server: f64,
-    pub connect_peer: f64,
-    pub workspaces_application: f64,
+/// Per family, the chance that a new association ends in its failure outcome, as JSON
+/// `{"client_vpn": 0.0, …}`; index it with a [`Family`](crate::Family).
+pub type FailureRates = PerFamily<f64>;
+
+impl Default for FailureRates {
+    fn default() -> Self {
+        PerFamily::from_fn(|_| 0.0)
+    }
 }
 
-impl FailureRates {
-    pub fn for_family(&self, family: Family) -> f64 {
-        match family {
-            Family::ClientVpn => self.client_vpn,
-            Family::RouteServer => self.route_server,
-            Family::ConnectPeer => self.connect_peer,
-            Family::WorkspacesApplication => self.workspaces_application,
-        }
+/// Families left out are 0; keys that name no family are rejected.
+impl<'de> Deserialize<'de> for FailureRates {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        PerFamily::deserialize_as(deserializer, "FailureRates", Some(0.0), true)
     }
 }
 
@@ -131,14 +128,9 @@ impl FaultSettings {
                 ));
             }
         }
-        let f = &self.failure_rate;
-        check("failure_rate.client_vpn", f.client_vpn)?;
-        check("failure_rate.route_server", f.route_server)?;
-        check("failure_rate.connect_peer", f.connect_peer)?;
-        check(
-            "failure_rate.workspaces_application",
-            f.workspaces_application,
-        )?;
+        for (family, rate) in self.failure_rate.iter() {
+            check(&format!("failure_rate.{family}"), *rate)?;
+        }
         Ok(())
     }
 

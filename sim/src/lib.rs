@@ -9,6 +9,7 @@
 //! `docs/emulator.md` for the wire behaviour and the admin API.
 
 pub mod admin_client;
+pub mod families;
 pub mod faults;
 pub mod lifecycle;
 pub mod profile;
@@ -32,8 +33,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use admin_client::{AdminClient, AssociateRequest, RawResponse};
+pub use families::{Family, PerFamily};
 pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings, ListOrder};
-pub use lifecycle::{Family, Transition};
+pub use lifecycle::Transition;
 pub use profile::{Durations, FamilyDurations, Profile};
 pub use state::{AssociationRecord, CallRecord, CallsReport, StsSession};
 pub use world::World;

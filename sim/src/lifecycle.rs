@@ -1,4 +1,6 @@
-//! Association state machines driven by wall-clock time.
+//! Association state machines driven by wall-clock time, generic over the families: each
+//! family's module says which states its paths walk through and what each state word means
+//! (`FamilySpec`); this module only schedules and applies them.
 //!
 //! Each association keeps the transitions that already happened (`history`) and the ones
 //! scheduled for the future (`planned`). State is advanced lazily whenever anyone looks at it;
@@ -7,11 +9,11 @@
 //! took to notice that an association vanished.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::families::Family;
 use crate::profile::FamilyDurations;
 
 /// Pseudo-state recorded once an association no longer appears in any AWS answer.
@@ -23,36 +25,6 @@ pub fn now_ms() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or(0.0)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    ClientVpn,
-    RouteServer,
-    ConnectPeer,
-    WorkspacesApplication,
-}
-
-impl Family {
-    /// Every family, in a fixed order.
-    pub const ALL: [Family; 4] = [
-        Family::ClientVpn,
-        Family::RouteServer,
-        Family::ConnectPeer,
-        Family::WorkspacesApplication,
-    ];
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Family::ClientVpn => "client_vpn",
-            Family::RouteServer => "route_server",
-            Family::ConnectPeer => "connect_peer",
-            Family::WorkspacesApplication => "workspaces_application",
-        })
-    }
 }
 
 /// Where an association is in its life, independent of each API's spelling of the state.
@@ -87,6 +59,23 @@ pub struct Transition {
     pub at_ms: f64,
 }
 
+/// When a step of a path happens, relative to the moment the path starts. The path's
+/// duration is the family's `associate_ms` or `disassociate_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// At once: the state the call answers with.
+    Start,
+    /// After a third of the path's duration.
+    Third,
+    /// When the path's duration has passed.
+    End,
+    /// `grace_ms` after the end: how long a finished record stays listed.
+    AfterGrace,
+}
+
+/// A create or delete path: each state and when it is reached. The first step is `At::Start`.
+pub type Path = &'static [(&'static str, At)];
+
 #[derive(Debug, Clone)]
 pub struct Association {
     pub family: Family,
@@ -96,18 +85,13 @@ pub struct Association {
     /// Creation order, assigned by the store; pagination cursors point at it so deletions never shift a page.
     pub seq: u64,
     pub created_ms: f64,
-    /// Extra attributes some APIs echo back (VPC of a Client VPN subnet, device/link of a peer).
-    pub vpc_id: Option<String>,
-    pub device_id: Option<String>,
-    pub link_id: Option<String>,
+    /// Extra attributes some APIs echo back (VPC of a Client VPN subnet, device/link of a
+    /// peer), by a name the family module chooses.
+    pub attributes: Vec<(&'static str, String)>,
     /// Why the association failed, when the failure roll hit.
     pub failure_message: Option<String>,
     pub history: Vec<Transition>,
     planned: VecDeque<Transition>,
-}
-
-fn at(start: f64, offset_ms: u64) -> f64 {
-    start + offset_ms as f64
 }
 
 impl Association {
@@ -122,55 +106,54 @@ impl Association {
         d: &FamilyDurations,
         fail: bool,
     ) -> Association {
-        let a = d.associate_ms;
-        let (first, plan): (&str, Vec<(&str, f64)>) = match (family, fail) {
-            (Family::ClientVpn, false) => ("associating", vec![("associated", at(now, a))]),
-            (Family::ClientVpn, true) => ("associating", vec![("association-failed", at(now, a))]),
-            (Family::RouteServer, false) => ("associating", vec![("associated", at(now, a))]),
-            // Route server states have no failure value: a failed association just disappears.
-            (Family::RouteServer, true) => ("associating", vec![(GONE, at(now, a))]),
-            (Family::ConnectPeer, false) => ("PENDING", vec![("AVAILABLE", at(now, a))]),
-            // Connect peer states have no failure value either: it is torn down by AWS.
-            (Family::ConnectPeer, true) => (
-                "PENDING",
-                vec![("DELETED", at(now, a)), (GONE, at(at(now, a), d.grace_ms))],
-            ),
-            (Family::WorkspacesApplication, fail) => (
-                "PENDING_INSTALL_DEPLOYMENT",
-                vec![
-                    ("INSTALLING", at(now, a / 3)),
-                    (if fail { "ERROR" } else { "COMPLETED" }, at(now, a)),
-                ],
-            ),
-        };
-        let failure_message = fail.then_some(match family {
-            Family::ClientVpn => "Failed to allocate network interfaces in the subnet (simulated)",
-            Family::WorkspacesApplication => "The application could not be installed (simulated)",
-            Family::RouteServer | Family::ConnectPeer => "Association was rolled back (simulated)",
-        });
-        Association {
+        let spec = family.spec();
+        let mut a = Association {
             family,
             id,
             parent,
             child,
             seq: 0,
             created_ms: now,
-            vpc_id: None,
-            device_id: None,
-            link_id: None,
-            failure_message: failure_message.map(str::to_string),
-            history: vec![Transition {
-                state: first.to_string(),
-                at_ms: now,
-            }],
-            planned: plan
-                .into_iter()
-                .map(|(state, at_ms)| Transition {
-                    state: state.to_string(),
-                    at_ms,
-                })
-                .collect(),
-        }
+            attributes: Vec::new(),
+            failure_message: fail.then(|| spec.failure_message.to_string()),
+            history: Vec::new(),
+            planned: VecDeque::new(),
+        };
+        let path = if fail {
+            spec.associate_failed
+        } else {
+            spec.associate
+        };
+        a.start(path, now, d.associate_ms, d.grace_ms);
+        a
+    }
+
+    /// Records the path's first state now and plans the rest, replacing whatever was planned.
+    fn start(&mut self, path: Path, now: f64, duration_ms: u64, grace_ms: u64) {
+        let end = now + duration_ms as f64;
+        let mut steps = path.iter().map(|&(state, at)| Transition {
+            state: state.to_string(),
+            at_ms: match at {
+                At::Start => now,
+                At::Third => now + (duration_ms / 3) as f64,
+                At::End => end,
+                At::AfterGrace => end + grace_ms as f64,
+            },
+        });
+        self.history.extend(steps.next());
+        self.planned = steps.collect();
+    }
+
+    /// Sets a family-specific attribute (see `attributes`).
+    pub fn set_attribute(&mut self, name: &'static str, value: impl Into<String>) {
+        self.attributes.push((name, value.into()));
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Applies every planned transition whose time has come.
@@ -197,23 +180,9 @@ impl Association {
             .unwrap_or(self.created_ms)
     }
 
+    /// What the current state word means, in the family's own vocabulary.
     pub fn phase(&self) -> Phase {
-        match self.state() {
-            "associating"
-            | "PENDING"
-            | "PENDING_INSTALL_DEPLOYMENT"
-            | "PENDING_INSTALL"
-            | "INSTALLING" => Phase::Creating,
-            "associated" | "AVAILABLE" | "COMPLETED" => Phase::Active,
-            "association-failed" | "ERROR" => Phase::Failed,
-            "disassociating"
-            | "DELETING"
-            | "PENDING_UNINSTALL_DEPLOYMENT"
-            | "PENDING_UNINSTALL"
-            | "UNINSTALLING" => Phase::Deleting,
-            "disassociated" | "DELETED" | "REMOVED" => Phase::Deleted,
-            _ => Phase::Gone,
-        }
+        self.family.spec().states.phase(self.state())
     }
 
     /// Visible in AWS answers (everything except `gone`).
@@ -223,36 +192,9 @@ impl Association {
 
     /// Starts the delete path, replacing whatever was still planned.
     pub fn begin_disassociate(&mut self, now: f64, d: &FamilyDurations) {
-        let (x, g) = (d.disassociate_ms, d.grace_ms);
-        let done = at(now, x);
-        let (first, plan): (&str, Vec<(&str, f64)>) = match self.family {
-            Family::ClientVpn => (
-                "disassociating",
-                vec![("disassociated", done), (GONE, at(done, g))],
-            ),
-            Family::RouteServer => ("disassociating", vec![(GONE, done)]),
-            Family::ConnectPeer => ("DELETING", vec![("DELETED", done), (GONE, at(done, g))]),
-            Family::WorkspacesApplication => (
-                "PENDING_UNINSTALL_DEPLOYMENT",
-                vec![
-                    ("UNINSTALLING", at(now, x / 3)),
-                    ("REMOVED", done),
-                    (GONE, at(done, g)),
-                ],
-            ),
-        };
         self.failure_message = None;
-        self.history.push(Transition {
-            state: first.to_string(),
-            at_ms: now,
-        });
-        self.planned = plan
-            .into_iter()
-            .map(|(state, at_ms)| Transition {
-                state: state.to_string(),
-                at_ms,
-            })
-            .collect();
+        let path = self.family.spec().disassociate;
+        self.start(path, now, d.disassociate_ms, d.grace_ms);
     }
 
     /// Removes the association at once, as if someone deleted it outside the provider (drift).

@@ -1,4 +1,5 @@
-//! Timing profiles: how long each association family spends in its transitional states.
+//! Timing profiles: how long each association family spends in its transitional states. The
+//! numbers themselves live in each family's module (`FamilySpec::durations`).
 //!
 //! Real AWS takes minutes for some of these transitions; tests cannot wait that long, so the
 //! emulator scales time per profile and lets callers override single numbers at run time.
@@ -6,7 +7,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::families::{Family, PerFamily};
 
 /// Named timing presets. `Fast` is for automated tests, `Demo` for a human watching, `Realistic`
 /// approximates what AWS is observed to take (aws-wire.md §6).
@@ -54,7 +57,7 @@ pub struct FamilyDurations {
 }
 
 impl FamilyDurations {
-    const fn new(associate_ms: u64, disassociate_ms: u64, grace_ms: u64) -> Self {
+    pub const fn new(associate_ms: u64, disassociate_ms: u64, grace_ms: u64) -> Self {
         FamilyDurations {
             associate_ms,
             disassociate_ms,
@@ -63,14 +66,27 @@ impl FamilyDurations {
     }
 }
 
-/// The durations of all four families.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Durations {
-    pub client_vpn: FamilyDurations,
-    pub route_server: FamilyDurations,
-    pub connect_peer: FamilyDurations,
-    pub workspaces_application: FamilyDurations,
+/// One family's default durations under each profile (its `FamilySpec::durations`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timings {
+    pub fast: FamilyDurations,
+    pub demo: FamilyDurations,
+    pub realistic: FamilyDurations,
 }
+
+impl Timings {
+    pub fn for_profile(&self, profile: Profile) -> FamilyDurations {
+        match profile {
+            Profile::Fast => self.fast,
+            Profile::Demo => self.demo,
+            Profile::Realistic => self.realistic,
+        }
+    }
+}
+
+/// The durations of every family, as JSON `{"client_vpn": {"associate_ms": …}, …}`; index it
+/// with a [`Family`](crate::Family).
+pub type Durations = PerFamily<FamilyDurations>;
 
 impl Default for Durations {
     fn default() -> Self {
@@ -78,31 +94,19 @@ impl Default for Durations {
     }
 }
 
+/// Every family must be present; other keys are ignored.
+impl<'de> Deserialize<'de> for Durations {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        PerFamily::deserialize_as(deserializer, "Durations", None, false)
+    }
+}
+
 impl Durations {
-    /// Preset durations. Client VPN under `Realistic` follows the 5 min / 3 min observed in
-    /// terraform-provider-aws issues; the other families have no published numbers, so their
-    /// realistic values are the assumptions written in aws-wire.md §6.
+    /// Preset durations, as each family's module sets them. Realistic values follow what AWS
+    /// is observed to take where that is published (Client VPN), else the assumptions written
+    /// in aws-wire.md §6.
     pub fn for_profile(profile: Profile) -> Self {
-        match profile {
-            Profile::Fast => Durations {
-                client_vpn: FamilyDurations::new(300, 250, 500),
-                route_server: FamilyDurations::new(200, 200, 0),
-                connect_peer: FamilyDurations::new(250, 250, 500),
-                workspaces_application: FamilyDurations::new(300, 300, 500),
-            },
-            Profile::Demo => Durations {
-                client_vpn: FamilyDurations::new(8_000, 5_000, 5_000),
-                route_server: FamilyDurations::new(3_000, 3_000, 0),
-                connect_peer: FamilyDurations::new(4_000, 4_000, 3_000),
-                workspaces_application: FamilyDurations::new(6_000, 6_000, 3_000),
-            },
-            Profile::Realistic => Durations {
-                client_vpn: FamilyDurations::new(300_000, 180_000, 60_000),
-                route_server: FamilyDurations::new(30_000, 30_000, 0),
-                connect_peer: FamilyDurations::new(20_000, 20_000, 30_000),
-                workspaces_application: FamilyDurations::new(130_000, 130_000, 60_000),
-            },
-        }
+        PerFamily::from_fn(|family| family.spec().durations.for_profile(profile))
     }
 
     /// Merges a partial JSON object (`{"client_vpn": {"grace_ms": 10}}`) into these durations,
@@ -112,15 +116,13 @@ impl Durations {
             .as_object()
             .ok_or_else(|| anyhow::anyhow!("durations must be a JSON object"))?;
         for (family, value) in obj {
-            let target = match family.as_str() {
-                "client_vpn" => &mut self.client_vpn,
-                "route_server" => &mut self.route_server,
-                "connect_peer" => &mut self.connect_peer,
-                "workspaces_application" => &mut self.workspaces_application,
-                other => anyhow::bail!(
-                    "unknown family {other:?} in durations; expected client_vpn, route_server, connect_peer or workspaces_application"
-                ),
+            let Some(known) = Family::from_name(family) else {
+                anyhow::bail!(
+                    "unknown family {family:?} in durations; expected {}",
+                    Family::names_text()
+                );
             };
+            let target = &mut self[known];
             let fields = value
                 .as_object()
                 .ok_or_else(|| anyhow::anyhow!("durations.{family} must be a JSON object"))?;
@@ -149,12 +151,7 @@ mod tests {
     #[test]
     fn fast_profile_keeps_every_transition_under_a_second() {
         let d = Durations::for_profile(Profile::Fast);
-        for f in [
-            d.client_vpn,
-            d.route_server,
-            d.connect_peer,
-            d.workspaces_application,
-        ] {
+        for (_, f) in d.iter() {
             assert!(f.associate_ms < 1000 && f.disassociate_ms < 1000 && f.grace_ms <= 1000);
         }
     }
@@ -164,8 +161,8 @@ mod tests {
         let mut d = Durations::for_profile(Profile::Fast);
         d.merge_json(&serde_json::json!({"client_vpn": {"grace_ms": 7}}))
             .unwrap();
-        assert_eq!(d.client_vpn.grace_ms, 7);
-        assert_eq!(d.client_vpn.associate_ms, 300);
+        assert_eq!(d[Family::ClientVpn].grace_ms, 7);
+        assert_eq!(d[Family::ClientVpn].associate_ms, 300);
         assert!(
             d.merge_json(&serde_json::json!({"nope": {}}))
                 .unwrap_err()

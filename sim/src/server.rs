@@ -140,11 +140,22 @@ fn query_service(params: &ec2::Params, scope_service: Option<&str>) -> Service {
     }
 }
 
-/// What a request was decoded into before faults and the handler see it.
+/// What a request was decoded into before faults and the handler see it: the operation's
+/// handler and its input.
 enum Decoded {
-    Query(ec2::Params),
+    Ec2(ec2::Handler, ec2::Params),
+    Sts(ec2::Params),
     NetworkManager(networkmanager::Route),
-    WorkSpaces(serde_json::Map<String, serde_json::Value>),
+    WorkSpaces(workspaces::Handler, workspaces::Input),
+}
+
+/// The parts of a request the handlers read besides the decoded input.
+struct Call<'a> {
+    parts: &'a Parts,
+    body: &'a [u8],
+    operation: &'a str,
+    request_id: &'a str,
+    access_key_id: Option<&'a str>,
 }
 
 async fn aws(
@@ -187,7 +198,7 @@ async fn aws(
             .to_string(),
         Service::NetworkManager => nm_route
             .as_ref()
-            .map_or("Unknown", |r| r.operation())
+            .map_or("Unknown", |r| r.operation)
             .to_string(),
         Service::Ec2 | Service::Sts => "Unknown".to_string(),
     };
@@ -241,7 +252,13 @@ async fn aws(
             if decision.latency_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
             }
-            let body = bytes.as_deref().unwrap_or_default();
+            let call = Call {
+                parts,
+                body: bytes.as_deref().unwrap_or_default(),
+                operation: &operation,
+                request_id,
+                access_key_id,
+            };
             match decision.fault {
                 Some(FaultKind::Drop) => {
                     record(0, fault);
@@ -253,16 +270,7 @@ async fn aws(
                     return std::future::pending().await;
                 }
                 Some(FaultKind::LostResponse) => {
-                    let outcome = run(
-                        sim,
-                        service,
-                        decoded,
-                        parts,
-                        body,
-                        &operation,
-                        request_id,
-                        access_key_id,
-                    );
+                    let outcome = run(sim, decoded, &call);
                     record(0, fault);
                     debug!(
                         service = service.name(),
@@ -276,20 +284,9 @@ async fn aws(
                 }
                 Some(FaultKind::Throttle) => Err(service.throttle_error()),
                 Some(FaultKind::Error) => Err(service.internal_error()),
-                Some(FaultKind::Deny) => {
-                    Err(deny(sim, service, &decoded, &operation, access_key_id))
-                }
+                Some(FaultKind::Deny) => Err(deny(sim, service, &decoded, &call)),
                 // A hang has returned above.
-                Some(FaultKind::Hang) | None => run(
-                    sim,
-                    service,
-                    decoded,
-                    parts,
-                    body,
-                    &operation,
-                    request_id,
-                    access_key_id,
-                ),
+                Some(FaultKind::Hang) | None => run(sim, decoded, &call),
             }
         }
     };
@@ -315,18 +312,10 @@ async fn aws(
     response
 }
 
-fn deny(
-    sim: &Sim,
-    service: Service,
-    decoded: &Decoded,
-    operation: &str,
-    access_key_id: Option<&str>,
-) -> ApiError {
-    match (service, decoded) {
-        (Service::Sts, Decoded::Query(params)) => {
-            sts::access_denied(sim, operation, params, access_key_id)
-        }
-        _ => service.deny_error(operation),
+fn deny(sim: &Sim, service: Service, decoded: &Decoded, call: &Call<'_>) -> ApiError {
+    match decoded {
+        Decoded::Sts(params) => sts::access_denied(sim, call.operation, params, call.access_key_id),
+        _ => service.deny_error(call.operation),
     }
 }
 
@@ -347,14 +336,9 @@ fn decode(
                 warn!("refusing an RPCv2 CBOR WorkSpaces request; the SDK switched protocols");
                 return Err(workspaces::rpcv2_cbor_error());
             }
-            if !workspaces::OPERATIONS.contains(&operation.as_str()) {
-                return Err(ApiError::new(
-                    400,
-                    "UnknownOperationException",
-                    format!("Unknown operation {operation}"),
-                ));
-            }
-            workspaces::parse_input(body).map(Decoded::WorkSpaces)
+            let run = workspaces::handler(operation)
+                .ok_or_else(|| workspaces::unknown_operation(operation))?;
+            Ok(Decoded::WorkSpaces(run, workspaces::Input::parse(body)?))
         }
         Service::NetworkManager => match nm_route {
             Some(route) => Ok(Decoded::NetworkManager(route)),
@@ -367,9 +351,9 @@ fn decode(
         Service::Ec2 | Service::Sts => {
             let params = ec2::Params::parse(parts.uri.query(), body);
             *service = query_service(&params, scope_service);
-            let (version, operations): (&str, &[&str]) = match *service {
-                Service::Sts => (sts::API_VERSION, &sts::OPERATIONS),
-                _ => (ec2::API_VERSION, &ec2::OPERATIONS),
+            let version = match *service {
+                Service::Sts => sts::API_VERSION,
+                _ => ec2::API_VERSION,
             };
             let Some(action) = params.get("Action") else {
                 return Err(ApiError::new(
@@ -388,41 +372,34 @@ fn decode(
                     format!("An invalid or unsupported API version {v} was specified"),
                 ));
             }
-            if !operations.contains(&action) {
-                return Err(match *service {
-                    Service::Sts => sts::unknown_action(action),
-                    _ => ApiError::new(
-                        400,
-                        "InvalidAction",
-                        format!("The action {action} is not valid for this web service."),
-                    ),
-                });
+            match *service {
+                Service::Sts if sts::OPERATIONS.contains(&action) => Ok(Decoded::Sts(params)),
+                Service::Sts => Err(sts::unknown_action(action)),
+                _ => match ec2::handler(action) {
+                    Some(run) => Ok(Decoded::Ec2(run, params)),
+                    None => Err(ec2::invalid_action(action)),
+                },
             }
-            Ok(Decoded::Query(params))
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run(
-    sim: &Sim,
-    service: Service,
-    decoded: Decoded,
-    parts: &Parts,
-    body: &[u8],
-    operation: &str,
-    request_id: &str,
-    access_key_id: Option<&str>,
-) -> Result<String, ApiError> {
+fn run(sim: &Sim, decoded: Decoded, call: &Call<'_>) -> Result<String, ApiError> {
     match decoded {
-        Decoded::Query(params) if service == Service::Sts => {
-            sts::handle(sim, operation, &params, request_id, access_key_id)
+        Decoded::Sts(params) => sts::handle(
+            sim,
+            call.operation,
+            &params,
+            call.request_id,
+            call.access_key_id,
+        ),
+        Decoded::Ec2(run, params) => {
+            ec2::handle(sim, run, call.operation, &params, call.request_id)
         }
-        Decoded::Query(params) => ec2::handle(sim, operation, &params, request_id),
         Decoded::NetworkManager(route) => {
-            networkmanager::handle(sim, &route, parts.uri.query(), body)
+            networkmanager::handle(sim, &route, call.parts.uri.query(), call.body)
         }
-        Decoded::WorkSpaces(input) => workspaces::handle(sim, operation, &input),
+        Decoded::WorkSpaces(run, input) => workspaces::handle(sim, run, &input),
     }
 }
 

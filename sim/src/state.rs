@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::PageOrder;
 use crate::faults::{FaultKind, FaultSettings, ListOrder};
-use crate::lifecycle::{Association, Family, Transition};
-use crate::profile::{Durations, FamilyDurations};
+use crate::lifecycle::{Association, Family, Phase, Transition, now_ms};
+use crate::profile::Durations;
 use crate::world::World;
 
 /// One association as the admin API reports it, including ones that are already gone.
@@ -151,6 +151,14 @@ impl Sim {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Locks the state with every association brought up to now, and returns that now.
+    pub fn lock_now(&self) -> (MutexGuard<'_, Inner>, f64) {
+        let now = now_ms();
+        let mut inner = self.lock();
+        inner.advance_all(now);
+        (inner, now)
+    }
+
     pub fn reset(&self) {
         let mut inner = self.lock();
         *inner = Inner {
@@ -181,18 +189,9 @@ impl Inner {
         }
     }
 
-    pub fn durations_for(&self, family: Family) -> FamilyDurations {
-        match family {
-            Family::ClientVpn => self.durations.client_vpn,
-            Family::RouteServer => self.durations.route_server,
-            Family::ConnectPeer => self.durations.connect_peer,
-            Family::WorkspacesApplication => self.durations.workspaces_application,
-        }
-    }
-
     /// Rolls the configured failure rate for a new association of `family`.
     pub fn roll_failure(&mut self, family: Family) -> bool {
-        let rate = self.faults.failure_rate.for_family(family);
+        let rate = self.faults.failure_rate[family];
         rate > 0.0 && self.rng.random::<f64>() < rate
     }
 
@@ -218,7 +217,7 @@ impl Inner {
         extra: impl FnOnce(&mut Association),
     ) -> u64 {
         let fail = !settled && self.roll_failure(family);
-        let mut d = self.durations_for(family);
+        let mut d = self.durations[family];
         if settled {
             d.associate_ms = 0;
         }
@@ -274,6 +273,27 @@ impl Inner {
             .iter_mut()
             .rev()
             .find(|a| a.family == family && a.phase().is_current() && which(a))
+    }
+
+    /// What every disassociate call does to the record `which` picks (see `current_mut`):
+    /// `not_found` when there is none, `still_creating` while it is being created; an active or
+    /// failed association starts its delete path; one already deleting is left as it is.
+    pub fn disassociate<E>(
+        &mut self,
+        family: Family,
+        now: f64,
+        which: impl Fn(&Association) -> bool,
+        not_found: impl FnOnce() -> E,
+        still_creating: impl FnOnce() -> E,
+    ) -> Result<&mut Association, E> {
+        let d = self.durations[family];
+        let a = self.current_mut(family, which).ok_or_else(not_found)?;
+        match a.phase() {
+            Phase::Creating => return Err(still_creating()),
+            Phase::Active | Phase::Failed => a.begin_disassociate(now, &d),
+            Phase::Deleting | Phase::Deleted | Phase::Gone => {}
+        }
+        Ok(a)
     }
 
     /// Fixes the order of one list answer; only `shuffled` draws from the RNG.
@@ -367,7 +387,7 @@ mod tests {
         );
         let mut inner = sim.lock();
         let old = pair(&mut inner, 0.0);
-        let d = inner.durations_for(Family::WorkspacesApplication);
+        let d = inner.durations[Family::WorkspacesApplication];
         inner.by_seq_mut(old).unwrap().begin_disassociate(10.0, &d);
         inner.advance_all(10.0 + d.disassociate_ms as f64);
         assert_eq!(inner.by_seq(old).unwrap().state(), "REMOVED");

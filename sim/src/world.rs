@@ -90,27 +90,38 @@ pub struct Application {
     pub id: String,
 }
 
-/// Anything with an id, so seeding can replace by id generically.
-trait Identified {
-    fn id(&self) -> &str;
+/// Declares each kind of parent: the `World` list it is seeded into and its lookup by id.
+macro_rules! parents {
+    ($($lookup:ident: $ty:ident in $list:ident,)+) => {
+        impl World {
+            $(
+                #[doc = concat!("The ", stringify!($ty), " with this id.")]
+                pub fn $lookup(&self, id: &str) -> Option<&$ty> {
+                    self.$list.iter().find(|p| p.id == id)
+                }
+            )+
+
+            /// Adds `other`'s parents; objects whose id already exists are replaced.
+            fn merge_parents(&mut self, other: World) {
+                $(upsert(&mut self.$list, other.$list, |p| &p.id);)+
+            }
+        }
+    };
 }
 
-macro_rules! identified {
-    ($($t:ty),*) => { $(impl Identified for $t { fn id(&self) -> &str { &self.id } })* };
+parents! {
+    vpc: Vpc in vpcs,
+    subnet: Subnet in subnets,
+    client_vpn_endpoint: ClientVpnEndpoint in client_vpn_endpoints,
+    route_server: RouteServer in route_servers,
+    global_network: GlobalNetwork in global_networks,
+    workspace: Workspace in workspaces,
+    application: Application in applications,
 }
-identified!(
-    Vpc,
-    Subnet,
-    ClientVpnEndpoint,
-    RouteServer,
-    GlobalNetwork,
-    Workspace,
-    Application
-);
 
-fn upsert<T: Identified>(into: &mut Vec<T>, from: Vec<T>) {
+fn upsert<T>(into: &mut Vec<T>, from: Vec<T>, id: impl Fn(&T) -> &String) {
     for item in from {
-        match into.iter_mut().find(|existing| existing.id() == item.id()) {
+        match into.iter_mut().find(|existing| id(existing) == id(&item)) {
             Some(slot) => *slot = item,
             None => into.push(item),
         }
@@ -127,48 +138,14 @@ impl World {
     }
 
     /// Adds `other`'s parents; objects whose id already exists are replaced.
-    pub fn merge(&mut self, other: World) {
-        if other.region.is_some() {
-            self.region = other.region;
+    pub fn merge(&mut self, mut other: World) {
+        if let Some(region) = other.region.take() {
+            self.region = Some(region);
         }
-        if other.account_id.is_some() {
-            self.account_id = other.account_id;
+        if let Some(account_id) = other.account_id.take() {
+            self.account_id = Some(account_id);
         }
-        upsert(&mut self.vpcs, other.vpcs);
-        upsert(&mut self.subnets, other.subnets);
-        upsert(&mut self.client_vpn_endpoints, other.client_vpn_endpoints);
-        upsert(&mut self.route_servers, other.route_servers);
-        upsert(&mut self.global_networks, other.global_networks);
-        upsert(&mut self.workspaces, other.workspaces);
-        upsert(&mut self.applications, other.applications);
-    }
-
-    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
-        self.vpcs.iter().find(|v| v.id == id)
-    }
-
-    pub fn subnet(&self, id: &str) -> Option<&Subnet> {
-        self.subnets.iter().find(|v| v.id == id)
-    }
-
-    pub fn client_vpn_endpoint(&self, id: &str) -> Option<&ClientVpnEndpoint> {
-        self.client_vpn_endpoints.iter().find(|v| v.id == id)
-    }
-
-    pub fn route_server(&self, id: &str) -> Option<&RouteServer> {
-        self.route_servers.iter().find(|v| v.id == id)
-    }
-
-    pub fn global_network(&self, id: &str) -> Option<&GlobalNetwork> {
-        self.global_networks.iter().find(|v| v.id == id)
-    }
-
-    pub fn workspace(&self, id: &str) -> Option<&Workspace> {
-        self.workspaces.iter().find(|v| v.id == id)
-    }
-
-    pub fn application(&self, id: &str) -> Option<&Application> {
-        self.applications.iter().find(|v| v.id == id)
+        self.merge_parents(other);
     }
 }
 

@@ -1,5 +1,7 @@
 //! Just enough XML writing for the EC2 query protocol's responses.
 
+use std::ops::{Deref, DerefMut};
+
 /// Namespace EC2 puts on every success root (the SDK parsers only look at local names).
 const EC2_NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
 /// Namespace of STS documents.
@@ -20,10 +22,45 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Builds an `<OperationResponse>` document; the SDK rejects any other root name.
+/// XML elements, written in order: the members of an answer.
+#[derive(Debug, Default)]
+pub struct Xml(String);
+
+impl Xml {
+    pub fn open(&mut self, tag: &str) -> &mut Self {
+        self.0.push_str(&format!("<{tag}>"));
+        self
+    }
+
+    pub fn close(&mut self, tag: &str) -> &mut Self {
+        self.0.push_str(&format!("</{tag}>"));
+        self
+    }
+
+    pub fn leaf(&mut self, tag: &str, text: &str) -> &mut Self {
+        self.0.push_str(&format!("<{tag}>{}</{tag}>", escape(text)));
+        self
+    }
+
+    /// EC2's `nextToken` member, when there is a next page.
+    pub fn next_token(&mut self, token: Option<String>) -> &mut Self {
+        match token {
+            Some(t) => self.leaf("nextToken", &t),
+            None => self,
+        }
+    }
+
+    pub fn append(&mut self, other: Xml) -> &mut Self {
+        self.0.push_str(&other.0);
+        self
+    }
+}
+
+/// Builds an `<OperationResponse>` document; the SDK rejects any other root name. Members are
+/// written through `Deref` to [`Xml`].
 pub struct XmlResponse {
     root: String,
-    buf: String,
+    buf: Xml,
     /// Written before the root closes (the query protocol's `<ResponseMetadata>`).
     trailer: String,
 }
@@ -54,31 +91,30 @@ impl XmlResponse {
         buf.push_str(&format!("<{root} xmlns=\"{namespace}\">"));
         XmlResponse {
             root,
-            buf,
+            buf: Xml(buf),
             trailer: String::new(),
         }
     }
 
-    pub fn open(&mut self, tag: &str) -> &mut Self {
-        self.buf.push_str(&format!("<{tag}>"));
-        self
+    pub fn finish(self) -> String {
+        let mut text = self.buf.0;
+        text.push_str(&self.trailer);
+        text.push_str(&format!("</{}>", self.root));
+        text
     }
+}
 
-    pub fn close(&mut self, tag: &str) -> &mut Self {
-        self.buf.push_str(&format!("</{tag}>"));
-        self
+impl Deref for XmlResponse {
+    type Target = Xml;
+
+    fn deref(&self) -> &Xml {
+        &self.buf
     }
+}
 
-    pub fn leaf(&mut self, tag: &str, text: &str) -> &mut Self {
-        self.buf
-            .push_str(&format!("<{tag}>{}</{tag}>", escape(text)));
-        self
-    }
-
-    pub fn finish(mut self) -> String {
-        self.buf.push_str(&self.trailer);
-        self.buf.push_str(&format!("</{}>", self.root));
-        self.buf
+impl DerefMut for XmlResponse {
+    fn deref_mut(&mut self) -> &mut Xml {
+        &mut self.buf
     }
 }
 

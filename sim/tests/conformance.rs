@@ -1471,7 +1471,10 @@ async fn admin_api_reports_histories_counters_drift_and_resets() {
         .await
         .unwrap();
     assert_eq!(
-        (d.client_vpn.associate_ms, d.client_vpn.disassociate_ms),
+        (
+            d[Family::ClientVpn].associate_ms,
+            d[Family::ClientVpn].disassociate_ms
+        ),
         (5000, 250)
     );
     assert_eq!(admin.durations().await.unwrap(), d);
@@ -1500,7 +1503,7 @@ async fn admin_api_reports_histories_counters_drift_and_resets() {
     assert!(admin.associations().await.unwrap().is_empty());
     assert!(admin.calls().await.unwrap().log.is_empty());
     assert_eq!(
-        admin.durations().await.unwrap().client_vpn.associate_ms,
+        admin.durations().await.unwrap()[Family::ClientVpn].associate_ms,
         300
     );
     assert!(

@@ -1,0 +1,181 @@
+//! EC2 Route Server ↔ VPC associations: `AssociateRouteServer`, `GetRouteServerAssociations`,
+//! `DisassociateRouteServer`. A route server holds one VPC at a time, and the API has neither
+//! a failure state nor a finished one: a failed or disassociated association just disappears.
+
+use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
+use crate::admin_client::AssociateRequest;
+use crate::api::{ApiError, ApiResult, ordered};
+use crate::ec2::Params;
+use crate::lifecycle::{Association, At, Family, GONE};
+use crate::profile::{FamilyDurations, Timings};
+use crate::state::Inner;
+use crate::xml::Xml;
+
+const ASSOCIATING: &str = "associating";
+const ASSOCIATED: &str = "associated";
+const DISASSOCIATING: &str = "disassociating";
+
+pub(crate) const SPEC: FamilySpec = FamilySpec {
+    // No failure value and no finished state in the API: a failed or disassociated
+    // association just disappears, and `grace_ms` is unused.
+    states: States {
+        creating: &[ASSOCIATING],
+        active: &[ASSOCIATED],
+        failed: &[],
+        deleting: &[DISASSOCIATING],
+        deleted: &[],
+    },
+    associate: &[(ASSOCIATING, At::Start), (ASSOCIATED, At::End)],
+    associate_failed: &[(ASSOCIATING, At::Start), (GONE, At::End)],
+    disassociate: &[(DISASSOCIATING, At::Start), (GONE, At::End)],
+    failure_message: "Association was rolled back (simulated)",
+    // Realistic: aws-wire.md §6's assumption (30 s).
+    durations: Timings {
+        fast: FamilyDurations::new(200, 200, 0),
+        demo: FamilyDurations::new(3_000, 3_000, 0),
+        realistic: FamilyDurations::new(30_000, 30_000, 0),
+    },
+    operations: &[
+        Operation {
+            name: "AssociateRouteServer",
+            handler: Handler::Ec2(associate),
+        },
+        Operation {
+            name: "GetRouteServerAssociations",
+            handler: Handler::Ec2(get),
+        },
+        Operation {
+            name: "DisassociateRouteServer",
+            handler: Handler::Ec2(disassociate),
+        },
+    ],
+    out_of_band,
+    world_view: None,
+};
+
+fn route_server_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidRouteServerId.NotFound",
+        format!("The route server ID '{id}' does not exist"),
+    )
+}
+
+/// Both parents of a pair must exist.
+fn check_parents(inner: &Inner, rs_id: &str, vpc_id: &str) -> ApiResult<()> {
+    if inner.world.route_server(rs_id).is_none() {
+        return Err(route_server_not_found(rs_id));
+    }
+    if inner.world.vpc(vpc_id).is_none() {
+        return Err(ApiError::new(
+            400,
+            "InvalidVpcID.NotFound",
+            format!("The vpc ID '{vpc_id}' does not exist"),
+        ));
+    }
+    Ok(())
+}
+
+fn write_association(out: &mut Xml, tag: &str, a: &Association) {
+    out.open(tag)
+        .leaf("routeServerId", &a.parent)
+        .leaf("vpcId", &a.child)
+        .leaf("state", a.state())
+        .close(tag);
+}
+
+/// `RouteServerId` and `VpcId`, which both mutating calls take, then DryRun.
+fn pair(params: &Params) -> ApiResult<(&str, &str)> {
+    let pair = (params.required("RouteServerId")?, params.required("VpcId")?);
+    params.dry_run()?;
+    Ok(pair)
+}
+
+fn associate(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
+    let mut out = Xml::default();
+    let (rs_id, vpc_id) = pair(params)?;
+    let seq = create(inner, rs_id, vpc_id, now, false)?;
+    if let Some(a) = inner.by_seq(seq) {
+        write_association(&mut out, "routeServerAssociation", a);
+    }
+    Ok(out)
+}
+
+fn out_of_band(inner: &mut Inner, req: &AssociateRequest, now: f64) -> Result<u64, OutOfBandError> {
+    let (rs_id, vpc_id) = req.parent_and_child()?;
+    Ok(create(inner, rs_id, vpc_id, now, req.settled)?)
+}
+
+/// AssociateRouteServer's checks and effect. Returns the new association's sequence number.
+fn create(inner: &mut Inner, rs_id: &str, vpc_id: &str, now: f64, settled: bool) -> ApiResult<u64> {
+    check_parents(inner, rs_id, vpc_id)?;
+    if let Some(existing) = inner
+        .visible_under(Family::RouteServer, rs_id)
+        .find(|a| a.phase().occupies())
+    {
+        return Err(ApiError::new(
+            400,
+            "Resource.AlreadyAssociated",
+            format!(
+                "Route server {rs_id} is already associated with {}",
+                existing.child
+            ),
+        ));
+    }
+    Ok(inner.create_association(
+        Family::RouteServer,
+        format!("{rs_id},{vpc_id}"),
+        rs_id,
+        vpc_id,
+        now,
+        settled,
+        |_| {},
+    ))
+}
+
+fn get(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
+    let mut out = Xml::default();
+    let rs_id = params.required("RouteServerId")?;
+    params.dry_run()?;
+    if inner.world.route_server(rs_id).is_none() {
+        return Err(route_server_not_found(rs_id));
+    }
+    let order = inner.page_order();
+    let items = inner
+        .visible_under(Family::RouteServer, rs_id)
+        .map(|a| (a.seq, a))
+        .collect();
+    out.open("routeServerAssociationSet");
+    for a in ordered(items, order) {
+        write_association(&mut out, "item", a);
+    }
+    out.close("routeServerAssociationSet");
+    Ok(out)
+}
+
+fn disassociate(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
+    let mut out = Xml::default();
+    let (rs_id, vpc_id) = pair(params)?;
+    check_parents(inner, rs_id, vpc_id)?;
+    let a = inner.disassociate(
+        Family::RouteServer,
+        now,
+        |a| a.parent == rs_id && a.child == vpc_id,
+        || {
+            ApiError::new(
+                400,
+                "InvalidRouteServerId.NotAssociated",
+                format!("Route server {rs_id} is not associated with {vpc_id}"),
+            )
+        },
+        || {
+            ApiError::new(
+                400,
+                "IncorrectState",
+                format!("Route server {rs_id} is still associating with {vpc_id}"),
+            )
+        },
+    )?;
+    write_association(&mut out, "routeServerAssociation", a);
+    Ok(out)
+}

@@ -1,0 +1,301 @@
+//! WorkSpaces application ↔ WorkSpace associations: `AssociateWorkspaceApplication`,
+//! `DescribeApplicationAssociations`, `DescribeWorkspaceAssociations`,
+//! `DisassociateWorkspaceApplication`. Both paths pass through a deployment step, which here
+//! advances on its own after a third of the time (DeployWorkspaceApplications is not emulated).
+
+use serde_json::{Map, Value, json};
+
+use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
+use crate::admin_client::AssociateRequest;
+use crate::api::{ApiError, ApiResult, decode_token, ordered, paginate};
+use crate::lifecycle::{Association, At, Family, GONE, Phase};
+use crate::profile::{FamilyDurations, Timings};
+use crate::state::Inner;
+use crate::workspaces::{Input, invalid};
+
+const PENDING_INSTALL_DEPLOYMENT: &str = "PENDING_INSTALL_DEPLOYMENT";
+const INSTALLING: &str = "INSTALLING";
+const COMPLETED: &str = "COMPLETED";
+const ERROR: &str = "ERROR";
+const PENDING_UNINSTALL_DEPLOYMENT: &str = "PENDING_UNINSTALL_DEPLOYMENT";
+const UNINSTALLING: &str = "UNINSTALLING";
+const REMOVED: &str = "REMOVED";
+
+pub(crate) const SPEC: FamilySpec = FamilySpec {
+    // PENDING_INSTALL and PENDING_UNINSTALL are in the API but never produced here
+    // (aws-wire.md open question 5).
+    states: States {
+        creating: &[PENDING_INSTALL_DEPLOYMENT, "PENDING_INSTALL", INSTALLING],
+        active: &[COMPLETED],
+        failed: &[ERROR],
+        deleting: &[PENDING_UNINSTALL_DEPLOYMENT, "PENDING_UNINSTALL", UNINSTALLING],
+        deleted: &[REMOVED],
+    },
+    associate: &[
+        (PENDING_INSTALL_DEPLOYMENT, At::Start),
+        (INSTALLING, At::Third),
+        (COMPLETED, At::End),
+    ],
+    associate_failed: &[
+        (PENDING_INSTALL_DEPLOYMENT, At::Start),
+        (INSTALLING, At::Third),
+        (ERROR, At::End),
+    ],
+    disassociate: &[
+        (PENDING_UNINSTALL_DEPLOYMENT, At::Start),
+        (UNINSTALLING, At::Third),
+        (REMOVED, At::End),
+        (GONE, At::AfterGrace),
+    ],
+    failure_message: "The application could not be installed (simulated)",
+    // Realistic: aws-wire.md §6's assumption (about 2 min).
+    durations: Timings {
+        fast: FamilyDurations::new(300, 300, 500),
+        demo: FamilyDurations::new(6_000, 6_000, 3_000),
+        realistic: FamilyDurations::new(130_000, 130_000, 60_000),
+    },
+    operations: &[
+        Operation {
+            name: "AssociateWorkspaceApplication",
+            handler: Handler::WorkSpaces(associate),
+        },
+        Operation {
+            name: "DescribeApplicationAssociations",
+            handler: Handler::WorkSpaces(describe_application),
+        },
+        Operation {
+            name: "DescribeWorkspaceAssociations",
+            handler: Handler::WorkSpaces(describe_workspace),
+        },
+        Operation {
+            name: "DisassociateWorkspaceApplication",
+            handler: Handler::WorkSpaces(disassociate),
+        },
+    ],
+    out_of_band,
+    world_view: None,
+};
+
+fn not_found(what: &str, id: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "ResourceNotFoundException",
+        format!("The {what} {id} could not be found."),
+    )
+    .field("ResourceId", id)
+}
+
+fn in_use(ws_id: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "ResourceInUseException",
+        format!("The WorkSpace {ws_id} has an application operation in progress."),
+    )
+    .field("ResourceId", ws_id)
+}
+
+/// Seconds since the epoch, rounded to the millisecond so the SDK's f64 parse is stable.
+fn epoch_seconds(ms: f64) -> Value {
+    json!((ms.round()) / 1000.0)
+}
+
+fn base_view(a: &Association) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("Created".into(), epoch_seconds(a.created_ms));
+    m.insert("LastUpdatedTime".into(), epoch_seconds(a.last_updated_ms()));
+    m.insert("State".into(), json!(a.state()));
+    if a.state() == ERROR {
+        m.insert(
+            "StateReason".into(),
+            json!({
+                "ErrorCode": "DeploymentError.InternalServerError",
+                "ErrorMessage": a.failure_message.clone().unwrap_or_default(),
+            }),
+        );
+    }
+    m
+}
+
+/// Seen from the WorkSpace: the associated resource is the application.
+fn workspace_view(a: &Association) -> Value {
+    let mut m = base_view(a);
+    m.insert("AssociatedResourceId".into(), json!(a.child));
+    m.insert("AssociatedResourceType".into(), json!("APPLICATION"));
+    m.insert("WorkspaceId".into(), json!(a.parent));
+    Value::Object(m)
+}
+
+/// Seen from the application: the associated resource is the WorkSpace.
+fn application_view(a: &Association) -> Value {
+    let mut m = base_view(a);
+    m.insert("ApplicationId".into(), json!(a.child));
+    m.insert("AssociatedResourceId".into(), json!(a.parent));
+    m.insert("AssociatedResourceType".into(), json!("WORKSPACE"));
+    Value::Object(m)
+}
+
+fn resource_types<'a>(input: &'a Input, allowed: &[&str]) -> ApiResult<Vec<&'a str>> {
+    let list = input
+        .get("AssociatedResourceTypes")
+        .and_then(Value::as_array)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| invalid("AssociatedResourceTypes must be a non-empty list"))?;
+    list.iter()
+        .map(|v| match v.as_str() {
+            Some(s) if allowed.contains(&s) => Ok(s),
+            _ => Err(invalid(format!(
+                "AssociatedResourceTypes contains {v}, expected one of {allowed:?}"
+            ))),
+        })
+        .collect()
+}
+
+/// `WorkspaceId` and `ApplicationId`, which both mutating calls take; both must exist.
+fn pair<'a>(inner: &Inner, input: &'a Input) -> ApiResult<(&'a str, &'a str)> {
+    let ws_id = input.required("WorkspaceId")?;
+    let app_id = input.required("ApplicationId")?;
+    check_parents(inner, ws_id, app_id)?;
+    Ok((ws_id, app_id))
+}
+
+fn check_parents(inner: &Inner, ws_id: &str, app_id: &str) -> ApiResult<()> {
+    if inner.world.workspace(ws_id).is_none() {
+        return Err(not_found("WorkSpace", ws_id));
+    }
+    if inner.world.application(app_id).is_none() {
+        return Err(not_found("application", app_id));
+    }
+    Ok(())
+}
+
+fn associate(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
+    let (ws_id, app_id) = pair(inner, input)?;
+    let seq = create(inner, ws_id, app_id, now, false)?;
+    Ok(json!({"Association": inner.by_seq(seq).map(workspace_view)}))
+}
+
+fn out_of_band(inner: &mut Inner, req: &AssociateRequest, now: f64) -> Result<u64, OutOfBandError> {
+    let (ws_id, app_id) = req.parent_and_child()?;
+    check_parents(inner, ws_id, app_id)?;
+    Ok(create(inner, ws_id, app_id, now, req.settled)?)
+}
+
+/// AssociateWorkspaceApplication's checks and effect once both parents are known to exist.
+/// Returns the new association's sequence number.
+fn create(inner: &mut Inner, ws_id: &str, app_id: &str, now: f64, settled: bool) -> ApiResult<u64> {
+    let ws_state = inner
+        .world
+        .workspace(ws_id)
+        .map(|w| w.state.clone())
+        .unwrap_or_default();
+    if !matches!(ws_state.as_str(), "AVAILABLE" | "STOPPED") {
+        return Err(ApiError::new(
+            400,
+            "OperationNotSupportedException",
+            format!("The WorkSpace {ws_id} is {ws_state}; applications can only be managed on AVAILABLE or STOPPED WorkSpaces."),
+        )
+        .field("reason", "WorkSpace state"));
+    }
+    let id = format!("{ws_id},{app_id}");
+    if let Some(existing) = inner
+        .visible_under(Family::WorkspacesApplication, ws_id)
+        .find(|a| a.id == id && a.phase() != Phase::Deleted)
+    {
+        return Err(if existing.phase() == Phase::Deleting {
+            in_use(ws_id)
+        } else {
+            ApiError::new(
+                400,
+                "ResourceAlreadyExistsException",
+                format!("The application {app_id} is already associated with WorkSpace {ws_id}."),
+            )
+        });
+    }
+    Ok(inner.create_association(
+        Family::WorkspacesApplication,
+        id,
+        ws_id,
+        app_id,
+        now,
+        settled,
+        |_| {},
+    ))
+}
+
+fn describe_application(inner: &mut Inner, input: &Input, _now: f64) -> ApiResult<Value> {
+    let app_id = input.required("ApplicationId")?;
+    let types = resource_types(input, &["WORKSPACE", "BUNDLE", "IMAGE"])?;
+    let max_results = match input.get("MaxResults") {
+        None | Some(Value::Null) => 25,
+        Some(v) => match v.as_u64() {
+            Some(n) if (1..=25).contains(&n) => n as usize,
+            _ => {
+                return Err(invalid(format!(
+                    "MaxResults must be between 1 and 25, got {v}"
+                )));
+            }
+        },
+    };
+    let scope = format!("daa:{app_id}");
+    let cursor = match input.get("NextToken").and_then(Value::as_str) {
+        None => None,
+        Some(t) => {
+            Some(decode_token(&scope, t).ok_or_else(|| invalid("The NextToken is not valid"))?)
+        }
+    };
+    if inner.world.application(app_id).is_none() {
+        return Err(not_found("application", app_id));
+    }
+    let order = inner.page_order();
+    let matching: Vec<(u64, Value)> = if types.contains(&"WORKSPACE") {
+        inner
+            .associations
+            .iter()
+            .filter(|a| {
+                a.family == Family::WorkspacesApplication && a.child == app_id && a.visible()
+            })
+            .map(|a| (a.seq, application_view(a)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (page, next) = paginate(matching, cursor, Some(max_results), &scope, order);
+    let mut out = json!({"Associations": page});
+    if let Some(t) = next {
+        out["NextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+fn describe_workspace(inner: &mut Inner, input: &Input, _now: f64) -> ApiResult<Value> {
+    let ws_id = input.required("WorkspaceId")?;
+    resource_types(input, &["APPLICATION"])?;
+    if inner.world.workspace(ws_id).is_none() {
+        return Err(not_found("WorkSpace", ws_id));
+    }
+    let order = inner.page_order();
+    let items: Vec<(u64, Value)> = inner
+        .visible_under(Family::WorkspacesApplication, ws_id)
+        .map(|a| (a.seq, workspace_view(a)))
+        .collect();
+    Ok(json!({"Associations": ordered(items, order)}))
+}
+
+fn disassociate(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
+    let (ws_id, app_id) = pair(inner, input)?;
+    let a = inner.disassociate(
+        Family::WorkspacesApplication,
+        now,
+        |a| a.parent == ws_id && a.child == app_id,
+        || {
+            ApiError::new(
+                400,
+                "ResourceNotFoundException",
+                format!("The application {app_id} is not associated with WorkSpace {ws_id}."),
+            )
+            .field("ResourceId", app_id)
+        },
+        || in_use(ws_id),
+    )?;
+    Ok(json!({"Association": workspace_view(a)}))
+}
