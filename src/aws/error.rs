@@ -106,6 +106,9 @@ pub struct AwsError {
     /// The HTTP status, when a response arrived.
     pub status: Option<u16>,
     pub kind: ErrorKind,
+    /// Set by a resource whose API says "does not exist" only in words (see
+    /// [`AwsError::not_found_if`]); not-found codes are matched by the caller.
+    pub not_found: bool,
 }
 
 impl AwsError {
@@ -122,7 +125,15 @@ impl AwsError {
             message: message.into(),
             status,
             kind: classify_answer(code, status),
+            not_found: false,
         }
+    }
+
+    /// Marks the error as meaning "does not exist" when a resource's own reading of the answer
+    /// says so (a code together with a field's text, where AWS has no dedicated code).
+    pub fn not_found_if(mut self, not_found: bool) -> Self {
+        self.not_found |= not_found;
+        self
     }
 
     /// Converts any SDK error, keeping AWS's own code and message for the user. Every service
@@ -165,6 +176,7 @@ impl AwsError {
             message,
             status,
             kind,
+            not_found: false,
         }
     }
 
@@ -177,6 +189,7 @@ impl AwsError {
             message: format!("the response has no {field}"),
             status: None,
             kind: ErrorKind::Unknown,
+            not_found: false,
         }
     }
 
@@ -189,6 +202,7 @@ impl AwsError {
             message: format!("no answer within {} ms", waited.as_millis()),
             status: None,
             kind: ErrorKind::Unknown,
+            not_found: false,
         }
     }
 

@@ -6,5 +6,6 @@ pub mod clients;
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod pages;
 pub mod resources;
 pub mod waiter;

@@ -91,6 +91,24 @@ impl Listing {
         }
     }
 
+    /// The listing of the records a status call returned: those whose member (`member_of`;
+    /// `None` for a record of another parent) is one of `members`.
+    pub fn of<R>(
+        records: impl IntoIterator<Item = R>,
+        members: &[String],
+        member_of: impl Fn(&R) -> Option<&str>,
+        observe: impl Fn(&R) -> Observation,
+    ) -> Listing {
+        let mut listing = Listing::default();
+        for record in records {
+            if let Some(member) = member_of(&record).filter(|m| members.iter().any(|x| x == m)) {
+                let member = member.to_owned();
+                listing.record(&member, observe(&record));
+            }
+        }
+        listing
+    }
+
     pub fn into_map(self) -> HashMap<String, Observation> {
         self.0
     }
@@ -119,15 +137,15 @@ pub enum Disassociation {
 }
 
 impl Disassociation {
-    /// Reads a disassociate call's answer: success starts the removal, and an error whose code
-    /// is one of the service's `not_found` codes means there was nothing left to remove.
-    pub fn from_answer<T>(
-        answer: Result<T, AwsError>,
-        not_found: &[&str],
+    /// Reads a disassociate call's answer: success starts the removal, and a not-found answer
+    /// means there was nothing left to remove.
+    pub fn from_answer(
+        answer: Result<(), AwsError>,
+        spec: &AssociationSpec,
     ) -> Result<Self, AwsError> {
         match answer {
-            Ok(_) => Ok(Disassociation::Started),
-            Err(error) if error.has_any_code(not_found) => Ok(Disassociation::AlreadyGone),
+            Ok(()) => Ok(Disassociation::Started),
+            Err(error) if is_not_found(&error, spec) => Ok(Disassociation::AlreadyGone),
             Err(error) => Err(error),
         }
     }
@@ -198,33 +216,42 @@ impl AttributeSpec {
     }
 }
 
+/// The facts of one association kind, as data: everything about it but the API calls.
+#[derive(Debug)]
+pub struct AssociationSpec {
+    /// The resource type name, e.g. `awsassoc_vpc_route_server_vpc_association`.
+    pub type_name: &'static str,
+    /// Markdown for the registry docs and `tofu providers schema`.
+    pub description: &'static str,
+    /// The attributes besides `id` and `timeouts`.
+    pub attributes: &'static [AttributeSpec],
+    /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
+    pub key: (&'static str, &'static str),
+    /// The IAM service prefix of the API (`ec2`), for messages about permissions.
+    pub iam_service: &'static str,
+    /// Codes with which the associate call says the association already exists.
+    pub already_exists: &'static [&'static str],
+    /// Codes meaning the association, or its parent, does not exist (any call).
+    pub not_found: &'static [&'static str],
+    /// Whether the disassociate call takes `DryRun` (EC2), for the destroy preflight.
+    pub dry_run: bool,
+}
+
+/// One association kind: its [`AssociationSpec`] and how to talk to AWS about it. Adding a kind
+/// is one file implementing this and one line in [`resources::all`](super::resources::all).
 #[async_trait]
 pub trait Association: Send + Sync + 'static {
-    fn type_name(&self) -> &'static str;
-
-    /// Markdown for the registry docs and `tofu providers schema`.
-    fn description(&self) -> &'static str;
-
-    fn attributes(&self) -> Vec<AttributeSpec>;
-
-    /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
-    fn key_attributes(&self) -> (&'static str, &'static str);
+    const SPEC: AssociationSpec;
 
     /// The `id` attribute; by default the import ID, so `id` and import agree.
     fn id(&self, key: &AssociationKey) -> String {
         format!("{},{}", key.parent, key.member)
     }
 
-    /// The IAM service prefix of the resource's API (`ec2`), for messages about permissions.
-    fn iam_service(&self) -> &'static str;
-
-    /// Codes with which the associate operation says the association already exists.
-    fn already_exists_codes(&self) -> &'static [&'static str];
-
     /// The key when the configuration alone determines it; `None` when AWS assigns the member
     /// (an association ID).
     fn planned_key(&self, config: &Value) -> Option<AssociationKey> {
-        let (parent, member) = self.key_attributes();
+        let (parent, member) = Self::SPEC.key;
         Some(AssociationKey {
             parent: config.attr_str(parent)?.to_owned(),
             member: config.attr_str(member)?.to_owned(),
@@ -242,7 +269,7 @@ pub trait Association: Send + Sync + 'static {
 
     /// The live association `config` describes, if AWS has one: looked up before anything is
     /// sent again after an unknown outcome, and to name an association that already exists.
-    /// The default serves every resource whose key the configuration determines.
+    /// The default serves every kind whose key the configuration determines.
     async fn find(
         &self,
         aws: &ServiceClients,
@@ -257,8 +284,8 @@ pub trait Association: Send + Sync + 'static {
         Ok(listing.take_live(&key.member).map(|found| (key, found)))
     }
 
-    /// One status call for `parent`, answering for `members` (a missing member is gone; an
-    /// unknown parent means all of them are gone).
+    /// One status call for `parent`, answering for `members` (a missing member is gone; a
+    /// parent that does not exist is an empty listing, see [`absent_is_empty`]).
     async fn observe(
         &self,
         aws: &ServiceClients,
@@ -266,22 +293,30 @@ pub trait Association: Send + Sync + 'static {
         members: &[String],
     ) -> Result<Listing, AwsError>;
 
-    /// One attempt of AWS's disassociate operation; the service's not-found answers mean
-    /// `AlreadyGone`.
-    async fn disassociate(
+    /// One attempt of AWS's disassociate operation; with `dry_run` (only when the spec says
+    /// the call takes it) AWS is only asked whether it would allow it.
+    async fn send_disassociate(
         &self,
         aws: &ServiceClients,
         key: &AssociationKey,
-    ) -> Result<Disassociation, AwsError>;
+        dry_run: bool,
+    ) -> Result<(), AwsError>;
+}
 
-    /// The disassociate call with DryRun, for services that have it: `Some(Ok)` when AWS would
-    /// allow it, `Some(Err)` with AWS's refusal, `None` when the service has no DryRun.
-    async fn preflight_disassociate(
-        &self,
-        _aws: &ServiceClients,
-        _key: &AssociationKey,
-    ) -> Option<Result<(), AwsError>> {
-        None
+/// Whether an error says the association or its parent does not exist: one of the kind's
+/// not-found codes, or a resource's own reading of an answer that says so only in words.
+pub fn is_not_found(error: &AwsError, spec: &AssociationSpec) -> bool {
+    error.not_found || error.has_any_code(spec.not_found)
+}
+
+/// A status call's answer where "the parent does not exist" means "nothing is listed".
+pub fn absent_is_empty<T: Default>(
+    answer: Result<T, AwsError>,
+    spec: &AssociationSpec,
+) -> Result<T, AwsError> {
+    match answer {
+        Err(error) if is_not_found(&error, spec) => Ok(T::default()),
+        answer => answer,
     }
 }
 

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 
 use super::{Association, AssociationKey, Disassociation, Observation, Phase, Role};
 use crate::aws::clients::AwsClients;
-use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
 use crate::aws::ids::IdFormat;
 use crate::aws::waiter::poller::StatusCall;
 use crate::aws::waiter::{
@@ -56,11 +56,11 @@ impl<A: Association> AssociationResource<A> {
     }
 
     fn name(&self) -> &'static str {
-        self.association.type_name()
+        A::SPEC.type_name
     }
 
     fn key_of(&self, state: &Value) -> Result<AssociationKey, Diagnostics> {
-        let (parent, member) = self.association.key_attributes();
+        let (parent, member) = A::SPEC.key;
         match (state.attr_str(parent), state.attr_str(member)) {
             (Some(parent), Some(member)) => Ok(AssociationKey {
                 parent: parent.to_owned(),
@@ -106,7 +106,7 @@ impl<A: Association> AssociationResource<A> {
         observation: Option<&Observation>,
     ) -> Value {
         let mut fields = base.as_object().cloned().unwrap_or_default();
-        let (parent_attr, member_attr) = self.association.key_attributes();
+        let (parent_attr, member_attr) = A::SPEC.key;
         fields.insert("id".into(), Value::string(self.association.id(key)));
         fields.insert(parent_attr.into(), Value::string(&key.parent));
         fields.insert(member_attr.into(), Value::string(&key.member));
@@ -125,11 +125,10 @@ impl<A: Association> AssociationResource<A> {
 
     /// The ID formats of the parent and member attributes, which make up the import ID.
     fn key_formats(&self) -> (Option<IdFormat>, Option<IdFormat>) {
-        let (parent_attr, member_attr) = self.association.key_attributes();
-        let formats: BTreeMap<&str, IdFormat> = self
-            .association
-            .attributes()
-            .into_iter()
+        let (parent_attr, member_attr) = A::SPEC.key;
+        let formats: BTreeMap<&str, IdFormat> = A::SPEC
+            .attributes
+            .iter()
             .filter_map(|spec| Some((spec.name, spec.format?)))
             .collect();
         (
@@ -158,7 +157,7 @@ impl<A: Association> AssociationResource<A> {
     /// What an associate error means: the resource's "already exists" codes claim the effect,
     /// ambiguous codes need a look at the state, and the error kind decides the rest.
     fn react_to_associate(&self, error: &AwsError) -> Reaction {
-        if error.has_any_code(self.association.already_exists_codes()) {
+        if error.has_any_code(A::SPEC.already_exists) {
             Reaction::AlreadyInEffect
         } else {
             react_by_kind(error)
@@ -182,6 +181,19 @@ impl<A: Association> AssociationResource<A> {
                 None => Look::NotInEffect,
             },
         )
+    }
+
+    /// One attempt of the disassociate call, read: a not-found answer means already gone.
+    async fn disassociate_once(
+        &self,
+        aws: &AwsClients,
+        key: &AssociationKey,
+    ) -> Result<Disassociation, AwsError> {
+        let answer = self
+            .association
+            .send_disassociate(&aws.single_attempt, key, false)
+            .await;
+        Disassociation::from_answer(answer, &A::SPEC)
     }
 
     /// Looks at where a disassociation stands.
@@ -222,7 +234,7 @@ impl<A: Association> AssociationResource<A> {
                 "AWS denied the call to the identity from {}: {error}. Grant the IAM permission \
                  `{}:{}` and run the command again.",
                 aws.credential_source,
-                self.association.iam_service(),
+                A::SPEC.iam_service,
                 error.operation
             ),
             _ => error.to_string(),
@@ -367,7 +379,7 @@ fn panic_if_asked(type_name: &str) {
 #[async_trait]
 impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
     fn type_name(&self) -> &'static str {
-        self.association.type_name()
+        A::SPEC.type_name
     }
 
     fn schema(&self) -> Schema {
@@ -379,7 +391,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             )
             .use_state_for_unknown(),
         ];
-        for spec in self.association.attributes() {
+        for spec in A::SPEC.attributes {
             let attribute = match spec.role {
                 Role::Required => Attribute::required(spec.name, Type::String, spec.description)
                     .requires_replace(),
@@ -405,7 +417,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                         remote: "AWS",
                     },
                 )],
-                description: self.association.description().to_owned(),
+                description: A::SPEC.description.to_owned(),
                 description_kind: DescriptionKind::Markdown,
                 deprecated: false,
             },
@@ -414,7 +426,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        for spec in self.association.attributes() {
+        for spec in A::SPEC.attributes {
             let is_argument = matches!(spec.role, Role::Required | Role::Optional);
             if let (true, Some(format)) = (is_argument, spec.format)
                 && let Some(value) = config.attr_str(spec.name)
@@ -590,7 +602,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             Schedule::RETRY,
             deadline,
             &ctx.stop,
-            || self.association.disassociate(&aws.single_attempt, &key),
+            || self.disassociate_once(aws, &key),
             |error, _| react_by_kind(error),
             || self.look_for_disassociated(aws, &key),
         )
@@ -658,7 +670,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
     }
 
     fn import(&self, id: &str) -> Result<Value, Diagnostics> {
-        let (parent_attr, member_attr) = self.association.key_attributes();
+        let (parent_attr, member_attr) = A::SPEC.key;
         let (parent_format, member_format) = self.key_formats();
         let example = self.import_example();
         let wrong = |why: String| {
@@ -697,18 +709,19 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
     }
 
     async fn plan_destroy(&self, ctx: &Context<AwsClients>, prior: &Value) -> Diagnostics {
-        if !ctx.client.settings.preflight_dry_run {
+        // Services without DryRun have nothing to ask at plan time.
+        if !ctx.client.settings.preflight_dry_run || !A::SPEC.dry_run {
             return Diagnostics::new();
         }
         let Ok(key) = self.key_of(prior) else {
             return Diagnostics::new();
         };
-        match self
+        let answer = self
             .association
-            .preflight_disassociate(&ctx.client.reads, &key)
-            .await
-        {
-            Some(Err(error)) => Diagnostic::error(
+            .send_disassociate(&ctx.client.reads, &key, true)
+            .await;
+        match dry_run_permitted(answer) {
+            Err(error) => Diagnostic::error(
                 format!(
                     "Preflight: AWS would refuse to delete {} {}",
                     self.name(),
@@ -721,7 +734,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 ),
             )
             .into(),
-            _ => Diagnostics::new(),
+            Ok(()) => Diagnostics::new(),
         }
     }
 }

@@ -6,29 +6,21 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AssociationStatus, TargetNetwork};
-
-use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
-};
-use crate::aws::clients::ServiceClients;
-use crate::aws::error::{AwsError, dry_run_permitted};
-use crate::aws::ids;
 use tf_provider_framework::value::Value;
 
-/// Answers meaning the association (or its endpoint) no longer exists.
-const NOT_FOUND: &[&str] = &[
-    "InvalidClientVpnAssociationIdNotFound",
-    "InvalidClientVpnEndpointId.NotFound",
-];
-
-/// Answers meaning the subnet is already associated with the endpoint (AWS documents both).
-const ALREADY_ASSOCIATED: &[&str] = &[
-    "InvalidClientVpnDuplicateAssociationException",
-    "ClientVpnEndpointAssociationExists",
-];
+use crate::aws::association::{
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
+    absent_is_empty,
+};
+use crate::aws::clients::ServiceClients;
+use crate::aws::error::AwsError;
+use crate::aws::ids;
+use crate::aws::pages::all_pages;
 
 pub struct ClientVpnNetworkAssociation;
 
+/// Reads an association's status: its code and what the code means, with AWS's message for a
+/// failure.
 fn observation(
     status: Option<&AssociationStatus>,
     attributes: Vec<(&'static str, Value)>,
@@ -69,20 +61,45 @@ fn target_network(network: &TargetNetwork) -> Observation {
     )
 }
 
+/// Every target network of `endpoint`; none when the endpoint does not exist. One listing
+/// answers for every association on the endpoint; naming IDs instead would make AWS reject the
+/// whole call once any one of them is gone.
+async fn target_networks(
+    aws: &ServiceClients,
+    endpoint: &str,
+) -> Result<Vec<TargetNetwork>, AwsError> {
+    const OPERATION: &str = "DescribeClientVpnTargetNetworks";
+    let networks = all_pages(OPERATION, |token| async move {
+        aws.ec2
+            .describe_client_vpn_target_networks()
+            .client_vpn_endpoint_id(endpoint)
+            .set_next_token(token)
+            .send()
+            .await
+            .map(|page| {
+                let next = page.next_token().map(str::to_owned);
+                (page.client_vpn_target_networks().to_vec(), next)
+            })
+            .map_err(|e| AwsError::from_sdk(OPERATION, e))
+    })
+    .await;
+    Ok(
+        absent_is_empty(networks, &ClientVpnNetworkAssociation::SPEC)?
+            .into_iter()
+            .filter(|n| n.client_vpn_endpoint_id().is_none_or(|e| e == endpoint))
+            .collect(),
+    )
+}
+
 #[async_trait]
 impl Association for ClientVpnNetworkAssociation {
-    fn type_name(&self) -> &'static str {
-        "awsassoc_ec2_client_vpn_network_association"
-    }
-
-    fn description(&self) -> &'static str {
-        "Associates a subnet (target network) with an AWS Client VPN endpoint. Deleting it calls \
-         `DisassociateClientVpnTargetNetwork` and waits until `DescribeClientVpnTargetNetworks` no longer \
-         reports the association, polling from the start instead of sleeping a fixed four minutes."
-    }
-
-    fn attributes(&self) -> Vec<AttributeSpec> {
-        vec![
+    const SPEC: AssociationSpec = AssociationSpec {
+        type_name: "awsassoc_ec2_client_vpn_network_association",
+        description: "Associates a subnet (target network) with an AWS Client VPN endpoint. \
+            Deleting it calls `DisassociateClientVpnTargetNetwork` and waits until \
+            `DescribeClientVpnTargetNetworks` no longer reports the association, polling from \
+            the start instead of sleeping a fixed four minutes.",
+        attributes: &[
             AttributeSpec::required(
                 "client_vpn_endpoint_id",
                 ids::CLIENT_VPN_ENDPOINT,
@@ -107,29 +124,29 @@ impl Association for ClientVpnNetworkAssociation {
                 "status",
                 "The association's status code, e.g. `associated`.",
             ),
-        ]
-    }
+        ],
+        key: ("client_vpn_endpoint_id", "association_id"),
+        iam_service: "ec2",
+        // AWS documents both for a subnet already associated with the endpoint.
+        already_exists: &[
+            "InvalidClientVpnDuplicateAssociationException",
+            "ClientVpnEndpointAssociationExists",
+        ],
+        not_found: &[
+            "InvalidClientVpnAssociationIdNotFound",
+            "InvalidClientVpnEndpointId.NotFound",
+        ],
+        dry_run: true,
+    };
 
-    fn key_attributes(&self) -> (&'static str, &'static str) {
-        ("client_vpn_endpoint_id", "association_id")
-    }
-
-    fn iam_service(&self) -> &'static str {
-        "ec2"
-    }
-
-    fn already_exists_codes(&self) -> &'static [&'static str] {
-        ALREADY_ASSOCIATED
+    /// Matches hashicorp/aws, whose `id` is the association ID.
+    fn id(&self, key: &AssociationKey) -> String {
+        key.member.clone()
     }
 
     /// AWS assigns the association ID, so the configuration does not determine the key.
     fn planned_key(&self, _config: &Value) -> Option<AssociationKey> {
         None
-    }
-
-    /// Matches hashicorp/aws, whose `id` is the association ID.
-    fn id(&self, key: &AssociationKey) -> String {
-        key.member.clone()
     }
 
     async fn associate(
@@ -173,20 +190,19 @@ impl Association for ClientVpnNetworkAssociation {
         ) else {
             return Ok(None);
         };
-        let mut found = None;
-        for network in list_target_networks(aws, endpoint).await? {
-            let Some(id) = network.association_id() else {
-                continue;
-            };
-            let observation = target_network(&network);
-            if network.target_network_id() == Some(subnet) && observation.phase.is_live() {
+        // A subnet has at most one live association per endpoint; finished ones keep their IDs.
+        let found = target_networks(aws, endpoint)
+            .await?
+            .into_iter()
+            .filter(|network| network.target_network_id() == Some(subnet))
+            .find_map(|network| {
+                let observation = target_network(&network);
                 let key = AssociationKey {
                     parent: endpoint.to_owned(),
-                    member: id.to_owned(),
+                    member: network.association_id()?.to_owned(),
                 };
-                found = Some((key, observation));
-            }
-        }
+                observation.phase.is_live().then_some((key, observation))
+            });
         Ok(found)
     }
 
@@ -196,84 +212,28 @@ impl Association for ClientVpnNetworkAssociation {
         parent: &str,
         members: &[String],
     ) -> Result<Listing, AwsError> {
-        let mut listing = Listing::default();
-        for network in list_target_networks(aws, parent).await? {
-            if let Some(id) = network.association_id()
-                && members.iter().any(|m| m == id)
-            {
-                listing.record(id, target_network(&network));
-            }
-        }
-        Ok(listing)
+        Ok(Listing::of(
+            target_networks(aws, parent).await?,
+            members,
+            TargetNetwork::association_id,
+            target_network,
+        ))
     }
 
-    async fn disassociate(
+    async fn send_disassociate(
         &self,
         aws: &ServiceClients,
         key: &AssociationKey,
-    ) -> Result<Disassociation, AwsError> {
-        Disassociation::from_answer(send_disassociate(aws, key, false).await, NOT_FOUND)
-    }
-
-    async fn preflight_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-    ) -> Option<Result<(), AwsError>> {
-        Some(dry_run_permitted(send_disassociate(aws, key, true).await))
-    }
-}
-
-/// Every target network of `endpoint`, all pages; none when the endpoint does not exist. One
-/// listing answers for every association on the endpoint; naming IDs instead would make AWS
-/// reject the whole call once any one of them is gone.
-async fn list_target_networks(
-    aws: &ServiceClients,
-    endpoint: &str,
-) -> Result<Vec<TargetNetwork>, AwsError> {
-    const OPERATION: &str = "DescribeClientVpnTargetNetworks";
-    let mut networks = Vec::new();
-    let mut next_token: Option<String> = None;
-    loop {
-        let answer = aws
-            .ec2
-            .describe_client_vpn_target_networks()
-            .client_vpn_endpoint_id(endpoint)
-            .set_next_token(next_token.take())
+        dry_run: bool,
+    ) -> Result<(), AwsError> {
+        aws.ec2
+            .disassociate_client_vpn_target_network()
+            .client_vpn_endpoint_id(&key.parent)
+            .association_id(&key.member)
+            .dry_run(dry_run)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(OPERATION, e));
-        let page = match answer {
-            Ok(page) => page,
-            Err(error) if error.has_any_code(NOT_FOUND) => return Ok(Vec::new()),
-            Err(error) => return Err(error),
-        };
-        networks.extend(
-            page.client_vpn_target_networks()
-                .iter()
-                .filter(|n| n.client_vpn_endpoint_id().is_none_or(|e| e == endpoint))
-                .cloned(),
-        );
-        match page.next_token() {
-            Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-            _ => return Ok(networks),
-        }
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("DisassociateClientVpnTargetNetwork", e))
     }
-}
-
-/// The disassociate call, for real or (with `dry_run`) only to ask whether AWS would allow it.
-async fn send_disassociate(
-    aws: &ServiceClients,
-    key: &AssociationKey,
-    dry_run: bool,
-) -> Result<(), AwsError> {
-    aws.ec2
-        .disassociate_client_vpn_target_network()
-        .client_vpn_endpoint_id(&key.parent)
-        .association_id(&key.member)
-        .dry_run(dry_run)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk("DisassociateClientVpnTargetNetwork", e))
 }

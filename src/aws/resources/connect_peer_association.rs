@@ -9,21 +9,18 @@ use aws_sdk_networkmanager::operation::disassociate_connect_peer::DisassociateCo
 use aws_sdk_networkmanager::operation::get_connect_peer_associations::GetConnectPeerAssociationsError;
 use aws_sdk_networkmanager::types::ConnectPeerAssociation;
 use aws_sdk_networkmanager::types::error::ValidationException;
+use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
+    absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
-use tf_provider_framework::value::Value;
+use crate::aws::pages::all_pages;
 
 pub struct ConnectPeerAssociationResource;
-
-/// Answer meaning the Connect peer is already associated.
-const ALREADY_ASSOCIATED: &[&str] = &["ConflictException"];
-/// Answer meaning there is no such association (hashicorp/aws treats it the same way).
-const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
 /// NetworkManager reports an unknown global network only in words: a `ValidationException`
 /// whose `GlobalNetworkId` field says "Global network not found" (hashicorp/aws keys on the same
@@ -35,17 +32,27 @@ fn global_network_missing(validation: &ValidationException) -> bool {
     })
 }
 
-/// Whether an SDK error is the "unknown global network" answer, for any NetworkManager call.
-fn is_global_network_missing<E>(
-    error: &SdkError<E, HttpResponse>,
+/// Converts a NetworkManager error, marking the "unknown global network" answer as not found.
+fn network_error<E>(
+    operation: &'static str,
+    error: SdkError<E, HttpResponse>,
     validation: impl Fn(&E) -> Option<&ValidationException>,
-) -> bool {
-    error
+) -> AwsError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+{
+    let missing = error
         .as_service_error()
         .and_then(validation)
-        .is_some_and(global_network_missing)
+        .is_some_and(global_network_missing);
+    AwsError::from_sdk(operation, error).not_found_if(missing)
 }
 
+/// Reads a listed association: its state word and what the word means.
 fn observation(association: &ConnectPeerAssociation) -> Observation {
     let state = association
         .state()
@@ -72,18 +79,12 @@ fn observation(association: &ConnectPeerAssociation) -> Observation {
 
 #[async_trait]
 impl Association for ConnectPeerAssociationResource {
-    fn type_name(&self) -> &'static str {
-        "awsassoc_networkmanager_connect_peer_association"
-    }
-
-    fn description(&self) -> &'static str {
-        "Associates a Cloud WAN Connect peer with a device, and optionally a link, in a global network. \
-         Deleting it calls `DisassociateConnectPeer` and waits until `GetConnectPeerAssociations` \
-         reports it `DELETED` or no longer lists it."
-    }
-
-    fn attributes(&self) -> Vec<AttributeSpec> {
-        vec![
+    const SPEC: AssociationSpec = AssociationSpec {
+        type_name: "awsassoc_networkmanager_connect_peer_association",
+        description: "Associates a Cloud WAN Connect peer with a device, and optionally a link, \
+            in a global network. Deleting it calls `DisassociateConnectPeer` and waits until \
+            `GetConnectPeerAssociations` reports it `DELETED` or no longer lists it.",
+        attributes: &[
             AttributeSpec::required(
                 "global_network_id",
                 ids::GLOBAL_NETWORK,
@@ -101,20 +102,14 @@ impl Association for ConnectPeerAssociationResource {
             ),
             AttributeSpec::optional("link_id", ids::LINK, "The ID of a link of that device."),
             AttributeSpec::computed("state", "The association's state, e.g. `AVAILABLE`."),
-        ]
-    }
-
-    fn key_attributes(&self) -> (&'static str, &'static str) {
-        ("global_network_id", "connect_peer_id")
-    }
-
-    fn iam_service(&self) -> &'static str {
-        "networkmanager"
-    }
-
-    fn already_exists_codes(&self) -> &'static [&'static str] {
-        ALREADY_ASSOCIATED
-    }
+        ],
+        key: ("global_network_id", "connect_peer_id"),
+        iam_service: "networkmanager",
+        already_exists: &["ConflictException"],
+        // hashicorp/aws treats the same code as gone.
+        not_found: &["ResourceNotFoundException"],
+        dry_run: false,
+    };
 
     async fn associate(
         &self,
@@ -123,13 +118,14 @@ impl Association for ConnectPeerAssociationResource {
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateConnectPeer";
-        let global_network = config.attr_str("global_network_id").unwrap_or_default();
-        let connect_peer = config.attr_str("connect_peer_id").unwrap_or_default();
+        let key = self
+            .planned_key(config)
+            .ok_or_else(|| AwsError::missing(OPERATION, "global_network_id or connect_peer_id"))?;
         let output = aws
             .networkmanager
             .associate_connect_peer()
-            .global_network_id(global_network)
-            .connect_peer_id(connect_peer)
+            .global_network_id(&key.parent)
+            .connect_peer_id(&key.member)
             .device_id(config.attr_str("device_id").unwrap_or_default())
             .set_link_id(config.attr_str("link_id").map(str::to_owned))
             .send()
@@ -138,10 +134,6 @@ impl Association for ConnectPeerAssociationResource {
         let association = output
             .connect_peer_association()
             .ok_or_else(|| AwsError::missing(OPERATION, "ConnectPeerAssociation"))?;
-        let key = AssociationKey {
-            parent: global_network.to_owned(),
-            member: connect_peer.to_owned(),
-        };
         Ok((key, observation(association)))
     }
 
@@ -151,70 +143,55 @@ impl Association for ConnectPeerAssociationResource {
         parent: &str,
         members: &[String],
     ) -> Result<Listing, AwsError> {
-        let mut listing = Listing::default();
-        let mut next_token: Option<String> = None;
-        loop {
-            let answer = aws
-                .networkmanager
+        const OPERATION: &str = "GetConnectPeerAssociations";
+        let associations = all_pages(OPERATION, |token| async move {
+            aws.networkmanager
                 .get_connect_peer_associations()
                 .global_network_id(parent)
                 .set_connect_peer_ids(Some(members.to_vec()))
-                .set_next_token(next_token.take())
+                .set_next_token(token)
                 .send()
-                .await;
-            let page = match answer {
-                Ok(page) => page,
-                Err(error)
-                    if is_global_network_missing(&error, |e| match e {
+                .await
+                .map(|page| {
+                    let next = page.next_token().map(str::to_owned);
+                    (page.connect_peer_associations().to_vec(), next)
+                })
+                .map_err(|e| {
+                    network_error(OPERATION, e, |e| match e {
                         GetConnectPeerAssociationsError::ValidationException(v) => Some(v),
                         _ => None,
-                    }) =>
-                {
-                    return Ok(Listing::default());
-                }
-                Err(error) => return Err(AwsError::from_sdk("GetConnectPeerAssociations", error)),
-            };
-            for association in page.connect_peer_associations() {
-                if let Some(id) = association
-                    .connect_peer_id()
-                    .filter(|id| members.iter().any(|m| m == id))
-                {
-                    listing.record(id, observation(association));
-                }
-            }
-            match page.next_token() {
-                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
-                _ => return Ok(listing),
-            }
-        }
+                    })
+                })
+        })
+        .await;
+        Ok(Listing::of(
+            absent_is_empty(associations, &Self::SPEC)?,
+            members,
+            ConnectPeerAssociation::connect_peer_id,
+            observation,
+        ))
     }
 
-    async fn disassociate(
+    async fn send_disassociate(
         &self,
         aws: &ServiceClients,
         key: &AssociationKey,
-    ) -> Result<Disassociation, AwsError> {
-        let answer = aws
-            .networkmanager
+        _dry_run: bool,
+    ) -> Result<(), AwsError> {
+        const OPERATION: &str = "DisassociateConnectPeer";
+        aws.networkmanager
             .disassociate_connect_peer()
             .global_network_id(&key.parent)
             .connect_peer_id(&key.member)
             .send()
-            .await;
-        match answer {
-            Err(error)
-                if is_global_network_missing(&error, |e| match e {
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                network_error(OPERATION, e, |e| match e {
                     DisassociateConnectPeerError::ValidationException(v) => Some(v),
                     _ => None,
-                }) =>
-            {
-                Ok(Disassociation::AlreadyGone)
-            }
-            answer => Disassociation::from_answer(
-                answer.map_err(|e| AwsError::from_sdk("DisassociateConnectPeer", e)),
-                NOT_FOUND,
-            ),
-        }
+                })
+            })
     }
 }
 

@@ -6,30 +6,22 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::RouteServerAssociation;
-
-use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
-};
-use crate::aws::clients::ServiceClients;
-use crate::aws::error::{AwsError, dry_run_permitted};
-use crate::aws::ids;
 use tf_provider_framework::value::Value;
 
-/// Answers meaning there is no such association (hashicorp/aws treats the same codes as gone).
-const NOT_FOUND: &[&str] = &[
-    "InvalidRouteServerId.NotAssociated",
-    "InvalidRouteServerId.NotFound",
-    "InvalidVpcID.NotFound",
-];
-
-/// Answer meaning the route server already has a VPC association (one per route server).
-const ALREADY_ASSOCIATED: &[&str] = &["Resource.AlreadyAssociated"];
+use crate::aws::association::{
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
+    absent_is_empty,
+};
+use crate::aws::clients::ServiceClients;
+use crate::aws::error::AwsError;
+use crate::aws::ids;
 
 pub struct RouteServerVpcAssociation;
 
-fn observation(association: Option<&RouteServerAssociation>) -> Observation {
+/// Reads a listed association: its state word and what the word means.
+fn observation(association: &RouteServerAssociation) -> Observation {
     let state = association
-        .and_then(|a| a.state())
+        .state()
         .map(|s| s.as_str().to_owned())
         .unwrap_or_default();
     let phase = match state.as_str() {
@@ -49,17 +41,12 @@ fn observation(association: Option<&RouteServerAssociation>) -> Observation {
 
 #[async_trait]
 impl Association for RouteServerVpcAssociation {
-    fn type_name(&self) -> &'static str {
-        "awsassoc_vpc_route_server_vpc_association"
-    }
-
-    fn description(&self) -> &'static str {
-        "Associates a VPC with a VPC Route Server (one VPC per route server). Deleting it calls \
-         `DisassociateRouteServer` and waits until `GetRouteServerAssociations` no longer lists the VPC."
-    }
-
-    fn attributes(&self) -> Vec<AttributeSpec> {
-        vec![
+    const SPEC: AssociationSpec = AssociationSpec {
+        type_name: "awsassoc_vpc_route_server_vpc_association",
+        description: "Associates a VPC with a VPC Route Server (one VPC per route server). \
+            Deleting it calls `DisassociateRouteServer` and waits until \
+            `GetRouteServerAssociations` no longer lists the VPC.",
+        attributes: &[
             AttributeSpec::required(
                 "route_server_id",
                 ids::ROUTE_SERVER,
@@ -71,20 +58,19 @@ impl Association for RouteServerVpcAssociation {
                 "The ID of the VPC to associate with the route server.",
             ),
             AttributeSpec::computed("state", "The association's state, e.g. `associated`."),
-        ]
-    }
-
-    fn key_attributes(&self) -> (&'static str, &'static str) {
-        ("route_server_id", "vpc_id")
-    }
-
-    fn iam_service(&self) -> &'static str {
-        "ec2"
-    }
-
-    fn already_exists_codes(&self) -> &'static [&'static str] {
-        ALREADY_ASSOCIATED
-    }
+        ],
+        key: ("route_server_id", "vpc_id"),
+        iam_service: "ec2",
+        // One VPC per route server.
+        already_exists: &["Resource.AlreadyAssociated"],
+        // hashicorp/aws treats the same codes as gone.
+        not_found: &[
+            "InvalidRouteServerId.NotAssociated",
+            "InvalidRouteServerId.NotFound",
+            "InvalidVpcID.NotFound",
+        ],
+        dry_run: true,
+    };
 
     async fn associate(
         &self,
@@ -92,21 +78,22 @@ impl Association for RouteServerVpcAssociation {
         config: &Value,
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
-        let route_server = config.attr_str("route_server_id").unwrap_or_default();
-        let vpc = config.attr_str("vpc_id").unwrap_or_default();
+        const OPERATION: &str = "AssociateRouteServer";
+        let key = self
+            .planned_key(config)
+            .ok_or_else(|| AwsError::missing(OPERATION, "route_server_id or vpc_id"))?;
         let output = aws
             .ec2
             .associate_route_server()
-            .route_server_id(route_server)
-            .vpc_id(vpc)
+            .route_server_id(&key.parent)
+            .vpc_id(&key.member)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("AssociateRouteServer", e))?;
-        let key = AssociationKey {
-            parent: route_server.to_owned(),
-            member: vpc.to_owned(),
-        };
-        Ok((key, observation(output.route_server_association())))
+            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+        let association = output
+            .route_server_association()
+            .ok_or_else(|| AwsError::missing(OPERATION, "RouteServerAssociation"))?;
+        Ok((key, observation(association)))
     }
 
     async fn observe(
@@ -121,55 +108,33 @@ impl Association for RouteServerVpcAssociation {
             .route_server_id(parent)
             .send()
             .await
+            .map(|output| output.route_server_associations().to_vec())
             .map_err(|e| AwsError::from_sdk("GetRouteServerAssociations", e));
-        let output = match answer {
-            Ok(output) => output,
-            Err(error) if error.has_any_code(NOT_FOUND) => return Ok(Listing::default()),
-            Err(error) => return Err(error),
-        };
-        let mut listing = Listing::default();
-        for association in output.route_server_associations() {
-            let on_server = association.route_server_id().is_none_or(|id| id == parent);
-            if let Some(vpc) = association.vpc_id()
-                && on_server
-                && members.iter().any(|m| m == vpc)
-            {
-                listing.record(vpc, observation(Some(association)));
-            }
-        }
-        Ok(listing)
+        Ok(Listing::of(
+            absent_is_empty(answer, &Self::SPEC)?,
+            members,
+            |a| {
+                a.vpc_id()
+                    .filter(|_| a.route_server_id().is_none_or(|id| id == parent))
+            },
+            observation,
+        ))
     }
 
-    async fn disassociate(
+    async fn send_disassociate(
         &self,
         aws: &ServiceClients,
         key: &AssociationKey,
-    ) -> Result<Disassociation, AwsError> {
-        Disassociation::from_answer(send_disassociate(aws, key, false).await, NOT_FOUND)
+        dry_run: bool,
+    ) -> Result<(), AwsError> {
+        aws.ec2
+            .disassociate_route_server()
+            .route_server_id(&key.parent)
+            .vpc_id(&key.member)
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e))
     }
-
-    async fn preflight_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-    ) -> Option<Result<(), AwsError>> {
-        Some(dry_run_permitted(send_disassociate(aws, key, true).await))
-    }
-}
-
-/// The disassociate call, for real or (with `dry_run`) only to ask whether AWS would allow it.
-async fn send_disassociate(
-    aws: &ServiceClients,
-    key: &AssociationKey,
-    dry_run: bool,
-) -> Result<(), AwsError> {
-    aws.ec2
-        .disassociate_route_server()
-        .route_server_id(&key.parent)
-        .vpc_id(&key.member)
-        .dry_run(dry_run)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e))
 }

@@ -6,21 +6,20 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_sdk_workspaces::types::{WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation};
+use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AttributeSpec, Disassociation, Listing, Observation, Phase,
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
+    absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids;
-use tf_provider_framework::value::Value;
-
-const NOT_FOUND: &str = "ResourceNotFoundException";
-/// Answer meaning the application is already associated with the WorkSpace.
-const ALREADY_ASSOCIATED: &[&str] = &["ResourceAlreadyExistsException"];
 
 pub struct WorkspacesApplicationAssociation;
 
+/// Reads a listed association: its state word, what the word means, and AWS's reason for an
+/// `ERROR`.
 fn observation(association: &WorkspaceResourceAssociation) -> Observation {
     let state = association
         .state()
@@ -52,18 +51,13 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
 
 #[async_trait]
 impl Association for WorkspacesApplicationAssociation {
-    fn type_name(&self) -> &'static str {
-        "awsassoc_workspaces_application_association"
-    }
-
-    fn description(&self) -> &'static str {
-        "Associates a WorkSpaces application with a WorkSpace, which installs it. Deleting it calls \
-         `DisassociateWorkspaceApplication` and waits until `DescribeWorkspaceAssociations` reports the \
-         application `REMOVED` or no longer lists it."
-    }
-
-    fn attributes(&self) -> Vec<AttributeSpec> {
-        vec![
+    const SPEC: AssociationSpec = AssociationSpec {
+        type_name: "awsassoc_workspaces_application_association",
+        description: "Associates a WorkSpaces application with a WorkSpace, which installs it. \
+            Deleting it calls `DisassociateWorkspaceApplication` and waits until \
+            `DescribeWorkspaceAssociations` reports the application `REMOVED` or no longer lists \
+            it.",
+        attributes: &[
             AttributeSpec::required("workspace_id", ids::WORKSPACE, "The ID of the WorkSpace."),
             AttributeSpec::required(
                 "application_id",
@@ -75,20 +69,13 @@ impl Association for WorkspacesApplicationAssociation {
                 "state_reason",
                 "Why the association is in an `ERROR` state, as `ErrorCode: message`.",
             ),
-        ]
-    }
-
-    fn key_attributes(&self) -> (&'static str, &'static str) {
-        ("workspace_id", "application_id")
-    }
-
-    fn iam_service(&self) -> &'static str {
-        "workspaces"
-    }
-
-    fn already_exists_codes(&self) -> &'static [&'static str] {
-        ALREADY_ASSOCIATED
-    }
+        ],
+        key: ("workspace_id", "application_id"),
+        iam_service: "workspaces",
+        already_exists: &["ResourceAlreadyExistsException"],
+        not_found: &["ResourceNotFoundException"],
+        dry_run: false,
+    };
 
     async fn associate(
         &self,
@@ -97,23 +84,20 @@ impl Association for WorkspacesApplicationAssociation {
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateWorkspaceApplication";
-        let workspace = config.attr_str("workspace_id").unwrap_or_default();
-        let application = config.attr_str("application_id").unwrap_or_default();
+        let key = self
+            .planned_key(config)
+            .ok_or_else(|| AwsError::missing(OPERATION, "workspace_id or application_id"))?;
         let output = aws
             .workspaces
             .associate_workspace_application()
-            .workspace_id(workspace)
-            .application_id(application)
+            .workspace_id(&key.parent)
+            .application_id(&key.member)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
         let association = output
             .association()
             .ok_or_else(|| AwsError::missing(OPERATION, "Association"))?;
-        let key = AssociationKey {
-            parent: workspace.to_owned(),
-            member: application.to_owned(),
-        };
         Ok((key, observation(association)))
     }
 
@@ -130,38 +114,32 @@ impl Association for WorkspacesApplicationAssociation {
             .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
             .send()
             .await
+            .map(|output| output.associations().to_vec())
             .map_err(|e| AwsError::from_sdk("DescribeWorkspaceAssociations", e));
-        let output = match answer {
-            Ok(output) => output,
-            Err(error) if error.has_code(NOT_FOUND) => return Ok(Listing::default()),
-            Err(error) => return Err(error),
-        };
-        let mut listing = Listing::default();
-        for association in output.associations() {
-            let on_workspace = association.workspace_id().is_none_or(|id| id == parent);
-            if let Some(application) = association.associated_resource_id()
-                && on_workspace
-                && members.iter().any(|m| m == application)
-            {
-                listing.record(application, observation(association));
-            }
-        }
-        Ok(listing)
+        Ok(Listing::of(
+            absent_is_empty(answer, &Self::SPEC)?,
+            members,
+            |a| {
+                a.associated_resource_id()
+                    .filter(|_| a.workspace_id().is_none_or(|id| id == parent))
+            },
+            observation,
+        ))
     }
 
-    async fn disassociate(
+    async fn send_disassociate(
         &self,
         aws: &ServiceClients,
         key: &AssociationKey,
-    ) -> Result<Disassociation, AwsError> {
-        let answer = aws
-            .workspaces
+        _dry_run: bool,
+    ) -> Result<(), AwsError> {
+        aws.workspaces
             .disassociate_workspace_application()
             .workspace_id(&key.parent)
             .application_id(&key.member)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DisassociateWorkspaceApplication", e));
-        Disassociation::from_answer(answer, &[NOT_FOUND])
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("DisassociateWorkspaceApplication", e))
     }
 }

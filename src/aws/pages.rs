@@ -1,0 +1,34 @@
+//! Paginated AWS calls: every page of a listing, with a bound on how many there can be.
+
+use std::future::Future;
+
+use super::error::AwsError;
+
+/// More pages than any listing of one parent can have; a service that keeps handing out tokens
+/// beyond this is misbehaving, and the provider stops instead of looping forever.
+const MAX_PAGES: usize = 1_000;
+
+/// Collects every page: `fetch(token)` makes one call and returns its items and the next
+/// token (none, or an empty one, on the last page).
+pub async fn all_pages<T, F, Fut>(operation: &'static str, mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let (page, next) = fetch(token.take()).await?;
+        items.extend(page);
+        match next.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok(items),
+        }
+    }
+    Err(AwsError::answered(
+        operation,
+        None,
+        format!("more than {MAX_PAGES} pages; the listing never ended"),
+        None,
+    ))
+}
