@@ -16,6 +16,7 @@ pub mod cli;
 pub mod kinds;
 pub mod mirror;
 pub mod process;
+pub mod release;
 pub mod scenario;
 pub mod sim;
 pub mod workdir;
