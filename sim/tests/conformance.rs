@@ -6,10 +6,16 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_sdk_ec2::operation as ec2_op;
 use aws_sdk_ec2::operation::RequestId;
+use aws_sdk_networkmanager::operation as nm_op;
+use aws_sdk_workspaces::operation as ws_op;
 use aws_smithy_types::retry::RetryConfig;
 use awsassoc_sim::{AdminClient, AssociateRequest, Family, FaultKind, SimConfig, SimHandle, World};
 use serde_json::json;
+
+mod support;
+use support::*;
 
 const ENDPOINT: &str = "cvpn-endpoint-0a1b2c3d4e5f60718";
 const VPC: &str = "vpc-0a1b2c3d4e5f60718";
@@ -69,41 +75,91 @@ async fn sim() -> (SimHandle, AdminClient) {
     (handle, admin)
 }
 
-fn credentials() -> aws_credential_types::Credentials {
-    aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "conformance")
+/// The associate and disassociate calls on the default parents, for the tests whose point is
+/// not the parameters.
+fn associate_subnet(
+    c: &aws_sdk_ec2::Client,
+    subnet: impl Into<String>,
+) -> ec2_op::associate_client_vpn_target_network::builders::AssociateClientVpnTargetNetworkFluentBuilder
+{
+    c.associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .subnet_id(subnet)
 }
 
-fn ec2(h: &SimHandle) -> aws_sdk_ec2::Client {
-    let conf = aws_sdk_ec2::Config::builder()
-        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-        .endpoint_url(h.url())
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-        .credentials_provider(credentials())
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .build();
-    aws_sdk_ec2::Client::from_conf(conf)
+fn disassociate_subnet(
+    c: &aws_sdk_ec2::Client,
+    association_id: impl Into<String>,
+) -> ec2_op::disassociate_client_vpn_target_network::builders::DisassociateClientVpnTargetNetworkFluentBuilder
+{
+    c.disassociate_client_vpn_target_network()
+        .client_vpn_endpoint_id(ENDPOINT)
+        .association_id(association_id)
 }
 
-fn nm(h: &SimHandle) -> aws_sdk_networkmanager::Client {
-    let conf = aws_sdk_networkmanager::Config::builder()
-        .behavior_version(aws_sdk_networkmanager::config::BehaviorVersion::latest())
-        .endpoint_url(h.url())
-        .region(aws_sdk_networkmanager::config::Region::new("us-east-1"))
-        .credentials_provider(credentials())
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .build();
-    aws_sdk_networkmanager::Client::from_conf(conf)
+fn associate_vpc(
+    c: &aws_sdk_ec2::Client,
+    vpc: impl Into<String>,
+) -> ec2_op::associate_route_server::builders::AssociateRouteServerFluentBuilder {
+    c.associate_route_server()
+        .route_server_id(ROUTE_SERVER)
+        .vpc_id(vpc)
 }
 
-fn ws(h: &SimHandle) -> aws_sdk_workspaces::Client {
-    let conf = aws_sdk_workspaces::Config::builder()
-        .behavior_version(aws_sdk_workspaces::config::BehaviorVersion::latest())
-        .endpoint_url(h.url())
-        .region(aws_sdk_workspaces::config::Region::new("us-east-1"))
-        .credentials_provider(credentials())
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .build();
-    aws_sdk_workspaces::Client::from_conf(conf)
+fn disassociate_vpc(
+    c: &aws_sdk_ec2::Client,
+    vpc: impl Into<String>,
+) -> ec2_op::disassociate_route_server::builders::DisassociateRouteServerFluentBuilder {
+    c.disassociate_route_server()
+        .route_server_id(ROUTE_SERVER)
+        .vpc_id(vpc)
+}
+
+fn route_server_associations(
+    c: &aws_sdk_ec2::Client,
+) -> ec2_op::get_route_server_associations::builders::GetRouteServerAssociationsFluentBuilder {
+    c.get_route_server_associations()
+        .route_server_id(ROUTE_SERVER)
+}
+
+fn associate_peer(
+    c: &aws_sdk_networkmanager::Client,
+    peer: impl Into<String>,
+) -> nm_op::associate_connect_peer::builders::AssociateConnectPeerFluentBuilder {
+    c.associate_connect_peer()
+        .global_network_id(GLOBAL_NETWORK)
+        .connect_peer_id(peer)
+        .device_id(DEVICE)
+}
+
+fn disassociate_peer(
+    c: &aws_sdk_networkmanager::Client,
+    peer: impl Into<String>,
+) -> nm_op::disassociate_connect_peer::builders::DisassociateConnectPeerFluentBuilder {
+    c.disassociate_connect_peer()
+        .global_network_id(GLOBAL_NETWORK)
+        .connect_peer_id(peer)
+}
+
+fn associate_app(
+    c: &aws_sdk_workspaces::Client,
+    workspace: impl Into<String>,
+    application: impl Into<String>,
+) -> ws_op::associate_workspace_application::builders::AssociateWorkspaceApplicationFluentBuilder {
+    c.associate_workspace_application()
+        .workspace_id(workspace)
+        .application_id(application)
+}
+
+fn disassociate_app(
+    c: &aws_sdk_workspaces::Client,
+    workspace: impl Into<String>,
+    application: impl Into<String>,
+) -> ws_op::disassociate_workspace_application::builders::DisassociateWorkspaceApplicationFluentBuilder
+{
+    c.disassociate_workspace_application()
+        .workspace_id(workspace)
+        .application_id(application)
 }
 
 /// Polls `probe` until it yields a value; states advance on wall-clock time, so fixed sleeps
@@ -172,13 +228,7 @@ async fn cvpn_state(c: &aws_sdk_ec2::Client, id: &str) -> Result<String, String>
 async fn client_vpn_association_settles_then_lingers_as_disassociated_then_vanishes() {
     let (h, admin) = sim().await;
     let c = ec2(&h);
-    let out = c
-        .associate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .subnet_id(SUBNET_A)
-        .send()
-        .await
-        .unwrap();
+    let out = associate_subnet(&c, SUBNET_A).send().await.unwrap();
     assert!(out.request_id().is_some());
     let id = out.association_id().unwrap().to_string();
     assert!(id.starts_with("cvpn-assoc-") && id[11..].chars().all(|c| c.is_ascii_hexdigit()));
@@ -211,13 +261,7 @@ async fn client_vpn_association_settles_then_lingers_as_disassociated_then_vanis
         "available"
     );
 
-    let out = c
-        .disassociate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .association_id(&id)
-        .send()
-        .await
-        .unwrap();
+    let out = disassociate_subnet(&c, &id).send().await.unwrap();
     assert_eq!(
         out.status().unwrap().code().unwrap().as_str(),
         "disassociating"
@@ -236,10 +280,7 @@ async fn client_vpn_association_settles_then_lingers_as_disassociated_then_vanis
     })
     .await;
     expect_err!(
-        c.disassociate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .association_id(&id)
-            .send(),
+        disassociate_subnet(&c, &id).send(),
         "InvalidClientVpnAssociationIdNotFound",
         400
     );
@@ -267,12 +308,7 @@ async fn client_vpn_association_settles_then_lingers_as_disassociated_then_vanis
 async fn client_vpn_rules_reject_conflicts_and_unknown_parents() {
     let (h, _admin) = sim().await;
     let c = ec2(&h);
-    let associate = |subnet: &str| {
-        c.associate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .subnet_id(subnet)
-            .send()
-    };
+    let associate = |subnet: &str| associate_subnet(&c, subnet).send();
     let first = associate(SUBNET_A).await.unwrap();
     let id = first.association_id().unwrap();
     expect_err!(
@@ -326,12 +362,7 @@ async fn client_vpn_rules_reject_conflicts_and_unknown_parents() {
         "InvalidClientVpnAssociationIdNotFound",
         400
     );
-    let disassociate = || {
-        c.disassociate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .association_id(id)
-            .send()
-    };
+    let disassociate = || disassociate_subnet(&c, id).send();
     expect_err!(disassociate(), "IncorrectState", 400);
     eventually("associated", || async {
         (cvpn_state(&c, id).await.ok()? == "associated").then_some(())
@@ -352,11 +383,7 @@ async fn dry_run_deny_and_missing_parameters_come_before_any_side_effect() {
     let (h, admin) = sim().await;
     let c = ec2(&h);
     expect_err!(
-        c.associate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .subnet_id(SUBNET_A)
-            .dry_run(true)
-            .send(),
+        associate_subnet(&c, SUBNET_A).dry_run(true).send(),
         "DryRunOperation",
         412
     );
@@ -369,37 +396,22 @@ async fn dry_run_deny_and_missing_parameters_come_before_any_side_effect() {
         412
     );
     expect_err!(
-        c.disassociate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .association_id("cvpn-assoc-1")
-            .dry_run(true)
-            .send(),
+        disassociate_subnet(&c, "cvpn-assoc-1").dry_run(true).send(),
         "DryRunOperation",
         412
     );
     expect_err!(
-        c.associate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id(VPC)
-            .dry_run(true)
-            .send(),
+        associate_vpc(&c, VPC).dry_run(true).send(),
         "DryRunOperation",
         412
     );
     expect_err!(
-        c.get_route_server_associations()
-            .route_server_id(ROUTE_SERVER)
-            .dry_run(true)
-            .send(),
+        route_server_associations(&c).dry_run(true).send(),
         "DryRunOperation",
         412
     );
     expect_err!(
-        c.disassociate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id(VPC)
-            .dry_run(true)
-            .send(),
+        disassociate_vpc(&c, VPC).dry_run(true).send(),
         "DryRunOperation",
         412
     );
@@ -449,11 +461,7 @@ async fn dry_run_deny_and_missing_parameters_come_before_any_side_effect() {
         .unwrap();
     for dry_run in [true, false] {
         expect_err!(
-            c.associate_client_vpn_target_network()
-                .client_vpn_endpoint_id(ENDPOINT)
-                .subnet_id(SUBNET_A)
-                .dry_run(dry_run)
-                .send(),
+            associate_subnet(&c, SUBNET_A).dry_run(dry_run).send(),
             "UnauthorizedOperation",
             403
         );
@@ -466,13 +474,7 @@ async fn dry_run_deny_and_missing_parameters_come_before_any_side_effect() {
 async fn client_token_makes_associate_idempotent() {
     let (h, admin) = sim().await;
     let c = ec2(&h);
-    let associate = |subnet: &str| {
-        c.associate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .subnet_id(subnet)
-            .client_token("token-1")
-            .send()
-    };
+    let associate = |subnet: &str| associate_subnet(&c, subnet).client_token("token-1").send();
     let first = associate(SUBNET_A).await.unwrap();
     let second = associate(SUBNET_A).await.unwrap();
     assert_eq!(first.association_id(), second.association_id());
@@ -486,9 +488,7 @@ async fn describe_client_vpn_target_networks_paginates_and_filters() {
     let (h, _admin) = sim().await;
     let c = ec2(&h);
     for i in 0..7 {
-        c.associate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .subnet_id(format!("subnet-az{i}"))
+        associate_subnet(&c, format!("subnet-az{i}"))
             .send()
             .await
             .unwrap();
@@ -582,8 +582,7 @@ async fn route_server_association_vanishes_when_disassociation_completes() {
     let (h, admin) = sim().await;
     let c = ec2(&h);
     let list = || async {
-        c.get_route_server_associations()
-            .route_server_id(ROUTE_SERVER)
+        route_server_associations(&c)
             .send()
             .await
             .unwrap()
@@ -597,13 +596,7 @@ async fn route_server_association_vanishes_when_disassociation_completes() {
             })
             .collect::<Vec<_>>()
     };
-    let out = c
-        .associate_route_server()
-        .route_server_id(ROUTE_SERVER)
-        .vpc_id(VPC)
-        .send()
-        .await
-        .unwrap();
+    let out = associate_vpc(&c, VPC).send().await.unwrap();
     let assoc = out.route_server_association().unwrap();
     assert_eq!(
         (
@@ -615,19 +608,11 @@ async fn route_server_association_vanishes_when_disassociation_completes() {
     );
     assert_eq!(list().await, [(VPC.to_string(), "associating".to_string())]);
     expect_err!(
-        c.associate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id(OTHER_VPC)
-            .send(),
+        associate_vpc(&c, OTHER_VPC).send(),
         "Resource.AlreadyAssociated",
         400
     );
-    let disassociate = || {
-        c.disassociate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id(VPC)
-            .send()
-    };
+    let disassociate = || disassociate_vpc(&c, VPC).send();
     expect_err!(disassociate(), "IncorrectState", 400);
     eventually("associated", || async {
         (list().await.first()?.1 == "associated").then_some(())
@@ -678,10 +663,7 @@ async fn route_server_association_vanishes_when_disassociation_completes() {
         400
     );
     expect_err!(
-        c.associate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id("vpc-missing")
-            .send(),
+        associate_vpc(&c, "vpc-missing").send(),
         "InvalidVpcID.NotFound",
         400
     );
@@ -830,13 +812,7 @@ async fn connect_peer_listing_filters_and_paginates() {
     let (h, _admin) = sim().await;
     let c = nm(&h);
     for peer in [PEER, "connect-peer-00000002", "connect-peer-00000003"] {
-        c.associate_connect_peer()
-            .global_network_id(GLOBAL_NETWORK)
-            .connect_peer_id(peer)
-            .device_id(DEVICE)
-            .send()
-            .await
-            .unwrap();
+        associate_peer(&c, peer).send().await.unwrap();
     }
     let get = || {
         c.get_connect_peer_associations()
@@ -884,18 +860,8 @@ async fn workspaces_application_lifecycle_and_errors() {
     };
     let (h, admin) = sim().await;
     let c = ws(&h);
-    let associate = |w: &str, a: &str| {
-        c.associate_workspace_application()
-            .workspace_id(w)
-            .application_id(a)
-            .send()
-    };
-    let disassociate = |w: &str, a: &str| {
-        c.disassociate_workspace_application()
-            .workspace_id(w)
-            .application_id(a)
-            .send()
-    };
+    let associate = |w: &str, a: &str| associate_app(&c, w, a).send();
+    let disassociate = |w: &str, a: &str| disassociate_app(&c, w, a).send();
     let state = || async {
         let out = c
             .describe_workspace_associations()
@@ -1045,12 +1011,7 @@ async fn describe_application_associations_paginates() {
     let (h, _admin) = sim().await;
     let c = ws(&h);
     for w in [WORKSPACE, "ws-00000002", "ws-00000003"] {
-        c.associate_workspace_application()
-            .workspace_id(w)
-            .application_id(APPLICATION)
-            .send()
-            .await
-            .unwrap();
+        associate_app(&c, w, APPLICATION).send().await.unwrap();
     }
     let describe = || {
         c.describe_application_associations()
@@ -1086,11 +1047,7 @@ async fn describe_application_associations_paginates() {
 async fn injected_faults_use_each_services_own_error_format() {
     let (h, admin) = sim().await;
     let (e, n, w) = (ec2(&h), nm(&h), ws(&h));
-    let get_rs = || {
-        e.get_route_server_associations()
-            .route_server_id(ROUTE_SERVER)
-            .send()
-    };
+    let get_rs = || route_server_associations(&e).send();
     let get_cp = || {
         n.get_connect_peer_associations()
             .global_network_id(GLOBAL_NETWORK)
@@ -1192,10 +1149,7 @@ async fn failure_rate_ends_associations_in_their_failure_states() {
         .await
         .unwrap();
     let c = ec2(&h);
-    let id = c
-        .associate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .subnet_id(SUBNET_A)
+    let id = associate_subnet(&c, SUBNET_A)
         .send()
         .await
         .unwrap()
@@ -1215,17 +1169,10 @@ async fn failure_rate_ends_associations_in_their_failure_states() {
     .await;
     assert!(item.status().unwrap().message().is_some());
     // A failed association can still be disassociated.
-    c.disassociate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .association_id(&id)
-        .send()
-        .await
-        .unwrap();
+    disassociate_subnet(&c, &id).send().await.unwrap();
 
     let w = ws(&h);
-    w.associate_workspace_application()
-        .workspace_id(WORKSPACE)
-        .application_id(APPLICATION)
+    associate_app(&w, WORKSPACE, APPLICATION)
         .send()
         .await
         .unwrap();
@@ -1415,10 +1362,7 @@ async fn malformed_requests_get_the_services_own_errors_and_never_a_crash() {
 async fn admin_api_reports_histories_counters_drift_and_resets() {
     let (h, admin) = sim().await;
     let c = ec2(&h);
-    let id = c
-        .associate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .subnet_id(SUBNET_A)
+    let id = associate_subnet(&c, SUBNET_A)
         .send()
         .await
         .unwrap()
@@ -1594,21 +1538,6 @@ async fn the_binary_starts_fast_and_prints_its_url_first() {
 // Lost responses, hung requests, list order, live-record lookups, out-of-band associations,
 // DescribeClientVpnEndpoints and STS.
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/awsassoc-deployer";
-/// Must never appear in anything the emulator stores, answers or logs.
-const EXTERNAL_ID: &str = "ext-id-4f2a9c-keep-private";
-
-fn sts(h: &SimHandle, creds: aws_credential_types::Credentials) -> aws_sdk_sts::Client {
-    let conf = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .endpoint_url(h.url())
-        .region(aws_sdk_sts::config::Region::new("us-east-1"))
-        .credentials_provider(creds)
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .build();
-    aws_sdk_sts::Client::from_conf(conf)
-}
-
 /// A request written by hand on a connection the test controls.
 async fn raw_request(h: &SimHandle, body: &str) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
@@ -1648,12 +1577,7 @@ async fn lost_response_performs_the_call_but_the_client_never_hears_back() {
         )
         .await
         .unwrap();
-    let associate = || {
-        c.associate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id(VPC)
-            .send()
-    };
+    let associate = || associate_vpc(&c, VPC).send();
     let err = associate().await.expect_err("no answer");
     assert!(
         matches!(
@@ -1705,12 +1629,9 @@ async fn a_hung_request_is_neither_answered_nor_performed_and_leaks_nothing() {
     assert_eq!(admin.open_connections().await.unwrap(), 1);
 
     // An SDK client with an operation timeout gives up and closes its connection.
-    let conf = aws_sdk_ec2::Config::builder()
-        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-        .endpoint_url(h.url())
-        .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-        .credentials_provider(credentials())
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
+    let conf = ec2(&h)
+        .config()
+        .to_builder()
         .timeout_config(
             aws_smithy_types::timeout::TimeoutConfig::builder()
                 .operation_timeout(Duration::from_millis(300))
@@ -1719,13 +1640,7 @@ async fn a_hung_request_is_neither_answered_nor_performed_and_leaks_nothing() {
         .build();
     let c = aws_sdk_ec2::Client::from_conf(conf);
     let started = Instant::now();
-    let err = c
-        .associate_route_server()
-        .route_server_id(ROUTE_SERVER)
-        .vpc_id(VPC)
-        .send()
-        .await
-        .expect_err("hung");
+    let err = associate_vpc(&c, VPC).send().await.expect_err("hung");
     assert!(
         matches!(err, aws_sdk_ec2::error::SdkError::TimeoutError(_)),
         "{err:?}"
@@ -1825,12 +1740,7 @@ async fn finished_connect_peer(admin: &AdminClient, c: &aws_sdk_networkmanager::
         )
         .await
         .unwrap();
-    c.disassociate_connect_peer()
-        .global_network_id(GLOBAL_NETWORK)
-        .connect_peer_id(PEER)
-        .send()
-        .await
-        .unwrap();
+    disassociate_peer(c, PEER).send().await.unwrap();
     eventually("DELETED", || async {
         (peer_states(c, None).await == ["DELETED"]).then_some(())
     })
@@ -1844,9 +1754,7 @@ async fn removed_workspace_application(admin: &AdminClient, c: &aws_sdk_workspac
         )
         .await
         .unwrap();
-    c.disassociate_workspace_application()
-        .workspace_id(WORKSPACE)
-        .application_id(APPLICATION)
+    disassociate_app(c, WORKSPACE, APPLICATION)
         .send()
         .await
         .unwrap();
@@ -1883,19 +1791,14 @@ async fn a_pair_can_be_reassociated_while_its_finished_record_is_listed_and_newe
     let w = ws(&h);
 
     finished_connect_peer(&admin, &n).await;
-    n.associate_connect_peer()
-        .global_network_id(GLOBAL_NETWORK)
-        .connect_peer_id(PEER)
-        .device_id(DEVICE)
+    associate_peer(&n, PEER)
         .send()
         .await
         .expect("a finished record does not occupy the peer");
     assert_eq!(peer_states(&n, None).await, ["DELETED", "PENDING"]);
 
     removed_workspace_application(&admin, &w).await;
-    w.associate_workspace_application()
-        .workspace_id(WORKSPACE)
-        .application_id(APPLICATION)
+    associate_app(&w, WORKSPACE, APPLICATION)
         .send()
         .await
         .expect("a REMOVED record does not occupy the pair");
@@ -1936,17 +1839,10 @@ async fn disassociate_acts_on_the_live_record_of_a_reassociated_pair() {
     let (h, admin) = sim().await;
     long_grace(&admin).await;
     let w = ws(&h);
-    let disassociate_ws = || {
-        w.disassociate_workspace_application()
-            .workspace_id(WORKSPACE)
-            .application_id(APPLICATION)
-            .send()
-    };
+    let disassociate_ws = || disassociate_app(&w, WORKSPACE, APPLICATION).send();
 
     removed_workspace_application(&admin, &w).await;
-    w.associate_workspace_application()
-        .workspace_id(WORKSPACE)
-        .application_id(APPLICATION)
+    associate_app(&w, WORKSPACE, APPLICATION)
         .send()
         .await
         .unwrap();
@@ -1968,19 +1864,8 @@ async fn disassociate_acts_on_the_live_record_of_a_reassociated_pair() {
 
     let n = nm(&h);
     finished_connect_peer(&admin, &n).await;
-    n.associate_connect_peer()
-        .global_network_id(GLOBAL_NETWORK)
-        .connect_peer_id(PEER)
-        .device_id(DEVICE)
-        .send()
-        .await
-        .unwrap();
-    let disassociate_peer = || {
-        n.disassociate_connect_peer()
-            .global_network_id(GLOBAL_NETWORK)
-            .connect_peer_id(PEER)
-            .send()
-    };
+    associate_peer(&n, PEER).send().await.unwrap();
+    let disassociate_peer = || disassociate_peer(&n, PEER).send();
     expect_err!(disassociate_peer(), "ConflictException", 409);
     eventually("AVAILABLE", || async {
         peer_states(&n, None)
@@ -2005,9 +1890,7 @@ async fn disassociate_acts_on_the_live_record_of_a_reassociated_pair() {
         (workspace_states(&w).await == ["REMOVED", "REMOVED"]).then_some(())
     })
     .await;
-    w.associate_workspace_application()
-        .workspace_id(WORKSPACE)
-        .application_id(APPLICATION)
+    associate_app(&w, WORKSPACE, APPLICATION)
         .send()
         .await
         .unwrap();
@@ -2035,9 +1918,7 @@ async fn every_list_order_keeps_pagination_whole() {
     let (h, admin) = sim().await;
     let c = ec2(&h);
     for i in 0..7 {
-        c.associate_client_vpn_target_network()
-            .client_vpn_endpoint_id(ENDPOINT)
-            .subnet_id(format!("subnet-az{i}"))
+        associate_subnet(&c, format!("subnet-az{i}"))
             .send()
             .await
             .unwrap();
@@ -2104,12 +1985,7 @@ async fn out_of_band_associations_go_through_the_aws_checks() {
         (record.id.as_str(), record.state.as_str()),
         (format!("{ROUTE_SERVER},{VPC}").as_str(), "associated")
     );
-    let listed = c
-        .get_route_server_associations()
-        .route_server_id(ROUTE_SERVER)
-        .send()
-        .await
-        .unwrap();
+    let listed = route_server_associations(&c).send().await.unwrap();
     assert_eq!(
         listed.route_server_associations()[0]
             .state()
@@ -2131,10 +2007,7 @@ async fn out_of_band_associations_go_through_the_aws_checks() {
             .contains("Resource.AlreadyAssociated")
     );
     expect_err!(
-        c.associate_route_server()
-            .route_server_id(ROUTE_SERVER)
-            .vpc_id(OTHER_VPC)
-            .send(),
+        associate_vpc(&c, OTHER_VPC).send(),
         "Resource.AlreadyAssociated",
         400
     );
@@ -2251,10 +2124,7 @@ async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
     );
     assert!(s.message().is_some());
 
-    let id = c
-        .associate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .subnet_id(SUBNET_A)
+    let id = associate_subnet(&c, SUBNET_A)
         .send()
         .await
         .unwrap()
@@ -2269,12 +2139,7 @@ async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
         (status().await.code()? == &ClientVpnEndpointStatusCode::Available).then_some(())
     })
     .await;
-    c.disassociate_client_vpn_target_network()
-        .client_vpn_endpoint_id(ENDPOINT)
-        .association_id(&id)
-        .send()
-        .await
-        .unwrap();
+    disassociate_subnet(&c, &id).send().await.unwrap();
     assert_eq!(
         status().await.code(),
         Some(&ClientVpnEndpointStatusCode::PendingAssociate)
@@ -2347,15 +2212,7 @@ async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
 async fn sts_assume_role_and_caller_identity_through_the_sdk() {
     let (h, admin) = sim().await;
     let s = sts(&h, credentials());
-    let out = s
-        .assume_role()
-        .role_arn(ROLE)
-        .role_session_name("deploy")
-        .external_id(EXTERNAL_ID)
-        .duration_seconds(900)
-        .send()
-        .await
-        .unwrap();
+    let out = assume_role(&s).duration_seconds(900).send().await.unwrap();
     let creds = out.credentials().unwrap();
     let akid = creds.access_key_id().to_string();
     assert!(akid.starts_with("ASIA") && akid.len() == 20, "{akid}");
@@ -2381,14 +2238,7 @@ async fn sts_assume_role_and_caller_identity_through_the_sdk() {
         me.arn(),
         Some("arn:aws:iam::123456789012:user/awsassoc-sim")
     );
-    let temporary = aws_credential_types::Credentials::new(
-        &akid,
-        creds.secret_access_key(),
-        Some(creds.session_token().to_string()),
-        None,
-        "assumed",
-    );
-    let assumed = sts(&h, temporary)
+    let assumed = sts(&h, temporary(creds))
         .get_caller_identity()
         .send()
         .await
@@ -2463,11 +2313,7 @@ async fn assume_role_provider_signs_ec2_calls_with_the_temporary_key() {
         .build();
     let c = aws_sdk_ec2::Client::from_conf(conf);
     c.describe_client_vpn_endpoints().send().await.unwrap();
-    c.get_route_server_associations()
-        .route_server_id(ROUTE_SERVER)
-        .send()
-        .await
-        .unwrap();
+    route_server_associations(&c).send().await.unwrap();
 
     let sessions = admin.sts_sessions().await.unwrap();
     assert_eq!(sessions.len(), 1, "the provider caches its credentials");

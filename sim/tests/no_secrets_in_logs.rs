@@ -2,33 +2,16 @@
 //! of its own: tracing caches per-callsite interest process-wide, so a capturing subscriber
 //! installed for one test while other tests log on other threads can miss events.
 
-use aws_sdk_sts::config::{BehaviorVersion, Region};
-use aws_smithy_types::retry::RetryConfig;
 use awsassoc_sim::{AdminClient, SimConfig, SimHandle};
 use serde_json::json;
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/awsassoc-deployer";
-const EXTERNAL_ID: &str = "ext-id-4f2a9c-keep-private";
+mod support;
+use support::{EXTERNAL_ID, assume_role, credentials, sts, temporary};
 
 async fn sim() -> (SimHandle, AdminClient) {
     let handle = awsassoc_sim::start(SimConfig::default()).await.unwrap();
     let admin = handle.admin();
     (handle, admin)
-}
-
-fn credentials() -> aws_credential_types::Credentials {
-    aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "logging")
-}
-
-fn sts(h: &SimHandle, creds: aws_credential_types::Credentials) -> aws_sdk_sts::Client {
-    let conf = aws_sdk_sts::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(h.url())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(creds)
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
-        .build();
-    aws_sdk_sts::Client::from_conf(conf)
 }
 
 /// Collects what the emulator logs (its own targets only, every level).
@@ -59,23 +42,9 @@ async fn the_emulator_never_logs_external_ids_or_secrets() {
     let _guard = tracing::subscriber::set_default(subscriber);
     let (h, admin) = sim().await;
     let s = sts(&h, credentials());
-    let out = s
-        .assume_role()
-        .role_arn(ROLE)
-        .role_session_name("deploy")
-        .external_id(EXTERNAL_ID)
-        .send()
-        .await
-        .unwrap();
+    let out = assume_role(&s).send().await.unwrap();
     let creds = out.credentials().unwrap().clone();
-    let temporary = aws_credential_types::Credentials::new(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        Some(creds.session_token().to_string()),
-        None,
-        "assumed",
-    );
-    sts(&h, temporary)
+    sts(&h, temporary(&creds))
         .get_caller_identity()
         .send()
         .await
@@ -84,13 +53,7 @@ async fn the_emulator_never_logs_external_ids_or_secrets() {
         .set_faults(&json!({"deny": ["AssumeRole"]}))
         .await
         .unwrap();
-    s.assume_role()
-        .role_arn(ROLE)
-        .role_session_name("deploy")
-        .external_id(EXTERNAL_ID)
-        .send()
-        .await
-        .expect_err("denied");
+    assume_role(&s).send().await.expect_err("denied");
     admin.sts_sessions().await.unwrap();
     h.shutdown().await;
 
