@@ -85,7 +85,7 @@ impl Timings {
 }
 
 /// The durations of every family, as JSON `{"client_vpn": {"associate_ms": …}, …}`; index it
-/// with a [`Family`](crate::Family).
+/// with a [`Family`].
 pub type Durations = PerFamily<FamilyDurations>;
 
 impl Default for Durations {

@@ -3,7 +3,7 @@
 //! A family's module holds everything that is particular to it: the state words of its API and
 //! the [`Phase`] each stands for, the state sequences of its create and disassociate paths, its
 //! default durations per profile, its failure text, its AWS operations (handlers included) and
-//! the admin API's out-of-band associate. All of it is gathered in one [`FamilySpec`] constant,
+//! the admin API's out-of-band associate. All of it is gathered in one `FamilySpec` constant,
 //! `SPEC`. The shared machinery — the time-driven lifecycle, the store, durations and failure
 //! rates, fault decisions, the services' wire formats and the admin API — asks that constant
 //! instead of matching on [`Family`].
@@ -76,6 +76,7 @@ families! {
 }
 
 impl Family {
+    /// The family with this wire name.
     pub fn from_name(name: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.name() == name)
     }
