@@ -137,6 +137,39 @@ impl Cli {
             .map(|v| v.starts_with("OpenTofu"))
             .unwrap_or(false)
     }
+
+    /// The CLI's version as (major, minor), read once.
+    pub fn release(&self) -> (u32, u32) {
+        static RELEASE: OnceLock<(u32, u32)> = OnceLock::new();
+        *RELEASE.get_or_init(|| {
+            let version = self.version().unwrap_or_default();
+            let number = version.split(" v").nth(1).unwrap_or_default();
+            let mut parts = number.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+            (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+        })
+    }
+
+    /// Whether this CLI has `feature`.
+    pub fn supports(&self, feature: Feature) -> bool {
+        let minimum = match (feature, self.is_opentofu()) {
+            (Feature::RemovedBlocks, _) => (1, 7),
+            (Feature::TestCommand, _) => (1, 6),
+            (Feature::ImportBlocks, true) => (1, 6),
+            (Feature::ImportBlocks, false) => (1, 5),
+        };
+        self.release() >= minimum
+    }
+}
+
+/// CLI features that arrived in a known release of Terraform and of OpenTofu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    /// `removed { from = ... lifecycle { destroy = ... } }`: Terraform 1.7, OpenTofu 1.7.
+    RemovedBlocks,
+    /// `terraform test` / `tofu test`: Terraform 1.6, OpenTofu 1.6.
+    TestCommand,
+    /// `import` blocks and `plan -generate-config-out`: Terraform 1.5, OpenTofu 1.6.
+    ImportBlocks,
 }
 
 /// A path (contains `/`) as given, or a command name looked up on `PATH`.

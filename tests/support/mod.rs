@@ -19,6 +19,7 @@ pub mod process;
 pub mod release;
 pub mod scenario;
 pub mod sim;
+pub mod skip;
 pub mod workdir;
 
 use std::path::{Path, PathBuf};

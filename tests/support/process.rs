@@ -102,6 +102,16 @@ fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
 /// command exits, any process it left in its group is killed. `elapsed` is measured from just
 /// before the spawn to the moment `wait` returns, so benchmarks can use it.
 pub fn run(cmd: &mut Command, timeout: Duration) -> Result<CmdOutput> {
+    run_interrupting(cmd, timeout, || false)
+}
+
+/// [`run`], sending SIGINT to the command's process group (as Ctrl-C in a terminal does) once
+/// `interrupt_when` returns true; it is asked every 50 ms while the command runs.
+pub fn run_interrupting(
+    cmd: &mut Command,
+    timeout: Duration,
+    interrupt_when: impl Fn() -> bool + Send + 'static,
+) -> Result<CmdOutput> {
     let command = describe(cmd);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -122,7 +132,25 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Result<CmdOutput> {
         let _ = tx.send((status, started.elapsed()));
     });
 
+    let pgid = guard.pgid;
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let interrupter = thread::spawn(move || {
+        while let Err(mpsc::RecvTimeoutError::Timeout) =
+            done_rx.recv_timeout(Duration::from_millis(50))
+        {
+            if interrupt_when() {
+                // SAFETY: kill(2) on the command's own process group; it touches no memory.
+                unsafe {
+                    libc::kill(-pgid, libc::SIGINT);
+                }
+                return;
+            }
+        }
+    });
+
     let finished = rx.recv_timeout(timeout);
+    drop(done_tx);
+    let _ = interrupter.join();
     // Kill stragglers (or, on timeout, everything) before joining the readers: a provider that
     // inherited the pipes would otherwise keep them open forever. The waiter then reaps the child.
     drop(guard);

@@ -112,27 +112,42 @@ impl Workdir {
         self.try_run(args).unwrap_or_else(|e| panic!("{e:#}"))
     }
 
+    /// Runs a command and interrupts it (SIGINT, as Ctrl-C does) once `interrupt_when` is true.
+    pub fn run_interrupted(
+        &self,
+        args: &[&str],
+        interrupt_when: impl Fn() -> bool + Send + 'static,
+    ) -> CmdOutput {
+        let mut cmd = self.command(args);
+        process::run_interrupting(&mut cmd, self.timeout, interrupt_when)
+            .unwrap_or_else(|e| panic!("{e:#}"))
+    }
+
     /// [`Workdir::run`], returning start-up failures and timeouts as errors.
     pub fn try_run(&self, args: &[&str]) -> Result<CmdOutput> {
-        let cli = Cli::get();
+        process::run(&mut self.command(args), self.timeout).with_context(|| {
+            format!(
+                "running {} in {}",
+                Cli::get().path().display(),
+                self.path().display()
+            )
+        })
+    }
+
+    /// The CLI command for `args` here, with this directory's environment.
+    fn command(&self, args: &[&str]) -> std::process::Command {
         let cli_config = match &self.cli_config {
             Some(path) => path.as_path(),
             None => ProviderMirror::get().cli_config(),
         };
-        let mut cmd = cli.command();
+        let mut cmd = Cli::get().command();
         cmd.current_dir(self.path())
             .args(with_no_color(args))
             .env("TF_CLI_CONFIG_FILE", cli_config);
         for (key, value) in &self.env {
             cmd.env(key, value);
         }
-        process::run(&mut cmd, self.timeout).with_context(|| {
-            format!(
-                "running {} in {}",
-                cli.path().display(),
-                self.path().display()
-            )
-        })
+        cmd
     }
 
     /// Runs a command and panics with its output unless it succeeds.

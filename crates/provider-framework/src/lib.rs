@@ -2,7 +2,6 @@
 //! diagnostics and Terraform's plan rules. It knows nothing of any particular provider or cloud; a provider plugs in through
 //! the [`resource::Provider`] and [`resource::Resource`] traits.
 
-
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeExample;
@@ -11,8 +10,8 @@ pub mod convert;
 pub mod diag;
 pub mod docs;
 pub mod isolation;
-pub mod modifier;
 pub mod json;
+pub mod modifier;
 pub mod msgpack;
 pub mod plan;
 pub mod proto;

@@ -97,10 +97,26 @@ mod tests {
         let mut same = Value::string("a");
         let mut other = Value::string("b");
         let mut unknown = Value::Unknown;
-        assert!(!RequiresReplace.modify(&change(&prior, true), &mut same).requires_replace);
-        assert!(RequiresReplace.modify(&change(&prior, true), &mut other).requires_replace);
-        assert!(RequiresReplace.modify(&change(&prior, true), &mut unknown).requires_replace);
-        assert!(!RequiresReplace.modify(&change(&Value::Null, false), &mut other).requires_replace);
+        assert!(
+            !RequiresReplace
+                .modify(&change(&prior, true), &mut same)
+                .requires_replace
+        );
+        assert!(
+            RequiresReplace
+                .modify(&change(&prior, true), &mut other)
+                .requires_replace
+        );
+        assert!(
+            RequiresReplace
+                .modify(&change(&prior, true), &mut unknown)
+                .requires_replace
+        );
+        assert!(
+            !RequiresReplace
+                .modify(&change(&Value::Null, false), &mut other)
+                .requires_replace
+        );
     }
 
     #[test]

@@ -60,7 +60,11 @@ fn apply_modifiers(
     let Value::Object(fields) = planned else {
         return requires_replace;
     };
-    for attribute in block.attributes.iter().filter(|a| !a.plan_modifiers.is_empty()) {
+    for attribute in block
+        .attributes
+        .iter()
+        .filter(|a| !a.plan_modifiers.is_empty())
+    {
         let path = match base {
             Some(base) => base.clone().attribute(attribute.name.clone()),
             None => AttributePath::root(attribute.name.clone()),

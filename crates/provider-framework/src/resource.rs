@@ -109,9 +109,25 @@ pub trait Resource<C>: Send + Sync + 'static {
         None
     }
 
-    /// Extra checks when a destroy is planned (Terraform asks only providers that declare the
-    /// `plan_destroy` capability). Errors here stop the plan before anything is touched.
-    async fn plan_destroy(&self, _ctx: &Context<C>, _prior: &Value) -> Diagnostics {
+    /// Extra checks when a plan removes the existing object: a destroy (which Terraform plans
+    /// through the provider only when it declares the `plan_destroy` capability, as this
+    /// framework does) or the destroy half of a replacement. Errors stop the plan before anything
+    /// is touched; warnings are shown with it.
+    async fn plan_removal(
+        &self,
+        _ctx: &Context<C>,
+        _prior: &Value,
+        _removal: Removal,
+    ) -> Diagnostics {
         Diagnostics::new()
     }
+}
+
+/// How a plan removes an existing object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    /// The object is destroyed and nothing takes its place.
+    Destroy,
+    /// A changed argument cannot be applied in place: the object is destroyed and created anew.
+    Replace,
 }

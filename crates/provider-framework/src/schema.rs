@@ -64,7 +64,8 @@ impl PartialEq for Attribute {
             && self.ty == other.ty
             && self.description == other.description
             && self.description_kind == other.description_kind
-            && (self.required, self.optional, self.computed) == (other.required, other.optional, other.computed)
+            && (self.required, self.optional, self.computed)
+                == (other.required, other.optional, other.computed)
             && (self.sensitive, self.deprecated) == (other.sensitive, other.deprecated)
             && described(self) == described(other)
     }

@@ -6,7 +6,8 @@
 //! status codes, because Terraform renders only diagnostics well.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +17,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::isolation::{isolate, isolate_sync};
 use super::plan::plan_change;
 use super::proto::tfplugin6 as pb;
-use super::resource::{Context, Provider, Resource};
+use super::resource::{Context, Provider, Removal, Resource};
 use super::schema::Schema;
 use super::value::{Type, Value};
 use super::{convert, json, msgpack};
@@ -47,6 +48,49 @@ pub struct ProviderService<P: Provider> {
     resources: HashMap<&'static str, RegisteredResource<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
     stop: CancellationToken,
+    updates: PendingUpdates,
+}
+
+/// Update plans the core may still turn into a replacement without telling the provider
+/// (`-replace`, `replace_triggered_by`, a tainted object). The core then plans the create half
+/// again with a null prior and hands back the update plan's private data; that private data is a
+/// token naming the prior object kept here, so the create half can run the removal checks for
+/// the object it replaces.
+#[derive(Default)]
+struct PendingUpdates {
+    next: AtomicU64,
+    priors: std::sync::Mutex<HashMap<u64, Value>>,
+}
+
+/// Marks private data that is such a token (the framework owns resources' private data).
+const UPDATE_TOKEN: &[u8] = b"tf-provider-framework/update:";
+
+/// More pending updates than any plan has; past it the oldest plan is long over.
+const MAX_PENDING_UPDATES: usize = 100_000;
+
+impl PendingUpdates {
+    /// Remembers `prior` and returns the private data that names it.
+    fn remember(&self, prior: Value) -> Vec<u8> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut priors = self.priors.lock().unwrap_or_else(PoisonError::into_inner);
+        if priors.len() >= MAX_PENDING_UPDATES {
+            priors.clear();
+        }
+        priors.insert(id, prior);
+        [UPDATE_TOKEN, id.to_string().as_bytes()].concat()
+    }
+
+    /// The object an update plan's token names, once.
+    fn take(&self, private: &[u8]) -> Option<Value> {
+        let id: u64 = std::str::from_utf8(private.strip_prefix(UPDATE_TOKEN)?)
+            .ok()?
+            .parse()
+            .ok()?;
+        self.priors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id)
+    }
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -73,6 +117,7 @@ impl<P: Provider> ProviderService<P> {
             resources,
             client: RwLock::new(None),
             stop: CancellationToken::new(),
+            updates: PendingUpdates::default(),
         }
     }
 
@@ -366,14 +411,44 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let config = decode(request.config.as_ref(), ty, "configuration")?;
             if proposed.is_null() {
                 let ctx = self.context().await?;
-                let diags = registered.resource.plan_destroy(&ctx, &prior).await;
+                let diags = registered
+                    .resource
+                    .plan_removal(&ctx, &prior, Removal::Destroy)
+                    .await;
                 return Ok((
                     encode(&Value::Null, ty, "planned state")?,
                     Vec::new(),
                     diags,
+                    Vec::new(),
                 ));
             }
             let change = plan_change(&registered.schema, &prior, &proposed, &config);
+            // The object a replacement removes: this one when an argument forces it, or, for
+            // the create half of a replacement the core forced, the one its update plan named.
+            let forced = prior.is_null();
+            let (replaced, mut planned_private) = if forced {
+                (self.updates.take(&request.prior_private), Vec::new())
+            } else if change.requires_replace.is_empty() {
+                (None, self.updates.remember(prior))
+            } else {
+                (Some(prior), Vec::new())
+            };
+            // Advice about the destroy half; without a configured client there is nothing to
+            // check against, and the plan goes on.
+            let mut diags = match (replaced, self.context().await) {
+                (Some(replaced), Ok(ctx)) => {
+                    registered
+                        .resource
+                        .plan_removal(&ctx, &replaced, Removal::Replace)
+                        .await
+                }
+                _ => Diagnostics::new(),
+            };
+            if forced && !diags.has_errors() && !diags.is_empty() {
+                // The core drops warnings from this second plan call; they reach the user when
+                // the replacement is applied instead.
+                planned_private = deferred::carry(std::mem::take(&mut diags));
+            }
             let replace = change
                 .requires_replace
                 .iter()
@@ -382,18 +457,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Ok::<_, Diagnostics>((
                 encode(&change.planned, ty, "planned state")?,
                 replace,
-                Diagnostics::new(),
+                diags,
+                planned_private,
             ))
         })
         .await;
         Ok(Response::new(match result {
-            Ok((planned, requires_replace, diags)) => pb::plan_resource_change::Response {
-                planned_state: Some(planned),
-                requires_replace,
-                planned_private: request.prior_private,
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
+            Ok((planned, requires_replace, diags, planned_private)) => {
+                pb::plan_resource_change::Response {
+                    planned_state: Some(planned),
+                    requires_replace,
+                    planned_private,
+                    diagnostics: diagnostics(diags),
+                    ..Default::default()
+                }
+            }
             Err(diags) => pb::plan_resource_change::Response {
                 diagnostics: diagnostics(diags),
                 ..Default::default()
@@ -406,7 +484,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let private = request.planned_private.clone();
+        let (private, deferred) = deferred::take(&request.planned_private);
         let result = isolate("ApplyResourceChange", async {
             let registered = self.resource(&request.type_name)?;
             let ty = &registered.ty;
@@ -430,7 +508,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 // A failed update keeps the prior state unless the resource says otherwise.
                 (outcome.state.unwrap_or(prior), outcome.diagnostics)
             };
-            Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, diags))
+            Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, deferred.then(diags)))
         })
         .await;
         Ok(Response::new(match result {
@@ -514,4 +592,56 @@ fn upgrade_json_state(raw: &[u8], schema: &Schema) -> Result<Value, String> {
     }
     let cleaned = serde_json::to_vec(&parsed).map_err(|e| e.to_string())?;
     json::decode(&cleaned, &schema.implied_type()).map_err(|e| e.to_string())
+}
+
+/// Warnings about a replacement the core forced (`-replace`, `replace_triggered_by`, a tainted
+/// object): the core ignores warnings from the plan call that would carry them, so they travel
+/// in the planned private data and are shown when the replacement is applied.
+mod deferred {
+    use serde_json::{Value as Json, json};
+
+    use super::super::diag::{Diagnostic, Diagnostics};
+
+    const MARK: &[u8] = b"tf-provider-framework/deferred-warnings:";
+
+    /// The private data that carries `warnings`.
+    pub fn carry(warnings: Diagnostics) -> Vec<u8> {
+        let list: Vec<Json> = warnings
+            .iter()
+            .map(|d| json!({"summary": d.summary, "detail": d.detail}))
+            .collect();
+        [MARK, Json::Array(list).to_string().as_bytes()].concat()
+    }
+
+    /// Splits private data into what the resource keeps and the warnings it carried.
+    pub fn take(private: &[u8]) -> (Vec<u8>, Carried) {
+        let Some(rest) = private.strip_prefix(MARK) else {
+            return (private.to_vec(), Carried(Vec::new()));
+        };
+        let warnings = serde_json::from_slice::<Vec<Json>>(rest)
+            .unwrap_or_default()
+            .iter()
+            .map(|w| {
+                Diagnostic::warning(
+                    w["summary"].as_str().unwrap_or_default(),
+                    w["detail"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        (Vec::new(), Carried(warnings))
+    }
+
+    /// Warnings waiting to be shown with an apply's own diagnostics.
+    pub struct Carried(Vec<Diagnostic>);
+
+    impl Carried {
+        pub fn then(self, diags: Diagnostics) -> Diagnostics {
+            let mut all = Diagnostics::new();
+            for warning in self.0 {
+                all.push(warning);
+            }
+            all.extend(diags);
+            all
+        }
+    }
 }

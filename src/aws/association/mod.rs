@@ -9,11 +9,12 @@
 
 mod resource;
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
+use tf_provider_framework::diag::Diagnostic;
 use tf_provider_framework::value::Value;
 
 use super::clients::ServiceClients;
@@ -292,6 +293,19 @@ pub trait Association: Send + Sync + 'static {
         parent: &str,
         members: &[String],
     ) -> Result<Listing, AwsError>;
+
+    /// Warnings for a plan that removes this association (a destroy, or a replacement's destroy
+    /// half). `removed` holds every association of this kind the same plan removes so far, this
+    /// one included, so a warning about "the last one" can count what the plan leaves. Plans of
+    /// one kind are asked one at a time.
+    async fn removal_warnings(
+        &self,
+        _aws: &ServiceClients,
+        _key: &AssociationKey,
+        _removed: &HashSet<AssociationKey>,
+    ) -> Result<Vec<Diagnostic>, AwsError> {
+        Ok(Vec::new())
+    }
 
     /// One attempt of AWS's disassociate operation; with `dry_run` (only when the spec says
     /// the call takes it) AWS is only asked whether it would allow it.

@@ -10,13 +10,13 @@
 //! - an error ends an operation at once when retrying cannot help (credentials, permissions),
 //!   with a message that says what to fix.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
-use tf_provider_framework::resource::{Context, Outcome, Resource};
+use tf_provider_framework::resource::{Context, Outcome, Removal, Resource};
 use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
 use tf_provider_framework::timeouts::{self, format_duration};
 use tf_provider_framework::value::{Type, Value};
@@ -45,6 +45,10 @@ const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"]
 pub struct AssociationResource<A: Association> {
     association: Arc<A>,
     waiters: WaiterEngine<Observation>,
+    /// Associations of this kind that plans in this provider process remove (Terraform plans a
+    /// whole configuration with one provider process). The lock is held while a removal is
+    /// checked, so concurrent plans see each other in a definite order.
+    planned_removals: tokio::sync::Mutex<HashSet<AssociationKey>>,
 }
 
 impl<A: Association> AssociationResource<A> {
@@ -52,6 +56,7 @@ impl<A: Association> AssociationResource<A> {
         AssociationResource {
             association: Arc::new(association),
             waiters: WaiterEngine::default(),
+            planned_removals: tokio::sync::Mutex::new(HashSet::new()),
         }
     }
 
@@ -708,24 +713,54 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         Some(self.import_example())
     }
 
-    async fn plan_destroy(&self, ctx: &Context<AwsClients>, prior: &Value) -> Diagnostics {
+    async fn plan_removal(
+        &self,
+        ctx: &Context<AwsClients>,
+        prior: &Value,
+        removal: Removal,
+    ) -> Diagnostics {
+        let Ok(key) = self.key_of(prior) else {
+            return Diagnostics::new();
+        };
+        let mut diags = Diagnostics::new();
+        if removal == Removal::Destroy {
+            diags.extend(self.preflight(ctx, &key).await);
+        }
+        let mut removed = self.planned_removals.lock().await;
+        removed.insert(key.clone());
+        match self
+            .association
+            .removal_warnings(&ctx.client.reads, &key, &removed)
+            .await
+        {
+            Ok(warnings) => warnings.into_iter().for_each(|w| diags.push(w)),
+            // Advice only: a plan is never blocked because it could not be given.
+            Err(error) => {
+                tracing::warn!(error = %error, id = %self.association.id(&key), "could not check what removing the association affects")
+            }
+        }
+        diags
+    }
+}
+
+impl<A: Association> AssociationResource<A> {
+    /// With `preflight_dry_run`, asks AWS (DryRun) whether it would allow the disassociation, so
+    /// a refusal stops the plan instead of the apply halfway through.
+    async fn preflight(&self, ctx: &Context<AwsClients>, key: &AssociationKey) -> Diagnostics {
         // Services without DryRun have nothing to ask at plan time.
         if !ctx.client.settings.preflight_dry_run || !A::SPEC.dry_run {
             return Diagnostics::new();
         }
-        let Ok(key) = self.key_of(prior) else {
-            return Diagnostics::new();
-        };
         let answer = self
             .association
-            .send_disassociate(&ctx.client.reads, &key, true)
+            .send_disassociate(&ctx.client.reads, key, true)
             .await;
         match dry_run_permitted(answer) {
             Err(error) => Diagnostic::error(
                 format!(
                     "Preflight: AWS would refuse to delete {} {}",
                     self.name(),
-                    self.association.id(&key)
+                    self.association.id(key)
                 ),
                 format!(
                     "`preflight_dry_run` sent the disassociate call with DryRun and AWS refused \

@@ -4,8 +4,11 @@
 //! AWS takes minutes either way. hashicorp/aws sleeps 4 minutes before its first status check;
 //! here the shared waiter polls from the start and returns one poll after AWS reports the change.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AssociationStatus, TargetNetwork};
+use tf_provider_framework::diag::Diagnostic;
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
@@ -218,6 +221,45 @@ impl Association for ClientVpnNetworkAssociation {
             TargetNetwork::association_id,
             target_network,
         ))
+    }
+
+    /// AWS documents that disassociating the last target network of an endpoint deletes the
+    /// route added for its VPC, terminates every client connection and stops new ones, and
+    /// puts the endpoint in `pending-associate`. The plan says so when it leaves the endpoint
+    /// without an associated target network.
+    async fn removal_warnings(
+        &self,
+        aws: &ServiceClients,
+        key: &AssociationKey,
+        removed: &HashSet<AssociationKey>,
+    ) -> Result<Vec<Diagnostic>, AwsError> {
+        let associated: Vec<String> = target_networks(aws, &key.parent)
+            .await?
+            .iter()
+            .filter(|n| target_network(n).phase == Phase::Ready)
+            .filter_map(|n| n.association_id().map(str::to_owned))
+            .collect();
+        let this_one_carries_traffic = associated.contains(&key.member);
+        let others_remain = associated.iter().any(|id| {
+            !removed.contains(&AssociationKey {
+                parent: key.parent.clone(),
+                member: id.clone(),
+            })
+        });
+        if !this_one_carries_traffic || others_remain {
+            return Ok(Vec::new());
+        }
+        Ok(vec![Diagnostic::warning(
+            "Removing the last target network of a Client VPN endpoint",
+            format!(
+                "After this plan, Client VPN endpoint {} has no associated target network left. \
+                 When {} is disassociated, AWS deletes the route that was added for the VPC, \
+                 terminates all active client connections, disallows new client connections \
+                 until a target network is associated again, and sets the endpoint's status to \
+                 `pending-associate`.",
+                key.parent, key.member
+            ),
+        )])
     }
 
     async fn send_disassociate(
