@@ -109,3 +109,19 @@ fn a_replacement_forced_by_an_argument_warns_in_the_plan() {
     assert!(plan.stdout.contains("must be replaced"), "{plan}");
     assert_eq!(warnings_in(&plan.combined()), 1, "{plan}");
 }
+
+/// A refresh reads every association at once; reads of one endpoint share one status call.
+#[test]
+fn a_refresh_of_associations_on_one_endpoint_makes_one_status_call() {
+    let s = applied(&[0, 1, 2, 3, 4]);
+    let before = s.calls().len();
+    s.dir.plan_no_changes();
+    let describes = s.calls()[before..]
+        .iter()
+        .filter(|c| c.operation == CLIENT_VPN.describe_action)
+        .count();
+    assert_eq!(
+        describes, 1,
+        "five reads of one endpoint, one DescribeClientVpnTargetNetworks"
+    );
+}

@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::mirror::PROVIDER_VERSION;
+
 use serde_json::Value;
 use support::{Cli, REQUIRED_PROVIDERS, Workdir, provider_block};
 
@@ -97,7 +99,8 @@ fn init_installs_the_provider_from_the_filesystem_mirror() {
     let out = wd.init();
 
     assert!(
-        out.stdout.contains("Installed awsassoc/awsassoc v0.1.0"),
+        out.stdout
+            .contains(&format!("Installed awsassoc/awsassoc v{PROVIDER_VERSION}")),
         "{out}"
     );
     let lock = wd.read(".terraform.lock.hcl");
@@ -105,10 +108,10 @@ fn init_installs_the_provider_from_the_filesystem_mirror() {
         lock.contains("/awsassoc/awsassoc\""),
         "lock file names the provider:\n{lock}"
     );
-    let pinned = lock
-        .lines()
-        .any(|l| l.trim_start().starts_with("version") && l.contains("\"0.1.0\""));
-    assert!(pinned, "lock file pins 0.1.0:\n{lock}");
+    let pinned = lock.lines().any(|l| {
+        l.trim_start().starts_with("version") && l.contains(&format!("\"{PROVIDER_VERSION}\""))
+    });
+    assert!(pinned, "lock file pins {PROVIDER_VERSION}:\n{lock}");
 }
 
 #[test]
@@ -230,7 +233,7 @@ fn debug_logging_shows_the_providers_own_log_lines_at_their_levels() {
     let out = wd.plan();
 
     // The CLI re-emits each hclog JSON line the provider writes on stderr as
-    // `[LEVEL] provider.terraform-provider-awsassoc_v0.1.0: message: @module=awsassoc ...`.
+    // `[LEVEL] provider.terraform-provider-awsassoc_v<version>: message: @module=awsassoc ...`.
     let provider_lines: Vec<&str> = out
         .stderr
         .lines()

@@ -25,6 +25,16 @@ pub struct Route {
     labels: Vec<(&'static str, String)>,
 }
 
+impl Route {
+    /// The value of one path label, e.g. `globalNetworkId`.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(label, _)| *label == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
 /// What a handler gets: the path labels, the query string and the body.
 pub struct Request<'a> {
     labels: &'a [(&'static str, String)],

@@ -149,6 +149,25 @@ enum Decoded {
     WorkSpaces(workspaces::Handler, workspaces::Input),
 }
 
+impl Decoded {
+    /// The parent the call is about (endpoint, route server, global network, WorkSpace), for
+    /// the call log: a benchmark attributes each status call to the associations it answers.
+    fn subject(&self) -> Option<String> {
+        let subject = match self {
+            Decoded::Ec2(_, params) => params
+                .get("ClientVpnEndpointId")
+                .or_else(|| params.get("RouteServerId")),
+            Decoded::NetworkManager(route) => route.label("globalNetworkId"),
+            Decoded::WorkSpaces(_, input) => input
+                .get("WorkspaceId")
+                .or_else(|| input.get("ApplicationId"))
+                .and_then(|v| v.as_str()),
+            Decoded::Sts(_) => None,
+        };
+        subject.map(str::to_owned)
+    }
+}
+
 /// The parts of a request the handlers read besides the decoded input.
 struct Call<'a> {
     parts: &'a Parts,
@@ -218,6 +237,7 @@ async fn aws(
         ),
     };
 
+    let subject = decoded.as_ref().ok().and_then(Decoded::subject);
     let record = |status: u16, fault: Option<FaultKind>| {
         sim.lock().record_call(
             service.name(),
@@ -226,6 +246,7 @@ async fn aws(
             status,
             fault,
             access_key_id,
+            subject.as_deref(),
         );
     };
     let mut fault = None;

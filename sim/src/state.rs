@@ -51,6 +51,10 @@ pub struct CallRecord {
     /// `Authorization` header, or `X-Amz-Credential` of a presigned URL); absent if unsigned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_key_id: Option<String>,
+    /// The parent the call names (endpoint, route server, global network, WorkSpace or
+    /// application), when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// One STS AssumeRole session as the admin API reports it. Secrets (the secret access key,
@@ -331,6 +335,7 @@ impl Inner {
         status: u16,
         fault: Option<FaultKind>,
         access_key_id: Option<&str>,
+        subject: Option<&str>,
     ) {
         *self.calls.counts.entry(operation.to_string()).or_default() += 1;
         self.calls.log.push(CallRecord {
@@ -340,6 +345,7 @@ impl Inner {
             status,
             fault,
             access_key_id: access_key_id.map(str::to_string),
+            subject: subject.map(str::to_string),
         });
     }
 

@@ -28,7 +28,7 @@ use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
 use crate::aws::ids::IdFormat;
 use crate::aws::waiter::poller::StatusCall;
 use crate::aws::waiter::{
-    Look, MutationFailure, Reaction, Schedule, Verdict, WaitError, WaiterEngine, mutate,
+    Look, MutationFailure, Reaction, Schedule, Transition, Verdict, WaitError, WaiterEngine, mutate,
 };
 
 /// Both operations default to 30 minutes, like hashicorp/aws's association resources.
@@ -298,7 +298,7 @@ impl<A: Association> AssociationResource<A> {
         let call = self.status_call(ctx.client.clone(), &key.parent);
         let waited = self
             .waiters
-            .wait(&key.parent, &key.member, call, deadline, &ctx.stop, |seen| match seen {
+            .wait(&key.parent, &key.member, call, Transition::Create, deadline, &ctx.stop, |seen| match seen {
                 // Just-created associations can be missing from a list for a moment.
                 None if absent_polls < 5 => {
                     absent_polls += 1;
@@ -566,20 +566,25 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             }
         };
         let aws = &ctx.client;
+        // Reads of one parent share a status call with each other and with any wait on it.
         let observed = self
-            .association
-            .observe(&aws.reads, &key.parent, std::slice::from_ref(&key.member))
+            .waiters
+            .read(
+                &key.parent,
+                &key.member,
+                self.status_call(ctx.client.clone(), &key.parent),
+                Instant::now() + aws.settings.call_timeout(),
+                &ctx.stop,
+            )
             .await;
         match observed {
-            Ok(listing) => match listing.take_live(&key.member) {
-                Some(observation) => {
-                    Outcome::ok(self.state_with(current, &key, Some(&observation)))
-                }
-                None => {
-                    tracing::info!(resource = self.name(), id = %self.association.id(&key), "association no longer exists; removing it from state");
-                    Outcome::gone()
-                }
-            },
+            Ok(Some(observation)) if observation.phase.is_live() => {
+                Outcome::ok(self.state_with(current, &key, Some(&observation)))
+            }
+            Ok(_) => {
+                tracing::info!(resource = self.name(), id = %self.association.id(&key), "association no longer exists; removing it from state");
+                Outcome::gone()
+            }
             // An error never drops the association from state.
             Err(error) => Outcome {
                 state: Some(current.clone()),
@@ -653,6 +658,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 &key.parent,
                 &key.member,
                 call,
+                Transition::Delete,
                 deadline,
                 &ctx.stop,
                 |seen| match seen {

@@ -11,10 +11,11 @@
 //! Every wait is bounded by its deadline, every call by a time limit, and everything ends early
 //! when Terraform asks the provider to stop.
 
+pub mod cadence;
 pub mod mutation;
 pub mod poller;
 pub mod schedule;
 
 pub use mutation::{Look, MutationFailure, Reaction, mutate};
-pub use poller::{PollFn, Verdict, WaitError, WaiterEngine};
+pub use poller::{PollFn, Transition, Verdict, WaitError, WaiterEngine};
 pub use schedule::Schedule;

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::cadence::{Cadence, Learned};
 use super::schedule::Schedule;
 use crate::aws::error::{AwsError, ErrorKind};
 
@@ -109,19 +111,33 @@ pub enum WaitError {
     Aws(#[from] AwsError),
 }
 
-/// The answer of one tick, with the members it asked about: a wait that joined while the call
-/// was in flight must not read its own absence from that answer as "gone".
+/// The answer of one tick, with the members it asked about (a wait that joined while the call
+/// was in flight must not read its own absence from that answer as "gone") and when the call
+/// was made.
 struct Tick<T> {
     polled: HashSet<String>,
+    asked_at: Instant,
     answer: Answer<T>,
 }
 
+/// One wait or read registered with a poller.
+struct Entry {
+    member: String,
+    began: Instant,
+    cadence: Cadence,
+    /// When this entry next wants an answer.
+    due: Instant,
+    /// A read not yet asked about: later reads extend its batch.
+    batching: bool,
+}
+
 struct Poller<T> {
-    /// Waiting members and how many waits each has.
-    members: Mutex<HashMap<String, usize>>,
+    /// The registered waits and reads, by registration number.
+    entries: Mutex<HashMap<u64, Entry>>,
     ticks: watch::Sender<Option<Arc<Tick<T>>>>,
-    /// Pulls the next tick forward when a new wait joins.
-    joined: Notify,
+    /// Wakes the poller when an entry joins or leaves, so its wishes count at once and the
+    /// poll stream ends with its last entry.
+    changed: Notify,
 }
 
 type Registry<T> = Arc<Mutex<HashMap<String, Arc<Poller<T>>>>>;
@@ -131,9 +147,31 @@ fn lock<V>(mutex: &Mutex<V>) -> MutexGuard<'_, V> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Two status calls for one parent are never closer together than this, however the waits'
+/// wishes fall: the smallest useful gap between looks at the same thing.
+const MIN_GAP: Duration = Duration::from_millis(150);
+
+/// A wish this close after a status call counts as served by it, so waits that began a little
+/// apart share calls instead of each asking on its own grid.
+const COALESCE: Duration = Duration::from_millis(150);
+
+/// How long a read waits for others to join it in one status call: each read that joins a
+/// pending batch extends it by this much, up to [`READ_BATCH_MAX`] after the batch's first read.
+const READ_BATCH: Duration = Duration::from_millis(15);
+const READ_BATCH_MAX: Duration = Duration::from_millis(40);
+
+/// Which change a wait is for; the engine learns each one's duration separately.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transition {
+    Create,
+    Delete,
+}
+
 pub struct WaiterEngine<T> {
     schedule: Schedule,
     pollers: Registry<T>,
+    learned: Mutex<HashMap<Transition, Learned>>,
+    next_entry: AtomicU64,
 }
 
 impl<T: Send + Sync + 'static> Default for WaiterEngine<T> {
@@ -142,21 +180,16 @@ impl<T: Send + Sync + 'static> Default for WaiterEngine<T> {
     }
 }
 
-/// Leaves the poller when a wait ends, however it ends.
+/// Leaves the poller when a wait or read ends, however it ends.
 struct Membership<T> {
     poller: Arc<Poller<T>>,
-    member: String,
+    id: u64,
 }
 
 impl<T> Drop for Membership<T> {
     fn drop(&mut self) {
-        let mut members = lock(&self.poller.members);
-        if let Some(count) = members.get_mut(&self.member) {
-            *count -= 1;
-            if *count == 0 {
-                members.remove(&self.member);
-            }
-        }
+        lock(&self.poller.entries).remove(&self.id);
+        self.poller.changed.notify_one();
     }
 }
 
@@ -165,64 +198,134 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         WaiterEngine {
             schedule,
             pollers: Arc::new(Mutex::new(HashMap::new())),
+            learned: Mutex::new(HashMap::new()),
+            next_entry: AtomicU64::new(0),
         }
     }
 
+    /// Where a `transition` is expected to finish, from the waits completed so far.
+    pub fn expected(&self, transition: Transition) -> Option<(Duration, Duration)> {
+        lock(&self.learned)
+            .get(&transition)
+            .and_then(Learned::window)
+    }
+
     /// Waits until `decide` returns `Done` or `Fail` for `member` of `parent`, using the shared
-    /// poller for that parent (started with `call` if none runs). Throttling and unknown outcomes
-    /// of a status call are ridden out; any other error ends the wait of the members it concerns.
+    /// poller for that parent (started with `call` if none runs). The wait asks for answers on
+    /// the cadence learned for `transition`, and teaches it when the change is done. Throttling
+    /// and unknown outcomes of a status call are ridden out; any other error ends the wait of the
+    /// members it concerns.
+    #[allow(clippy::too_many_arguments)]
     pub async fn wait<R>(
+        &self,
+        parent: &str,
+        member: &str,
+        call: StatusCall<T>,
+        transition: Transition,
+        deadline: Instant,
+        stop: &CancellationToken,
+        mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
+    ) -> Result<R, WaitError> {
+        let began = Instant::now();
+        let cadence = Cadence::new(self.schedule, self.expected(transition));
+        let membership = self.join(parent, member, call, cadence, None);
+        let mut ticks = membership.poller.ticks.subscribe();
+        let mut last_not_done = Duration::ZERO;
+        loop {
+            let tick = tokio::select! {
+                tick = next_tick(&mut ticks, member, began) => tick?,
+                () = tokio::time::sleep_until(deadline) => return Err(WaitError::Timeout),
+                () = stop.cancelled() => return Err(WaitError::Interrupted),
+            };
+            let at = tick.asked_at.saturating_duration_since(began);
+            match tick.answer_for(member) {
+                Ok(observation) => match decide(observation) {
+                    Verdict::Continue => last_not_done = at,
+                    Verdict::Done(result) => {
+                        lock(&self.learned)
+                            .entry(transition)
+                            .or_default()
+                            .record(last_not_done, at);
+                        return Ok(result);
+                    }
+                    Verdict::Fail(message) => return Err(WaitError::Failed(message)),
+                },
+                Err(error) if error.is_transient() => {
+                    tracing::warn!(parent, member, error = %error, "status poll failed; polling again");
+                }
+                Err(error) => return Err(WaitError::Aws(error.clone())),
+            }
+        }
+    }
+
+    /// One current status answer for `member` of `parent`, shared with every wait and every
+    /// other read of that parent: reads that arrive within a few milliseconds of each other (a
+    /// refresh reads every resource at once) cost one status call. Transient failures are asked
+    /// again until `deadline`.
+    pub async fn read(
         &self,
         parent: &str,
         member: &str,
         call: StatusCall<T>,
         deadline: Instant,
         stop: &CancellationToken,
-        mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
-    ) -> Result<R, WaitError> {
-        let membership = self.join(parent, member, call);
+    ) -> Result<Option<T>, AwsError>
+    where
+        T: Clone,
+    {
+        let began = Instant::now();
+        let cadence = Cadence::new(self.schedule, None);
+        let membership = self.join(parent, member, call, cadence, Some(began + READ_BATCH));
         let mut ticks = membership.poller.ticks.subscribe();
+        let mut last_error = None;
         loop {
-            tokio::select! {
-                changed = ticks.changed() => {
-                    if changed.is_err() {
-                        return Err(WaitError::Failed("the status poller stopped unexpectedly".into()));
-                    }
-                    let Some(tick) = ticks.borrow_and_update().clone() else { continue };
-                    if !tick.polled.contains(member) {
-                        continue;
-                    }
-                    let answer = match tick.answer.member_errors.get(member) {
-                        Some(error) => Err(error),
-                        None => tick.answer.result.as_ref(),
-                    };
-                    match answer {
-                        Ok(answer) => match decide(answer.get(member)) {
-                            Verdict::Continue => {}
-                            Verdict::Done(result) => return Ok(result),
-                            Verdict::Fail(message) => return Err(WaitError::Failed(message)),
-                        },
-                        Err(error) if error.is_transient() => {
-                            tracing::warn!(parent, member, error = %error, "status poll failed; polling again");
-                        }
-                        Err(error) => return Err(WaitError::Aws(error.clone())),
-                    }
+            let tick = tokio::select! {
+                tick = next_tick(&mut ticks, member, began) => tick.map_err(|_| {
+                    AwsError::no_answer("status call", began.elapsed())
+                })?,
+                () = tokio::time::sleep_until(deadline) => {
+                    return Err(last_error.unwrap_or_else(|| AwsError::no_answer("status call", began.elapsed())));
                 }
-                () = tokio::time::sleep_until(deadline) => return Err(WaitError::Timeout),
-                () = stop.cancelled() => return Err(WaitError::Interrupted),
+                () = stop.cancelled() => {
+                    return Err(AwsError::no_answer("status call (interrupted)", began.elapsed()));
+                }
+            };
+            match tick.answer_for(member) {
+                Ok(observation) => return Ok(observation.cloned()),
+                Err(error) if error.is_transient() => last_error = Some(error.clone()),
+                Err(error) => return Err(error.clone()),
             }
         }
     }
 
-    fn join(&self, parent: &str, member: &str, call: StatusCall<T>) -> Membership<T> {
+    /// Registers a wait or read with the parent's poller, starting one if none runs.
+    fn join(
+        &self,
+        parent: &str,
+        member: &str,
+        call: StatusCall<T>,
+        mut cadence: Cadence,
+        due: Option<Instant>,
+    ) -> Membership<T> {
+        let now = Instant::now();
+        let batching = due.is_some();
+        let due = due.unwrap_or_else(|| now + cadence.next_after(Duration::ZERO));
+        let id = self.next_entry.fetch_add(1, Ordering::Relaxed);
+        let entry = Entry {
+            member: member.to_owned(),
+            began: now,
+            cadence,
+            due,
+            batching,
+        };
         let mut registry = lock(&self.pollers);
         let poller = match registry.get(parent) {
             Some(poller) => poller.clone(),
             None => {
                 let poller = Arc::new(Poller {
-                    members: Mutex::new(HashMap::new()),
+                    entries: Mutex::new(HashMap::new()),
                     ticks: watch::Sender::new(None),
-                    joined: Notify::new(),
+                    changed: Notify::new(),
                 });
                 registry.insert(parent.to_owned(), poller.clone());
                 tokio::spawn(run_poller(
@@ -230,17 +333,23 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                     parent.to_owned(),
                     poller.clone(),
                     call,
-                    self.schedule,
                 ));
                 poller
             }
         };
-        *lock(&poller.members).entry(member.to_owned()).or_insert(0) += 1;
-        poller.joined.notify_one();
-        Membership {
-            poller,
-            member: member.to_owned(),
+        {
+            let mut entries = lock(&poller.entries);
+            if batching {
+                // Reads arrive in bursts (a refresh reads everything at once): a pending batch
+                // waits a little longer for this one.
+                for pending in entries.values_mut().filter(|e| e.batching) {
+                    pending.due = pending.due.max(due).min(pending.began + READ_BATCH_MAX);
+                }
+            }
+            entries.insert(id, entry);
         }
+        poller.changed.notify_one();
+        Membership { poller, id }
     }
 
     /// How many parents have a poller running (for tests and diagnostics).
@@ -249,58 +358,112 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
     }
 }
 
+impl<T> Tick<T> {
+    /// What this tick says about `member`: its observation (`None`: not listed, gone) or the
+    /// error that concerns it.
+    fn answer_for(&self, member: &str) -> Result<Option<&T>, &AwsError> {
+        match self.answer.member_errors.get(member) {
+            Some(error) => Err(error),
+            None => self.answer.result.as_ref().map(|found| found.get(member)),
+        }
+    }
+}
+
+/// The next tick that asked about `member` with a call made after `since`.
+async fn next_tick<T>(
+    ticks: &mut watch::Receiver<Option<Arc<Tick<T>>>>,
+    member: &str,
+    since: Instant,
+) -> Result<Arc<Tick<T>>, WaitError> {
+    loop {
+        if ticks.changed().await.is_err() {
+            return Err(WaitError::Failed(
+                "the status poller stopped unexpectedly".into(),
+            ));
+        }
+        let Some(tick) = ticks.borrow_and_update().clone() else {
+            continue;
+        };
+        if tick.polled.contains(member) && tick.asked_at >= since {
+            return Ok(tick);
+        }
+    }
+}
+
 async fn run_poller<T: Send + Sync + 'static>(
     registry: Registry<T>,
     parent: String,
     poller: Arc<Poller<T>>,
     call: StatusCall<T>,
-    schedule: Schedule,
 ) {
-    let mut tick = 0;
-    let mut next_at = Instant::now() + schedule.delay(0);
+    let mut last_asked: Option<Instant> = None;
     loop {
-        tokio::select! {
-            () = tokio::time::sleep_until(next_at) => {}
-            () = poller.joined.notified() => {
-                let soon = Instant::now() + schedule.delay(0);
-                next_at = next_at.min(soon);
-                tick = 0;
-                continue;
+        let due = {
+            let mut pollers = lock(&registry);
+            let entries = lock(&poller.entries);
+            match entries.values().map(|e| e.due).min() {
+                Some(due) => due,
+                None => {
+                    // Checked under the registry lock, where joins happen, so no wait is
+                    // stranded: the poll stream ends with its last wait.
+                    if pollers
+                        .get(&parent)
+                        .is_some_and(|p| Arc::ptr_eq(p, &poller))
+                    {
+                        pollers.remove(&parent);
+                    }
+                    return;
+                }
             }
+        };
+        let due = match last_asked {
+            Some(last) => due.max(last + MIN_GAP),
+            None => due,
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(due) => {}
+            () = poller.changed.notified() => continue,
         }
         let members: Vec<String> = {
-            let mut pollers = lock(&registry);
-            let members = lock(&poller.members);
-            if members.is_empty() {
-                // Checked under the registry lock, where joins happen, so no wait is stranded.
-                if pollers
-                    .get(&parent)
-                    .is_some_and(|p| Arc::ptr_eq(p, &poller))
-                {
-                    pollers.remove(&parent);
-                }
-                return;
-            }
-            members.keys().cloned().collect()
+            let entries = lock(&poller.entries);
+            let mut members: Vec<String> = entries.values().map(|e| e.member.clone()).collect();
+            members.sort_unstable();
+            members.dedup();
+            members
         };
-        tracing::debug!(parent = %parent, members = members.len(), tick, "polling status");
-        let started = Instant::now();
+        if members.is_empty() {
+            continue;
+        }
+        tracing::debug!(parent = %parent, members = members.len(), "polling status");
+        let asked_at = Instant::now();
+        last_asked = Some(asked_at);
         let answer = call.ask_all(&members).await;
-        // The schedule runs from when the call started, so a slow answer does not push every
-        // later tick back; after no answer at all, the parent is asked again almost at once.
+        // After no answer at all, the parent is asked again almost at once.
         let unanswered = answer
             .result
             .as_ref()
             .is_err_and(|e| e.kind == ErrorKind::Unknown);
+        {
+            let now = Instant::now();
+            let mut entries = lock(&poller.entries);
+            for entry in entries.values_mut() {
+                entry.batching = false;
+                let elapsed = asked_at.saturating_duration_since(entry.began);
+                let mut wish = entry.cadence.next_after(elapsed);
+                if wish.saturating_sub(elapsed) <= COALESCE {
+                    wish = entry.cadence.next_after(wish);
+                }
+                entry.due = entry.began + wish;
+                if unanswered {
+                    entry.due = entry.due.min(now + MIN_GAP);
+                }
+            }
+        }
         poller.ticks.send_replace(Some(Arc::new(Tick {
             polled: members.into_iter().collect(),
+            asked_at,
             answer,
         })));
-        tick += 1;
-        next_at = started + schedule.delay(tick);
-        if unanswered {
-            next_at = next_at.min(Instant::now() + schedule.delay(0));
-        }
     }
 }
 
@@ -364,6 +527,7 @@ mod tests {
                         "endpoint-1",
                         &format!("assoc-{i}"),
                         call,
+                        Transition::Delete,
                         deadline,
                         &stop,
                         until_gone,
@@ -392,6 +556,7 @@ mod tests {
                 "p",
                 "m",
                 fake_api(calls.clone(), 1),
+                Transition::Delete,
                 deadline,
                 &stop,
                 until_gone,
@@ -413,6 +578,7 @@ mod tests {
                 "p",
                 "m",
                 fake_api(calls, usize::MAX),
+                Transition::Delete,
                 deadline,
                 &CancellationToken::new(),
                 until_gone,
@@ -437,6 +603,7 @@ mod tests {
                 "p",
                 "m",
                 fake_api(Arc::new(AtomicUsize::new(0)), usize::MAX),
+                Transition::Delete,
                 deadline,
                 &stop,
                 until_gone,
@@ -467,6 +634,7 @@ mod tests {
                 "p",
                 "m",
                 status_call(poll),
+                Transition::Delete,
                 deadline,
                 &CancellationToken::new(),
                 until_gone,
@@ -487,6 +655,7 @@ mod tests {
                 "p",
                 "m",
                 status_call(poll),
+                Transition::Delete,
                 Instant::now() + Duration::from_secs(60),
                 &CancellationToken::new(),
                 until_gone,
@@ -520,6 +689,7 @@ mod tests {
                 "p",
                 "m",
                 call,
+                Transition::Delete,
                 Instant::now() + Duration::from_secs(60),
                 &CancellationToken::new(),
                 until_gone,
@@ -556,7 +726,15 @@ mod tests {
                 let (engine, call, stop) = (engine.clone(), call.clone(), stop.clone());
                 tokio::spawn(async move {
                     engine
-                        .wait("p", member, call, deadline, &stop, until_gone)
+                        .wait(
+                            "p",
+                            member,
+                            call,
+                            Transition::Delete,
+                            deadline,
+                            &stop,
+                            until_gone,
+                        )
                         .await
                 })
             })
@@ -570,6 +748,63 @@ mod tests {
             matches!(&results[1], Err(WaitError::Aws(e)) if e.has_code("ValidationException")),
             "{:?}",
             results[1]
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_reads_of_one_parent_share_one_status_call() {
+        let engine = Arc::new(WaiterEngine::new(FAST));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let call = fake_api(calls.clone(), usize::MAX);
+        let stop = CancellationToken::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let reads: Vec<_> = (0..10)
+            .map(|i| {
+                let (engine, call, stop) = (engine.clone(), call.clone(), stop.clone());
+                tokio::spawn(async move {
+                    engine
+                        .read("endpoint-1", &format!("assoc-{i}"), call, deadline, &stop)
+                        .await
+                })
+            })
+            .collect();
+        for read in reads {
+            assert_eq!(read.await.unwrap().unwrap(), Some("disassociating"));
+        }
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "ten reads, one status call"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            engine.active_pollers(),
+            0,
+            "no poll stream outlives its reads"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_completed_wait_teaches_the_engine_when_the_next_one_will_finish() {
+        let engine = WaiterEngine::new(FAST);
+        assert!(engine.expected(Transition::Delete).is_none());
+        engine
+            .wait(
+                "p",
+                "m",
+                fake_api(Arc::new(AtomicUsize::new(0)), 3),
+                Transition::Delete,
+                Instant::now() + Duration::from_secs(5),
+                &CancellationToken::new(),
+                until_gone,
+            )
+            .await
+            .unwrap();
+        let (earliest, latest) = engine.expected(Transition::Delete).expect("learned");
+        assert!(earliest < latest, "{earliest:?} .. {latest:?}");
+        assert!(
+            engine.expected(Transition::Create).is_none(),
+            "per transition"
         );
     }
 }

@@ -1,0 +1,213 @@
+//! When one wait wants its parent asked, and how the engine learns how long changes take.
+//!
+//! Without knowledge a wait follows the default [`Schedule`]: quick at first, backing off to a
+//! cap. Once changes of a kind have finished in this process, the engine knows roughly when the
+//! next one will ([`Learned`]): the wait then polls sparsely while the change cannot be done yet
+//! and densely around the expected completion ([`Cadence`]). Sparse never means blind: at most
+//! one tick of the default schedule is ever skipped in a row, so a change that finishes far
+//! earlier than expected is noticed at most one default interval later than the default schedule
+//! would, and one that finishes far later falls back to the default schedule itself.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::schedule::Schedule;
+
+/// The step of the dense polls around the expected completion, at the least.
+const MIN_WINDOW_STEP: Duration = Duration::from_millis(40);
+
+/// How many completed waits the estimate remembers: enough to smooth out one odd change, few
+/// enough to follow AWS when it speeds up or slows down.
+const SAMPLES: usize = 8;
+
+/// One wait's wishes: its own jittered copy of the default schedule, and the window in which
+/// its change is expected to finish, if known. Offsets are from the moment the wait began.
+#[derive(Debug, Clone)]
+pub struct Cadence {
+    schedule: Schedule,
+    /// The default schedule's tick offsets, jittered once per wait, grown on demand.
+    ticks: Vec<Duration>,
+    /// `(earliest, latest)`: where completion is expected.
+    window: Option<(Duration, Duration)>,
+}
+
+impl Cadence {
+    pub fn new(schedule: Schedule, window: Option<(Duration, Duration)>) -> Self {
+        Cadence {
+            schedule,
+            ticks: Vec::new(),
+            window,
+        }
+    }
+
+    /// The default schedule's `k`-th tick offset for this wait.
+    fn tick(&mut self, k: usize) -> Duration {
+        while self.ticks.len() <= k {
+            let step = self.ticks.len();
+            let previous = self.ticks.last().copied().unwrap_or_default();
+            let delay = self.schedule.delay(u32::try_from(step).unwrap_or(u32::MAX));
+            self.ticks.push(previous + delay);
+        }
+        self.ticks[k]
+    }
+
+    /// The index of the first default tick after `elapsed`.
+    fn next_tick_index(&mut self, elapsed: Duration) -> usize {
+        let mut k = 0;
+        while self.tick(k) <= elapsed {
+            k += 1;
+        }
+        k
+    }
+
+    /// The next offset after `elapsed` (the time of this wait's latest answer, or zero) at which
+    /// the wait wants an answer.
+    pub fn next_after(&mut self, elapsed: Duration) -> Duration {
+        let k = self.next_tick_index(elapsed);
+        let Some((earliest, latest)) = self.window else {
+            return self.tick(k);
+        };
+        if elapsed < earliest {
+            // Sparse: the default's next tick may be skipped, the one after it may not.
+            return self.tick(k + 1).min(earliest);
+        }
+        let step = ((latest.saturating_sub(earliest)) / 2).max(MIN_WINDOW_STEP);
+        let window_end = latest + step;
+        if elapsed < window_end {
+            // Dense, on a grid from the window's start, spread a little so processes that
+            // learned the same window do not poll in lock-step.
+            let done = elapsed.saturating_sub(earliest).as_secs_f64() / step.as_secs_f64();
+            let next = earliest + step.mul_f64(done.floor() + 1.0);
+            let spread = step.mul_f64(rand::rng().random_range(0.0..0.1));
+            return (next + spread).min(window_end);
+        }
+        // Later than ever seen: the default schedule, as if nothing had been learned.
+        self.tick(k)
+    }
+}
+
+/// What the engine knows about one kind of change: when recent ones finished.
+#[derive(Debug, Default)]
+pub struct Learned {
+    /// `(last answer that said "not yet", first answer that said "done")`, as offsets from the
+    /// start of each wait: the change finished somewhere in between.
+    samples: VecDeque<(Duration, Duration)>,
+}
+
+impl Learned {
+    /// Records a finished wait.
+    pub fn record(&mut self, last_not_done: Duration, first_done: Duration) {
+        if self.samples.len() == SAMPLES {
+            self.samples.pop_front();
+        }
+        self.samples.push_back((last_not_done, first_done));
+    }
+
+    /// Where the next change is expected to finish: the medians of the recent bounds.
+    pub fn window(&self) -> Option<(Duration, Duration)> {
+        if self.samples.is_empty() {
+            return None;
+        }
+        let median = |mut values: Vec<Duration>| {
+            values.sort_unstable();
+            values[values.len() / 2]
+        };
+        let earliest = median(self.samples.iter().map(|s| s.0).collect());
+        let latest = median(self.samples.iter().map(|s| s.1).collect());
+        Some((earliest.min(latest), earliest.max(latest)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default schedule without jitter, so the tests can compute exact ticks.
+    const STEADY: Schedule = Schedule {
+        jitter: 0.0,
+        ..Schedule::POLL
+    };
+
+    /// When a wait following `cadence` first sees a change that finished at `finish`.
+    fn noticed(mut cadence: Cadence, finish: Duration) -> (Duration, usize) {
+        let mut at = Duration::ZERO;
+        let mut polls = 0;
+        loop {
+            at = cadence.next_after(at);
+            polls += 1;
+            if at >= finish {
+                return (at, polls);
+            }
+        }
+    }
+
+    /// The default schedule's interval in force at `at`: how late "one short interval" is.
+    fn default_interval_at(at: Duration) -> Duration {
+        let mut cadence = Cadence::new(STEADY, None);
+        let k = cadence.next_tick_index(at);
+        cadence.tick(k + 1) - cadence.tick(k)
+    }
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    #[test]
+    fn a_learned_window_is_hit_with_few_polls() {
+        let learned = Some((secs(2.95), secs(3.05)));
+        let (at, polls) = noticed(Cadence::new(STEADY, learned), secs(3.0));
+        let (default_at, default_polls) = noticed(Cadence::new(STEADY, None), secs(3.0));
+        assert!(at - secs(3.0) <= secs(0.1), "noticed at {at:?}");
+        assert!(
+            polls < default_polls,
+            "{polls} polls, the default takes {default_polls}"
+        );
+        assert!(at < default_at);
+    }
+
+    #[test]
+    fn a_change_far_earlier_than_expected_is_noticed_within_one_default_interval() {
+        for expected in [3.0, 20.0, 300.0] {
+            let learned = Some((secs(expected * 0.98), secs(expected * 1.02)));
+            for finish in [0.05, 0.3, 0.7, 1.2, 2.0, expected / 4.0, expected / 2.0] {
+                let finish = secs(finish);
+                let (at, _) = noticed(Cadence::new(STEADY, learned), finish);
+                let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
+                assert!(
+                    at <= default_at + default_interval_at(default_at),
+                    "expected {expected}s, finished at {finish:?}: noticed at {at:?}, default at {default_at:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_change_far_later_than_expected_is_noticed_like_the_default() {
+        let learned = Some((secs(2.9), secs(3.1)));
+        for finish in [4.0, 9.0, 30.0, 120.0] {
+            let finish = secs(finish);
+            let (at, _) = noticed(Cadence::new(STEADY, learned), finish);
+            let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
+            assert!(
+                at <= default_at + default_interval_at(default_at),
+                "finished at {finish:?}: noticed at {at:?}, default at {default_at:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_estimate_follows_the_medians_of_recent_waits() {
+        let mut learned = Learned::default();
+        assert!(learned.window().is_none());
+        learned.record(secs(2.6), secs(4.2));
+        learned.record(secs(2.9), secs(3.1));
+        learned.record(secs(2.95), secs(3.05));
+        assert_eq!(learned.window(), Some((secs(2.9), secs(3.1))));
+        for _ in 0..SAMPLES {
+            learned.record(secs(19.9), secs(20.1));
+        }
+        assert_eq!(learned.window(), Some((secs(19.9), secs(20.1))));
+    }
+}
