@@ -31,7 +31,7 @@ use crate::ec2;
 use crate::faults::FaultKind;
 use crate::lifecycle::now_ms;
 use crate::networkmanager;
-use crate::state::Sim;
+use crate::state::{CallRecord, Sim};
 use crate::sts;
 use crate::workspaces;
 
@@ -239,15 +239,15 @@ async fn aws(
 
     let subject = decoded.as_ref().ok().and_then(Decoded::subject);
     let record = |status: u16, fault: Option<FaultKind>| {
-        sim.lock().record_call(
-            service.name(),
-            &operation,
-            now_ms(),
+        sim.lock().record_call(CallRecord {
+            service: service.name().to_owned(),
+            operation: operation.clone(),
+            at_ms: now_ms(),
             status,
             fault,
-            access_key_id,
-            subject.as_deref(),
-        );
+            access_key_id: access_key_id.map(str::to_owned),
+            subject: subject.clone(),
+        });
     };
     let mut fault = None;
     let result = match decoded {

@@ -327,26 +327,10 @@ impl Inner {
             .filter(move |a| a.family == family && a.parent == parent && a.visible())
     }
 
-    pub fn record_call(
-        &mut self,
-        service: &str,
-        operation: &str,
-        at_ms: f64,
-        status: u16,
-        fault: Option<FaultKind>,
-        access_key_id: Option<&str>,
-        subject: Option<&str>,
-    ) {
-        *self.calls.counts.entry(operation.to_string()).or_default() += 1;
-        self.calls.log.push(CallRecord {
-            service: service.to_string(),
-            operation: operation.to_string(),
-            at_ms,
-            status,
-            fault,
-            access_key_id: access_key_id.map(str::to_string),
-            subject: subject.map(str::to_string),
-        });
+    /// Counts and logs one call.
+    pub fn record_call(&mut self, call: CallRecord) {
+        *self.calls.counts.entry(call.operation.clone()).or_default() += 1;
+        self.calls.log.push(call);
     }
 
     pub fn association_records(&self) -> Vec<AssociationRecord> {
