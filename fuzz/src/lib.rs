@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use tf_provider_framework::msgpack::CodecErrorKind;
 use tf_provider_framework::value::{Number, Type, Value};
 use tf_provider_framework::{json, msgpack};
 
@@ -99,12 +100,15 @@ pub fn check_round_trips(value: &Value, ty: &Type) {
     if json_can_carry(value) {
         let text = json::encode(value, ty)
             .unwrap_or_else(|e| panic!("a known value must encode as JSON: {e}\nvalue: {value:?}"));
-        let from_json = json::decode(&text, ty).unwrap_or_else(|e| {
-            panic!(
+        match json::decode(&text, ty) {
+            Ok(from_json) => assert_eq!(&from_json, value, "JSON round trip changed the value"),
+            // JSON spells a dynamic value's type inside the document, so the same value can nest
+            // deeper in JSON than in msgpack and meet the depth limit there first.
+            Err(e) if e.kind == CodecErrorKind::TooDeep(msgpack::MAX_DEPTH) => {}
+            Err(e) => panic!(
                 "encoded JSON must decode: {e}\nvalue: {value:?}\njson: {}",
                 String::from_utf8_lossy(&text)
-            )
-        });
-        assert_eq!(&from_json, value, "JSON round trip changed the value");
+            ),
+        }
     }
 }
