@@ -136,126 +136,80 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// One association kind for the destroy-waiter measurement.
-struct WaiterCase {
-    label: &'static str,
-    family: awsassoc_sim::Family,
-    /// The emulator state at which AWS reports the association gone.
-    terminal: &'static str,
-    status_call: &'static str,
-    disassociate_call: &'static str,
-    resource: &'static str,
-}
-
-const WAITER_CASES: [WaiterCase; 4] = [
-    WaiterCase {
-        label: "Client VPN",
-        family: awsassoc_sim::Family::ClientVpn,
-        terminal: "disassociated",
-        status_call: "DescribeClientVpnTargetNetworks",
-        disassociate_call: "DisassociateClientVpnTargetNetwork",
-        resource: "resource \"awsassoc_ec2_client_vpn_network_association\" \"n0\" {\n  client_vpn_endpoint_id = \"cvpn-endpoint-0a1b2c3d4e5f60001\"\n  subnet_id = \"subnet-0a1b2c3d4e5f60000\"\n}\n",
-    },
-    WaiterCase {
-        label: "route server",
-        family: awsassoc_sim::Family::RouteServer,
-        terminal: "gone",
-        status_call: "GetRouteServerAssociations",
-        disassociate_call: "DisassociateRouteServer",
-        resource: "resource \"awsassoc_vpc_route_server_vpc_association\" \"this\" {\n  route_server_id = \"rs-0a1b2c3d4e5f60001\"\n  vpc_id = \"vpc-0a1b2c3d4e5f60002\"\n}\n",
-    },
-    WaiterCase {
-        label: "Connect peer",
-        family: awsassoc_sim::Family::ConnectPeer,
-        terminal: "DELETED",
-        status_call: "GetConnectPeerAssociations",
-        disassociate_call: "DisassociateConnectPeer",
-        resource: "resource \"awsassoc_networkmanager_connect_peer_association\" \"this\" {\n  global_network_id = \"global-network-0a1b2c3d4e5f60001\"\n  connect_peer_id = \"connect-peer-0a1b2c3d4e5f60001\"\n  device_id = \"device-0a1b2c3d4e5f60001\"\n}\n",
-    },
-    WaiterCase {
-        label: "WorkSpaces app",
-        family: awsassoc_sim::Family::WorkspacesApplication,
-        terminal: "REMOVED",
-        status_call: "DescribeWorkspaceAssociations",
-        disassociate_call: "DisassociateWorkspaceApplication",
-        resource: "resource \"awsassoc_workspaces_application_association\" \"this\" {\n  workspace_id = \"ws-0a1b2c3d4\"\n  application_id = \"wsa-0a1b2c3d4\"\n}\n",
-    },
-];
-
 /// How long after AWS reported each association gone the provider noticed, and how many status
 /// calls the wait spent. The emulator takes `DISASSOCIATE_MS` to disassociate; the provider's
-/// noticing time is its last status call (the one that saw the terminal state), read from the
-/// emulator's call log, against the transition timestamp in the association's history.
+/// noticing time is its last status call (the one that saw the association finished), read from
+/// the emulator's call log, against the transition timestamp in the association's history.
+/// One association of each kind, and ten Client VPN associations on one endpoint.
 fn destroy_waiter(provider: &Path, scratch: &Path) -> Result<Vec<Row>> {
     const DISASSOCIATE_MS: u64 = 5000;
     let mirror = ProviderMirror::build(&scratch.join("destroy"), provider)?;
     let mut rows = Vec::new();
-    for case in &WAITER_CASES {
-        for count in [1usize, 10] {
-            if count > 1 && case.family != awsassoc_sim::Family::ClientVpn {
-                continue;
-            }
-            let sim = support::sim::start_sim()?;
-            sim.block_on(sim.admin.seed(&support::sim::test_world()))?;
-            let mut wd = Workdir::new();
-            wd.cli_config(mirror.cli_config());
-            wd.write(
-                "providers.tf",
-                &format!("{}\n{}", support::REQUIRED_PROVIDERS, sim.provider_block()),
-            );
-            let config: String = (0..count)
-                .map(|i| {
-                    case.resource
-                        .replace("\"n0\"", &format!("\"n{i}\""))
-                        .replace(
-                            "subnet-0a1b2c3d4e5f60000",
-                            &format!("subnet-0a1b2c3d4e5f6000{i}"),
-                        )
-                })
-                .collect();
-            wd.write("main.tf", &config);
-            wd.init();
-            wd.apply();
-            let family = case.family.to_string();
-            sim.block_on(sim.admin.set_durations(
-                &serde_json::json!({ family: {"disassociate_ms": DISASSOCIATE_MS} }),
-            ))?;
-            let destroy = wd.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
-            let calls = sim.block_on(sim.admin.calls())?;
-            let associations = sim.block_on(sim.admin.associations())?;
-            let started = calls
-                .log
-                .iter()
-                .find(|c| c.operation == case.disassociate_call)
-                .map(|c| c.at_ms)
-                .context("no disassociate call")?;
-            let polls: Vec<f64> = calls
-                .log
-                .iter()
-                .filter(|c| c.operation == case.status_call && c.at_ms >= started)
-                .map(|c| c.at_ms)
-                .collect();
-            let gone_at = associations
-                .iter()
-                .filter_map(|a| a.reached(case.terminal))
-                .fold(f64::MIN, f64::max);
-            let noticed_at = polls.last().copied().unwrap_or(started);
-            rows.push(Row::new(
+    let cases = support::kinds::all()
+        .map(|kind| (kind, 1))
+        .chain([(&support::kinds::CLIENT_VPN, 10)]);
+    for (kind, count) in cases {
+        let sim = support::sim::start_sim()?;
+        sim.block_on(sim.admin.seed(&support::sim::test_world()))?;
+        let mut wd = Workdir::new();
+        wd.cli_config(mirror.cli_config());
+        wd.write(
+            "providers.tf",
+            &format!("{}\n{}", support::REQUIRED_PROVIDERS, sim.provider_block()),
+        );
+        let config: String = (0..count)
+            .map(|i| {
                 format!(
-                    "destroy waiter, {} x{count}: AWS gone -> noticed",
-                    case.label
-                ),
-                format!(
-                    "{:.0} ms after gone; {} status calls in {:.1} s; destroy {}",
-                    noticed_at - gone_at,
-                    polls.len(),
-                    (noticed_at - started) / 1000.0,
-                    ms(destroy.elapsed)
-                ),
-                "one poll interval (<= 5 s cap)",
-                None,
-            ));
-        }
+                    "resource \"{}\" \"n{i}\" {{\n  {}\n}}\n",
+                    kind.resource_type,
+                    kind.arguments.replace(
+                        "subnet-0a1b2c3d4e5f60000",
+                        &format!("subnet-0a1b2c3d4e5f6000{i}")
+                    )
+                )
+            })
+            .collect();
+        wd.write("main.tf", &config);
+        wd.init();
+        wd.apply();
+        sim.block_on(sim.admin.set_durations(
+            &serde_json::json!({ kind.family.to_string(): {"disassociate_ms": DISASSOCIATE_MS} }),
+        ))?;
+        let destroy = wd.run_ok(&["destroy", "-auto-approve", "-refresh=false"]);
+        let calls = sim.block_on(sim.admin.calls())?;
+        let associations = sim.block_on(sim.admin.associations())?;
+        let started = calls
+            .log
+            .iter()
+            .find(|c| c.operation == kind.disassociate_action)
+            .map(|c| c.at_ms)
+            .context("no disassociate call")?;
+        let polls: Vec<f64> = calls
+            .log
+            .iter()
+            .filter(|c| c.operation == kind.describe_action && c.at_ms >= started)
+            .map(|c| c.at_ms)
+            .collect();
+        let gone_at = associations
+            .iter()
+            .filter_map(|a| a.finished_at())
+            .fold(f64::MIN, f64::max);
+        let noticed_at = polls.last().copied().unwrap_or(started);
+        rows.push(Row::new(
+            format!(
+                "destroy waiter, {} x{count}: AWS gone -> noticed",
+                kind.family
+            ),
+            format!(
+                "{:.0} ms after gone; {} status calls in {:.1} s; destroy {}",
+                noticed_at - gone_at,
+                polls.len(),
+                (noticed_at - started) / 1000.0,
+                ms(destroy.elapsed)
+            ),
+            "one poll interval (<= 5 s cap)",
+            None,
+        ));
     }
     Ok(rows)
 }

@@ -35,7 +35,7 @@ use tokio::task::JoinHandle;
 pub use admin_client::{AdminClient, AssociateRequest, RawResponse};
 pub use families::{Family, PerFamily};
 pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings, ListOrder};
-pub use lifecycle::Transition;
+pub use lifecycle::{Phase, Transition};
 pub use profile::{Durations, FamilyDurations, Profile};
 pub use state::{AssociationRecord, CallRecord, CallsReport, StsSession};
 pub use world::World;

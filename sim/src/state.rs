@@ -36,6 +36,32 @@ impl AssociationRecord {
             .find(|t| t.state == state)
             .map(|t| t.at_ms)
     }
+
+    /// The phase the association's current state stands for, in its family's words.
+    pub fn phase(&self) -> Phase {
+        self.family.spec().states.phase(&self.state)
+    }
+
+    /// Whether the association exists: being created, usable, or failed (not being removed,
+    /// not finished, not gone).
+    pub fn is_live(&self) -> bool {
+        matches!(self.phase(), Phase::Creating | Phase::Active | Phase::Failed)
+    }
+
+    /// Whether AWS reports it gone: finished (still listed for a while) or no longer listed.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.phase(), Phase::Deleted | Phase::Gone)
+    }
+
+    /// When it finished, as AWS reports it: its first finished state (`disassociated`,
+    /// `DELETED`, `REMOVED`) or, for a family without one, when it vanished.
+    pub fn finished_at(&self) -> Option<f64> {
+        let states = &self.family.spec().states;
+        self.history
+            .iter()
+            .find(|t| matches!(states.phase(&t.state), Phase::Deleted | Phase::Gone))
+            .map(|t| t.at_ms)
+    }
 }
 
 /// One emulated AWS call as the admin API reports it.

@@ -145,20 +145,9 @@ impl Scenario {
 
     /// Associations that exist or are being created (not being removed, not gone).
     pub fn live_associations(&self) -> Vec<AssociationRecord> {
-        const ENDING: &[&str] = &[
-            "gone",
-            "disassociating",
-            "disassociated",
-            "DELETING",
-            "DELETED",
-            "PENDING_UNINSTALL",
-            "PENDING_UNINSTALL_DEPLOYMENT",
-            "UNINSTALLING",
-            "REMOVED",
-        ];
         self.associations()
             .into_iter()
-            .filter(|a| !ENDING.contains(&a.state.as_str()))
+            .filter(AssociationRecord::is_live)
             .collect()
     }
 
@@ -214,11 +203,7 @@ impl Scenario {
             "the emulator saw no association at all"
         );
         for association in associations {
-            assert!(
-                ["gone", "disassociated", "DELETED", "REMOVED"]
-                    .contains(&association.state.as_str()),
-                "AWS still has {association:?}"
-            );
+            assert!(association.is_finished(), "AWS still has {association:?}");
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod modifier;
 pub mod msgpack;
 pub mod plan;
+pub mod private;
 pub mod proto;
 pub mod resource;
 pub mod schema;

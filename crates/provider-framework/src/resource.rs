@@ -39,6 +39,9 @@ pub trait Provider: Send + Sync + 'static {
 pub struct Context<C> {
     pub client: Arc<C>,
     pub stop: CancellationToken,
+    /// The object's private text, as an earlier operation left it in state (empty when none):
+    /// data the resource keeps for itself, invisible in plans and configuration.
+    pub private: String,
 }
 
 /// The result of an operation that may leave an object behind even when it fails: a create whose
@@ -48,6 +51,8 @@ pub struct Outcome {
     /// The new state; `None` means there is no object.
     pub state: Option<Value>,
     pub diagnostics: Diagnostics,
+    /// New private text for the object; `None` keeps what it had.
+    pub private: Option<String>,
 }
 
 impl Outcome {
@@ -55,6 +60,7 @@ impl Outcome {
         Outcome {
             state: Some(state),
             diagnostics: Diagnostics::new(),
+            private: None,
         }
     }
 
@@ -62,10 +68,27 @@ impl Outcome {
         Outcome::default()
     }
 
+    /// The object exists, with `diagnostics`: after an error Terraform keeps it in state
+    /// (tainted, after a create) so nothing is forgotten.
+    pub fn kept(state: Value, diagnostics: Diagnostics) -> Self {
+        Outcome {
+            state: Some(state),
+            diagnostics,
+            private: None,
+        }
+    }
+
+    /// Keeps `private` as the object's private text.
+    pub fn with_private(mut self, private: String) -> Self {
+        self.private = Some(private);
+        self
+    }
+
     pub fn failed(diagnostics: Diagnostics) -> Self {
         Outcome {
             state: None,
             diagnostics,
+            private: None,
         }
     }
 }

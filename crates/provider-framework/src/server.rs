@@ -6,8 +6,7 @@
 //! status codes, because Terraform renders only diagnostics well.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
@@ -16,8 +15,9 @@ use tonic::{Request, Response, Status};
 use super::diag::{Diagnostic, Diagnostics};
 use super::isolation::{isolate, isolate_sync};
 use super::plan::plan_change;
+use super::private::{PendingUpdates, Private};
 use super::proto::tfplugin6 as pb;
-use super::resource::{Context, Provider, Removal, Resource};
+use super::resource::{Context, Outcome, Provider, Removal, Resource};
 use super::schema::Schema;
 use super::value::{Type, Value};
 use super::{convert, json, msgpack};
@@ -49,48 +49,6 @@ pub struct ProviderService<P: Provider> {
     client: RwLock<Option<Arc<P::Client>>>,
     stop: CancellationToken,
     updates: PendingUpdates,
-}
-
-/// Update plans the core may still turn into a replacement without telling the provider
-/// (`-replace`, `replace_triggered_by`, a tainted object). The core then plans the create half
-/// again with a null prior and hands back the update plan's private data; that private data is a
-/// token naming the prior object kept here, so the create half can run the removal checks for
-/// the object it replaces.
-#[derive(Default)]
-struct PendingUpdates {
-    next: AtomicU64,
-    priors: std::sync::Mutex<HashMap<u64, Value>>,
-}
-
-/// Marks private data that is such a token (the framework owns resources' private data).
-const UPDATE_TOKEN: &[u8] = b"tf-provider-framework/update:";
-
-/// More pending updates than any plan has; past it the oldest plan is long over.
-const MAX_PENDING_UPDATES: usize = 100_000;
-
-impl PendingUpdates {
-    /// Remembers `prior` and returns the private data that names it.
-    fn remember(&self, prior: Value) -> Vec<u8> {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut priors = self.priors.lock().unwrap_or_else(PoisonError::into_inner);
-        if priors.len() >= MAX_PENDING_UPDATES {
-            priors.clear();
-        }
-        priors.insert(id, prior);
-        [UPDATE_TOKEN, id.to_string().as_bytes()].concat()
-    }
-
-    /// The object an update plan's token names, once.
-    fn take(&self, private: &[u8]) -> Option<Value> {
-        let id: u64 = std::str::from_utf8(private.strip_prefix(UPDATE_TOKEN)?)
-            .ok()?
-            .parse()
-            .ok()?;
-        self.priors
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id)
-    }
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -131,7 +89,8 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
-    async fn context(&self) -> Result<Context<P::Client>, Diagnostics> {
+    /// The context of one operation on an object whose resource private text is `private`.
+    async fn context(&self, private: &Private) -> Result<Context<P::Client>, Diagnostics> {
         let client = self.client.read().await.clone().ok_or_else(|| {
             Diagnostics::from(Diagnostic::error(
                 "Provider not configured",
@@ -142,6 +101,7 @@ impl<P: Provider> ProviderService<P> {
         Ok(Context {
             client,
             stop: self.stop.clone(),
+            private: private.resource.clone(),
         })
     }
 
@@ -364,7 +324,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
-        let private = request.private.clone();
+        let stored = Private::decode(&request.private);
         let result = isolate("ReadResource", async {
             let registered = self.resource(&request.type_name)?;
             let current = decode(
@@ -372,17 +332,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 &registered.ty,
                 "current state",
             )?;
-            let ctx = self.context().await?;
+            let ctx = self.context(&stored).await?;
             let outcome = registered.resource.read(&ctx, &current).await;
             let state = outcome.state.unwrap_or(Value::Null);
+            let mut private = stored.clone();
+            if let Some(resource) = outcome.private {
+                private.resource = resource;
+            }
             Ok::<_, Diagnostics>((
                 encode(&state, &registered.ty, "refreshed state")?,
                 outcome.diagnostics,
+                private.encode(),
             ))
         })
         .await;
         Ok(Response::new(match result {
-            Ok((state, diags)) => pb::read_resource::Response {
+            Ok((state, diags, private)) => pb::read_resource::Response {
                 new_state: Some(state),
                 diagnostics: diagnostics(diags),
                 private,
@@ -392,7 +357,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 // Keep what Terraform had: an error must never make the object vanish from state.
                 new_state: request.current_state,
                 diagnostics: diagnostics(diags),
-                private,
+                private: request.private,
                 ..Default::default()
             },
         }))
@@ -403,6 +368,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let request = request.into_inner();
+        let stored = Private::decode(&request.prior_private);
         let result = isolate("PlanResourceChange", async {
             let registered = self.resource(&request.type_name)?;
             let ty = &registered.ty;
@@ -410,7 +376,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let proposed = decode(request.proposed_new_state.as_ref(), ty, "proposed state")?;
             let config = decode(request.config.as_ref(), ty, "configuration")?;
             if proposed.is_null() {
-                let ctx = self.context().await?;
+                let ctx = self.context(&stored).await?;
                 let diags = registered
                     .resource
                     .plan_removal(&ctx, &prior, Removal::Destroy)
@@ -419,7 +385,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     encode(&Value::Null, ty, "planned state")?,
                     Vec::new(),
                     diags,
-                    Vec::new(),
+                    stored.resource_only(),
                 ));
             }
             let change = plan_change(&registered.schema, &prior, &proposed, &config);
@@ -427,15 +393,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             // the create half of a replacement the core forced, the one its update plan named.
             let forced = prior.is_null();
             let (replaced, mut planned_private) = if forced {
-                (self.updates.take(&request.prior_private), Vec::new())
+                // A new object: nothing of the old one's private data carries over.
+                (
+                    stored.update.and_then(|id| self.updates.take(id)),
+                    Private::default(),
+                )
             } else if change.requires_replace.is_empty() {
-                (None, self.updates.remember(prior))
+                let mut private = stored.resource_only();
+                private.update = Some(self.updates.remember(prior.clone()));
+                (None, private)
             } else {
-                (Some(prior), Vec::new())
+                (Some(prior.clone()), stored.resource_only())
             };
             // Advice about the destroy half; without a configured client there is nothing to
             // check against, and the plan goes on.
-            let mut diags = match (replaced, self.context().await) {
+            let mut diags = match (replaced, self.context(&stored).await) {
                 (Some(replaced), Ok(ctx)) => {
                     registered
                         .resource
@@ -447,7 +419,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             if forced && !diags.has_errors() && !diags.is_empty() {
                 // The core drops warnings from this second plan call; they reach the user when
                 // the replacement is applied instead.
-                planned_private = deferred::carry(std::mem::take(&mut diags));
+                planned_private.defer(std::mem::take(&mut diags));
             }
             let replace = change
                 .requires_replace
@@ -467,7 +439,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 pb::plan_resource_change::Response {
                     planned_state: Some(planned),
                     requires_replace,
-                    planned_private,
+                    planned_private: planned_private.encode(),
                     diagnostics: diagnostics(diags),
                     ..Default::default()
                 }
@@ -484,35 +456,48 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let (private, deferred) = deferred::take(&request.planned_private);
+        let planned_private = Private::decode(&request.planned_private);
         let result = isolate("ApplyResourceChange", async {
             let registered = self.resource(&request.type_name)?;
             let ty = &registered.ty;
             let prior = decode(request.prior_state.as_ref(), ty, "prior state")?;
             let planned = decode(request.planned_state.as_ref(), ty, "planned state")?;
-            let ctx = self.context().await?;
-            let (state, diags) = if planned.is_null() {
+            let ctx = self.context(&planned_private).await?;
+            let (state, outcome) = if planned.is_null() {
                 let diags = registered.resource.delete(&ctx, &prior).await;
-                // A failed delete keeps the prior state, so nothing the remote system still has is forgotten.
+                // A failed delete keeps the prior state, so nothing the remote system still has
+                // is forgotten.
                 let state = if diags.has_errors() {
                     prior
                 } else {
                     Value::Null
                 };
-                (state, diags)
+                (
+                    state,
+                    Outcome {
+                        state: None,
+                        diagnostics: diags,
+                        private: None,
+                    },
+                )
             } else if prior.is_null() {
-                let outcome = registered.resource.create(&ctx, &planned).await;
-                (outcome.state.unwrap_or(Value::Null), outcome.diagnostics)
+                let mut outcome = registered.resource.create(&ctx, &planned).await;
+                (outcome.state.take().unwrap_or(Value::Null), outcome)
             } else {
-                let outcome = registered.resource.update(&ctx, &prior, &planned).await;
+                let mut outcome = registered.resource.update(&ctx, &prior, &planned).await;
                 // A failed update keeps the prior state unless the resource says otherwise.
-                (outcome.state.unwrap_or(prior), outcome.diagnostics)
+                (outcome.state.take().unwrap_or(prior), outcome)
             };
-            Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, deferred.then(diags)))
+            let mut private = planned_private.resource_only();
+            if let Some(resource) = outcome.private {
+                private.resource = resource;
+            }
+            let diags = planned_private.with_deferred(outcome.diagnostics);
+            Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, diags, private.encode()))
         })
         .await;
         Ok(Response::new(match result {
-            Ok((state, diags)) => pb::apply_resource_change::Response {
+            Ok((state, diags, private)) => pb::apply_resource_change::Response {
                 new_state: Some(state),
                 private,
                 diagnostics: diagnostics(diags),
@@ -520,7 +505,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             },
             Err(diags) => pb::apply_resource_change::Response {
                 new_state: request.prior_state,
-                private,
+                private: planned_private.resource_only().encode(),
                 diagnostics: diagnostics(diags),
                 ..Default::default()
             },
@@ -592,56 +577,4 @@ fn upgrade_json_state(raw: &[u8], schema: &Schema) -> Result<Value, String> {
     }
     let cleaned = serde_json::to_vec(&parsed).map_err(|e| e.to_string())?;
     json::decode(&cleaned, &schema.implied_type()).map_err(|e| e.to_string())
-}
-
-/// Warnings about a replacement the core forced (`-replace`, `replace_triggered_by`, a tainted
-/// object): the core ignores warnings from the plan call that would carry them, so they travel
-/// in the planned private data and are shown when the replacement is applied.
-mod deferred {
-    use serde_json::{Value as Json, json};
-
-    use super::super::diag::{Diagnostic, Diagnostics};
-
-    const MARK: &[u8] = b"tf-provider-framework/deferred-warnings:";
-
-    /// The private data that carries `warnings`.
-    pub fn carry(warnings: Diagnostics) -> Vec<u8> {
-        let list: Vec<Json> = warnings
-            .iter()
-            .map(|d| json!({"summary": d.summary, "detail": d.detail}))
-            .collect();
-        [MARK, Json::Array(list).to_string().as_bytes()].concat()
-    }
-
-    /// Splits private data into what the resource keeps and the warnings it carried.
-    pub fn take(private: &[u8]) -> (Vec<u8>, Carried) {
-        let Some(rest) = private.strip_prefix(MARK) else {
-            return (private.to_vec(), Carried(Vec::new()));
-        };
-        let warnings = serde_json::from_slice::<Vec<Json>>(rest)
-            .unwrap_or_default()
-            .iter()
-            .map(|w| {
-                Diagnostic::warning(
-                    w["summary"].as_str().unwrap_or_default(),
-                    w["detail"].as_str().unwrap_or_default(),
-                )
-            })
-            .collect();
-        (Vec::new(), Carried(warnings))
-    }
-
-    /// Warnings waiting to be shown with an apply's own diagnostics.
-    pub struct Carried(Vec<Diagnostic>);
-
-    impl Carried {
-        pub fn then(self, diags: Diagnostics) -> Diagnostics {
-            let mut all = Diagnostics::new();
-            for warning in self.0 {
-                all.push(warning);
-            }
-            all.extend(diags);
-            all
-        }
-    }
 }

@@ -92,17 +92,16 @@ impl Listing {
         }
     }
 
-    /// The listing of the records a status call returned: those whose member (`member_of`;
-    /// `None` for a record of another parent) is one of `members`.
+    /// The listing of the records a status call returned, by member (`member_of`; `None` for a
+    /// record of another parent).
     pub fn of<R>(
         records: impl IntoIterator<Item = R>,
-        members: &[String],
         member_of: impl Fn(&R) -> Option<&str>,
         observe: impl Fn(&R) -> Observation,
     ) -> Listing {
         let mut listing = Listing::default();
         for record in records {
-            if let Some(member) = member_of(&record).filter(|m| members.iter().any(|x| x == m)) {
+            if let Some(member) = member_of(&record) {
                 let member = member.to_owned();
                 listing.record(&member, observe(&record));
             }
@@ -279,20 +278,15 @@ pub trait Association: Send + Sync + 'static {
         let Some(key) = self.planned_key(config) else {
             return Ok(None);
         };
-        let listing = self
-            .observe(aws, &key.parent, std::slice::from_ref(&key.member))
-            .await?;
+        let listing = self.observe(aws, &key.parent).await?;
         Ok(listing.take_live(&key.member).map(|found| (key, found)))
     }
 
-    /// One status call for `parent`, answering for `members` (a missing member is gone; a
-    /// parent that does not exist is an empty listing, see [`absent_is_empty`]).
-    async fn observe(
-        &self,
-        aws: &ServiceClients,
-        parent: &str,
-        members: &[String],
-    ) -> Result<Listing, AwsError>;
+    /// One status call for `parent`, listing every association it has (a member missing from
+    /// the listing is gone; a parent that does not exist is an empty listing, see
+    /// [`absent_is_empty`]). Listing everything lets one call answer every wait and every read
+    /// of the parent.
+    async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError>;
 
     /// Warnings for a plan that removes this association (a destroy, or a replacement's destroy
     /// half). `removed` holds every association of this kind the same plan removes so far, this

@@ -89,16 +89,17 @@ impl<A: Association> AssociationResource<A> {
         let parent = parent.to_owned();
         let time_limit = aws.settings.attempt_timeout() + STATUS_CALL_MARGIN;
         StatusCall {
-            poll: Arc::new(move |members: Vec<String>| {
+            poll: Arc::new(move |_members: Vec<String>| {
                 let (association, aws, parent) = (association.clone(), aws.clone(), parent.clone());
                 Box::pin(async move {
                     association
-                        .observe(&aws.single_attempt, &parent, &members)
+                        .observe(&aws.single_attempt, &parent)
                         .await
                         .map(|listing| listing.into_map())
                 })
             }),
             time_limit,
+            lists_everything: true,
         }
     }
 
@@ -209,11 +210,7 @@ impl<A: Association> AssociationResource<A> {
     ) -> Result<Look<Disassociation>, AwsError> {
         let listing = self
             .association
-            .observe(
-                &aws.single_attempt,
-                &key.parent,
-                std::slice::from_ref(&key.member),
-            )
+            .observe(&aws.single_attempt, &key.parent)
             .await?;
         Ok(match listing.take_live(&key.member).map(|o| o.phase) {
             None => Look::InEffect(Disassociation::AlreadyGone),
@@ -298,7 +295,7 @@ impl<A: Association> AssociationResource<A> {
         let call = self.status_call(ctx.client.clone(), &key.parent);
         let waited = self
             .waiters
-            .wait(&key.parent, &key.member, call, Transition::Create, deadline, &ctx.stop, |seen| match seen {
+            .wait(&key.parent, &key.member, call, Transition::Create, None, deadline, &ctx.stop, |seen| match seen {
                 // Just-created associations can be missing from a list for a moment.
                 None if absent_polls < 5 => {
                     absent_polls += 1;
@@ -340,10 +337,10 @@ impl<A: Association> AssociationResource<A> {
                     headline.detail,
                     self.association.id(&key)
                 );
-                Outcome {
-                    state: Some(self.state_with(planned, &key, None)),
-                    diagnostics: Diagnostic::error(headline.summary, note).into(),
-                }
+                Outcome::kept(
+                    self.state_with(planned, &key, None),
+                    Diagnostic::error(headline.summary, note).into(),
+                )
             }
             _ if uncertain => {
                 let note = format!(
@@ -356,6 +353,52 @@ impl<A: Association> AssociationResource<A> {
             }
             _ => Outcome::failed(headline.into()),
         }
+    }
+}
+
+/// How long creating associations of this kind took, as the provider had learned it when this
+/// one was created, kept in the resource's private state. A later destroy, in another process
+/// that has not seen a removal of this kind yet, uses it as its first guess of how long the
+/// removal takes: AWS takes the same order of time both ways (Client VPN: minutes), and a wrong
+/// guess costs at most one default poll interval, never correctness.
+#[derive(Debug, Default, PartialEq)]
+struct CreateTime(Option<(Duration, Duration)>);
+
+impl CreateTime {
+    fn read(private: &str) -> CreateTime {
+        let parsed: Option<serde_json::Value> = serde_json::from_str(private).ok();
+        let window = parsed.and_then(|doc| {
+            let bounds = doc.get("create_seconds")?.as_array()?;
+            let second = |i: usize| {
+                bounds
+                    .get(i)?
+                    .as_f64()
+                    .filter(|s| s.is_finite() && (0.0..=86_400.0).contains(s))
+                    .map(Duration::from_secs_f64)
+            };
+            Some((second(0)?, second(1)?))
+        });
+        CreateTime(window)
+    }
+
+    fn write(&self) -> String {
+        match self.0 {
+            Some((earliest, latest)) => serde_json::json!({
+                "create_seconds": [earliest.as_secs_f64(), latest.as_secs_f64()]
+            })
+            .to_string(),
+            None => String::new(),
+        }
+    }
+
+    fn window(&self) -> Option<(Duration, Duration)> {
+        self.0
+    }
+}
+
+impl From<Option<(Duration, Duration)>> for CreateTime {
+    fn from(window: Option<(Duration, Duration)>) -> Self {
+        CreateTime(window)
     }
 }
 
@@ -493,19 +536,18 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 ..
             }) => {
                 let state = self.state_with(planned, &key, Some(&first));
-                return Outcome {
-                    state: Some(state),
-                    diagnostics: self
-                        .wait_error(
-                            "created",
-                            &key,
-                            WaitError::Interrupted,
-                            Some(&first.state),
-                            timeout,
-                            aws,
-                        )
-                        .into(),
-                };
+                return Outcome::kept(
+                    state,
+                    self.wait_error(
+                        "created",
+                        &key,
+                        WaitError::Interrupted,
+                        Some(&first.state),
+                        timeout,
+                        aws,
+                    )
+                    .into(),
+                );
             }
             Err(MutationFailure::Interrupted { uncertain, .. }) => {
                 let headline = Diagnostic::error(
@@ -545,13 +587,15 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let (last, waited) = self.wait_until_ready(ctx, &key, first, deadline).await;
         let state = self.state_with(planned, &key, Some(&last));
         match waited {
-            Ok(()) => Outcome::ok(state),
-            Err(error) => Outcome {
-                state: Some(state),
-                diagnostics: self
-                    .wait_error("created", &key, error, Some(&last.state), timeout, aws)
+            Ok(()) => {
+                let learned = CreateTime::from(self.waiters.expected(Transition::Create));
+                Outcome::ok(state).with_private(learned.write())
+            }
+            Err(error) => Outcome::kept(
+                state,
+                self.wait_error("created", &key, error, Some(&last.state), timeout, aws)
                     .into(),
-            },
+            ),
         }
     }
 
@@ -559,10 +603,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let key = match self.key_of(current) {
             Ok(key) => key,
             Err(diags) => {
-                return Outcome {
-                    state: Some(current.clone()),
-                    diagnostics: diags,
-                };
+                return Outcome::kept(current.clone(), diags);
             }
         };
         let aws = &ctx.client;
@@ -586,12 +627,11 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 Outcome::gone()
             }
             // An error never drops the association from state.
-            Err(error) => Outcome {
-                state: Some(current.clone()),
-                diagnostics: self
-                    .aws_error(format!("Could not read {}", self.name()), &error, aws)
+            Err(error) => Outcome::kept(
+                current.clone(),
+                self.aws_error(format!("Could not read {}", self.name()), &error, aws)
                     .into(),
-            },
+            ),
         }
     }
 
@@ -659,6 +699,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 &key.member,
                 call,
                 Transition::Delete,
+                CreateTime::read(&ctx.private).window(),
                 deadline,
                 &ctx.stop,
                 |seen| match seen {
@@ -777,5 +818,30 @@ impl<A: Association> AssociationResource<A> {
             .into(),
             Ok(()) => Diagnostics::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_time_round_trips_and_anything_else_is_no_guess() {
+        let learned = CreateTime(Some((
+            Duration::from_millis(2900),
+            Duration::from_millis(3100),
+        )));
+        assert_eq!(CreateTime::read(&learned.write()), learned);
+        for hostile in [
+            "",
+            "not json",
+            "{\"create_seconds\": [1]}",
+            "{\"create_seconds\": [-1, 2]}",
+            "{\"create_seconds\": [1e300, 2]}",
+            "{\"create_seconds\": \"3\"}",
+        ] {
+            assert_eq!(CreateTime::read(hostile), CreateTime(None), "{hostile}");
+        }
+        assert_eq!(CreateTime(None).write(), "");
     }
 }

@@ -209,15 +209,9 @@ impl Association for ClientVpnNetworkAssociation {
         Ok(found)
     }
 
-    async fn observe(
-        &self,
-        aws: &ServiceClients,
-        parent: &str,
-        members: &[String],
-    ) -> Result<Listing, AwsError> {
+    async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
         Ok(Listing::of(
             target_networks(aws, parent).await?,
-            members,
             TargetNetwork::association_id,
             target_network,
         ))

@@ -137,18 +137,12 @@ impl Association for ConnectPeerAssociationResource {
         Ok((key, observation(association)))
     }
 
-    async fn observe(
-        &self,
-        aws: &ServiceClients,
-        parent: &str,
-        members: &[String],
-    ) -> Result<Listing, AwsError> {
+    async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
         const OPERATION: &str = "GetConnectPeerAssociations";
         let associations = all_pages(OPERATION, |token| async move {
             aws.networkmanager
                 .get_connect_peer_associations()
                 .global_network_id(parent)
-                .set_connect_peer_ids(Some(members.to_vec()))
                 .set_next_token(token)
                 .send()
                 .await
@@ -166,7 +160,6 @@ impl Association for ConnectPeerAssociationResource {
         .await;
         Ok(Listing::of(
             absent_is_empty(associations, &Self::SPEC)?,
-            members,
             ConnectPeerAssociation::connect_peer_id,
             observation,
         ))

@@ -96,12 +96,7 @@ impl Association for RouteServerVpcAssociation {
         Ok((key, observation(association)))
     }
 
-    async fn observe(
-        &self,
-        aws: &ServiceClients,
-        parent: &str,
-        members: &[String],
-    ) -> Result<Listing, AwsError> {
+    async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
         let answer = aws
             .ec2
             .get_route_server_associations()
@@ -112,7 +107,6 @@ impl Association for RouteServerVpcAssociation {
             .map_err(|e| AwsError::from_sdk("GetRouteServerAssociations", e));
         Ok(Listing::of(
             absent_is_empty(answer, &Self::SPEC)?,
-            members,
             |a| {
                 a.vpc_id()
                     .filter(|_| a.route_server_id().is_none_or(|id| id == parent))

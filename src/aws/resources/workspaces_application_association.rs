@@ -101,12 +101,7 @@ impl Association for WorkspacesApplicationAssociation {
         Ok((key, observation(association)))
     }
 
-    async fn observe(
-        &self,
-        aws: &ServiceClients,
-        parent: &str,
-        members: &[String],
-    ) -> Result<Listing, AwsError> {
+    async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
         let answer = aws
             .workspaces
             .describe_workspace_associations()
@@ -118,7 +113,6 @@ impl Association for WorkspacesApplicationAssociation {
             .map_err(|e| AwsError::from_sdk("DescribeWorkspaceAssociations", e));
         Ok(Listing::of(
             absent_is_empty(answer, &Self::SPEC)?,
-            members,
             |a| {
                 a.associated_resource_id()
                     .filter(|_| a.workspace_id().is_none_or(|id| id == parent))

@@ -69,19 +69,21 @@ impl Cadence {
         let Some((earliest, latest)) = self.window else {
             return self.tick(k);
         };
-        if elapsed < earliest {
-            // Sparse: the default's next tick may be skipped, the one after it may not.
-            return self.tick(k + 1).min(earliest);
+        // Halfway through the window first (so each wait narrows it for the next), then its end,
+        // then one step past it.
+        let middle = earliest + latest.saturating_sub(earliest) / 2;
+        if elapsed < middle {
+            // Sparse until then: the default's next tick may be skipped, the one after it may
+            // not.
+            return self.tick(k + 1).min(middle);
         }
-        let step = ((latest.saturating_sub(earliest)) / 2).max(MIN_WINDOW_STEP);
+        let step = (latest.saturating_sub(earliest) / 2).max(MIN_WINDOW_STEP);
         let window_end = latest + step;
         if elapsed < window_end {
-            // Dense, on a grid from the window's start, spread a little so processes that
-            // learned the same window do not poll in lock-step.
-            let done = elapsed.saturating_sub(earliest).as_secs_f64() / step.as_secs_f64();
-            let next = earliest + step.mul_f64(done.floor() + 1.0);
-            let spread = step.mul_f64(rand::rng().random_range(0.0..0.1));
-            return (next + spread).min(window_end);
+            let next = if elapsed < latest { latest } else { window_end };
+            // Spread a little, so processes that learned the same window do not poll in
+            // lock-step.
+            return next + step.mul_f64(rand::rng().random_range(0.0..0.1));
         }
         // Later than ever seen: the default schedule, as if nothing had been learned.
         self.tick(k)
@@ -105,17 +107,22 @@ impl Learned {
         self.samples.push_back((last_not_done, first_done));
     }
 
-    /// Where the next change is expected to finish: the medians of the recent bounds.
+    /// Where the next change is expected to finish: the medians of the recent bounds, each
+    /// taken on the side that narrows the window (the upper median of the "not yet" bounds,
+    /// the lower median of the "done" ones), so a few waits pin a steady duration down.
     pub fn window(&self) -> Option<(Duration, Duration)> {
         if self.samples.is_empty() {
             return None;
         }
-        let median = |mut values: Vec<Duration>| {
+        let sorted = |values: Vec<Duration>| {
+            let mut values = values;
             values.sort_unstable();
-            values[values.len() / 2]
+            values
         };
-        let earliest = median(self.samples.iter().map(|s| s.0).collect());
-        let latest = median(self.samples.iter().map(|s| s.1).collect());
+        let not_yet = sorted(self.samples.iter().map(|s| s.0).collect());
+        let done = sorted(self.samples.iter().map(|s| s.1).collect());
+        let earliest = not_yet[not_yet.len() / 2];
+        let latest = done[(done.len() - 1) / 2];
         Some((earliest.min(latest), earliest.max(latest)))
     }
 }
@@ -202,9 +209,15 @@ mod tests {
         let mut learned = Learned::default();
         assert!(learned.window().is_none());
         learned.record(secs(2.6), secs(4.2));
-        learned.record(secs(2.9), secs(3.1));
+        assert_eq!(learned.window(), Some((secs(2.6), secs(4.2))));
+        learned.record(secs(2.6), secs(3.4));
+        assert_eq!(
+            learned.window(),
+            Some((secs(2.6), secs(3.4))),
+            "narrowed at once"
+        );
         learned.record(secs(2.95), secs(3.05));
-        assert_eq!(learned.window(), Some((secs(2.9), secs(3.1))));
+        assert_eq!(learned.window(), Some((secs(2.6), secs(3.4))));
         for _ in 0..SAMPLES {
             learned.record(secs(19.9), secs(20.1));
         }

@@ -34,6 +34,9 @@ pub type PollFn<T> = Arc<
 pub struct StatusCall<T> {
     pub poll: PollFn<T>,
     pub time_limit: Duration,
+    /// Whether an answer lists everything the parent has, whoever asked: then one recent
+    /// answer serves any read of the parent, and an error can never concern one member only.
+    pub lists_everything: bool,
 }
 
 impl<T> Clone for StatusCall<T> {
@@ -41,6 +44,7 @@ impl<T> Clone for StatusCall<T> {
         StatusCall {
             poll: self.poll.clone(),
             time_limit: self.time_limit,
+            lists_everything: self.lists_everything,
         }
     }
 }
@@ -60,7 +64,11 @@ impl<T> StatusCall<T> {
     async fn ask_all(&self, members: &[String]) -> Answer<T> {
         let whole = self.ask(members.to_vec()).await;
         match whole {
-            Err(error) if error.kind == ErrorKind::Rejected && members.len() > 1 => {
+            Err(error)
+                if error.kind == ErrorKind::Rejected
+                    && members.len() > 1
+                    && !self.lists_everything =>
+            {
                 tracing::debug!(error = %error, "status call refused; asking about each member alone");
                 let mut found = HashMap::new();
                 let mut member_errors = HashMap::new();
@@ -172,7 +180,16 @@ pub struct WaiterEngine<T> {
     pollers: Registry<T>,
     learned: Mutex<HashMap<Transition, Learned>>,
     next_entry: AtomicU64,
+    /// Each parent's latest complete listing, for reads that arrive just after it.
+    recent: Recent<T>,
 }
+
+type Recent<T> = Arc<Mutex<HashMap<String, Arc<Tick<T>>>>>;
+
+/// How old a complete listing may be and still answer a read: a refresh reads every resource
+/// within a fraction of a second, in batches of the CLI's parallelism, and one listing of a
+/// parent answers them all.
+const READ_FRESHNESS: Duration = Duration::from_secs(1);
 
 impl<T: Send + Sync + 'static> Default for WaiterEngine<T> {
     fn default() -> Self {
@@ -200,6 +217,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
             pollers: Arc::new(Mutex::new(HashMap::new())),
             learned: Mutex::new(HashMap::new()),
             next_entry: AtomicU64::new(0),
+            recent: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -212,9 +230,9 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
 
     /// Waits until `decide` returns `Done` or `Fail` for `member` of `parent`, using the shared
     /// poller for that parent (started with `call` if none runs). The wait asks for answers on
-    /// the cadence learned for `transition`, and teaches it when the change is done. Throttling
-    /// and unknown outcomes of a status call are ridden out; any other error ends the wait of the
-    /// members it concerns.
+    /// the cadence learned for `transition` (or, before this process has seen one finish, around
+    /// `guess`), and teaches it when the change is done. Throttling and unknown outcomes of a
+    /// status call are ridden out; any other error ends the wait of the members it concerns.
     #[allow(clippy::too_many_arguments)]
     pub async fn wait<R>(
         &self,
@@ -222,12 +240,13 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         member: &str,
         call: StatusCall<T>,
         transition: Transition,
+        guess: Option<(Duration, Duration)>,
         deadline: Instant,
         stop: &CancellationToken,
         mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
     ) -> Result<R, WaitError> {
         let began = Instant::now();
-        let cadence = Cadence::new(self.schedule, self.expected(transition));
+        let cadence = Cadence::new(self.schedule, self.expected(transition).or(guess));
         let membership = self.join(parent, member, call, cadence, None);
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_not_done = Duration::ZERO;
@@ -274,6 +293,14 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         T: Clone,
     {
         let began = Instant::now();
+        if call.lists_everything {
+            let recent = lock(&self.recent).get(parent).cloned();
+            if let Some(tick) = recent.filter(|t| t.asked_at + READ_FRESHNESS >= began)
+                && let Ok(observation) = tick.answer_for(member)
+            {
+                return Ok(observation.cloned());
+            }
+        }
         let cadence = Cadence::new(self.schedule, None);
         let membership = self.join(parent, member, call, cadence, Some(began + READ_BATCH));
         let mut ticks = membership.poller.ticks.subscribe();
@@ -330,6 +357,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                 registry.insert(parent.to_owned(), poller.clone());
                 tokio::spawn(run_poller(
                     self.pollers.clone(),
+                    self.recent.clone(),
                     parent.to_owned(),
                     poller.clone(),
                     call,
@@ -392,6 +420,7 @@ async fn next_tick<T>(
 
 async fn run_poller<T: Send + Sync + 'static>(
     registry: Registry<T>,
+    recent: Recent<T>,
     parent: String,
     poller: Arc<Poller<T>>,
     call: StatusCall<T>,
@@ -459,11 +488,17 @@ async fn run_poller<T: Send + Sync + 'static>(
                 }
             }
         }
-        poller.ticks.send_replace(Some(Arc::new(Tick {
+        let tick = Arc::new(Tick {
             polled: members.into_iter().collect(),
             asked_at,
             answer,
-        })));
+        });
+        if call.lists_everything && tick.answer.result.is_ok() {
+            let mut recent = lock(&recent);
+            recent.retain(|_, t| t.asked_at + READ_FRESHNESS >= asked_at);
+            recent.insert(parent.clone(), tick.clone());
+        }
+        poller.ticks.send_replace(Some(tick));
     }
 }
 
@@ -484,6 +519,7 @@ mod tests {
         StatusCall {
             poll,
             time_limit: Duration::from_secs(1),
+            lists_everything: false,
         }
     }
 
@@ -528,6 +564,7 @@ mod tests {
                         &format!("assoc-{i}"),
                         call,
                         Transition::Delete,
+                        None,
                         deadline,
                         &stop,
                         until_gone,
@@ -557,6 +594,7 @@ mod tests {
                 "m",
                 fake_api(calls.clone(), 1),
                 Transition::Delete,
+                None,
                 deadline,
                 &stop,
                 until_gone,
@@ -579,6 +617,7 @@ mod tests {
                 "m",
                 fake_api(calls, usize::MAX),
                 Transition::Delete,
+                None,
                 deadline,
                 &CancellationToken::new(),
                 until_gone,
@@ -604,6 +643,7 @@ mod tests {
                 "m",
                 fake_api(Arc::new(AtomicUsize::new(0)), usize::MAX),
                 Transition::Delete,
+                None,
                 deadline,
                 &stop,
                 until_gone,
@@ -635,6 +675,7 @@ mod tests {
                 "m",
                 status_call(poll),
                 Transition::Delete,
+                None,
                 deadline,
                 &CancellationToken::new(),
                 until_gone,
@@ -656,6 +697,7 @@ mod tests {
                 "m",
                 status_call(poll),
                 Transition::Delete,
+                None,
                 Instant::now() + Duration::from_secs(60),
                 &CancellationToken::new(),
                 until_gone,
@@ -682,6 +724,7 @@ mod tests {
         let call = StatusCall {
             poll,
             time_limit: Duration::from_millis(100),
+            lists_everything: false,
         };
         let started = std::time::Instant::now();
         engine
@@ -690,6 +733,7 @@ mod tests {
                 "m",
                 call,
                 Transition::Delete,
+                None,
                 Instant::now() + Duration::from_secs(60),
                 &CancellationToken::new(),
                 until_gone,
@@ -731,6 +775,7 @@ mod tests {
                             member,
                             call,
                             Transition::Delete,
+                            None,
                             deadline,
                             &stop,
                             until_gone,
@@ -794,6 +839,7 @@ mod tests {
                 "m",
                 fake_api(Arc::new(AtomicUsize::new(0)), 3),
                 Transition::Delete,
+                None,
                 Instant::now() + Duration::from_secs(5),
                 &CancellationToken::new(),
                 until_gone,
@@ -805,6 +851,42 @@ mod tests {
         assert!(
             engine.expected(Transition::Create).is_none(),
             "per transition"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fresh_complete_listing_answers_a_read_without_a_call() {
+        let engine = WaiterEngine::new(FAST);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        // Lists the parent's two associations whoever asks.
+        let poll: PollFn<&'static str> = Arc::new(move |_members| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async {
+                Ok(HashMap::from([
+                    ("a".to_owned(), "associated"),
+                    ("b".to_owned(), "associated"),
+                ]))
+            })
+        });
+        let call = StatusCall {
+            poll,
+            time_limit: Duration::from_secs(1),
+            lists_everything: true,
+        };
+        let stop = CancellationToken::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let a = engine.read("p", "a", call.clone(), deadline, &stop).await;
+        let b = engine.read("p", "b", call.clone(), deadline, &stop).await;
+        let c = engine.read("p", "c", call, deadline, &stop).await;
+        assert_eq!(
+            (a.unwrap(), b.unwrap(), c.unwrap()),
+            (Some("associated"), Some("associated"), None)
+        );
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "one listing answered all three"
         );
     }
 }
