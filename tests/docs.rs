@@ -32,16 +32,14 @@ fn pages() -> Vec<(PathBuf, String)> {
             kind: PageKind::Provider,
             schema: &provider_schema,
             example: provider_example.as_deref(),
-            import: None,
-            import_id_example: None,
+            import_id: None,
         }),
     ));
     for resource in provider.resources() {
         let name = resource.type_name();
         let examples = root.join("examples/resources").join(name);
         let example = read_optional(&examples.join("resource.tf"));
-        let import = read_optional(&examples.join("import.sh"));
-        let import_id = resource.import_id_example();
+        let import_id = resource.import_id();
         let schema = resource.schema();
         let short = name.trim_start_matches("awsassoc_");
         pages.push((
@@ -52,8 +50,7 @@ fn pages() -> Vec<(PathBuf, String)> {
                 kind: PageKind::Resource,
                 schema: &schema,
                 example: example.as_deref(),
-                import: import.as_deref(),
-                import_id_example: import_id.as_deref(),
+                import_id: import_id.as_ref(),
             }),
         ));
     }
@@ -80,7 +77,7 @@ fn committed_docs_match_the_schema() {
 }
 
 #[test]
-fn every_resource_has_an_example_and_an_import_script() {
+fn every_resource_has_an_example_and_can_be_imported() {
     let provider = AwsAssocProvider;
     for resource in provider.resources() {
         let dir = repo().join("examples/resources").join(resource.type_name());
@@ -89,12 +86,14 @@ fn every_resource_has_an_example_and_an_import_script() {
             "{} lacks resource.tf",
             resource.type_name()
         );
-        let import = fs::read_to_string(dir.join("import.sh")).unwrap_or_default();
-        let example_id = resource.import_id_example().unwrap();
+        let import_id = resource
+            .import_id()
+            .unwrap_or_else(|| panic!("{} has no import ID", resource.type_name()));
         assert!(
-            import.contains(&example_id),
-            "import.sh of {} should use {example_id}",
-            resource.type_name()
+            resource.import(&import_id.example).is_ok(),
+            "{}: the documented import ID {:?} is rejected",
+            resource.type_name(),
+            import_id.example
         );
     }
 }

@@ -47,15 +47,7 @@ fn an_import_block_generates_configuration_and_imports(kind: &'static Kind) {
 }
 
 scenarios! {
-    kinds {
-        client_vpn => ClientVpn,
-        route_server => RouteServer,
-        connect_peer => ConnectPeer,
-        workspaces_application => WorkspacesApplication,
-    }
-    tests {
-        an_import_block_generates_configuration_and_imports,
-    }
+    an_import_block_generates_configuration_and_imports,
 }
 
 /// Replaces the resource block with a `removed` block.

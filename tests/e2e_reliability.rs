@@ -181,19 +181,11 @@ fn an_existing_association_is_reported_with_its_import_id(kind: &'static Kind) {
 }
 
 scenarios! {
-    kinds {
-        client_vpn => ClientVpn,
-        route_server => RouteServer,
-        connect_peer => ConnectPeer,
-        workspaces_application => WorkspacesApplication,
-    }
-    tests {
-        lost_answers_to_associate_converge,
-        lost_answers_to_disassociate_converge,
-        listing_order_never_fakes_a_gone,
-        a_hung_status_call_blocks_no_wait_beyond_one_attempt_timeout,
-        an_existing_association_is_reported_with_its_import_id,
-    }
+    lost_answers_to_associate_converge,
+    lost_answers_to_disassociate_converge,
+    listing_order_never_fakes_a_gone,
+    a_hung_status_call_blocks_no_wait_beyond_one_attempt_timeout,
+    an_existing_association_is_reported_with_its_import_id,
 }
 
 /// A provider block that points every service at `url` and takes credentials from the

@@ -241,24 +241,16 @@ fn preflight_is_skipped_without_dry_run(kind: &'static Kind) {
 }
 
 scenarios! {
-    kinds {
-        client_vpn => ClientVpn,
-        route_server => RouteServer,
-        connect_peer => ConnectPeer,
-        workspaces_application => WorkspacesApplication,
-    }
-    tests {
-        apply_then_noop_plan_then_destroy,
-        removing_the_block_destroys_it,
-        import_round_trips,
-        drift_is_planned_as_a_create,
-        not_found_during_delete_counts_as_deleted,
-        throttling_and_server_errors_converge,
-        short_delete_timeout_fails_clearly_and_destroy_resumes,
-        malformed_id_is_rejected_at_plan_time,
-        malformed_import_id_is_rejected,
-        destroy_preflight_follows_the_service_dry_run_support,
-    }
+    apply_then_noop_plan_then_destroy,
+    removing_the_block_destroys_it,
+    import_round_trips,
+    drift_is_planned_as_a_create,
+    not_found_during_delete_counts_as_deleted,
+    throttling_and_server_errors_converge,
+    short_delete_timeout_fails_clearly_and_destroy_resumes,
+    malformed_id_is_rejected_at_plan_time,
+    malformed_import_id_is_rejected,
+    destroy_preflight_follows_the_service_dry_run_support,
 }
 
 /// Ten associations on one Client VPN endpoint, destroyed by one `tofu destroy`, share one

@@ -152,20 +152,27 @@ pub fn all() -> impl Iterator<Item = &'static Kind> {
 }
 
 /// Generates one test module per kind, each with one `#[test]` per listed scenario function
-/// (`fn(&'static Kind)`), and fails to compile when a family is left out.
+/// (`fn(&'static Kind)`): a test file lists its scenarios and nothing else.
+///
+/// The kinds are listed here, once; the `match` below fails to compile when the emulator gains a
+/// family this list leaves out.
 #[macro_export]
 macro_rules! scenarios {
-    (
-        kinds { $($kind_mod:ident => $family:ident),* $(,)? }
-        tests $tests:tt
-    ) => {
-        // Exhaustive over the emulator's families: a missing one is a compile error.
+    ($($test:ident),* $(,)?) => {
+        $crate::scenarios!(@kinds [$($test),*]
+            client_vpn => ClientVpn,
+            route_server => RouteServer,
+            connect_peer => ConnectPeer,
+            workspaces_application => WorkspacesApplication,
+        );
+    };
+    (@kinds $tests:tt $($kind_mod:ident => $family:ident),* $(,)?) => {
         const _: fn(awsassoc_sim::Family) = |family| match family {
             $(awsassoc_sim::Family::$family => {}),*
         };
         $( $crate::scenarios!(@module $kind_mod $family $tests); )*
     };
-    (@module $kind_mod:ident $family:ident { $($test:ident),* $(,)? }) => {
+    (@module $kind_mod:ident $family:ident [$($test:ident),*]) => {
         mod $kind_mod {
             $(
                 #[test]

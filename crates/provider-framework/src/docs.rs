@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::resource::ImportId;
 use super::schema::{Attribute, Block, Nesting, Schema};
 use super::value::Type;
 
@@ -18,10 +19,8 @@ pub struct Page<'a> {
     pub schema: &'a Schema,
     /// A Terraform configuration shown under "Example Usage".
     pub example: Option<&'a str>,
-    /// A shell snippet shown under "Import".
-    pub import: Option<&'a str>,
-    /// The import ID shape, for an `import` block example, e.g. `("rs-…,vpc-…")`.
-    pub import_id_example: Option<&'a str>,
+    /// What the import ID is made of; `None` leaves out the Import section.
+    pub import_id: Option<&'a ImportId>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -193,22 +192,16 @@ pub fn render(page: &Page<'_>) -> String {
     );
     out.push_str("## Schema\n\n");
     block_schema(&mut out, &page.schema.block, "", true);
-    if page.import.is_some() || page.import_id_example.is_some() {
-        out.push_str("## Import\n\n");
-        if let Some(id) = page.import_id_example {
-            let _ = writeln!(
-                out,
-                "In Terraform 1.5 and later (and OpenTofu), use an `import` block:\n\n```terraform\nimport {{\n  to = {}.example\n  id = \"{id}\"\n}}\n```\n",
-                page.name
-            );
-        }
-        if let Some(import) = page.import {
-            let _ = writeln!(
-                out,
-                "Or with the CLI:\n\n```shell\n{}\n```\n",
-                import.trim_end()
-            );
-        }
+    if let Some(import_id) = page.import_id {
+        let (name, ImportId { shape, example }) = (page.name, import_id);
+        let _ = writeln!(
+            out,
+            "## Import\n\nThe import ID is {shape}.\n\n\
+             In Terraform 1.5 and later, and in OpenTofu, use an `import` block:\n\n\
+             ```terraform\nimport {{\n  to = {name}.example\n  id = \"{example}\"\n}}\n```\n\n\
+             Or the `import` command:\n\n\
+             ```shell\nterraform import {name}.example {example}\n```\n"
+        );
     }
     while out.ends_with("\n\n") {
         out.pop();

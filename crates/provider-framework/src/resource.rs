@@ -14,6 +14,16 @@ use super::diag::Diagnostics;
 use super::schema::Schema;
 use super::value::Value;
 
+/// The shape of a resource's import ID, as its documentation shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportId {
+    /// How the ID is put together, in Markdown, e.g. ``the route server ID and the VPC ID,
+    /// separated by a comma (`route_server_id,vpc_id`)``.
+    pub shape: String,
+    /// A valid ID, e.g. `rs-0123456789abcdef0,vpc-0123456789abcdef0`.
+    pub example: String,
+}
+
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// What `configure` produces and every resource operation receives.
@@ -127,8 +137,9 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// Builds the partial state for `terraform import`; the core refreshes it with `read` next.
     fn import(&self, id: &str) -> Result<Value, Diagnostics>;
 
-    /// An import ID of the right shape, for documentation.
-    fn import_id_example(&self) -> Option<String> {
+    /// What an import ID is made of, for the documentation's Import section; `None` when the
+    /// resource cannot be imported.
+    fn import_id(&self) -> Option<ImportId> {
         None
     }
 

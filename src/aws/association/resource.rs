@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
-use tf_provider_framework::resource::{Context, Outcome, Removal, Resource};
+use tf_provider_framework::resource::{Context, ImportId, Outcome, Removal, Resource};
 use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
 use tf_provider_framework::timeouts::{self, format_duration};
 use tf_provider_framework::value::{Type, Value};
@@ -756,8 +756,12 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         Ok(self.state_with(&base, &key, None))
     }
 
-    fn import_id_example(&self) -> Option<String> {
-        Some(self.import_example())
+    fn import_id(&self) -> Option<ImportId> {
+        let (parent, member) = A::SPEC.key;
+        Some(ImportId {
+            shape: format!("`{parent}` and `{member}`, separated by a comma"),
+            example: self.import_example(),
+        })
     }
 
     async fn plan_removal(

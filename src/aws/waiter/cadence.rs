@@ -3,10 +3,10 @@
 //! Without knowledge a wait follows the default [`Schedule`]: quick at first, backing off to a
 //! cap. Once changes of a kind have finished in this process, the engine knows roughly when the
 //! next one will ([`Learned`]): the wait then polls sparsely while the change cannot be done yet
-//! and densely around the expected completion ([`Cadence`]). Sparse never means blind: at most
-//! one tick of the default schedule is ever skipped in a row, so a change that finishes far
-//! earlier than expected is noticed at most one default interval later than the default schedule
-//! would, and one that finishes far later falls back to the default schedule itself.
+//! and aims at the expected completion ([`Cadence`]). Sparse never means blind: whenever a change
+//! finishes, the wait notices it at most one short interval (the default schedule's interval at
+//! that moment, and never less than [`SHORT_INTERVAL`]) after the default schedule would have,
+//! however far from the expectation the change finished.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -17,6 +17,15 @@ use super::schedule::Schedule;
 
 /// The step of the dense polls around the expected completion, at the least.
 const MIN_WINDOW_STEP: Duration = Duration::from_millis(40);
+
+/// The least lateness a sparse wait may accept compared with the default schedule. The default
+/// schedule polls five times in its first two seconds, useful only when nothing is known; a
+/// change known to take many seconds is watched from one second apart instead.
+pub const SHORT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A window narrower than this fraction of its end is aimed at its end alone: bisecting it
+/// would cost a call to learn less than the overshoot it saves.
+const NARROW_WINDOW: f64 = 0.05;
 
 /// How many completed waits the estimate remembers: enough to smooth out one odd change, few
 /// enough to follow AWS when it speeds up or slows down.
@@ -62,6 +71,15 @@ impl Cadence {
         k
     }
 
+    /// The latest offset the next poll may have, after an answer at or before the default
+    /// tick `k`: a change that finished just after that answer is seen by the default schedule
+    /// at tick `k`, and may be seen one short interval later than that, not more.
+    fn latest_permitted(&mut self, k: usize) -> Duration {
+        let tick = self.tick(k);
+        let interval = self.tick(k + 1).saturating_sub(tick);
+        tick + interval.max(SHORT_INTERVAL)
+    }
+
     /// The next offset after `elapsed` (the time of this wait's latest answer, or zero) at which
     /// the wait wants an answer.
     pub fn next_after(&mut self, elapsed: Duration) -> Duration {
@@ -69,24 +87,27 @@ impl Cadence {
         let Some((earliest, latest)) = self.window else {
             return self.tick(k);
         };
-        // Halfway through the window first (so each wait narrows it for the next), then its end,
-        // then one step past it.
-        let middle = earliest + latest.saturating_sub(earliest) / 2;
-        if elapsed < middle {
-            // Sparse until then: the default's next tick may be skipped, the one after it may
-            // not.
-            return self.tick(k + 1).min(middle);
-        }
-        let step = (latest.saturating_sub(earliest) / 2).max(MIN_WINDOW_STEP);
+        let width = latest.saturating_sub(earliest);
+        let step = (width / 2).max(MIN_WINDOW_STEP);
         let window_end = latest + step;
-        if elapsed < window_end {
-            let next = if elapsed < latest { latest } else { window_end };
-            // Spread a little, so processes that learned the same window do not poll in
-            // lock-step.
-            return next + step.mul_f64(rand::rng().random_range(0.0..0.1));
+        if elapsed >= window_end {
+            // Later than ever seen: the default schedule, as if nothing had been learned.
+            return self.tick(k);
         }
-        // Later than ever seen: the default schedule, as if nothing had been learned.
-        self.tick(k)
+        // Halfway through a wide window first (so each wait narrows it for the next), then its
+        // end, then one step past it.
+        let middle = earliest + width / 2;
+        let narrow = width <= latest.mul_f64(NARROW_WINDOW).max(MIN_WINDOW_STEP);
+        let aim = if !narrow && elapsed < middle {
+            middle
+        } else if elapsed < latest {
+            latest
+        } else {
+            window_end
+        };
+        // Spread a little, so processes that learned the same window do not poll in lock-step.
+        let aim = aim + step.mul_f64(rand::rng().random_range(0.0..0.1));
+        aim.min(self.latest_permitted(k))
     }
 }
 
@@ -150,11 +171,12 @@ mod tests {
         }
     }
 
-    /// The default schedule's interval in force at `at`: how late "one short interval" is.
-    fn default_interval_at(at: Duration) -> Duration {
+    /// How much later than the default schedule (which noticed at `at`) a learned cadence may
+    /// notice: the default's interval in force then, and at least [`SHORT_INTERVAL`].
+    fn one_short_interval_after(at: Duration) -> Duration {
         let mut cadence = Cadence::new(STEADY, None);
         let k = cadence.next_tick_index(at);
-        cadence.tick(k + 1) - cadence.tick(k)
+        at + (cadence.tick(k + 1) - cadence.tick(k)).max(SHORT_INTERVAL)
     }
 
     fn secs(s: f64) -> Duration {
@@ -175,31 +197,52 @@ mod tests {
     }
 
     #[test]
-    fn a_change_far_earlier_than_expected_is_noticed_within_one_default_interval() {
+    fn a_change_far_earlier_than_expected_is_noticed_within_one_short_interval() {
         for expected in [3.0, 20.0, 300.0] {
-            let learned = Some((secs(expected * 0.98), secs(expected * 1.02)));
-            for finish in [0.05, 0.3, 0.7, 1.2, 2.0, expected / 4.0, expected / 2.0] {
+            for (low, high) in [(0.98, 1.02), (0.3, 1.7)] {
+                let learned = Some((secs(expected * low), secs(expected * high)));
+                for finish in [0.05, 0.3, 0.7, 1.2, 2.0, expected / 4.0, expected / 2.0] {
+                    let finish = secs(finish);
+                    let (at, _) = noticed(Cadence::new(STEADY, learned), finish);
+                    let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
+                    assert!(
+                        at <= one_short_interval_after(default_at),
+                        "expected {expected}s ({low}..{high}), finished at {finish:?}: \
+                         noticed at {at:?}, default at {default_at:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_change_far_later_than_expected_is_noticed_within_one_short_interval() {
+        for learned in [(secs(2.9), secs(3.1)), (secs(1.0), secs(5.0))] {
+            for finish in [2.0, 4.0, 6.0, 9.0, 30.0, 120.0] {
                 let finish = secs(finish);
-                let (at, _) = noticed(Cadence::new(STEADY, learned), finish);
+                let (at, _) = noticed(Cadence::new(STEADY, Some(learned)), finish);
                 let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
                 assert!(
-                    at <= default_at + default_interval_at(default_at),
-                    "expected {expected}s, finished at {finish:?}: noticed at {at:?}, default at {default_at:?}"
+                    at <= one_short_interval_after(default_at),
+                    "window {learned:?}, finished at {finish:?}: noticed at {at:?}, default at {default_at:?}"
                 );
             }
         }
     }
 
     #[test]
-    fn a_change_far_later_than_expected_is_noticed_like_the_default() {
-        let learned = Some((secs(2.9), secs(3.1)));
-        for finish in [4.0, 9.0, 30.0, 120.0] {
-            let finish = secs(finish);
-            let (at, _) = noticed(Cadence::new(STEADY, learned), finish);
-            let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
+    fn a_long_change_costs_fewer_polls_than_the_default() {
+        for expected in [3.0, 20.0, 120.0] {
+            let learned = Some((secs(expected - 0.05), secs(expected + 0.05)));
+            let (at, polls) = noticed(Cadence::new(STEADY, learned), secs(expected));
+            let (_, default_polls) = noticed(Cadence::new(STEADY, None), secs(expected));
             assert!(
-                at <= default_at + default_interval_at(default_at),
-                "finished at {finish:?}: noticed at {at:?}, default at {default_at:?}"
+                at - secs(expected) <= secs(0.1),
+                "{expected}s: noticed at {at:?}"
+            );
+            assert!(
+                polls * 2 <= default_polls,
+                "{expected}s: {polls} polls, the default takes {default_polls}"
             );
         }
     }
