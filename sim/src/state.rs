@@ -45,7 +45,10 @@ impl AssociationRecord {
     /// Whether the association exists: being created, usable, or failed (not being removed,
     /// not finished, not gone).
     pub fn is_live(&self) -> bool {
-        matches!(self.phase(), Phase::Creating | Phase::Active | Phase::Failed)
+        matches!(
+            self.phase(),
+            Phase::Creating | Phase::Active | Phase::Failed
+        )
     }
 
     /// Whether AWS reports it gone: finished (still listed for a while) or no longer listed.
