@@ -297,6 +297,21 @@ pub fn dry_run_permitted<T>(answer: Result<T, AwsError>) -> Result<(), AwsError>
     }
 }
 
+/// `.send().await.aws_context(OPERATION)?`: an SDK call's answer, its error converted into an
+/// [`AwsError`] that names the operation.
+pub trait AwsContext<T> {
+    fn aws_context(self, operation: &'static str) -> Result<T, AwsError>;
+}
+
+impl<T, E> AwsContext<T> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    fn aws_context(self, operation: &'static str) -> Result<T, AwsError> {
+        self.map_err(|error| AwsError::from_sdk(operation, error))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,6 +258,18 @@ pub trait Association: Send + Sync + 'static {
         })
     }
 
+    /// The key the configuration determines, for a call that cannot be made without it.
+    fn configured_key(
+        &self,
+        config: &Value,
+        operation: &'static str,
+    ) -> Result<AssociationKey, AwsError> {
+        self.planned_key(config).ok_or_else(|| {
+            let (parent, member) = Self::SPEC.key;
+            AwsError::missing(operation, &format!("{parent} or {member}"))
+        })
+    }
+
     /// One attempt of AWS's associate operation with the arguments in `config`. `token` is the
     /// same for every attempt of one create, for APIs that take an idempotency token.
     async fn associate(

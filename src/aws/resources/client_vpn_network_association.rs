@@ -16,7 +16,7 @@ use crate::aws::association::{
     absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsContext, AwsError};
 use crate::aws::ids;
 use crate::aws::pages::all_pages;
 
@@ -83,7 +83,7 @@ async fn target_networks(
                 let next = page.next_token().map(str::to_owned);
                 (page.client_vpn_target_networks().to_vec(), next)
             })
-            .map_err(|e| AwsError::from_sdk(OPERATION, e))
+            .aws_context(OPERATION)
     })
     .await;
     Ok(
@@ -170,7 +170,7 @@ impl Association for ClientVpnNetworkAssociation {
             .client_token(token)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+            .aws_context(OPERATION)?;
         let association_id = output
             .association_id()
             .ok_or_else(|| AwsError::missing(OPERATION, "associationId"))?;
@@ -270,6 +270,6 @@ impl Association for ClientVpnNetworkAssociation {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::from_sdk("DisassociateClientVpnTargetNetwork", e))
+            .aws_context("DisassociateClientVpnTargetNetwork")
     }
 }

@@ -16,7 +16,7 @@ use crate::aws::association::{
     absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsContext, AwsError};
 use crate::aws::ids;
 use crate::aws::pages::all_pages;
 
@@ -118,9 +118,7 @@ impl Association for ConnectPeerAssociationResource {
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateConnectPeer";
-        let key = self
-            .planned_key(config)
-            .ok_or_else(|| AwsError::missing(OPERATION, "global_network_id or connect_peer_id"))?;
+        let key = self.configured_key(config, OPERATION)?;
         let output = aws
             .networkmanager
             .associate_connect_peer()
@@ -130,7 +128,7 @@ impl Association for ConnectPeerAssociationResource {
             .set_link_id(config.attr_str("link_id").map(str::to_owned))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+            .aws_context(OPERATION)?;
         let association = output
             .connect_peer_association()
             .ok_or_else(|| AwsError::missing(OPERATION, "ConnectPeerAssociation"))?;

@@ -13,7 +13,7 @@ use crate::aws::association::{
     absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsContext, AwsError};
 use crate::aws::ids;
 
 pub struct RouteServerVpcAssociation;
@@ -79,9 +79,7 @@ impl Association for RouteServerVpcAssociation {
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateRouteServer";
-        let key = self
-            .planned_key(config)
-            .ok_or_else(|| AwsError::missing(OPERATION, "route_server_id or vpc_id"))?;
+        let key = self.configured_key(config, OPERATION)?;
         let output = aws
             .ec2
             .associate_route_server()
@@ -89,7 +87,7 @@ impl Association for RouteServerVpcAssociation {
             .vpc_id(&key.member)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+            .aws_context(OPERATION)?;
         let association = output
             .route_server_association()
             .ok_or_else(|| AwsError::missing(OPERATION, "RouteServerAssociation"))?;
@@ -104,7 +102,7 @@ impl Association for RouteServerVpcAssociation {
             .send()
             .await
             .map(|output| output.route_server_associations().to_vec())
-            .map_err(|e| AwsError::from_sdk("GetRouteServerAssociations", e));
+            .aws_context("GetRouteServerAssociations");
         Ok(Listing::of(
             absent_is_empty(answer, &Self::SPEC)?,
             |a| {
@@ -129,6 +127,6 @@ impl Association for RouteServerVpcAssociation {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::from_sdk("DisassociateRouteServer", e))
+            .aws_context("DisassociateRouteServer")
     }
 }

@@ -13,7 +13,7 @@ use crate::aws::association::{
     absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsContext, AwsError};
 use crate::aws::ids;
 
 pub struct WorkspacesApplicationAssociation;
@@ -84,9 +84,7 @@ impl Association for WorkspacesApplicationAssociation {
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         const OPERATION: &str = "AssociateWorkspaceApplication";
-        let key = self
-            .planned_key(config)
-            .ok_or_else(|| AwsError::missing(OPERATION, "workspace_id or application_id"))?;
+        let key = self.configured_key(config, OPERATION)?;
         let output = aws
             .workspaces
             .associate_workspace_application()
@@ -94,7 +92,7 @@ impl Association for WorkspacesApplicationAssociation {
             .application_id(&key.member)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(OPERATION, e))?;
+            .aws_context(OPERATION)?;
         let association = output
             .association()
             .ok_or_else(|| AwsError::missing(OPERATION, "Association"))?;
@@ -110,7 +108,7 @@ impl Association for WorkspacesApplicationAssociation {
             .send()
             .await
             .map(|output| output.associations().to_vec())
-            .map_err(|e| AwsError::from_sdk("DescribeWorkspaceAssociations", e));
+            .aws_context("DescribeWorkspaceAssociations");
         Ok(Listing::of(
             absent_is_empty(answer, &Self::SPEC)?,
             |a| {
@@ -134,6 +132,6 @@ impl Association for WorkspacesApplicationAssociation {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| AwsError::from_sdk("DisassociateWorkspaceApplication", e))
+            .aws_context("DisassociateWorkspaceApplication")
     }
 }
