@@ -229,8 +229,8 @@ pub(crate) fn dedupe_set(items: Vec<Value>) -> Vec<Value> {
     out
 }
 
-/// Feeds `value` to `state` so that values equal under `==` hash alike. Types inside dynamic
-/// values are left out: that only makes more values collide, which `==` then sorts out.
+/// Feeds `value` to `state` so that values equal under `==` hash alike, and values that differ,
+/// even only in the type a dynamic value carries, almost never do.
 fn hash_value(value: &Value, state: &mut impl Hasher) {
     std::mem::discriminant(value).hash(state);
     match value {
@@ -260,7 +260,32 @@ fn hash_value(value: &Value, state: &mut impl Hasher) {
                 hash_value(item, state);
             }
         }
-        Value::Dynamic(_, inner) => hash_value(inner, state),
+        Value::Dynamic(ty, inner) => {
+            hash_type(ty, state);
+            hash_value(inner, state);
+        }
+    }
+}
+
+/// Feeds `ty` to `state`, so that equal types hash alike ([`Type`] is not `Hash` itself).
+fn hash_type(ty: &Type, state: &mut impl Hasher) {
+    std::mem::discriminant(ty).hash(state);
+    match ty {
+        Type::String | Type::Number | Type::Bool | Type::Dynamic => {}
+        Type::List(element) | Type::Set(element) | Type::Map(element) => hash_type(element, state),
+        Type::Object(attributes) => {
+            attributes.len().hash(state);
+            for (name, attribute) in attributes {
+                name.hash(state);
+                hash_type(attribute, state);
+            }
+        }
+        Type::Tuple(elements) => {
+            elements.len().hash(state);
+            for element in elements {
+                hash_type(element, state);
+            }
+        }
     }
 }
 

@@ -523,6 +523,27 @@ mod msgpack_limits {
         );
     }
 
+    /// Dynamic values that differ only in their type must not all land in one hash bucket,
+    /// or a set of them is quadratic again.
+    #[test]
+    fn sets_of_dynamic_values_differing_only_in_type_stay_linear() {
+        let count = 50_000;
+        let mut bytes = vec![0xdd];
+        bytes.extend((count as u32).to_be_bytes());
+        for i in 0..count {
+            let type_json = format!(r#"["object",{{"a{i}":"string"}}]"#);
+            bytes.push(0x92);
+            bytes.push(0xc4);
+            bytes.push(type_json.len() as u8);
+            bytes.extend(type_json.as_bytes());
+            bytes.push(0xc0);
+        }
+        match msgpack::decode(&bytes, &set(Type::Dynamic)).unwrap() {
+            Value::Set(items) => assert_eq!(items.len(), count),
+            other => panic!("expected a set, got {other:?}"),
+        }
+    }
+
     #[test]
     fn deduplication_still_treats_equal_values_as_equal() {
         // 0.0 and -0.0 are equal numbers; both collapse into one element.
