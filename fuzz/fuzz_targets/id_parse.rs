@@ -7,7 +7,6 @@ use libfuzzer_sys::fuzz_target;
 use terraform_provider_awsassoc::aws::ids::{self, IdFormat};
 use terraform_provider_awsassoc::aws::resources;
 use tf_provider_framework::msgpack;
-use tf_provider_framework::resource::Resource;
 
 const FORMATS: [IdFormat; 11] = [
     ids::CLIENT_VPN_ENDPOINT,
