@@ -33,6 +33,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use support::go_plugin_client::ClientIdentity;
 use support::{Cli, ProviderMirror, Workdir};
 
 /// Set (to the real provider's path) when this executable runs as the RSS-measuring wrapper.
@@ -71,7 +72,7 @@ fn main() -> Result<()> {
     fs::create_dir_all(&scratch)?;
 
     let mut rows = Vec::new();
-    let pem = client_cert_pem()?;
+    let pem = ClientIdentity::generate()?.pem;
     eprintln!("measuring {handshakes} handshakes with AutoMTLS ...");
     let tls = handshake_latencies(&provider, handshakes, Some(&pem), &scratch)?;
     rows.push(Row::new(
@@ -356,34 +357,6 @@ fn wrap(real: OsString) -> ! {
         }
     }
     std::process::exit(code);
-}
-
-/// A PEM certificate shaped like the one go-plugin's AutoMTLS client sends (`mtls.go`).
-fn client_cert_pem() -> Result<String> {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-        KeyUsagePurpose, PKCS_ECDSA_P521_SHA512,
-    };
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P521_SHA512)?;
-    let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "HashiCorp");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-        KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ClientAuth,
-        ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    Ok(params.self_signed(&key)?.pem())
 }
 
 /// Removes inherited Terraform and plugin variables, so the provider sees what the CLI would give it.

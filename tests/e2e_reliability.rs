@@ -129,10 +129,17 @@ fn a_hung_status_call_blocks_no_wait_beyond_one_attempt_timeout(kind: &'static K
     assert!(s.live_import_ids().is_empty(), "{destroy}");
     assert_fault_injected(&s, kind.describe_action, FaultKind::Hang);
 
-    let polls: Vec<_> = s
-        .calls()
+    // The waits' polls: status calls after the first disassociation (a plan may read the
+    // parent too, in another provider process, with its own retries).
+    let calls = s.calls();
+    let first_disassociate = calls
+        .iter()
+        .find(|c| c.operation == kind.disassociate_action)
+        .map(|c| c.at_ms)
+        .expect("a disassociation");
+    let polls: Vec<_> = calls
         .into_iter()
-        .filter(|c| c.operation == kind.describe_action)
+        .filter(|c| c.operation == kind.describe_action && c.at_ms > first_disassociate)
         .collect();
     let last_poll = polls.last().map(|c| c.at_ms).unwrap_or_default();
     for hung in polls.iter().filter(|c| c.fault == Some(FaultKind::Hang)) {

@@ -10,12 +10,15 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use harness::{ClientIdentity, Handshake, Plugin, Tls};
+use harness::{Handshake, Plugin, Tls};
+use support::go_plugin_client::ClientIdentity;
 
 const COOKIE: (&str, &str) = (
     "TF_PLUGIN_MAGIC_COOKIE",
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
 );
+
+mod support;
 
 /// Starting, talking to and stopping plugin processes. Every `Plugin` kills its child on drop, so
 /// a failing assertion never leaves a process behind.
@@ -29,8 +32,10 @@ mod harness {
     use std::time::{Duration, Instant};
 
     use hyper_util::rt::TokioIo;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    use rustls::pki_types::{CertificateDer, ServerName};
     use tonic::transport::{Channel, Endpoint, Uri};
+
+    use crate::support::go_plugin_client::ClientIdentity;
 
     const TLS12_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
 
@@ -205,51 +210,6 @@ mod harness {
         }
     }
 
-    /// A client certificate and key, like go-plugin's `generateCert`: P-521, self-signed, CA:TRUE.
-    pub struct ClientIdentity {
-        pub pem: String,
-        pub der: CertificateDer<'static>,
-        key_der: Vec<u8>,
-    }
-
-    impl ClientIdentity {
-        pub fn generate() -> ClientIdentity {
-            use rcgen::{
-                BasicConstraints, DnType, ExtendedKeyUsagePurpose as Eku, IsCa,
-                KeyUsagePurpose as Ku,
-            };
-            let key =
-                rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-            let mut params =
-                rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("cert params");
-            params.distinguished_name = rcgen::DistinguishedName::new();
-            params
-                .distinguished_name
-                .push(DnType::OrganizationName, "HashiCorp");
-            params
-                .distinguished_name
-                .push(DnType::CommonName, "localhost");
-            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            params.key_usages = vec![
-                Ku::DigitalSignature,
-                Ku::KeyEncipherment,
-                Ku::KeyAgreement,
-                Ku::KeyCertSign,
-            ];
-            params.extended_key_usages = vec![Eku::ClientAuth, Eku::ServerAuth];
-            let cert = params.self_signed(&key).expect("self-signed client cert");
-            ClientIdentity {
-                pem: cert.pem(),
-                der: cert.der().clone(),
-                key_der: key.serialize_der(),
-            }
-        }
-
-        fn key(&self) -> PrivateKeyDer<'static> {
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
-        }
-    }
-
     /// A gRPC channel over the advertised address, with TLS when `tls` is given:
     /// (server certificate from the handshake, optional client identity).
     pub async fn connect(
@@ -402,7 +362,7 @@ fn negotiates_protocol_6_and_prints_a_six_field_line() {
 
 #[test]
 fn handshake_carries_the_server_certificate_unpadded() {
-    let client = ClientIdentity::generate();
+    let client = ClientIdentity::generate().expect("client certificate");
     let mut plugin = Plugin::start(&[], &managed_env(&[("PLUGIN_CLIENT_CERT", &client.pem)]));
     let handshake = plugin.handshake();
     assert!(
@@ -421,8 +381,8 @@ fn handshake_carries_the_server_certificate_unpadded() {
 
 #[tokio::test]
 async fn mtls_accepts_only_the_pinned_client_certificate() {
-    let client = ClientIdentity::generate();
-    let stranger = ClientIdentity::generate();
+    let client = ClientIdentity::generate().expect("client certificate");
+    let stranger = ClientIdentity::generate().expect("client certificate");
     let mut plugin = Plugin::start(&[], &managed_env(&[("PLUGIN_CLIENT_CERT", &client.pem)]));
     let handshake = plugin.handshake();
     let server_der = handshake.cert_der();
@@ -495,7 +455,7 @@ async fn mtls_accepts_only_the_pinned_client_certificate() {
 
 #[tokio::test]
 async fn shutdown_rpc_exits_promptly_and_removes_the_socket() {
-    let client = ClientIdentity::generate();
+    let client = ClientIdentity::generate().expect("client certificate");
     let mut plugin = Plugin::start(&[], &managed_env(&[("PLUGIN_CLIENT_CERT", &client.pem)]));
     let handshake = plugin.handshake();
     let channel = harness::connect(
@@ -753,7 +713,7 @@ fn version_and_help_flags() {
 /// (e.g. something expensive creeping in before the handshake) with a generous bound.
 #[test]
 fn handshake_is_printed_quickly() {
-    let client = ClientIdentity::generate();
+    let client = ClientIdentity::generate().expect("client certificate");
     let env = managed_env(&[("PLUGIN_CLIENT_CERT", &client.pem)]);
     let mut best = Duration::MAX;
     for _ in 0..5 {

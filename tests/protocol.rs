@@ -109,13 +109,13 @@ fn attribute_path(diagnostic: &pb::Diagnostic) -> Vec<String> {
 
 /// Schema types as the client sees them, keyed by resource type (and "provider").
 async fn schema_types(client: &mut Client) -> BTreeMap<String, Type> {
-    use tf_provider_framework::json;
+    use tf_provider_framework::type_json;
     fn block_type(block: &pb::schema::Block) -> Type {
         let mut fields = BTreeMap::new();
         for attribute in &block.attributes {
             fields.insert(
                 attribute.name.clone(),
-                json::decode_type(&attribute.r#type).unwrap(),
+                type_json::decode_type(&attribute.r#type).unwrap(),
             );
         }
         for nested in &block.block_types {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tf_provider_framework::json;
+use tf_provider_framework::{json, type_json};
 
 fuzz_target!(|data: &[u8]| {
     let Some((ty, payload)) = awsassoc_fuzz::split_input(data) else {
@@ -13,10 +13,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(value) = json::decode(payload, &ty) {
         awsassoc_fuzz::check_round_trips(&value, &ty);
     }
-    if let Ok(parsed) = json::decode_type(payload) {
-        let text = json::encode_type(&parsed);
+    if let Ok(parsed) = type_json::decode_type(payload) {
+        let text = type_json::encode_type(&parsed);
         assert_eq!(
-            json::decode_type(&text).as_ref(),
+            type_json::decode_type(&text).as_ref(),
             Ok(&parsed),
             "type JSON round trip changed the type"
         );

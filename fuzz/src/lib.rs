@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tf_provider_framework::msgpack::CodecErrorKind;
+use tf_provider_framework::codec::{CodecErrorKind, MAX_DEPTH};
 use tf_provider_framework::value::{Number, Type, Value};
 use tf_provider_framework::{json, msgpack};
 
@@ -104,7 +104,7 @@ pub fn check_round_trips(value: &Value, ty: &Type) {
             Ok(from_json) => assert_eq!(&from_json, value, "JSON round trip changed the value"),
             // JSON spells a dynamic value's type inside the document, so the same value can nest
             // deeper in JSON than in msgpack and meet the depth limit there first.
-            Err(e) if e.kind == CodecErrorKind::TooDeep(msgpack::MAX_DEPTH) => {}
+            Err(e) if e.kind == CodecErrorKind::TooDeep(MAX_DEPTH) => {}
             Err(e) => panic!(
                 "encoded JSON must decode: {e}\nvalue: {value:?}\njson: {}",
                 String::from_utf8_lossy(&text)

@@ -1,9 +1,9 @@
 //! AWS SDK clients built from [`ProviderSettings`].
 //!
 //! Everything here is resolved without network traffic: the region comes from the provider
-//! block, the environment or the shared config files — never from the EC2.name instance metadata
+//! block, the environment or the shared config files — never from the EC2 instance metadata
 //! service, because a provider that silently asks 169.254.169.254 for its region hangs for
-//! seconds off EC2.name and can pick the wrong region on it. Credential providers are lazy; STS.name (for
+//! seconds off EC2 and can pick the wrong region on it. Credential providers are lazy; STS (for
 //! `assume_role`) and IMDS (only as the last link of the default credential chain, when the user
 //! configured no credentials at all) are contacted on the first AWS call, never at configure time.
 
@@ -21,7 +21,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_types::os_shim_internal::{Env, Fs};
+use aws_types::sdk_config::SharedHttpClient;
 use tracing::level_filters::LevelFilter;
 
 use super::config::arguments::{self, Argument};
@@ -36,7 +38,7 @@ type ProfileFiles = aws_config::profile::profile_file::ProfileFiles;
 type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
 
 /// SDK log targets and the most verbose level each may log at, whatever `TF_LOG` asks for. At
-/// trace level the SDK prints whole requests and responses: the STS.name AssumeRole body with the
+/// trace level the SDK prints whole requests and responses: the STS AssumeRole body with the
 /// external ID and the temporary keys it returns, the SSO bearer token, the session token
 /// header. Every SDK crate stops at debug; signing and the HTTP layer at info.
 pub const SDK_LOG_CAPS: &[(&str, LevelFilter)] = &[
@@ -276,7 +278,9 @@ async fn sdk_config(
     let region = resolve_region(settings, profile_files.as_ref(), env, fs).await?;
     let region = Region::new(region);
 
+    let http_client = https_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client.clone())
         .region(region.clone())
         .retry_config(retry_config(settings));
     if let Ok(app_name) = AppName::new(APP_NAME) {
@@ -288,7 +292,8 @@ async fn sdk_config(
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(credentials) = explicit_credentials(settings, profile_files.as_ref(), &region, env)
+    if let Some(credentials) =
+        explicit_credentials(settings, profile_files.as_ref(), &region, env, &http_client)
     {
         loader = loader.credentials_provider(credentials);
     }
@@ -299,7 +304,7 @@ async fn sdk_config(
     let Some(assume_role) = &settings.assume_role else {
         return Ok(base);
     };
-    // STS.name gets its own endpoint (`endpoints.sts`), never the one meant for another service.
+    // STS gets its own endpoint (`endpoints.sts`), never the one meant for another service.
     let sts_config = match &settings.endpoints.sts {
         Some(url) => base.to_builder().endpoint_url(url).build(),
         None => base.clone(),
@@ -316,12 +321,21 @@ async fn sdk_config(
     if let Some(duration) = assume_role.duration {
         builder = builder.session_length(duration);
     }
-    // `build` only prepares the STS.name request; AssumeRole is sent when a client first signs a call.
+    // `build` only prepares the STS request; AssumeRole is sent when a client first signs a call.
     let provider = builder.build().await;
     Ok(base
         .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build())
+}
+
+/// The HTTPS client of every SDK client and credential provider: rustls on ring, the crypto the
+/// plugin host links anyway, so the binary carries one crypto library (the SDKs' default client
+/// would add aws-lc), with the system's trusted roots.
+fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 fn retry_config(settings: &ProviderSettings) -> RetryConfig {
@@ -338,6 +352,7 @@ fn explicit_credentials(
     profile_files: Option<&ProfileFiles>,
     region: &Region,
     env: &Env,
+    http_client: &SharedHttpClient,
 ) -> Option<SharedCredentialsProvider> {
     if let (Some(access_key), Some(secret_key)) = (&settings.access_key, &settings.secret_key) {
         let credentials = Credentials::new(
@@ -360,7 +375,9 @@ fn explicit_credentials(
              the environment credentials"
         );
     }
-    let provider_config = ProviderConfig::without_region().with_region(Some(region.clone()));
+    let provider_config = ProviderConfig::without_region()
+        .with_region(Some(region.clone()))
+        .with_http_client(http_client.clone());
     let mut builder = ProfileFileCredentialsProvider::builder()
         .configure(&provider_config)
         .profile_name(profile);
@@ -557,7 +574,7 @@ mod tests {
     const TOKEN: &str = "FQoGZXIvYXdzEXAMPLETOKEN";
 
     /// Explicit region and static keys: the configuration the emulator tests use, which must
-    /// never need IMDS, STS.name or any file.
+    /// never need IMDS, STS or any file.
     fn static_settings() -> ProviderSettings {
         ProviderSettings {
             region: Some("eu-central-2".into()),
@@ -900,7 +917,7 @@ mod tests {
             }),
             ..static_settings()
         };
-        // No STS.name endpoint exists here; a call would hang or fail, so success proves laziness.
+        // No STS endpoint exists here; a call would hang or fail, so success proves laziness.
         let clients = tokio::time::timeout(
             Duration::from_secs(10),
             AwsClients::from_settings_in(settings, &no_env(), &no_files()),
@@ -912,7 +929,7 @@ mod tests {
             .await
             .expect("config");
         let provider = conf.credentials_provider().expect("credentials provider");
-        // Never printed: the SDK's own Debug of the prepared STS.name request shows the external ID,
+        // Never printed: the SDK's own Debug of the prepared STS request shows the external ID,
         // which is why the provider must not log SDK configuration objects.
         assert!(format!("{provider:?}").contains("AssumeRoleProvider"));
         let debug = format!("{clients:?}");

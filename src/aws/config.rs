@@ -659,7 +659,7 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
         Some(&base),
         "Invalid external ID",
         |id| {
-            // STS.name limit; the value itself is never echoed because it is sensitive.
+            // STS limit; the value itself is never echoed because it is sensitive.
             if (2..=1224).contains(&id.len()) {
                 Ok(())
             } else {

@@ -13,6 +13,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cli;
+pub mod go_plugin_client;
 pub mod kinds;
 pub mod mirror;
 pub mod process;

@@ -1,9 +1,9 @@
 //! Conversions from the framework's schema and diagnostics to their tfplugin6 messages.
 
 use super::diag::{AttributePath, Diagnostics, PathStep, Severity};
-use super::json;
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, DescriptionKind, NestedBlock, Nesting, Schema};
+use super::type_json;
 
 pub fn schema(schema: &Schema) -> pb::Schema {
     pb::Schema {
@@ -33,7 +33,7 @@ fn block(block: &Block) -> pb::schema::Block {
 fn attribute(attribute: &Attribute) -> pb::schema::Attribute {
     pb::schema::Attribute {
         name: attribute.name.clone(),
-        r#type: json::encode_type(&attribute.ty),
+        r#type: type_json::encode_type(&attribute.ty),
         description: attribute.description.clone(),
         description_kind: description_kind(attribute.description_kind),
         required: attribute.required,

@@ -6,6 +6,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeExample;
 
+pub mod codec;
 pub mod convert;
 pub mod diag;
 pub mod docs;
@@ -20,4 +21,5 @@ pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod timeouts;
+pub mod type_json;
 pub mod value;

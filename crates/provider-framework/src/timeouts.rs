@@ -251,7 +251,7 @@ fn configured(resource_value: &Value, operation: &str) -> Result<Option<Duration
                 "Invalid timeout",
                 format!(
                     "{BLOCK_NAME}.{operation} must be a duration string, not {}.",
-                    super::msgpack::value_name(other)
+                    super::codec::value_name(other)
                 ),
             )
             .at(path(operation)));

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tf_provider_framework::codec::CodecErrorKind;
 use tf_provider_framework::diag::{AttributePath, PathStep};
 use tf_provider_framework::json;
-use tf_provider_framework::msgpack::{self, CodecErrorKind};
+use tf_provider_framework::msgpack;
 use tf_provider_framework::schema::Nesting;
 use tf_provider_framework::timeouts;
 use tf_provider_framework::value::{Number, Type, Value};
@@ -695,6 +696,7 @@ mod json_state {
 
 mod type_json {
     use super::*;
+    use tf_provider_framework::type_json;
 
     #[test]
     fn types_encode_as_terraform_type_constraints() {
@@ -717,20 +719,27 @@ mod type_json {
             (object_type(&[]), r#"["object",{}]"#),
         ];
         for (ty, expected) in cases {
-            assert_eq!(String::from_utf8(json::encode_type(&ty)).unwrap(), expected);
-            assert_eq!(json::decode_type(expected.as_bytes()).unwrap(), ty);
+            assert_eq!(
+                String::from_utf8(type_json::encode_type(&ty)).unwrap(),
+                expected
+            );
+            assert_eq!(type_json::decode_type(expected.as_bytes()).unwrap(), ty);
         }
     }
 
     #[test]
     fn the_resource_type_round_trips() {
         let ty = association_type();
-        assert_eq!(json::decode_type(&json::encode_type(&ty)).unwrap(), ty);
+        assert_eq!(
+            type_json::decode_type(&type_json::encode_type(&ty)).unwrap(),
+            ty
+        );
     }
 
     #[test]
     fn an_optional_attribute_list_is_accepted_and_ignored() {
-        let ty = json::decode_type(br#"["object",{"a":"string","b":"number"},["b"]]"#).unwrap();
+        let ty =
+            type_json::decode_type(br#"["object",{"a":"string","b":"number"},["b"]]"#).unwrap();
         assert_eq!(ty, object_type(&[("a", Type::String), ("b", Type::Number)]));
     }
 
@@ -744,7 +753,7 @@ mod type_json {
             r#"["object",["a"]]"#,
             "{",
         ] {
-            let err = json::decode_type(bad.as_bytes()).unwrap_err();
+            let err = type_json::decode_type(bad.as_bytes()).unwrap_err();
             assert!(
                 matches!(err.kind, CodecErrorKind::InvalidType(_)),
                 "{bad}: {err}"

@@ -8,11 +8,12 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tf_provider_framework::codec::{CodecErrorKind, MAX_DEPTH};
 use tf_provider_framework::diag::{AttributePath, PathStep};
-use tf_provider_framework::json;
-use tf_provider_framework::msgpack::{self, CodecErrorKind, MAX_DEPTH, PREALLOCATED_ELEMENTS_MAX};
+use tf_provider_framework::msgpack::{self, PREALLOCATED_ELEMENTS_MAX};
 use tf_provider_framework::timeouts::{self, MAX_DURATION};
 use tf_provider_framework::value::{Number, Type, Value};
+use tf_provider_framework::{json, type_json};
 
 // ---------------------------------------------------------------------------------------------
 // Allocation accounting, so "must not allocate" can be checked rather than assumed. Counts are
@@ -596,7 +597,7 @@ mod json_limits {
         for text in ["[".repeat(1_000_000), "{\"a\":".repeat(1_000_000)] {
             let err = json::decode(text.as_bytes(), &Type::Dynamic).unwrap_err();
             assert_eq!(err.kind, CodecErrorKind::TooDeep(MAX_DEPTH));
-            let err = json::decode_type(text.as_bytes()).unwrap_err();
+            let err = type_json::decode_type(text.as_bytes()).unwrap_err();
             assert_eq!(
                 err.kind,
                 CodecErrorKind::InvalidType("nested more than 64 levels deep".into())
