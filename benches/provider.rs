@@ -10,15 +10,17 @@
 //!   `examples/provider`: the mirror holds this bench executable instead of the provider; started
 //!   with [`WRAP_ENV`] set, it runs the real provider as its child, waits for it with `wait4(2)` and
 //!   appends the child's `ru_maxrss` (the kernel's exact high-water mark, no sampling) to a log.
-//! - **`tofu plan` wall time** on `examples/provider` with the real provider in the mirror (one
-//!   warm-up run, then the median of several).
+//! - **Plan wall time** on `examples/provider` with the real provider in the mirror (one warm-up
+//!   run, then the median of several), and its ratio to a plan of a configuration with no
+//!   provider, measured in interleaved pairs: the provider's whole cost to a CLI command.
 //! - **Destroy waiter** ([`destroy_waiter`]): with the emulator taking 5 s to disassociate, how
 //!   long after AWS reported each association gone the provider noticed, and the status calls it
 //!   spent (one association of each kind, and ten on one Client VPN endpoint).
 //!
-//! Knobs: `AWSASSOC_BENCH_HANDSHAKES` (default 200), `AWSASSOC_BENCH_PLANS` (default 7), and
-//! `AWSASSOC_BENCH_PROVIDER` to measure another provider binary (a peer, or an older build) in
-//! place of the release build cargo made for this bench.
+//! Knobs: `AWSASSOC_BENCH_HANDSHAKES` (default 200), `AWSASSOC_BENCH_PLANS` (default 11), and
+//! `AWSASSOC_BENCH_PROVIDER`, the provider binary to measure (`scripts/bench` sets it to the
+//! release build; a peer or an older build works too). Without it, the binary cargo built beside
+//! this harness.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -45,7 +47,8 @@ const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d
 /// The release provider cargo built for this bench.
 const BUILT_PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-awsassoc");
 
-/// The provider binary under measurement: `$AWSASSOC_BENCH_PROVIDER`, else the release build.
+/// The provider binary under measurement: `$AWSASSOC_BENCH_PROVIDER`, else the one cargo built
+/// beside this harness.
 fn provider() -> PathBuf {
     env::var_os("AWSASSOC_BENCH_PROVIDER")
         .map(PathBuf::from)
@@ -57,7 +60,7 @@ fn main() -> Result<()> {
         wrap(real);
     }
     let handshakes = knob("AWSASSOC_BENCH_HANDSHAKES", 200)?;
-    let plans = knob("AWSASSOC_BENCH_PLANS", 7)?;
+    let plans = knob("AWSASSOC_BENCH_PLANS", 11)?;
     ensure!(handshakes >= 1 && plans >= 1, "run counts must be positive");
 
     let provider = provider();
@@ -116,18 +119,30 @@ fn main() -> Result<()> {
         Some(!rss.is_empty() && mb(max_rss) <= 12.0),
     ));
 
-    eprintln!("measuring {plans} tofu plan runs ...");
-    let walls = plan_wall_times(&provider, plans, &scratch)?;
+    eprintln!("measuring {plans} pairs of plans, with and without the provider ...");
+    let (with, without) = plan_wall_times(&provider, plans, &scratch)?;
+    let (with_median, without_median) = (percentile(&with, 50), percentile(&without, 50));
     rows.push(Row::new(
-        format!("tofu plan examples/provider, wall (n={plans})"),
+        format!("plan examples/provider, wall (n={plans})"),
         format!(
             "median {}, p90 {}",
-            ms(percentile(&walls, 50)),
-            ms(percentile(&walls, 90))
+            ms(with_median),
+            ms(percentile(&with, 90))
         ),
-        // Most of this is OpenTofu: it hashes the provider binary against the lock file on every
+        // Most of this is the CLI: it hashes the provider binary against the lock file on every
         // run (proportional to binary size) and makes its own P-521 client certificate.
         "peer 84-373 ms (4.7 MB binary)",
+        None,
+    ));
+    rows.push(Row::new(
+        format!("plan with provider / plan without one (n={plans} pairs)"),
+        format!(
+            "{:.2}x ({} / {})",
+            with_median.as_secs_f64() / without_median.as_secs_f64().max(f64::EPSILON),
+            ms(with_median),
+            ms(without_median)
+        ),
+        "(the provider's whole cost to a plan)",
         None,
     ));
 
@@ -308,14 +323,26 @@ fn plan_peak_rss(provider: &Path, scratch: &Path) -> Result<Vec<u64>> {
         .collect()
 }
 
-/// Wall times of `runs` `tofu plan` runs on `examples/provider`, after one warm-up run.
-fn plan_wall_times(provider: &Path, runs: usize, scratch: &Path) -> Result<Vec<Duration>> {
+/// Wall times of `runs` plans of `examples/provider` and, interleaved with them so both see the
+/// same machine load, of a configuration that needs no provider at all, each after one warm-up.
+fn plan_wall_times(
+    provider: &Path,
+    runs: usize,
+    scratch: &Path,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
     let mirror = ProviderMirror::build(&scratch.join("plan"), provider)?;
-    let mut wd = Workdir::from_example("provider");
-    wd.cli_config(mirror.cli_config());
-    wd.init();
-    wd.plan();
-    Ok((0..runs).map(|_| wd.plan().elapsed).collect())
+    let mut with = Workdir::from_example("provider");
+    with.cli_config(mirror.cli_config());
+    with.init();
+    let mut without = Workdir::new();
+    without.cli_config(mirror.cli_config());
+    without.write("main.tf", "output \"answer\" {\n  value = 42\n}\n");
+    without.init();
+    with.plan();
+    without.plan();
+    Ok((0..runs)
+        .map(|_| (with.plan().elapsed, without.plan().elapsed))
+        .unzip())
 }
 
 /// Wrapper mode: run the real provider with our stdio and environment, wait for it with `wait4` to

@@ -14,8 +14,8 @@
 //! - the refresh cost: status calls per association for a `plan` of the applied configuration.
 //!
 //! Knobs: `AWSASSOC_SCALE_N` (default 10), `AWSASSOC_SCALE_SECONDS` (comma-separated D values,
-//! default `3,20`), `AWSASSOC_BENCH_PROVIDER` (another provider binary, e.g. an older build, in
-//! place of the release build cargo made for this bench) and `AWSASSOC_TF_CLI` (the CLI).
+//! default `3,20`), `AWSASSOC_BENCH_PROVIDER` (the provider binary to measure: `scripts/bench`
+//! sets it to the release build; an older build works too) and `AWSASSOC_TF_CLI` (the CLI).
 
 #[path = "../tests/support/mod.rs"]
 mod support;

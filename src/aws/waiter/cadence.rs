@@ -11,7 +11,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use rand::Rng;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 
 use super::schedule::Schedule;
 
@@ -31,21 +32,28 @@ const NARROW_WINDOW: f64 = 0.05;
 /// enough to follow AWS when it speeds up or slows down.
 const SAMPLES: usize = 8;
 
-/// One wait's wishes: its own jittered copy of the default schedule, and the window in which
-/// its change is expected to finish, if known. Offsets are from the moment the wait began.
+/// One wait's wishes: a jittered copy of the default schedule, and the window in which its
+/// change is expected to finish, if known. Offsets are from the moment the wait began.
+///
+/// The jitter comes from a seed: waits given the same seed (one engine, one process) keep the
+/// same offsets, so waits on one parent that began together keep asking together and share
+/// every status call, while other processes, with other seeds, stay out of lock-step.
 #[derive(Debug, Clone)]
 pub struct Cadence {
     schedule: Schedule,
-    /// The default schedule's tick offsets, jittered once per wait, grown on demand.
+    /// Draws the jitter of each default tick, in order.
+    jitter: SmallRng,
+    /// The default schedule's tick offsets, grown on demand.
     ticks: Vec<Duration>,
     /// `(earliest, latest)`: where completion is expected.
     window: Option<(Duration, Duration)>,
 }
 
 impl Cadence {
-    pub fn new(schedule: Schedule, window: Option<(Duration, Duration)>) -> Self {
+    pub fn new(schedule: Schedule, window: Option<(Duration, Duration)>, jitter_seed: u64) -> Self {
         Cadence {
             schedule,
+            jitter: SmallRng::seed_from_u64(jitter_seed),
             ticks: Vec::new(),
             window,
         }
@@ -56,7 +64,8 @@ impl Cadence {
         while self.ticks.len() <= k {
             let step = self.ticks.len();
             let previous = self.ticks.last().copied().unwrap_or_default();
-            let delay = self.schedule.delay(u32::try_from(step).unwrap_or(u32::MAX));
+            let step = u32::try_from(step).unwrap_or(u32::MAX);
+            let delay = self.schedule.delay_with(step, &mut self.jitter);
             self.ticks.push(previous + delay);
         }
         self.ticks[k]
@@ -174,7 +183,7 @@ mod tests {
     /// How much later than the default schedule (which noticed at `at`) a learned cadence may
     /// notice: the default's interval in force then, and at least [`SHORT_INTERVAL`].
     fn one_short_interval_after(at: Duration) -> Duration {
-        let mut cadence = Cadence::new(STEADY, None);
+        let mut cadence = Cadence::new(STEADY, None, 0);
         let k = cadence.next_tick_index(at);
         at + (cadence.tick(k + 1) - cadence.tick(k)).max(SHORT_INTERVAL)
     }
@@ -184,10 +193,28 @@ mod tests {
     }
 
     #[test]
+    fn waits_of_one_engine_share_one_jittered_grid_and_other_processes_do_not() {
+        let seed = 7;
+        let (mut first, mut second) = (
+            Cadence::new(Schedule::POLL, None, seed),
+            Cadence::new(Schedule::POLL, None, seed),
+        );
+        let mut at = Duration::ZERO;
+        for _ in 0..40 {
+            let wish = first.next_after(at);
+            assert_eq!(second.next_after(at), wish, "after {at:?}");
+            at = wish;
+        }
+        let mut other_process = Cadence::new(Schedule::POLL, None, seed + 1);
+        let grid = |cadence: &mut Cadence| (0..10).map(|k| cadence.tick(k)).collect::<Vec<_>>();
+        assert_ne!(grid(&mut other_process), grid(&mut first));
+    }
+
+    #[test]
     fn a_learned_window_is_hit_with_few_polls() {
         let learned = Some((secs(2.95), secs(3.05)));
-        let (at, polls) = noticed(Cadence::new(STEADY, learned), secs(3.0));
-        let (default_at, default_polls) = noticed(Cadence::new(STEADY, None), secs(3.0));
+        let (at, polls) = noticed(Cadence::new(STEADY, learned, 0), secs(3.0));
+        let (default_at, default_polls) = noticed(Cadence::new(STEADY, None, 0), secs(3.0));
         assert!(at - secs(3.0) <= secs(0.1), "noticed at {at:?}");
         assert!(
             polls < default_polls,
@@ -203,8 +230,8 @@ mod tests {
                 let learned = Some((secs(expected * low), secs(expected * high)));
                 for finish in [0.05, 0.3, 0.7, 1.2, 2.0, expected / 4.0, expected / 2.0] {
                     let finish = secs(finish);
-                    let (at, _) = noticed(Cadence::new(STEADY, learned), finish);
-                    let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
+                    let (at, _) = noticed(Cadence::new(STEADY, learned, 0), finish);
+                    let (default_at, _) = noticed(Cadence::new(STEADY, None, 0), finish);
                     assert!(
                         at <= one_short_interval_after(default_at),
                         "expected {expected}s ({low}..{high}), finished at {finish:?}: \
@@ -220,8 +247,8 @@ mod tests {
         for learned in [(secs(2.9), secs(3.1)), (secs(1.0), secs(5.0))] {
             for finish in [2.0, 4.0, 6.0, 9.0, 30.0, 120.0] {
                 let finish = secs(finish);
-                let (at, _) = noticed(Cadence::new(STEADY, Some(learned)), finish);
-                let (default_at, _) = noticed(Cadence::new(STEADY, None), finish);
+                let (at, _) = noticed(Cadence::new(STEADY, Some(learned), 0), finish);
+                let (default_at, _) = noticed(Cadence::new(STEADY, None, 0), finish);
                 assert!(
                     at <= one_short_interval_after(default_at),
                     "window {learned:?}, finished at {finish:?}: noticed at {at:?}, default at {default_at:?}"
@@ -234,8 +261,8 @@ mod tests {
     fn a_long_change_costs_fewer_polls_than_the_default() {
         for expected in [3.0, 20.0, 120.0] {
             let learned = Some((secs(expected - 0.05), secs(expected + 0.05)));
-            let (at, polls) = noticed(Cadence::new(STEADY, learned), secs(expected));
-            let (_, default_polls) = noticed(Cadence::new(STEADY, None), secs(expected));
+            let (at, polls) = noticed(Cadence::new(STEADY, learned, 0), secs(expected));
+            let (_, default_polls) = noticed(Cadence::new(STEADY, None, 0), secs(expected));
             assert!(
                 at - secs(expected) <= secs(0.1),
                 "{expected}s: noticed at {at:?}"

@@ -182,6 +182,9 @@ pub struct WaiterEngine<T> {
     next_entry: AtomicU64,
     /// Each parent's latest complete listing, for reads that arrive just after it.
     recent: Recent<T>,
+    /// The jitter of every wait's schedule, drawn once per engine: waits on one parent that
+    /// begin together poll together (see [`Cadence`]).
+    jitter_seed: u64,
 }
 
 type Recent<T> = Arc<Mutex<HashMap<String, Arc<Tick<T>>>>>;
@@ -218,6 +221,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
             learned: Mutex::new(HashMap::new()),
             next_entry: AtomicU64::new(0),
             recent: Arc::new(Mutex::new(HashMap::new())),
+            jitter_seed: rand::random(),
         }
     }
 
@@ -246,7 +250,8 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
     ) -> Result<R, WaitError> {
         let began = Instant::now();
-        let cadence = Cadence::new(self.schedule, self.expected(transition).or(guess));
+        let window = self.expected(transition).or(guess);
+        let cadence = Cadence::new(self.schedule, window, self.jitter_seed);
         let membership = self.join(parent, member, call, cadence, None);
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_not_done = Duration::ZERO;
@@ -301,7 +306,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                 return Ok(observation.cloned());
             }
         }
-        let cadence = Cadence::new(self.schedule, None);
+        let cadence = Cadence::new(self.schedule, None, self.jitter_seed);
         let membership = self.join(parent, member, call, cadence, Some(began + READ_BATCH));
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_error = None;

@@ -36,10 +36,16 @@ impl Schedule {
 
     /// The delay before step number `step` (0-based).
     pub fn delay(&self, step: u32) -> Duration {
+        self.delay_with(step, &mut rand::rng())
+    }
+
+    /// [`Self::delay`] with the spread drawn from `rng`: waits that draw from copies of one
+    /// seeded generator share one jittered grid.
+    pub fn delay_with(&self, step: u32, rng: &mut impl Rng) -> Duration {
         let base = self.first.as_secs_f64() * self.factor.powi(step.min(64) as i32);
         let base = base.min(self.cap.as_secs_f64());
         let spread = if self.jitter > 0.0 {
-            rand::rng().random_range(1.0 - self.jitter..=1.0 + self.jitter)
+            rng.random_range(1.0 - self.jitter..=1.0 + self.jitter)
         } else {
             1.0
         };
