@@ -102,12 +102,12 @@ fn main() -> Result<()> {
         None,
     ));
 
-    eprintln!("measuring peak RSS during tofu plan ...");
+    eprintln!("measuring peak RSS during a plan ...");
     let rss = plan_peak_rss(&provider, &scratch)?;
     let max_rss = rss.iter().copied().max().unwrap_or(0);
     rows.push(Row::new(
         format!(
-            "peak RSS per provider process, tofu plan ({} processes)",
+            "peak RSS per provider process, plan ({} processes)",
             rss.len()
         ),
         format!(
