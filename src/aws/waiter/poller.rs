@@ -549,6 +549,29 @@ mod tests {
         }
     }
 
+    /// A delete wait on `member` of `parent` until the member is absent from an answer.
+    async fn wait_gone(
+        engine: &WaiterEngine<&'static str>,
+        parent: &str,
+        member: &str,
+        call: StatusCall<&'static str>,
+        deadline: Instant,
+        stop: &CancellationToken,
+    ) -> Result<(), WaitError> {
+        engine
+            .wait(
+                parent,
+                member,
+                call,
+                Transition::Delete,
+                None,
+                deadline,
+                stop,
+                until_gone,
+            )
+            .await
+    }
+
     fn error(code: &str, status: u16) -> AwsError {
         AwsError::answered("Describe", Some(code), "refused", Some(status))
     }
@@ -563,18 +586,15 @@ mod tests {
         let waits = (0..10).map(|i| {
             let (engine, call, stop) = (engine.clone(), call.clone(), stop.clone());
             tokio::spawn(async move {
-                engine
-                    .wait(
-                        "endpoint-1",
-                        &format!("assoc-{i}"),
-                        call,
-                        Transition::Delete,
-                        None,
-                        deadline,
-                        &stop,
-                        until_gone,
-                    )
-                    .await
+                wait_gone(
+                    &engine,
+                    "endpoint-1",
+                    &format!("assoc-{i}"),
+                    call,
+                    deadline,
+                    &stop,
+                )
+                .await
             })
         });
         for wait in waits.collect::<Vec<_>>() {
@@ -593,19 +613,16 @@ mod tests {
         let calls = Arc::new(AtomicUsize::new(0));
         let stop = CancellationToken::new();
         let deadline = Instant::now() + Duration::from_secs(5);
-        engine
-            .wait(
-                "p",
-                "m",
-                fake_api(calls.clone(), 1),
-                Transition::Delete,
-                None,
-                deadline,
-                &stop,
-                until_gone,
-            )
-            .await
-            .unwrap();
+        wait_gone(
+            &engine,
+            "p",
+            "m",
+            fake_api(calls.clone(), 1),
+            deadline,
+            &stop,
+        )
+        .await
+        .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(engine.active_pollers(), 0);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -616,18 +633,15 @@ mod tests {
         let engine = WaiterEngine::new(FAST);
         let calls = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_millis(100);
-        let result = engine
-            .wait(
-                "p",
-                "m",
-                fake_api(calls, usize::MAX),
-                Transition::Delete,
-                None,
-                deadline,
-                &CancellationToken::new(),
-                until_gone,
-            )
-            .await;
+        let result = wait_gone(
+            &engine,
+            "p",
+            "m",
+            fake_api(calls, usize::MAX),
+            deadline,
+            &CancellationToken::new(),
+        )
+        .await;
         assert!(matches!(result, Err(WaitError::Timeout)));
     }
 
@@ -642,18 +656,15 @@ mod tests {
             canceller.cancel();
         });
         let started = std::time::Instant::now();
-        let result = engine
-            .wait(
-                "p",
-                "m",
-                fake_api(Arc::new(AtomicUsize::new(0)), usize::MAX),
-                Transition::Delete,
-                None,
-                deadline,
-                &stop,
-                until_gone,
-            )
-            .await;
+        let result = wait_gone(
+            &engine,
+            "p",
+            "m",
+            fake_api(Arc::new(AtomicUsize::new(0)), usize::MAX),
+            deadline,
+            &stop,
+        )
+        .await;
         assert!(matches!(result, Err(WaitError::Interrupted)));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
@@ -674,19 +685,16 @@ mod tests {
             })
         });
         let deadline = Instant::now() + Duration::from_secs(5);
-        engine
-            .wait(
-                "p",
-                "m",
-                status_call(poll),
-                Transition::Delete,
-                None,
-                deadline,
-                &CancellationToken::new(),
-                until_gone,
-            )
-            .await
-            .unwrap();
+        wait_gone(
+            &engine,
+            "p",
+            "m",
+            status_call(poll),
+            deadline,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
@@ -696,18 +704,15 @@ mod tests {
         let poll: PollFn<&'static str> =
             Arc::new(|_members| Box::pin(async { Err(error("ExpiredToken", 400)) }));
         let started = std::time::Instant::now();
-        let result = engine
-            .wait(
-                "p",
-                "m",
-                status_call(poll),
-                Transition::Delete,
-                None,
-                Instant::now() + Duration::from_secs(60),
-                &CancellationToken::new(),
-                until_gone,
-            )
-            .await;
+        let result = wait_gone(
+            &engine,
+            "p",
+            "m",
+            status_call(poll),
+            Instant::now() + Duration::from_secs(60),
+            &CancellationToken::new(),
+        )
+        .await;
         assert!(matches!(result, Err(WaitError::Aws(e)) if e.kind == ErrorKind::Credentials));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
@@ -732,19 +737,16 @@ mod tests {
             lists_everything: false,
         };
         let started = std::time::Instant::now();
-        engine
-            .wait(
-                "p",
-                "m",
-                call,
-                Transition::Delete,
-                None,
-                Instant::now() + Duration::from_secs(60),
-                &CancellationToken::new(),
-                until_gone,
-            )
-            .await
-            .unwrap();
+        wait_gone(
+            &engine,
+            "p",
+            "m",
+            call,
+            Instant::now() + Duration::from_secs(60),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             calls.load(Ordering::SeqCst),
             2,
@@ -773,20 +775,9 @@ mod tests {
             .into_iter()
             .map(|member| {
                 let (engine, call, stop) = (engine.clone(), call.clone(), stop.clone());
-                tokio::spawn(async move {
-                    engine
-                        .wait(
-                            "p",
-                            member,
-                            call,
-                            Transition::Delete,
-                            None,
-                            deadline,
-                            &stop,
-                            until_gone,
-                        )
-                        .await
-                })
+                tokio::spawn(
+                    async move { wait_gone(&engine, "p", member, call, deadline, &stop).await },
+                )
             })
             .collect();
         let mut results = Vec::new();
@@ -838,19 +829,16 @@ mod tests {
     async fn a_completed_wait_teaches_the_engine_when_the_next_one_will_finish() {
         let engine = WaiterEngine::new(FAST);
         assert!(engine.expected(Transition::Delete).is_none());
-        engine
-            .wait(
-                "p",
-                "m",
-                fake_api(Arc::new(AtomicUsize::new(0)), 3),
-                Transition::Delete,
-                None,
-                Instant::now() + Duration::from_secs(5),
-                &CancellationToken::new(),
-                until_gone,
-            )
-            .await
-            .unwrap();
+        wait_gone(
+            &engine,
+            "p",
+            "m",
+            fake_api(Arc::new(AtomicUsize::new(0)), 3),
+            Instant::now() + Duration::from_secs(5),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         let (earliest, latest) = engine.expected(Transition::Delete).expect("learned");
         assert!(earliest < latest, "{earliest:?} .. {latest:?}");
         assert!(
