@@ -700,6 +700,72 @@ mod tests {
         assert!(!request.contains(SECRET), "the secret itself never travels");
     }
 
+    /// The SDKs' HTTPS client runs rustls on ring (the release binary links no other crypto).
+    /// Against a loopback TLS server whose certificate no root vouches for, the client must get
+    /// through the key exchange to certificate verification and refuse the certificate there,
+    /// with the alert that says so: TLS works, and trust is checked.
+    #[tokio::test]
+    async fn https_endpoints_are_spoken_to_over_tls_with_certificates_checked() {
+        use rustls::AlertDescription;
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+        let key = rcgen::KeyPair::generate().expect("server key");
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .expect("certificate parameters")
+            .self_signed(&key)
+            .expect("self-signed certificate");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .expect("server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let port = listener.local_addr().expect("local addr").port();
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            acceptor.accept(socket).await.map(|_| ())
+        });
+
+        let settings = ProviderSettings {
+            endpoints: Endpoints {
+                ec2: Some(format!("https://127.0.0.1:{port}")),
+                ..Endpoints::default()
+            },
+            ..static_settings()
+        };
+        let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
+            .await
+            .expect("clients");
+        let call = clients.single_attempt.ec2.describe_regions().send();
+        let answer = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .expect("the call ends quickly");
+        assert!(answer.is_err(), "an untrusted certificate was accepted");
+
+        let refused = server
+            .await
+            .expect("server task")
+            .expect_err("the client refuses the handshake");
+        let alert = refused
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+            .cloned();
+        assert_eq!(
+            alert,
+            Some(rustls::Error::AlertReceived(AlertDescription::UnknownCA)),
+            "{refused:?}"
+        );
+    }
+
     #[tokio::test]
     async fn clients_share_region_retries_and_static_credentials() {
         let settings = ProviderSettings {
