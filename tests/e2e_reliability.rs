@@ -11,8 +11,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use awsassoc_sim::FaultKind;
+use awsassoc_sim::admin_client::AssociateRequest;
 use serde_json::json;
-use support::kinds::{CLIENT_VPN, Kind, ROUTE_SERVER, WORKSPACES_APPLICATION};
+use support::kinds::{CLIENT_VPN, CONNECT_PEER, Kind, ROUTE_SERVER, WORKSPACES_APPLICATION};
 use support::scenario::Scenario;
 use support::{REQUIRED_PROVIDERS, Workdir};
 
@@ -187,12 +188,323 @@ fn an_existing_association_is_reported_with_its_import_id(kind: &'static Kind) {
     assert_eq!(s.call_count(kind.disassociate_action), 0);
 }
 
+/// An association that exists before apply, while every answer to the associate call is lost:
+/// the provider looks before it sends anything, so it neither adopts the existing association
+/// nor sends a blind associate. The apply fails with the import ID; the association is
+/// untouched and state holds nothing. For Connect peer the existing association is on another
+/// device, which is no more ours than the same one.
+fn an_existing_association_is_never_adopted_after_a_lost_answer(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    let existing = s
+        .sim
+        .block_on(s.sim.admin.associate(&kind.out_of_band_elsewhere()))
+        .expect("out-of-band association");
+    let import_id = kind.import_id(&existing);
+    s.set_faults(json!({
+        "rules": [{"operation": kind.associate_action, "lost_response_rate": 1.0}]
+    }));
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.run_err(&["apply", "-auto-approve"]);
+    let output = flat(&apply.combined());
+    assert!(output.contains("already exists"), "{apply}");
+    assert!(output.contains(&import_id), "{apply}");
+    assert!(s.import_ids_in_state().is_empty(), "{apply}");
+    assert_eq!(s.live_import_ids(), vec![import_id], "untouched: {apply}");
+    // The look came first, and found it: nothing was sent that the lost answer could hide.
+    let calls = s.calls();
+    let first_look = calls
+        .iter()
+        .position(|c| c.operation == kind.describe_action);
+    assert!(first_look.is_some(), "the provider never looked: {apply}");
+    assert_eq!(s.call_count(kind.associate_action), 0, "{apply}");
+    assert_eq!(s.call_count(kind.disassociate_action), 0, "{apply}");
+}
+
+/// AWS's lists lag 20 s behind its mutations and every associate answer is lost. Whatever the
+/// apply reports, the associations AWS has afterwards are exactly the ones in state (tainted is
+/// fine): nothing orphaned, nothing adopted twice. Destroy then leaves none.
+fn lagging_lists_and_lost_answers_orphan_nothing(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.set_faults(json!({
+        "rules": [{"operation": kind.associate_action, "lost_response_rate": 1.0}],
+        "visibility_delay_ms": { kind.family.to_string(): 20_000 },
+    }));
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.run(&["apply", "-auto-approve"]);
+    assert_fault_injected(&s, kind.associate_action, FaultKind::LostResponse);
+    assert!(
+        !s.live_import_ids().is_empty(),
+        "the lost attempt made one: {apply}"
+    );
+    assert_eq!(s.live_import_ids(), s.import_ids_in_state(), "{apply}");
+    // Between the lost answer and anything sent again, the provider looked (or, for an API
+    // with an idempotency token, sent the very same request).
+    let calls = s.calls();
+    let lost = calls
+        .iter()
+        .position(|c| c.operation == kind.associate_action)
+        .expect("an associate call");
+    if !kind.idempotent_associate {
+        let resent = calls[lost + 1..]
+            .iter()
+            .position(|c| c.operation == kind.associate_action);
+        if let Some(resent) = resent {
+            assert!(
+                calls[lost + 1..lost + 1 + resent]
+                    .iter()
+                    .any(|c| c.operation == kind.describe_action),
+                "sent again without looking: {apply}"
+            );
+        }
+    }
+
+    s.set_faults(json!({}));
+    s.dir.destroy();
+    assert!(s.live_import_ids().is_empty());
+}
+
+/// Lists that lag 20 s behind mutations, and nothing else wrong: a healthy create is waited
+/// for, never declared vanished, tainted or re-created.
+fn a_lagging_list_alone_never_taints_a_healthy_create(kind: &'static Kind) {
+    let s = Scenario::new(kind);
+    s.set_faults(json!({ "visibility_delay_ms": { kind.family.to_string(): 20_000 } }));
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.apply();
+    assert_eq!(s.live_import_ids(), s.import_ids_in_state(), "{apply}");
+    assert_eq!(s.live_import_ids().len(), 1, "{apply}");
+    assert_eq!(s.call_count(kind.associate_action), 1, "{apply}");
+    let tainted = s
+        .dir
+        .state_json()
+        .pointer("/values/root_module/resources/0/tainted")
+        .cloned();
+    assert_ne!(tainted, Some(json!(true)), "{apply}");
+    s.dir.plan_no_changes();
+    s.dir.destroy();
+    assert!(s.live_import_ids().is_empty());
+}
+
 scenarios! {
+    an_existing_association_is_never_adopted_after_a_lost_answer,
+    lagging_lists_and_lost_answers_orphan_nothing,
+    a_lagging_list_alone_never_taints_a_healthy_create,
     lost_answers_to_associate_converge,
     lost_answers_to_disassociate_converge,
     listing_order_never_fakes_a_gone,
     a_hung_status_call_blocks_no_wait_beyond_one_attempt_timeout,
     an_existing_association_is_reported_with_its_import_id,
+}
+
+/// An old `association-failed` record of the same subnet is listed beside the new association
+/// while the associate answer is lost: the provider keeps its own new association, never the
+/// failed one.
+#[test]
+fn an_old_failed_record_is_never_taken_for_the_new_client_vpn_association() {
+    let kind = &CLIENT_VPN;
+    let s = Scenario::new(kind);
+    s.set_faults(json!({"failure_rate": {"client_vpn": 1.0}}));
+    let failed = s
+        .sim
+        .block_on(s.sim.admin.associate(&AssociateRequest::new(
+            kind.family,
+            kind.parent,
+            kind.child,
+        )))
+        .expect("out-of-band association");
+    // Triggered by the emulator's own record, not by elapsed time.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !s
+        .associations()
+        .iter()
+        .any(|a| a.id == failed.id && a.state == "association-failed")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the old association never failed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.set_faults(json!({
+        "rules": [{"operation": kind.associate_action, "lost_response_rate": 1.0}]
+    }));
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.apply();
+    assert_fault_injected(&s, kind.associate_action, FaultKind::LostResponse);
+    let association_id = s.attribute("association_id");
+    assert_ne!(
+        association_id, failed.id,
+        "the failed record was adopted: {apply}"
+    );
+    assert_eq!(s.attribute("status"), "associated", "{apply}");
+    s.set_faults(json!({}));
+    s.dir.destroy();
+}
+
+/// NetworkManager answers its generic `ConflictException` ("There was a conflict processing the
+/// request") to 30 % of the status calls while three Connect peer associations on one global
+/// network are destroyed. A conflict on a read passes: the shared poll asks again, and no wait
+/// fails.
+#[test]
+fn generic_conflicts_on_the_shared_status_call_fail_no_wait() {
+    let s = Scenario::new(&CONNECT_PEER);
+    let hcl: String = (1..=3)
+        .map(|i| {
+            format!(
+                "resource \"{}\" \"peer{i}\" {{\n  global_network_id = \"global-network-0a1b2c3d4e5f60001\"\n  connect_peer_id   = \"connect-peer-0a1b2c3d4e5f6000{i}\"\n  device_id         = \"device-0a1b2c3d4e5f60001\"\n}}\n",
+                CONNECT_PEER.resource_type
+            )
+        })
+        .collect();
+    s.dir.write("main.tf", &hcl);
+    s.dir.init();
+    s.dir.apply();
+    assert_eq!(s.live_import_ids().len(), 3);
+    s.set_durations(json!({"connect_peer": {"disassociate_ms": 3_000}}));
+    s.set_faults(json!({
+        "rules": [{
+            "operation": CONNECT_PEER.describe_action,
+            "error_rate": 0.3,
+            "error_code": "ConflictException"
+        }],
+        "seed": 7
+    }));
+    let destroy = s.dir.destroy();
+    let conflicts = s
+        .calls()
+        .iter()
+        .filter(|c| {
+            c.operation == CONNECT_PEER.describe_action
+                && c.fault == Some(FaultKind::Error)
+                && c.status == 409
+        })
+        .count();
+    assert!(conflicts > 0, "no conflict was served: {destroy}");
+    assert!(s.live_import_ids().is_empty(), "{destroy}");
+    assert!(s.import_ids_in_state().is_empty(), "{destroy}");
+}
+
+/// `n` WorkSpaces application associations on the test WorkSpace, `extra` inside each block.
+fn workspace_applications(n: usize, extra: &str) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "resource \"{}\" \"app{i}\" {{\n  workspace_id   = \"ws-0a1b2c3d4\"\n  application_id = \"wsa-0a1b2c3d{i}\"\n{extra}\n}}\n",
+                WORKSPACES_APPLICATION.resource_type
+            )
+        })
+        .collect()
+}
+
+const DEPLOY: &str = "DeployWorkspaceApplications";
+
+/// AWS stages every application change until `DeployWorkspaceApplications`, and refuses a
+/// deployment while another runs. Ten applications created together, and destroyed together,
+/// complete with a few deployments shared between them, not ten; and nothing is installed or
+/// removed before a deployment asks for it.
+#[test]
+fn ten_applications_on_one_workspace_share_their_deployments() {
+    let s = Scenario::new(&WORKSPACES_APPLICATION);
+    s.dir.write("main.tf", &workspace_applications(10, ""));
+    s.dir.init();
+    let apply = s.dir.run_ok(&["apply", "-auto-approve", "-parallelism=10"]);
+    let deploys = s.call_count(DEPLOY);
+    assert!((1..=3).contains(&deploys), "{deploys} deployments: {apply}");
+    let first_deploy = s
+        .calls()
+        .iter()
+        .find(|c| c.operation == DEPLOY)
+        .map(|c| c.at_ms)
+        .expect("a deployment");
+    let live = s.live_associations();
+    assert_eq!(live.len(), 10, "{apply}");
+    for association in &live {
+        assert_eq!(association.state, "COMPLETED", "{association:?}");
+        let installing = association.reached("INSTALLING").expect("installed");
+        assert!(
+            installing >= first_deploy,
+            "installed before any deployment: {association:?}"
+        );
+    }
+    s.dir.plan_no_changes();
+
+    let destroy = s
+        .dir
+        .run_ok(&["destroy", "-auto-approve", "-parallelism=10"]);
+    let destroy_deploys = s.call_count(DEPLOY) - deploys;
+    assert!(
+        (1..=3).contains(&destroy_deploys),
+        "{destroy_deploys} deployments: {destroy}"
+    );
+    s.assert_all_gone();
+}
+
+/// A deployment that ends in `ERROR` fails the apply with AWS's reason, and the association
+/// stays in state (tainted), since AWS still has it.
+#[test]
+fn a_failed_deployment_fails_the_apply_with_aws_reason_and_keeps_state() {
+    let s = Scenario::new(&WORKSPACES_APPLICATION);
+    s.set_faults(json!({"failure_rate": {"workspaces_application": 1.0}}));
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.run_err(&["apply", "-auto-approve"]);
+    let output = flat(&apply.combined());
+    assert!(output.contains("ERROR"), "{apply}");
+    assert!(output.contains("DeploymentError"), "AWS's reason: {apply}");
+    assert!(s.call_count(DEPLOY) >= 1, "{apply}");
+    assert_eq!(s.live_import_ids(), s.import_ids_in_state(), "{apply}");
+    assert_eq!(s.import_ids_in_state().len(), 1, "{apply}");
+    s.set_faults(json!({}));
+    s.dir.destroy();
+    assert!(s.live_import_ids().is_empty());
+}
+
+/// With `deploy = false` the provider never deploys: create and destroy end once AWS has staged
+/// the change, for a user who deploys by other means.
+#[test]
+fn deploy_false_stops_at_the_staged_state() {
+    let s = Scenario::new(&WORKSPACES_APPLICATION);
+    s.configure("  deploy = false");
+    s.dir.init();
+    let apply = s.dir.apply();
+    assert_eq!(
+        s.attribute("state"),
+        "PENDING_INSTALL_DEPLOYMENT",
+        "{apply}"
+    );
+    s.dir.destroy();
+    assert_eq!(s.call_count(DEPLOY), 0);
+    let associations = s.associations();
+    assert_eq!(associations.len(), 1);
+    assert_eq!(associations[0].state, "PENDING_UNINSTALL_DEPLOYMENT");
+}
+
+/// A WorkSpace that is rebooting answers `OperationNotSupportedException`; the provider sees
+/// the WorkSpace's passing state and waits the reboot out instead of failing.
+#[test]
+fn a_rebooting_workspace_is_waited_out() {
+    let s = Scenario::new(&WORKSPACES_APPLICATION);
+    s.configure("");
+    s.dir.init();
+    s.sim
+        .block_on(
+            s.sim
+                .admin
+                .set_workspace_state("ws-0a1b2c3d4", "REBOOTING", Some(3_000)),
+        )
+        .expect("the WorkSpace reboots");
+    let apply = s.dir.apply();
+    let refused = s
+        .calls()
+        .iter()
+        .filter(|c| c.operation == WORKSPACES_APPLICATION.associate_action && c.status == 400)
+        .count();
+    assert!(refused > 0, "the reboot refused nothing: {apply}");
+    assert_eq!(s.attribute("state"), "COMPLETED", "{apply}");
+    s.dir.destroy();
 }
 
 /// A provider block that points every service at `url` and takes credentials from the

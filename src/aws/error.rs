@@ -206,6 +206,15 @@ impl AwsError {
         }
     }
 
+    /// Marks an answer with one of `codes` as a passing condition of the call that got it (a
+    /// generic conflict on a read): the call is simply made again later.
+    pub fn passing_if(mut self, codes: &[&str]) -> Self {
+        if self.kind == ErrorKind::Rejected && self.has_any_code(codes) {
+            self.kind = ErrorKind::Busy;
+        }
+        self
+    }
+
     pub fn has_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }
@@ -216,9 +225,13 @@ impl AwsError {
             .is_some_and(|code| codes.contains(&code))
     }
 
-    /// Throttling or an unknown outcome: a status call can simply be made again later.
+    /// Throttling, a passing busy condition or an unknown outcome: a status call can simply be
+    /// made again later.
     pub fn is_transient(&self) -> bool {
-        matches!(self.kind, ErrorKind::Throttled | ErrorKind::Unknown)
+        matches!(
+            self.kind,
+            ErrorKind::Throttled | ErrorKind::Busy | ErrorKind::Unknown
+        )
     }
 
     /// Nothing the provider can do will make the call succeed: the user must act.
@@ -339,6 +352,17 @@ mod tests {
         assert_eq!(kind("ConflictException", 409), ErrorKind::Rejected);
         assert_eq!(kind("OperationNotPermitted", 400), ErrorKind::Rejected);
         assert_eq!(kind("ValidationException", 400), ErrorKind::Rejected);
+    }
+
+    #[test]
+    fn a_conflict_on_a_read_passes_only_where_the_call_says_so() {
+        let conflict = || AwsError::answered("GetX", Some("ConflictException"), "m", Some(409));
+        assert!(!conflict().is_transient());
+        assert!(conflict().passing_if(&["ConflictException"]).is_transient());
+        assert!(!conflict().passing_if(&["OtherCode"]).is_transient());
+        // A denial is never made passing.
+        let denied = AwsError::answered("GetX", Some("AccessDenied"), "m", Some(403));
+        assert!(!denied.passing_if(&["AccessDenied"]).is_transient());
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Kind {
     pub bad_argument: (&'static str, &'static str),
     /// Whether the service has DryRun (EC2 only), for the destroy preflight.
     pub has_dry_run: bool,
+    /// Whether the associate call takes an idempotency token (EC2's `ClientToken`), so a
+    /// repeat after a lost answer is the same request rather than a new one.
+    pub idempotent_associate: bool,
     pub associate_action: &'static str,
     pub disassociate_action: &'static str,
     pub describe_action: &'static str,
@@ -40,6 +43,19 @@ impl Kind {
             // The member is the association ID AWS assigned.
             Family::ClientVpn => format!("{},{}", record.parent, record.id),
             _ => format!("{},{}", record.parent, record.child),
+        }
+    }
+
+    /// An association that occupies what the arguments ask for, made behind Terraform's back
+    /// but not quite what they describe where the kind allows that: a Connect peer associated
+    /// with another device. For the other kinds, the association the arguments describe.
+    pub fn out_of_band_elsewhere(&self) -> AssociateRequest {
+        match self.family {
+            Family::ConnectPeer => AssociateRequest::new(self.family, self.parent, self.child)
+                .settled()
+                .device("device-0a1b2c3d4e5f60002")
+                .link("link-0a1b2c3d4e5f60002"),
+            _ => self.out_of_band(),
         }
     }
 
@@ -70,6 +86,7 @@ pub const CLIENT_VPN: Kind = Kind {
     key_attributes: ("client_vpn_endpoint_id", "association_id"),
     bad_argument: ("subnet_id", "subnet_0A1B"),
     has_dry_run: true,
+    idempotent_associate: true,
     associate_action: "AssociateClientVpnTargetNetwork",
     disassociate_action: "DisassociateClientVpnTargetNetwork",
     describe_action: "DescribeClientVpnTargetNetworks",
@@ -87,6 +104,7 @@ pub const ROUTE_SERVER: Kind = Kind {
     key_attributes: ("route_server_id", "vpc_id"),
     bad_argument: ("vpc_id", "subnet-0a1b2c3d4e5f60000"),
     has_dry_run: true,
+    idempotent_associate: false,
     associate_action: "AssociateRouteServer",
     disassociate_action: "DisassociateRouteServer",
     describe_action: "GetRouteServerAssociations",
@@ -110,6 +128,7 @@ pub const CONNECT_PEER: Kind = Kind {
     key_attributes: ("global_network_id", "connect_peer_id"),
     bad_argument: ("connect_peer_id", "connect-peer-XYZ"),
     has_dry_run: false,
+    idempotent_associate: false,
     associate_action: "AssociateConnectPeer",
     disassociate_action: "DisassociateConnectPeer",
     describe_action: "GetConnectPeerAssociations",
@@ -130,6 +149,7 @@ pub const WORKSPACES_APPLICATION: Kind = Kind {
     key_attributes: ("workspace_id", "application_id"),
     bad_argument: ("application_id", "ws-0a1b2c3d4"),
     has_dry_run: false,
+    idempotent_associate: false,
     associate_action: "AssociateWorkspaceApplication",
     disassociate_action: "DisassociateWorkspaceApplication",
     describe_action: "DescribeWorkspaceAssociations",

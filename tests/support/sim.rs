@@ -77,8 +77,9 @@ impl Drop for Sim {
 
 /// Parents for every association kind, shared by the end-to-end tests and the benchmark. The
 /// Client VPN endpoint's VPC has ten subnets in ten zones, so ten associations can share the
-/// endpoint; the global network has two Connect peers and there are two applications, so every
-/// parent but the route server (one VPC each) can hold two associations.
+/// endpoint; the global network has two devices and three Connect peers, and there are ten
+/// applications for the one WorkSpace, so every parent but the route server (one VPC each) can
+/// hold several associations.
 pub fn test_world() -> serde_json::Value {
     let subnets: Vec<serde_json::Value> = (0..10)
         .map(|i| {
@@ -89,6 +90,9 @@ pub fn test_world() -> serde_json::Value {
                 "cidr": format!("10.0.{i}.0/24"),
             })
         })
+        .collect();
+    let applications: Vec<serde_json::Value> = (0..10)
+        .map(|i| serde_json::json!({"id": format!("wsa-0a1b2c3d{i}")}))
         .collect();
     serde_json::json!({
         "region": "us-east-1",
@@ -101,10 +105,17 @@ pub fn test_world() -> serde_json::Value {
         "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
         "global_networks": [{
             "id": "global-network-0a1b2c3d4e5f60001",
-            "devices": [{"id": "device-0a1b2c3d4e5f60001", "links": ["link-0a1b2c3d4e5f60001"]}],
-            "connect_peers": ["connect-peer-0a1b2c3d4e5f60001", "connect-peer-0a1b2c3d4e5f60002"]
+            "devices": [
+                {"id": "device-0a1b2c3d4e5f60001", "links": ["link-0a1b2c3d4e5f60001"]},
+                {"id": "device-0a1b2c3d4e5f60002", "links": ["link-0a1b2c3d4e5f60002"]}
+            ],
+            "connect_peers": [
+                "connect-peer-0a1b2c3d4e5f60001",
+                "connect-peer-0a1b2c3d4e5f60002",
+                "connect-peer-0a1b2c3d4e5f60003"
+            ]
         }],
         "workspaces": [{"id": "ws-0a1b2c3d4", "state": "AVAILABLE"}],
-        "applications": [{"id": "wsa-0a1b2c3d4"}, {"id": "wsa-0a1b2c3d5"}]
+        "applications": applications
     })
 }

@@ -7,6 +7,7 @@
 //! states and codes mean; [`resource`] decides what a Terraform user sees, and the waiter engine
 //! decides how long to wait and when to try again.
 
+mod mutations;
 mod resource;
 
 use std::collections::hash_map::Entry;
@@ -43,6 +44,22 @@ impl Phase {
     pub fn is_live(&self) -> bool {
         *self != Phase::Gone
     }
+
+    /// Whether the association occupies its place (being made, usable or being removed): a
+    /// failed record does not, and neither does a finished one.
+    pub fn occupies(&self) -> bool {
+        matches!(self, Phase::Pending | Phase::Ready | Phase::Deleting)
+    }
+
+    /// How strongly a record speaks for its member when AWS lists several (the duplicate-record
+    /// rule): an occupying record beats a failed one, which beats a finished one.
+    fn rank(&self) -> u8 {
+        match self {
+            Phase::Pending | Phase::Ready | Phase::Deleting => 2,
+            Phase::Failed(_) => 1,
+            Phase::Gone => 0,
+        }
+    }
 }
 
 /// One look at an association, as a status call reports it.
@@ -53,6 +70,9 @@ pub struct Observation {
     pub state: String,
     /// When AWS created the association, where the API says: orders duplicate records.
     pub created: Option<SystemTime>,
+    /// The change is staged and waits for a separate deployment step before AWS carries it out
+    /// (WorkSpaces `PENDING_INSTALL_DEPLOYMENT`, `PENDING_UNINSTALL_DEPLOYMENT`).
+    pub staged: bool,
     /// Attributes the answer carries, by schema name (computed ones, and for an import the
     /// arguments the import ID does not give).
     pub attributes: Vec<(&'static str, Value)>,
@@ -60,15 +80,32 @@ pub struct Observation {
 
 impl Observation {
     /// The duplicate-record rule. After a disassociation AWS keeps listing the finished record
-    /// for a while, so when the same pair is associated again a status call can list the pair
-    /// twice, in any order. A live record beats a finished one; between records of the same
-    /// kind, the newer wins (a record without a creation time never displaces another).
+    /// for a while, and a failed association stays listed too, so when the same pair (or, for
+    /// Client VPN, the same subnet) is associated again a status call can list it twice, in any
+    /// order. An occupying record beats a failed one, a failed one beats a finished one; between
+    /// records of the same rank, the newer wins (a record without a creation time never
+    /// displaces another).
     fn supersedes(&self, other: &Observation) -> bool {
-        match (self.phase.is_live(), other.phase.is_live()) {
-            (true, false) => true,
-            (false, true) => false,
-            _ => self.created > other.created,
+        match self.phase.rank().cmp(&other.phase.rank()) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => self.created > other.created,
         }
+    }
+
+    /// A string attribute the answer carried, by schema name.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(attribute, _)| *attribute == name)
+            .and_then(|(_, value)| value.as_str())
+    }
+
+    /// Whether this is the record `other` saw: same creation time and the same standing (a
+    /// record that failed does not come back to life, so a live record in place of a failed
+    /// one is a new association).
+    pub fn same_record(&self, other: &Observation) -> bool {
+        self.created == other.created && self.phase.rank() == other.phase.rank()
     }
 }
 
@@ -114,8 +151,13 @@ impl Listing {
     }
 
     /// The member's record, if it is live.
-    pub fn take_live(mut self, member: &str) -> Option<Observation> {
-        self.0.remove(member).filter(|o| o.phase.is_live())
+    pub fn take_live(self, member: &str) -> Option<Observation> {
+        self.take(member).filter(|o| o.phase.is_live())
+    }
+
+    /// The member's record in any phase, finished ones included.
+    pub fn take(mut self, member: &str) -> Option<Observation> {
+        self.0.remove(member)
     }
 }
 
@@ -125,6 +167,30 @@ impl Listing {
 pub struct AssociationKey {
     pub parent: String,
     pub member: String,
+}
+
+/// The associations of one kind that plans in this provider process remove. Plan-time checks
+/// of several removals run at once and never wait on each other: each adds its own removal,
+/// makes its AWS call, and only then copies the set, so removals planned together count each
+/// other.
+#[derive(Debug, Default)]
+pub struct PlannedRemovals(std::sync::Mutex<HashSet<AssociationKey>>);
+
+impl PlannedRemovals {
+    pub fn insert(&self, key: AssociationKey) {
+        self.lock().insert(key);
+    }
+
+    /// Every removal planned so far.
+    pub fn snapshot(&self) -> HashSet<AssociationKey> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<AssociationKey>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// What a disassociate call found.
@@ -235,6 +301,22 @@ pub struct AssociationSpec {
     pub not_found: &'static [&'static str],
     /// Whether the disassociate call takes `DryRun` (EC2), for the destroy preflight.
     pub dry_run: bool,
+    /// Codes a status call can answer with for a moment while nothing is wrong with the
+    /// association (NetworkManager's generic `ConflictException`, "There was a conflict
+    /// processing the request"): the poll is simply made again.
+    pub transient_read_codes: &'static [&'static str],
+    /// Codes with which a mutation is refused because of the parent's state, which may be
+    /// passing (a WorkSpace that is rebooting answers `OperationNotSupportedException`): the
+    /// parent's state decides whether to wait or give up ([`Association::parent_busy`]).
+    pub parent_state_codes: &'static [&'static str],
+    /// The operation that carries out a staged change, when the API stages them (WorkSpaces
+    /// `DeployWorkspaceApplications`): the resource then has a `deploy` argument and calls it
+    /// after associating and after disassociating ([`Association::deploy`]).
+    pub deployment: Option<&'static str>,
+    /// Whether the associate call takes an idempotency token (EC2's `ClientToken`): AWS answers
+    /// a repeat of the same request with what the first attempt did, so after an unknown
+    /// outcome the request is sent again instead of guessed at from a listing.
+    pub idempotency_token: bool,
 }
 
 /// One association kind: its [`AssociationSpec`] and how to talk to AWS about it. Adding a kind
@@ -279,9 +361,11 @@ pub trait Association: Send + Sync + 'static {
         token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError>;
 
-    /// The live association `config` describes, if AWS has one: looked up before anything is
-    /// sent again after an unknown outcome, and to name an association that already exists.
-    /// The default serves every kind whose key the configuration determines.
+    /// The association `config` describes as AWS lists it, in any phase (the duplicate-record
+    /// rule decides between several records): looked up before the first associate, to tell an
+    /// association that already existed from the one this create makes, and before anything is
+    /// sent again after an unknown outcome. The default serves every kind whose key the
+    /// configuration determines.
     async fn find(
         &self,
         aws: &ServiceClients,
@@ -291,7 +375,25 @@ pub trait Association: Send + Sync + 'static {
             return Ok(None);
         };
         let listing = self.observe(aws, &key.parent).await?;
-        Ok(listing.take_live(&key.member).map(|found| (key, found)))
+        Ok(listing.take(&key.member).map(|found| (key, found)))
+    }
+
+    /// Whether a found record is the association `config` asks for, beyond the key (a Connect
+    /// peer associated with another device is someone else's association).
+    fn matches(&self, _config: &Value, _found: &Observation) -> bool {
+        true
+    }
+
+    /// Carries out the staged changes of `parent` (only for kinds whose spec names a
+    /// [`deployment`](AssociationSpec::deployment) operation): one attempt.
+    async fn deploy(&self, _aws: &ServiceClients, _parent: &str) -> Result<(), AwsError> {
+        Ok(())
+    }
+
+    /// Whether `parent` is in a passing state in which AWS refuses changes (for the
+    /// [`parent_state_codes`](AssociationSpec::parent_state_codes)): then the mutation waits.
+    async fn parent_busy(&self, _aws: &ServiceClients, _parent: &str) -> Result<bool, AwsError> {
+        Ok(false)
     }
 
     /// One status call for `parent`, listing every association it has (a member missing from
@@ -301,14 +403,14 @@ pub trait Association: Send + Sync + 'static {
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError>;
 
     /// Warnings for a plan that removes this association (a destroy, or a replacement's destroy
-    /// half). `removed` holds every association of this kind the same plan removes so far, this
-    /// one included, so a warning about "the last one" can count what the plan leaves. Plans of
-    /// one kind are asked one at a time.
+    /// half). `removed` holds every association of this kind the same plan removes, this one
+    /// included, so a warning about "the last one" can count what the plan leaves: read it
+    /// after any AWS call, so that removals checked at the same time see each other.
     async fn removal_warnings(
         &self,
         _aws: &ServiceClients,
         _key: &AssociationKey,
-        _removed: &HashSet<AssociationKey>,
+        _removed: &PlannedRemovals,
     ) -> Result<Vec<Diagnostic>, AwsError> {
         Ok(Vec::new())
     }
@@ -351,6 +453,7 @@ mod tests {
             state: format!("{phase:?}"),
             phase,
             created: created_secs.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s)),
+            staged: false,
             attributes: Vec::new(),
         }
     }
@@ -380,6 +483,31 @@ mod tests {
             listing.take_live("app").map(|o| o.phase),
             Some(Phase::Pending)
         );
+    }
+
+    #[test]
+    fn a_failed_record_never_beats_an_occupying_one_even_if_newer() {
+        for order in [[0, 1], [1, 0]] {
+            let records = [
+                record(Phase::Failed("old".into()), Some(50)),
+                record(Phase::Pending, Some(10)),
+            ];
+            let mut listing = Listing::default();
+            for i in order {
+                listing.record("subnet-1", records[i].clone());
+            }
+            assert_eq!(
+                listing.take("subnet-1").map(|o| o.phase),
+                Some(Phase::Pending)
+            );
+        }
+        let mut listing = Listing::default();
+        listing.record("subnet-2", record(Phase::Gone, Some(90)));
+        listing.record("subnet-2", record(Phase::Failed("f".into()), Some(1)));
+        assert!(matches!(
+            listing.take("subnet-2").map(|o| o.phase),
+            Some(Phase::Failed(_))
+        ));
     }
 
     #[test]

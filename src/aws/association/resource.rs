@@ -10,7 +10,7 @@
 //! - an error ends an operation at once when retrying cannot help (credentials, permissions),
 //!   with a message that says what to fix.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,13 +22,17 @@ use tf_provider_framework::timeouts::{self, format_duration};
 use tf_provider_framework::value::{Type, Value};
 use tokio::time::Instant;
 
-use super::{Association, AssociationKey, Disassociation, Observation, Phase, Role};
+use super::mutations::{Associate, Deploy, Disassociate};
+use super::{
+    Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role,
+};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
 use crate::aws::ids::IdFormat;
 use crate::aws::waiter::poller::StatusCall;
 use crate::aws::waiter::{
-    Look, MutationFailure, Reaction, Schedule, Transition, Verdict, WaitError, WaiterEngine, mutate,
+    MutationFailure, Rules, Schedule, SharedCalls, Transition, Verdict, WaitError, WaiterEngine,
+    mutate,
 };
 
 /// Both operations default to 30 minutes, like hashicorp/aws's association resources.
@@ -38,17 +42,26 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// timeout: a safety margin, so the SDK's limit is the one that normally applies.
 const STATUS_CALL_MARGIN: Duration = Duration::from_secs(1);
 
-/// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
-const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
+/// How long AWS's lists may lag behind its mutations before an unlisted association counts as
+/// gone or a claimed one as false. EC2 documents eventual consistency of "seconds to minutes";
+/// hashicorp/aws allows two minutes for a new object to show up (its propagation timeout).
+pub const CONSISTENCY_ALLOWANCE: Duration = Duration::from_secs(120);
+
+/// How long a deployment waits for other operations on the same parent to join it.
+const DEPLOY_BATCH: Duration = Duration::from_millis(300);
+
+/// The argument of a kind whose changes are staged until deployed.
+const DEPLOY_ARGUMENT: &str = "deploy";
 
 /// Any [`Association`] served as a Terraform resource.
 pub struct AssociationResource<A: Association> {
     association: Arc<A>,
     waiters: WaiterEngine<Observation>,
+    /// Deployments of staged changes, shared by the operations on one parent.
+    deployments: SharedCalls,
     /// Associations of this kind that plans in this provider process remove (Terraform plans a
-    /// whole configuration with one provider process). The lock is held while a removal is
-    /// checked, so concurrent plans see each other in a definite order.
-    planned_removals: tokio::sync::Mutex<HashSet<AssociationKey>>,
+    /// whole configuration with one provider process).
+    planned_removals: PlannedRemovals,
 }
 
 impl<A: Association> AssociationResource<A> {
@@ -56,7 +69,8 @@ impl<A: Association> AssociationResource<A> {
         AssociationResource {
             association: Arc::new(association),
             waiters: WaiterEngine::default(),
-            planned_removals: tokio::sync::Mutex::new(HashSet::new()),
+            deployments: SharedCalls::new(DEPLOY_BATCH),
+            planned_removals: PlannedRemovals::default(),
         }
     }
 
@@ -96,6 +110,7 @@ impl<A: Association> AssociationResource<A> {
                         .observe(&aws.single_attempt, &parent)
                         .await
                         .map(|listing| listing.into_map())
+                        .map_err(|error| error.passing_if(A::SPEC.transient_read_codes))
                 })
             }),
             time_limit,
@@ -160,67 +175,6 @@ impl<A: Association> AssociationResource<A> {
         timeouts::resolve(value, operation, DEFAULT_TIMEOUT).map_err(Diagnostics::from)
     }
 
-    /// What an associate error means: the resource's "already exists" codes claim the effect,
-    /// ambiguous codes need a look at the state, and the error kind decides the rest.
-    fn react_to_associate(&self, error: &AwsError) -> Reaction {
-        if error.has_any_code(A::SPEC.already_exists) {
-            Reaction::AlreadyInEffect
-        } else {
-            react_by_kind(error)
-        }
-    }
-
-    /// Looks for the association a create may have made.
-    async fn look_for_created(
-        &self,
-        aws: &AwsClients,
-        config: &Value,
-    ) -> Result<Look<(AssociationKey, Observation)>, AwsError> {
-        Ok(
-            match self.association.find(&aws.single_attempt, config).await? {
-                Some((key, found)) if found.phase == Phase::Deleting => {
-                    // Someone is removing it: neither ours to adopt nor safe to create over.
-                    tracing::info!(id = %self.association.id(&key), "the association is being removed; waiting");
-                    Look::Busy
-                }
-                Some(found) => Look::InEffect(found),
-                None => Look::NotInEffect,
-            },
-        )
-    }
-
-    /// One attempt of the disassociate call, read: a not-found answer means already gone.
-    async fn disassociate_once(
-        &self,
-        aws: &AwsClients,
-        key: &AssociationKey,
-    ) -> Result<Disassociation, AwsError> {
-        let answer = self
-            .association
-            .send_disassociate(&aws.single_attempt, key, false)
-            .await;
-        Disassociation::from_answer(answer, &A::SPEC)
-    }
-
-    /// Looks at where a disassociation stands.
-    async fn look_for_disassociated(
-        &self,
-        aws: &AwsClients,
-        key: &AssociationKey,
-    ) -> Result<Look<Disassociation>, AwsError> {
-        let listing = self
-            .association
-            .observe(&aws.single_attempt, &key.parent)
-            .await?;
-        Ok(match listing.take_live(&key.member).map(|o| o.phase) {
-            None => Look::InEffect(Disassociation::AlreadyGone),
-            Some(Phase::Deleting) => Look::InEffect(Disassociation::Started),
-            // Still being created: AWS refuses a disassociate until it settles.
-            Some(Phase::Pending) => Look::Busy,
-            Some(Phase::Ready | Phase::Failed(_) | Phase::Gone) => Look::NotInEffect,
-        })
-    }
-
     /// A diagnostic for an AWS error that ended an operation, saying what to fix when the user
     /// must act (credentials, permissions).
     fn aws_error(&self, summary: String, error: &AwsError, aws: &AwsClients) -> Diagnostic {
@@ -282,30 +236,101 @@ impl<A: Association> AssociationResource<A> {
         }
     }
 
+    /// Whether this resource carries out staged changes itself: the kind stages them and the
+    /// configuration does not opt out with `deploy = false`.
+    fn deploys(&self, config: &Value) -> bool {
+        A::SPEC.deployment.is_some()
+            && !matches!(config.attr(DEPLOY_ARGUMENT), Some(Value::Bool(false)))
+    }
+
+    /// Carries out the staged changes of `parent`: one deployment for every operation on that
+    /// parent that asks within a short window, sent again while AWS says another one runs or
+    /// the parent is passing through a state that refuses it.
+    async fn deploy(
+        &self,
+        ctx: &Context<AwsClients>,
+        parent: &str,
+        deadline: Instant,
+    ) -> Result<(), AwsError> {
+        let operation = A::SPEC.deployment.unwrap_or("deployment");
+        self.deployments
+            .run(parent, || async {
+                tracing::info!(
+                    resource = self.name(),
+                    parent,
+                    operation,
+                    "deploying staged changes"
+                );
+                let deploy = Deploy {
+                    association: self.association.as_ref(),
+                    aws: &ctx.client,
+                    parent,
+                };
+                let rules = Rules {
+                    retry: Schedule::RETRY,
+                    deadline,
+                    settle: CONSISTENCY_ALLOWANCE,
+                    look_first: false,
+                };
+                match mutate(rules, &ctx.stop, &deploy).await {
+                    Ok(()) => Ok(()),
+                    Err(MutationFailure::Refused { error, .. }) => Err(error),
+                    Err(MutationFailure::TimedOut { last_error, .. }) => Err(last_error
+                        .unwrap_or_else(|| AwsError::no_answer(operation, deadline.elapsed()))),
+                    Err(MutationFailure::Interrupted { .. }) => {
+                        Err(AwsError::no_answer(operation, Duration::ZERO))
+                    }
+                    Err(MutationFailure::InEffectBefore(())) => Ok(()),
+                }
+            })
+            .await
+    }
+
+    /// What ended a step that failed with `error`: Terraform's stop, the deadline, or AWS.
+    fn interruption_or(
+        &self,
+        ctx: &Context<AwsClients>,
+        deadline: Instant,
+        error: AwsError,
+    ) -> WaitError {
+        if ctx.stop.is_cancelled() {
+            WaitError::Interrupted
+        } else if Instant::now() >= deadline {
+            WaitError::Timeout
+        } else {
+            WaitError::Aws(error)
+        }
+    }
+
     /// Waits until a new association is ready; `first` is what the associate call reported.
+    /// With `staged_is_done` (the user deploys by other means) the wait ends once AWS has staged
+    /// the change.
     async fn wait_until_ready(
         &self,
         ctx: &Context<AwsClients>,
         key: &AssociationKey,
         first: Observation,
+        staged_is_done: bool,
         deadline: Instant,
     ) -> (Observation, Result<(), WaitError>) {
         let mut last = first;
-        let mut absent_polls = 0;
+        // Lists are eventually consistent: a new association may be missing from them for a
+        // while, measured in time (polls may come fast).
+        let unlisted_until = Instant::now() + CONSISTENCY_ALLOWANCE;
         let call = self.status_call(ctx.client.clone(), &key.parent);
         let waited = self
             .waiters
             .wait(&key.parent, &key.member, call, Transition::Create, None, deadline, &ctx.stop, |seen| match seen {
-                // Just-created associations can be missing from a list for a moment.
-                None if absent_polls < 5 => {
-                    absent_polls += 1;
-                    Verdict::Continue
-                }
-                None => Verdict::Fail("The association disappeared while it was being created.".into()),
+                None if Instant::now() < unlisted_until => Verdict::Continue,
+                None => Verdict::Fail(format!(
+                    "AWS stopped listing the association while it was being created (it was not listed for {}).",
+                    format_duration(CONSISTENCY_ALLOWANCE)
+                )),
                 Some(observation) => {
                     last = observation.clone();
                     match &observation.phase {
                         Phase::Ready => Verdict::Done(()),
+                        Phase::Pending if staged_is_done && observation.staged => Verdict::Done(()),
                         Phase::Pending => Verdict::Continue,
                         Phase::Failed(message) => Verdict::Fail(format!("AWS reports state {}: {message}", observation.state)),
                         Phase::Deleting | Phase::Gone => Verdict::Fail(format!(
@@ -402,18 +427,6 @@ impl From<Option<(Duration, Duration)>> for CreateTime {
     }
 }
 
-/// What a mutation error means when no code has a resource-specific meaning.
-fn react_by_kind(error: &AwsError) -> Reaction {
-    if error.has_any_code(AMBIGUOUS_CODES) {
-        return Reaction::CheckState;
-    }
-    match error.kind {
-        ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
-        ErrorKind::Unknown => Reaction::Look,
-        ErrorKind::Credentials | ErrorKind::Denied | ErrorKind::Rejected => Reaction::Fail,
-    }
-}
-
 /// Fails the create of one resource type on purpose, so a test can show that a panic in one RPC
 /// leaves the others running. Compiled into debug builds only.
 fn panic_if_asked(type_name: &str) {
@@ -452,6 +465,20 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 }
             };
             attributes.push(attribute);
+        }
+        if let Some(operation) = A::SPEC.deployment {
+            attributes.push(Attribute::optional(
+                DEPLOY_ARGUMENT,
+                Type::Bool,
+                &format!(
+                    "Whether the provider calls `{operation}` after associating and after \
+                     disassociating, and waits until AWS has carried the change out. Defaults to \
+                     `true`. Set it to `false` when the changes are deployed by other means: the \
+                     provider then stops waiting once AWS has staged the change \
+                     (`PENDING_INSTALL_DEPLOYMENT`, `PENDING_UNINSTALL_DEPLOYMENT`). Changing it \
+                     changes nothing in AWS."
+                ),
+            ));
         }
         Schema {
             version: 0,
@@ -499,21 +526,14 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let deadline = Instant::now() + timeout;
         let aws = &ctx.client;
         let name = self.name();
-        // One idempotency token for every attempt of this create.
-        let token = uuid::Uuid::new_v4().to_string();
-        let created = mutate(
-            Schedule::RETRY,
+        let associate = Associate::new(self.association.as_ref(), aws, planned);
+        let rules = Rules {
+            retry: Schedule::RETRY,
             deadline,
-            &ctx.stop,
-            || {
-                self.association
-                    .associate(&aws.single_attempt, planned, &token)
-            },
-            |error, _| self.react_to_associate(error),
-            || self.look_for_created(aws, planned),
-        )
-        .await;
-        let (key, first) = match created {
+            settle: CONSISTENCY_ALLOWANCE,
+            look_first: true,
+        };
+        let (key, first) = match mutate(rules, &ctx.stop, &associate).await {
             Ok(created) => created,
             Err(MutationFailure::InEffectBefore((key, _))) => {
                 let id = Self::import_id(&key);
@@ -531,22 +551,26 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     .into(),
                 );
             }
-            Err(MutationFailure::Interrupted {
-                adopted: Some((key, first)),
-                ..
-            }) => {
+            Err(
+                MutationFailure::Interrupted {
+                    adopted: Some((key, first)),
+                    ..
+                }
+                | MutationFailure::TimedOut {
+                    adopted: Some((key, first)),
+                    ..
+                },
+            ) => {
+                let error = if ctx.stop.is_cancelled() {
+                    WaitError::Interrupted
+                } else {
+                    WaitError::Timeout
+                };
                 let state = self.state_with(planned, &key, Some(&first));
                 return Outcome::kept(
                     state,
-                    self.wait_error(
-                        "created",
-                        &key,
-                        WaitError::Interrupted,
-                        Some(&first.state),
-                        timeout,
-                        aws,
-                    )
-                    .into(),
+                    self.wait_error("created", &key, error, Some(&first.state), timeout, aws)
+                        .into(),
                 );
             }
             Err(MutationFailure::Interrupted { uncertain, .. }) => {
@@ -559,6 +583,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             Err(MutationFailure::TimedOut {
                 uncertain,
                 last_error,
+                ..
             }) => {
                 let headline = Diagnostic::error(
                     format!("Timed out creating {name}"),
@@ -573,18 +598,29 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 );
                 return self.unconfirmed_create(planned, uncertain, headline);
             }
-            Err(MutationFailure::Refused(error)) => {
-                return Outcome::failed(
-                    self.aws_error(format!("Could not create {name}"), &error, aws)
-                        .into(),
-                );
+            Err(MutationFailure::Refused { error, uncertain }) => {
+                let headline = self.aws_error(format!("Could not create {name}"), &error, aws);
+                return self.unconfirmed_create(planned, uncertain, headline);
             }
         };
         tracing::info!(resource = name, id = %self.association.id(&key), state = %first.state, "association requested; waiting until ready");
 
         // From here on the association exists: every outcome keeps it in state (an error makes
         // Terraform mark it tainted).
-        let (last, waited) = self.wait_until_ready(ctx, &key, first, deadline).await;
+        let deploys = self.deploys(planned);
+        if deploys && let Err(error) = self.deploy(ctx, &key.parent, deadline).await {
+            let state = self.state_with(planned, &key, Some(&first));
+            let error = self.interruption_or(ctx, deadline, error);
+            return Outcome::kept(
+                state,
+                self.wait_error("created", &key, error, Some(&first.state), timeout, aws)
+                    .into(),
+            );
+        }
+        let staged_is_done = A::SPEC.deployment.is_some() && !deploys;
+        let (last, waited) = self
+            .wait_until_ready(ctx, &key, first, staged_is_done, deadline)
+            .await;
         let state = self.state_with(planned, &key, Some(&last));
         match waited {
             Ok(()) => {
@@ -597,6 +633,18 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     .into(),
             ),
         }
+    }
+
+    /// An update changes only what the provider itself uses (`timeouts`, `deploy`): nothing is
+    /// sent to AWS, and what AWS reported stays as it was.
+    async fn update(&self, _ctx: &Context<AwsClients>, prior: &Value, planned: &Value) -> Outcome {
+        let mut fields = planned.as_object().cloned().unwrap_or_default();
+        for (name, value) in fields.iter_mut() {
+            if value.is_unknown() {
+                *value = prior.attr(name).cloned().unwrap_or(Value::Null);
+            }
+        }
+        Outcome::ok(Value::Object(fields))
     }
 
     async fn read(&self, ctx: &Context<AwsClients>, current: &Value) -> Outcome {
@@ -648,16 +696,18 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let aws = &ctx.client;
         let name = self.name();
         let id = self.association.id(&key);
-        let disassociated = mutate(
-            Schedule::RETRY,
+        let disassociate = Disassociate {
+            association: self.association.as_ref(),
+            aws,
+            key: &key,
+        };
+        let rules = Rules {
+            retry: Schedule::RETRY,
             deadline,
-            &ctx.stop,
-            || self.disassociate_once(aws, &key),
-            |error, _| react_by_kind(error),
-            || self.look_for_disassociated(aws, &key),
-        )
-        .await;
-        match disassociated {
+            settle: CONSISTENCY_ALLOWANCE,
+            look_first: false,
+        };
+        match mutate(rules, &ctx.stop, &disassociate).await {
             Ok(Disassociation::AlreadyGone)
             | Err(MutationFailure::InEffectBefore(Disassociation::AlreadyGone)) => {
                 tracing::info!(resource = name, id = %id, "association already gone");
@@ -682,7 +732,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     )
                     .into();
             }
-            Err(MutationFailure::Refused(error)) => {
+            Err(MutationFailure::Refused { error, .. }) => {
                 return self
                     .wait_error("deleted", &key, WaitError::Aws(error), None, timeout, aws)
                     .into();
@@ -690,7 +740,19 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         }
         tracing::info!(resource = name, id = %id, "disassociation requested; waiting until gone");
 
+        let deploys = self.deploys(prior);
+        if deploys && let Err(error) = self.deploy(ctx, &key.parent, deadline).await {
+            let error = self.interruption_or(ctx, deadline, error);
+            return self
+                .wait_error("deleted", &key, error, None, timeout, aws)
+                .into();
+        }
+        let staged_is_done = A::SPEC.deployment.is_some() && !deploys;
         let mut last_state: Option<String> = None;
+        // A failure counts only once the removal has been seen under way: right after the call
+        // a listing may still show the record as it was before (a failed association that is
+        // being disassociated included).
+        let mut removal_seen = false;
         let call = self.status_call(ctx.client.clone(), &key.parent);
         let waited = self
             .waiters
@@ -705,8 +767,23 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 |seen| match seen {
                     None => Verdict::Done(()),
                     Some(observation) if observation.phase == Phase::Gone => Verdict::Done(()),
+                    Some(observation)
+                        if observation.phase == Phase::Deleting
+                            && observation.staged
+                            && staged_is_done =>
+                    {
+                        Verdict::Done(())
+                    }
+                    Some(Observation {
+                        phase: Phase::Failed(reason),
+                        state,
+                        ..
+                    }) if removal_seen => Verdict::Fail(format!(
+                        "AWS reports state {state} while removing the association: {reason}"
+                    )),
                     // Anything else, including a stale `associated` right after the call, is "not yet".
                     Some(observation) => {
+                        removal_seen |= observation.phase == Phase::Deleting;
                         last_state = Some(observation.state.clone());
                         Verdict::Continue
                     }
@@ -777,11 +854,10 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         if removal == Removal::Destroy {
             diags.extend(self.preflight(ctx, &key).await);
         }
-        let mut removed = self.planned_removals.lock().await;
-        removed.insert(key.clone());
+        self.planned_removals.insert(key.clone());
         match self
             .association
-            .removal_warnings(&ctx.client.reads, &key, &removed)
+            .removal_warnings(&ctx.client.reads, &key, &self.planned_removals)
             .await
         {
             Ok(warnings) => warnings.into_iter().for_each(|w| diags.push(w)),

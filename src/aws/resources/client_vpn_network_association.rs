@@ -4,8 +4,6 @@
 //! AWS takes minutes either way. hashicorp/aws sleeps 4 minutes before its first status check;
 //! here the shared waiter polls from the start and returns one poll after AWS reports the change.
 
-use std::collections::HashSet;
-
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AssociationStatus, TargetNetwork};
 use tf_provider_framework::diag::Diagnostic;
@@ -13,7 +11,7 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
     Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    absent_is_empty,
+    PlannedRemovals, absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError};
@@ -50,6 +48,7 @@ fn observation(
         state,
         // Association IDs are never reused, so duplicate records cannot occur.
         created: None,
+        staged: false,
         attributes,
     }
 }
@@ -140,6 +139,10 @@ impl Association for ClientVpnNetworkAssociation {
             "InvalidClientVpnEndpointId.NotFound",
         ],
         dry_run: true,
+        transient_read_codes: &[],
+        parent_state_codes: &[],
+        deployment: None,
+        idempotency_token: true,
     };
 
     /// Matches hashicorp/aws, whose `id` is the association ID.
@@ -181,7 +184,9 @@ impl Association for ClientVpnNetworkAssociation {
         Ok((key, observation(output.status(), Vec::new())))
     }
 
-    /// The endpoint's live association of the configured subnet.
+    /// The endpoint's association of the configured subnet, as the duplicate-record rule picks
+    /// it among every record AWS lists for that subnet (a subnet has at most one occupying
+    /// association per endpoint, but failed and finished records keep being listed beside it).
     async fn find(
         &self,
         aws: &ServiceClients,
@@ -193,20 +198,28 @@ impl Association for ClientVpnNetworkAssociation {
         ) else {
             return Ok(None);
         };
-        // A subnet has at most one live association per endpoint; finished ones keep their IDs.
-        let found = target_networks(aws, endpoint)
-            .await?
-            .into_iter()
-            .filter(|network| network.target_network_id() == Some(subnet))
-            .find_map(|network| {
-                let observation = target_network(&network);
-                let key = AssociationKey {
-                    parent: endpoint.to_owned(),
-                    member: network.association_id()?.to_owned(),
-                };
-                observation.phase.is_live().then_some((key, observation))
-            });
-        Ok(found)
+        let mut by_subnet = Listing::default();
+        for network in target_networks(aws, endpoint).await? {
+            if network.target_network_id() != Some(subnet) {
+                continue;
+            }
+            let Some(association_id) = network.association_id() else {
+                continue;
+            };
+            let mut observation = target_network(&network);
+            observation
+                .attributes
+                .push(("association_id", Value::string(association_id)));
+            by_subnet.record(subnet, observation);
+        }
+        Ok(by_subnet.take(subnet).and_then(|found| {
+            let member = found.attribute("association_id")?.to_owned();
+            let key = AssociationKey {
+                parent: endpoint.to_owned(),
+                member,
+            };
+            Some((key, found))
+        }))
     }
 
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
@@ -225,7 +238,7 @@ impl Association for ClientVpnNetworkAssociation {
         &self,
         aws: &ServiceClients,
         key: &AssociationKey,
-        removed: &HashSet<AssociationKey>,
+        removed: &PlannedRemovals,
     ) -> Result<Vec<Diagnostic>, AwsError> {
         let associated: Vec<String> = target_networks(aws, &key.parent)
             .await?
@@ -233,6 +246,7 @@ impl Association for ClientVpnNetworkAssociation {
             .filter(|n| target_network(n).phase == Phase::Ready)
             .filter_map(|n| n.association_id().map(str::to_owned))
             .collect();
+        let removed = removed.snapshot();
         let this_one_carries_traffic = associated.contains(&key.member);
         let others_remain = associated.iter().any(|id| {
             !removed.contains(&AssociationKey {

@@ -74,6 +74,7 @@ fn observation(association: &ConnectPeerAssociation) -> Observation {
         state,
         // The API reports no creation time; a live record still beats a `DELETED` one.
         created: None,
+        staged: false,
     }
 }
 
@@ -109,6 +110,10 @@ impl Association for ConnectPeerAssociationResource {
         // hashicorp/aws treats the same code as gone.
         not_found: &["ResourceNotFoundException"],
         dry_run: false,
+        transient_read_codes: &["ConflictException"],
+        parent_state_codes: &[],
+        deployment: None,
+        idempotency_token: false,
     };
 
     async fn associate(
@@ -133,6 +138,14 @@ impl Association for ConnectPeerAssociationResource {
             .connect_peer_association()
             .ok_or_else(|| AwsError::missing(OPERATION, "ConnectPeerAssociation"))?;
         Ok((key, observation(association)))
+    }
+
+    /// A peer associated with another device, or through another link, is not the association
+    /// the configuration describes, whoever made it.
+    fn matches(&self, config: &Value, found: &Observation) -> bool {
+        ["device_id", "link_id"]
+            .iter()
+            .all(|name| found.attribute(name) == config.attr_str(name))
     }
 
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {

@@ -36,6 +36,7 @@ fn observation(association: &RouteServerAssociation) -> Observation {
         state,
         // The API reports no creation time; a finished record is never listed (it vanishes).
         created: None,
+        staged: false,
     }
 }
 
@@ -70,6 +71,10 @@ impl Association for RouteServerVpcAssociation {
             "InvalidVpcID.NotFound",
         ],
         dry_run: true,
+        transient_read_codes: &[],
+        parent_state_codes: &[],
+        deployment: None,
+        idempotency_token: false,
     };
 
     async fn associate(

@@ -5,7 +5,9 @@
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use aws_sdk_workspaces::types::{WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation};
+use aws_sdk_workspaces::types::{
+    WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation, WorkspaceState,
+};
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
@@ -42,6 +44,10 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
             ("state", Value::string(&state)),
             ("state_reason", Value::opt_string(reason)),
         ],
+        staged: matches!(
+            state.as_str(),
+            "PENDING_INSTALL_DEPLOYMENT" | "PENDING_UNINSTALL_DEPLOYMENT"
+        ),
         state,
         created: association
             .created()
@@ -53,10 +59,17 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
 impl Association for WorkspacesApplicationAssociation {
     const SPEC: AssociationSpec = AssociationSpec {
         type_name: "awsassoc_workspaces_application_association",
-        description: "Associates a WorkSpaces application with a WorkSpace, which installs it. \
-            Deleting it calls `DisassociateWorkspaceApplication` and waits until \
+        description: "Associates a WorkSpaces application with a WorkSpace and installs it. \
+            AWS stages the change (`PENDING_INSTALL_DEPLOYMENT`) until the WorkSpace's \
+            applications are deployed, so after `AssociateWorkspaceApplication` the provider \
+            calls `DeployWorkspaceApplications` (one call for every change staged on that \
+            WorkSpace at the same moment) and waits for `COMPLETED`. Deleting it calls \
+            `DisassociateWorkspaceApplication`, deploys again, and waits until \
             `DescribeWorkspaceAssociations` reports the application `REMOVED` or no longer lists \
-            it.",
+            it. A deployment that ends in `ERROR` fails the operation with AWS's `StateReason` \
+            (for example `DeploymentError.WorkspaceUnreachable`); a failed create keeps the \
+            association in state, tainted, so the next apply replaces it. Set `deploy = false` \
+            when you deploy by other means: the provider then stops at the staged state.",
         attributes: &[
             AttributeSpec::required("workspace_id", ids::WORKSPACE, "The ID of the WorkSpace."),
             AttributeSpec::required(
@@ -75,6 +88,10 @@ impl Association for WorkspacesApplicationAssociation {
         already_exists: &["ResourceAlreadyExistsException"],
         not_found: &["ResourceNotFoundException"],
         dry_run: false,
+        transient_read_codes: &[],
+        parent_state_codes: &["OperationNotSupportedException"],
+        deployment: Some("DeployWorkspaceApplications"),
+        idempotency_token: false,
     };
 
     async fn associate(
@@ -117,6 +134,48 @@ impl Association for WorkspacesApplicationAssociation {
             },
             observation,
         ))
+    }
+
+    /// `DeployWorkspaceApplications` without `Force`: installs and uninstalls what is staged on
+    /// the WorkSpace. A deployment that failed before is not retried behind the user's back.
+    async fn deploy(&self, aws: &ServiceClients, parent: &str) -> Result<(), AwsError> {
+        aws.workspaces
+            .deploy_workspace_applications()
+            .workspace_id(parent)
+            .force(false)
+            .send()
+            .await
+            .map(|_| ())
+            .aws_context("DeployWorkspaceApplications")
+    }
+
+    /// A WorkSpace that is starting, stopping, rebooting, rebuilding, restoring, updating or
+    /// in maintenance refuses application changes for a while; any other state (an unsupported
+    /// operating system, a terminated WorkSpace) makes the refusal final.
+    async fn parent_busy(&self, aws: &ServiceClients, parent: &str) -> Result<bool, AwsError> {
+        let output = aws
+            .workspaces
+            .describe_workspaces()
+            .workspace_ids(parent)
+            .send()
+            .await
+            .aws_context("DescribeWorkspaces")?;
+        Ok(output.workspaces().iter().any(|workspace| {
+            matches!(
+                workspace.state(),
+                Some(
+                    WorkspaceState::Pending
+                        | WorkspaceState::Starting
+                        | WorkspaceState::Stopping
+                        | WorkspaceState::Rebooting
+                        | WorkspaceState::Rebuilding
+                        | WorkspaceState::Restoring
+                        | WorkspaceState::Updating
+                        | WorkspaceState::Maintenance
+                        | WorkspaceState::AdminMaintenance
+                )
+            )
+        }))
     }
 
     async fn send_disassociate(

@@ -7,6 +7,7 @@
 //! - [`mutation`]: associate and disassociate calls, sent so that none is ever repeated blindly:
 //!   after an unknown outcome the engine looks at AWS before acting again.
 //! - [`schedule`]: when polls and retries happen.
+//! - [`shared`]: calls that operations on one parent share (a WorkSpaces deployment).
 //!
 //! Every wait is bounded by its deadline, every call by a time limit, and everything ends early
 //! when Terraform asks the provider to stop.
@@ -15,7 +16,9 @@ pub mod cadence;
 pub mod mutation;
 pub mod poller;
 pub mod schedule;
+pub mod shared;
 
-pub use mutation::{Look, MutationFailure, Reaction, mutate};
+pub use mutation::{Look, Mutation, MutationFailure, Reaction, Rules, mutate};
 pub use poller::{PollFn, Transition, Verdict, WaitError, WaiterEngine};
 pub use schedule::Schedule;
+pub use shared::SharedCalls;

@@ -10,8 +10,9 @@
 //! finishes (its time is bounded by the SDK's attempt timeout), so the caller always learns what
 //! it started. It stops between steps instead.
 
-use std::future::Future;
+use std::time::Duration;
 
+use async_trait::async_trait;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -19,19 +20,27 @@ use super::schedule::Schedule;
 use crate::aws::error::{AwsError, ErrorKind};
 
 /// How to react to an error from the mutation itself, decided by the caller from the error's
-/// kind and codes (`uncertain`: an earlier attempt's outcome is unknown).
+/// kind, its code and the operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reaction {
     /// AWS definitively did nothing (throttled, busy): send again after a pause.
     SendAgain,
+    /// The outcome is unknown, and the API makes sending the same request again safe (an
+    /// idempotency token: AWS answers a repeat with what the first attempt did). Sent again a
+    /// few times, then looked at like [`Reaction::Look`].
+    Resend,
     /// The outcome is unknown: look before doing anything else.
     Look,
-    /// The code is ambiguous (`ConflictException` is both "busy" and "never"): look at the
+    /// AWS says the effect is already in place, or answers a generic conflict that may mean
+    /// "already done" as well as "busy for a moment": look; if nothing explains the answer,
+    /// pause and send again, until the list has had time to catch up.
+    Conflict,
+    /// The code is ambiguous (`OperationNotPermitted` is both "busy" and "never"): look at the
     /// state. An association in transition means busy; otherwise the refusal stands.
     CheckState,
-    /// The code says the effect is already in place ("already associated"): look to learn the
-    /// details. Before any uncertain attempt, the effect predates this mutation.
-    AlreadyInEffect,
+    /// The code says the parent is in a state that refuses changes; whether that state passes
+    /// (a rebooting WorkSpace) decides between waiting and giving up.
+    CheckParent,
     /// A definitive refusal: give up.
     Fail,
 }
@@ -39,8 +48,11 @@ pub enum Reaction {
 /// What looking at AWS found.
 #[derive(Debug)]
 pub enum Look<T> {
-    /// The effect is in place.
+    /// The effect is in place, and may be this mutation's own.
     InEffect(T),
+    /// An effect is in place that this mutation did not make: it was there before the first
+    /// attempt, or it is not what the mutation asks for (someone else's association).
+    Foreign(T),
     /// It is not: sending the mutation is safe.
     NotInEffect,
     /// Another change is under way; look again after a pause.
@@ -50,80 +62,136 @@ pub enum Look<T> {
 /// Why a mutation did not produce its result.
 #[derive(Debug)]
 pub enum MutationFailure<T> {
-    /// AWS refused it for good.
-    Refused(AwsError),
+    /// AWS refused it for good. `uncertain`: an earlier attempt may have taken effect unseen.
+    Refused { error: AwsError, uncertain: bool },
     /// The effect was already in place before this mutation sent anything that could have
-    /// caused it (for an associate: someone else's association).
+    /// caused it, or it is someone else's (for an associate: an association Terraform did not
+    /// make).
     InEffectBefore(T),
-    /// The deadline passed. `uncertain`: an attempt may have taken effect unseen.
+    /// The deadline passed. `uncertain`: an attempt may have taken effect unseen; `adopted`:
+    /// what a last look found such an attempt to have done.
     TimedOut {
         uncertain: bool,
         last_error: Option<AwsError>,
+        adopted: Option<T>,
     },
     /// Terraform asked the provider to stop. `adopted`: what a last look found an uncertain
     /// attempt to have done; `uncertain`: whether an attempt may have taken effect unseen.
     Interrupted { adopted: Option<T>, uncertain: bool },
 }
 
+/// One mutation as the engine drives it: how to send it, what its errors mean, and how to
+/// look at AWS for its effect.
+#[async_trait]
+pub trait Mutation: Send + Sync {
+    type Done: Send;
+
+    /// One attempt, with no retries of its own.
+    async fn send(&self) -> Result<Self::Done, AwsError>;
+
+    /// What an error from [`send`](Mutation::send) means.
+    fn react(&self, error: &AwsError) -> Reaction;
+
+    /// Inspects AWS. Transient errors are ridden out; others end the mutation.
+    async fn look(&self) -> Result<Look<Self::Done>, AwsError>;
+
+    /// For [`Reaction::CheckParent`]: whether the parent's refusing state is a passing one.
+    async fn parent_busy(&self) -> Result<bool, AwsError> {
+        Ok(false)
+    }
+}
+
+/// When and for how long the engine tries.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// Pauses between attempts and looks.
+    pub retry: Schedule,
+    /// The mutation's deadline.
+    pub deadline: Instant,
+    /// How long AWS's lists may lag behind its mutations (eventual consistency): how long a
+    /// claimed effect or a conflict may stay unexplained before the answer is believed.
+    pub settle: Duration,
+    /// Look before the first attempt, so an effect that is already in place is never taken
+    /// for this mutation's own.
+    pub look_first: bool,
+}
+
+/// How many times an idempotent request is sent again after unknown outcomes before the
+/// engine looks instead.
+const MAX_RESENDS: u32 = 3;
+
+/// How long the last look after a timeout or an interrupt may take: past the deadline, but
+/// bounded, so whatever an uncertain attempt made is not forgotten.
+const LAST_LOOK: Duration = Duration::from_secs(15);
+
 /// Sends a mutation until it takes effect, following the rules in the module docs.
-///
-/// - `send` makes one attempt (with no retries of its own) and returns its result;
-/// - `react` says what an error from `send` means;
-/// - `look` inspects AWS; its errors are ridden out while transient and end the mutation
-///   otherwise.
-pub async fn mutate<T, Send, SendFut, LookAt, LookFut>(
-    retry: Schedule,
-    deadline: Instant,
+pub async fn mutate<M: Mutation>(
+    rules: Rules,
     stop: &CancellationToken,
-    mut send: Send,
-    react: impl Fn(&AwsError, bool) -> Reaction,
-    mut look: LookAt,
-) -> Result<T, MutationFailure<T>>
-where
-    Send: FnMut() -> SendFut,
-    SendFut: Future<Output = Result<T, AwsError>>,
-    LookAt: FnMut() -> LookFut,
-    LookFut: Future<Output = Result<Look<T>, AwsError>>,
-{
+    mutation: &M,
+) -> Result<M::Done, MutationFailure<M::Done>> {
+    let deadline = rules.deadline;
     let mut uncertain = false;
     let mut step: u32 = 0;
+    let mut resends: u32 = 0;
     let mut last_error: Option<AwsError> = None;
-    let mut fruitless_looks = 0;
-    let mut next = Next::Send;
+    // Set by the first look that could not explain a claimed effect or a conflict.
+    let mut settle_until: Option<Instant> = None;
+    let mut next = if rules.look_first {
+        Next::Look(Why::Before)
+    } else {
+        Next::Send
+    };
+    let pause = async |step: &mut u32| {
+        sleep(deadline, stop, rules.retry.delay(*step)).await;
+        *step = step.saturating_add(1);
+    };
     loop {
         if stop.is_cancelled() {
-            return Err(interrupted(uncertain, &mut look, deadline).await);
+            return Err(interrupted(uncertain, mutation).await);
         }
         match next {
-            Next::Send => match bounded(deadline, send()).await {
+            Next::Send => match bounded(deadline, mutation.send()).await {
                 Some(Ok(done)) => return Ok(done),
                 Some(Err(error)) => {
-                    let reaction = react(&error, uncertain);
+                    let reaction = mutation.react(&error);
                     tracing::info!(error = %error, ?reaction, uncertain, "mutation not confirmed");
                     // An unknown outcome makes every later "already done" possibly our own.
                     uncertain |= error.kind == ErrorKind::Unknown;
                     next = match reaction {
-                        Reaction::Fail => return Err(MutationFailure::Refused(error)),
+                        Reaction::Fail => {
+                            return Err(MutationFailure::Refused { error, uncertain });
+                        }
                         Reaction::SendAgain => Next::Send,
-                        Reaction::Look => Next::Look(Why::Unknown),
+                        Reaction::Resend if resends < MAX_RESENDS => {
+                            resends += 1;
+                            Next::Send
+                        }
+                        Reaction::Resend | Reaction::Look => Next::Look(Why::Unknown),
+                        Reaction::Conflict => Next::Look(Why::Claimed),
                         Reaction::CheckState => Next::Look(Why::Ambiguous),
-                        Reaction::AlreadyInEffect => Next::Look(Why::Claimed),
+                        Reaction::CheckParent => Next::CheckParent,
                     };
                     last_error = Some(error);
                     // A claimed effect is usually visible at once; the others need a pause.
-                    if next != Next::Look(Why::Claimed) {
-                        pause(deadline, stop, retry.delay(step)).await;
-                        step = step.saturating_add(1);
+                    if !matches!(next, Next::Look(Why::Claimed) | Next::CheckParent) {
+                        pause(&mut step).await;
                     }
                 }
-                None => {
-                    return Err(MutationFailure::TimedOut {
-                        uncertain: true,
-                        last_error,
-                    });
-                }
+                None => return Err(timed_out(uncertain, last_error, mutation).await),
             },
-            Next::Look(why) => match bounded(deadline, look()).await {
+            Next::CheckParent => match bounded(deadline, mutation.parent_busy()).await {
+                Some(Ok(true)) => {
+                    tracing::info!("the parent is in a passing state; sending again later");
+                    pause(&mut step).await;
+                    next = Next::Send;
+                }
+                Some(Ok(false)) => return Err(refused(last_error, uncertain)),
+                Some(Err(error)) if error.is_transient() => pause(&mut step).await,
+                Some(Err(error)) => return Err(MutationFailure::Refused { error, uncertain }),
+                None => return Err(timed_out(uncertain, last_error, mutation).await),
+            },
+            Next::Look(why) => match bounded(deadline, mutation.look()).await {
                 Some(Ok(Look::InEffect(found))) => {
                     return if uncertain {
                         tracing::info!("an earlier attempt took effect; adopting it");
@@ -132,19 +200,23 @@ where
                         Err(MutationFailure::InEffectBefore(found))
                     };
                 }
+                Some(Ok(Look::Foreign(found))) => {
+                    return Err(MutationFailure::InEffectBefore(found));
+                }
                 Some(Ok(Look::NotInEffect)) => match why {
-                    Why::Unknown | Why::Transition => next = Next::Send,
+                    Why::Before | Why::Unknown | Why::Transition => next = Next::Send,
                     // No transition to wait out: the refusal was meant.
-                    Why::Ambiguous => return Err(refused(last_error)),
-                    // AWS claims the effect but does not list it yet (lists are eventually
-                    // consistent): look again, a few times, then believe the list.
+                    Why::Ambiguous => return Err(refused(last_error, uncertain)),
+                    // AWS claims the effect (or a conflict) that its lists do not show (yet):
+                    // lists are eventually consistent and conflicts pass, so ask again until
+                    // the lists have had time to catch up, then believe the answer.
                     Why::Claimed => {
-                        fruitless_looks += 1;
-                        if fruitless_looks >= MAX_FRUITLESS_LOOKS {
-                            return Err(refused(last_error));
+                        let until = *settle_until.get_or_insert(Instant::now() + rules.settle);
+                        if Instant::now() >= until {
+                            return Err(refused(last_error, uncertain));
                         }
-                        pause(deadline, stop, retry.delay(step)).await;
-                        step = step.saturating_add(1);
+                        pause(&mut step).await;
+                        next = Next::Send;
                     }
                 },
                 // Another change is under way: wait it out, then send.
@@ -152,28 +224,18 @@ where
                     if why == Why::Ambiguous {
                         next = Next::Look(Why::Transition);
                     }
-                    pause(deadline, stop, retry.delay(step)).await;
-                    step = step.saturating_add(1);
+                    pause(&mut step).await;
                 }
                 Some(Err(error)) if error.is_transient() => {
                     last_error = Some(error);
-                    pause(deadline, stop, retry.delay(step)).await;
-                    step = step.saturating_add(1);
+                    pause(&mut step).await;
                 }
-                Some(Err(error)) => return Err(MutationFailure::Refused(error)),
-                None => {
-                    return Err(MutationFailure::TimedOut {
-                        uncertain,
-                        last_error,
-                    });
-                }
+                Some(Err(error)) => return Err(MutationFailure::Refused { error, uncertain }),
+                None => return Err(timed_out(uncertain, last_error, mutation).await),
             },
         }
         if Instant::now() >= deadline {
-            return Err(MutationFailure::TimedOut {
-                uncertain,
-                last_error,
-            });
+            return Err(timed_out(uncertain, last_error, mutation).await);
         }
     }
 }
@@ -181,9 +243,11 @@ where
 /// Why the engine looks at AWS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Why {
+    /// Nothing was sent yet: whatever is in place was there before.
+    Before,
     /// An attempt's outcome is unknown.
     Unknown,
-    /// AWS said the effect is in place.
+    /// AWS said the effect is in place, or answered a conflict.
     Claimed,
     /// AWS refused with a code that can mean "busy" or "never".
     Ambiguous,
@@ -191,31 +255,30 @@ enum Why {
     Transition,
 }
 
-/// How many looks may fail to find an effect AWS claimed before the claim counts as false.
-const MAX_FRUITLESS_LOOKS: u32 = 5;
-
 /// The refusal that ended a mutation.
-fn refused<T>(last_error: Option<AwsError>) -> MutationFailure<T> {
-    MutationFailure::Refused(
-        last_error.unwrap_or_else(|| {
+fn refused<T>(last_error: Option<AwsError>, uncertain: bool) -> MutationFailure<T> {
+    MutationFailure::Refused {
+        error: last_error.unwrap_or_else(|| {
             AwsError::answered("mutation", None, "AWS refused the change", None)
         }),
-    )
+        uncertain,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Next {
     Send,
     Look(Why),
+    CheckParent,
 }
 
 /// Runs `call` unless the deadline passes first (`None`).
-async fn bounded<F: Future>(deadline: Instant, call: F) -> Option<F::Output> {
+async fn bounded<F: std::future::Future>(deadline: Instant, call: F) -> Option<F::Output> {
     tokio::time::timeout_at(deadline, call).await.ok()
 }
 
 /// Sleeps for `delay`, ending early at the deadline or when Terraform asks the provider to stop.
-async fn pause(deadline: Instant, stop: &CancellationToken, delay: std::time::Duration) {
+async fn sleep(deadline: Instant, stop: &CancellationToken, delay: Duration) {
     let until = (Instant::now() + delay).min(deadline);
     tokio::select! {
         () = tokio::time::sleep_until(until) => {}
@@ -223,33 +286,45 @@ async fn pause(deadline: Instant, stop: &CancellationToken, delay: std::time::Du
     }
 }
 
-/// Stopping with an attempt of unknown outcome behind: one last look, so whatever the attempt
-/// made is not forgotten. Its result is reported, never acted upon.
-async fn interrupted<T, LookAt, LookFut>(
-    uncertain: bool,
-    look: &mut LookAt,
-    deadline: Instant,
-) -> MutationFailure<T>
-where
-    LookAt: FnMut() -> LookFut,
-    LookFut: Future<Output = Result<Look<T>, AwsError>>,
-{
-    if uncertain && let Some(Ok(Look::InEffect(found))) = bounded(deadline, look()).await {
-        return MutationFailure::Interrupted {
-            adopted: Some(found),
-            uncertain: false,
-        };
+/// One last look, bounded by [`LAST_LOOK`], for what an uncertain attempt may have made. Its
+/// result is reported, never acted upon.
+async fn last_look<M: Mutation>(uncertain: bool, mutation: &M) -> Option<M::Done> {
+    if !uncertain {
+        return None;
     }
+    match bounded(Instant::now() + LAST_LOOK, mutation.look()).await {
+        Some(Ok(Look::InEffect(found))) => Some(found),
+        _ => None,
+    }
+}
+
+/// The deadline passed: after an uncertain attempt, a last look first.
+async fn timed_out<M: Mutation>(
+    uncertain: bool,
+    last_error: Option<AwsError>,
+    mutation: &M,
+) -> MutationFailure<M::Done> {
+    let adopted = last_look(uncertain, mutation).await;
+    MutationFailure::TimedOut {
+        uncertain: uncertain && adopted.is_none(),
+        last_error,
+        adopted,
+    }
+}
+
+/// Stopping with an attempt of unknown outcome behind: a last look, so whatever the attempt
+/// made is not forgotten.
+async fn interrupted<M: Mutation>(uncertain: bool, mutation: &M) -> MutationFailure<M::Done> {
+    let adopted = last_look(uncertain, mutation).await;
     MutationFailure::Interrupted {
-        adopted: None,
-        uncertain,
+        uncertain: uncertain && adopted.is_none(),
+        adopted,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
-    use std::time::Duration;
 
     use super::*;
 
@@ -260,6 +335,15 @@ mod tests {
         jitter: 0.0,
     };
 
+    fn rules(deadline: Duration) -> Rules {
+        Rules {
+            retry: FAST,
+            deadline: Instant::now() + deadline,
+            settle: Duration::from_millis(50),
+            look_first: false,
+        }
+    }
+
     fn error(code: &str, status: u16) -> AwsError {
         AwsError::answered("Associate", Some(code), "m", Some(status))
     }
@@ -268,12 +352,29 @@ mod tests {
         AwsError::no_answer("Associate", Duration::from_secs(1))
     }
 
-    /// A fake AWS: a script of answers to `send`, and what a look finds.
+    /// The associate rules: throttling and busy are sent again, unknown outcomes looked at,
+    /// "already associated" claims the effect, everything else fails.
+    fn associate_rules(error: &AwsError) -> Reaction {
+        match error.kind {
+            _ if error.has_code("AlreadyAssociated") => Reaction::Conflict,
+            _ if error.has_code("Rebooting") => Reaction::CheckParent,
+            ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
+            ErrorKind::Unknown => Reaction::Look,
+            _ => Reaction::Fail,
+        }
+    }
+
+    /// A fake AWS: a script of answers to `send`, what each look finds, and whether the parent
+    /// is busy.
     struct Fake {
         answers: Mutex<Vec<Result<&'static str, AwsError>>>,
         sent: Mutex<usize>,
         looks: Mutex<Vec<Look<&'static str>>>,
         looked: Mutex<usize>,
+        parent_busy: Mutex<Vec<bool>>,
+        react: fn(&AwsError) -> Reaction,
+        /// Cancelled when the first attempt is sent, to model Ctrl-C during it.
+        stop_on_send: Option<CancellationToken>,
     }
 
     impl Fake {
@@ -286,17 +387,10 @@ mod tests {
                 sent: Mutex::new(0),
                 looks: Mutex::new(looks),
                 looked: Mutex::new(0),
+                parent_busy: Mutex::new(Vec::new()),
+                react: associate_rules,
+                stop_on_send: None,
             }
-        }
-
-        async fn send(&self) -> Result<&'static str, AwsError> {
-            *self.sent.lock().unwrap() += 1;
-            self.answers.lock().unwrap().remove(0)
-        }
-
-        async fn look(&self) -> Result<Look<&'static str>, AwsError> {
-            *self.looked.lock().unwrap() += 1;
-            Ok(self.looks.lock().unwrap().remove(0))
         }
 
         fn counts(&self) -> (usize, usize) {
@@ -304,25 +398,42 @@ mod tests {
         }
     }
 
-    /// The associate rules: throttling and busy are sent again, unknown outcomes looked at,
-    /// "already associated" claims the effect, everything else fails.
-    fn react(error: &AwsError, _uncertain: bool) -> Reaction {
-        match error.kind {
-            _ if error.has_code("AlreadyAssociated") => Reaction::AlreadyInEffect,
-            ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
-            ErrorKind::Unknown => Reaction::Look,
-            _ => Reaction::Fail,
+    #[async_trait]
+    impl Mutation for Fake {
+        type Done = &'static str;
+
+        async fn send(&self) -> Result<&'static str, AwsError> {
+            *self.sent.lock().unwrap() += 1;
+            if let Some(stop) = &self.stop_on_send {
+                stop.cancel();
+            }
+            self.answers.lock().unwrap().remove(0)
+        }
+
+        fn react(&self, error: &AwsError) -> Reaction {
+            (self.react)(error)
+        }
+
+        async fn look(&self) -> Result<Look<&'static str>, AwsError> {
+            *self.looked.lock().unwrap() += 1;
+            let mut looks = self.looks.lock().unwrap();
+            Ok(if looks.is_empty() {
+                Look::NotInEffect
+            } else {
+                looks.remove(0)
+            })
+        }
+
+        async fn parent_busy(&self) -> Result<bool, AwsError> {
+            Ok(self.parent_busy.lock().unwrap().remove(0))
         }
     }
 
     async fn run(fake: &Fake) -> Result<&'static str, MutationFailure<&'static str>> {
         mutate(
-            FAST,
-            Instant::now() + Duration::from_secs(30),
+            rules(Duration::from_secs(30)),
             &CancellationToken::new(),
-            || fake.send(),
-            react,
-            || fake.look(),
+            fake,
         )
         .await
     }
@@ -342,10 +453,68 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn already_associated_after_a_lost_answer_is_ours() {
-        // The look cannot see the lost attempt's association yet; the retry is told it exists.
+    async fn the_look_before_the_first_attempt_turns_an_existing_effect_into_a_refusal() {
+        let fake = Fake::new(vec![], vec![Look::Foreign("theirs")]);
+        let result = mutate(
+            Rules {
+                look_first: true,
+                ..rules(Duration::from_secs(30))
+            },
+            &CancellationToken::new(),
+            &fake,
+        )
+        .await;
+        assert!(matches!(
+            result,
+            Err(MutationFailure::InEffectBefore("theirs"))
+        ));
+        assert_eq!(fake.counts(), (0, 1), "nothing may be sent");
+    }
+
+    #[tokio::test]
+    async fn a_foreign_effect_found_after_a_lost_answer_is_never_adopted() {
+        let fake = Fake::new(vec![Err(lost())], vec![Look::Foreign("another device's")]);
+        assert!(matches!(
+            run(&fake).await,
+            Err(MutationFailure::InEffectBefore("another device's"))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_idempotent_request_is_resent_before_anyone_looks() {
+        let fake = Fake {
+            react: |e| {
+                if e.kind == ErrorKind::Unknown {
+                    Reaction::Resend
+                } else {
+                    Reaction::Fail
+                }
+            },
+            ..Fake::new(vec![Err(lost()), Err(lost()), Ok("same-token")], vec![])
+        };
+        assert_eq!(run(&fake).await.unwrap(), "same-token");
+        assert_eq!(fake.counts(), (3, 0));
+        // Past the resend limit, the engine looks.
+        let fake = Fake {
+            react: |_| Reaction::Resend,
+            ..Fake::new(
+                (0..=MAX_RESENDS).map(|_| Err(lost())).collect(),
+                vec![Look::InEffect("found")],
+            )
+        };
+        assert_eq!(run(&fake).await.unwrap(), "found");
+        assert_eq!(fake.counts(), (MAX_RESENDS as usize + 1, 1));
+    }
+
+    #[tokio::test]
+    async fn already_associated_after_a_lost_answer_is_ours_once_the_list_catches_up() {
+        // The lists lag: the lost attempt's association is claimed but not listed at first.
         let fake = Fake::new(
-            vec![Err(lost()), Err(error("AlreadyAssociated", 400))],
+            vec![
+                Err(lost()),
+                Err(error("AlreadyAssociated", 400)),
+                Err(error("AlreadyAssociated", 400)),
+            ],
             vec![
                 Look::NotInEffect,
                 Look::NotInEffect,
@@ -353,7 +522,7 @@ mod tests {
             ],
         );
         assert_eq!(run(&fake).await.unwrap(), "assoc-3");
-        assert_eq!(fake.counts(), (2, 3));
+        assert_eq!(fake.counts(), (3, 3));
     }
 
     #[tokio::test]
@@ -384,79 +553,99 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_conflict_nothing_explains_is_waited_out_and_sent_again() {
+        let fake = Fake::new(
+            vec![
+                Err(error("AlreadyAssociated", 409)),
+                Err(error("AlreadyAssociated", 409)),
+                Ok("after the conflict"),
+            ],
+            vec![Look::NotInEffect, Look::NotInEffect],
+        );
+        assert_eq!(run(&fake).await.unwrap(), "after the conflict");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_after_an_uncertain_attempt_says_so() {
+        let answers = (0..10_000)
+            .map(|i| {
+                if i == 0 {
+                    Err(lost())
+                } else {
+                    Err(error("AlreadyAssociated", 400))
+                }
+            })
+            .collect();
+        let fake = Fake::new(answers, vec![]);
+        assert!(matches!(
+            run(&fake).await,
+            Err(MutationFailure::Refused { error, uncertain: true }) if error.has_code("AlreadyAssociated")
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_passing_parent_state_is_waited_out_and_a_lasting_one_is_a_refusal() {
+        let fake = Fake::new(vec![Err(error("Rebooting", 400)), Ok("done")], vec![]);
+        *fake.parent_busy.lock().unwrap() = vec![true];
+        assert_eq!(run(&fake).await.unwrap(), "done");
+        let fake = Fake::new(vec![Err(error("Rebooting", 400))], vec![]);
+        *fake.parent_busy.lock().unwrap() = vec![false];
+        assert!(matches!(
+            run(&fake).await,
+            Err(MutationFailure::Refused {
+                uncertain: false,
+                ..
+            })
+        ));
+    }
+
+    #[tokio::test]
     async fn an_ambiguous_refusal_is_busy_only_while_the_state_says_so() {
-        let react = |error: &AwsError, _: bool| {
-            if error.has_code("ConflictException") {
+        let react: fn(&AwsError) -> Reaction = |error| {
+            if error.has_code("OperationNotPermitted") {
                 Reaction::CheckState
             } else {
                 Reaction::Fail
             }
         };
         // In transition: wait it out, then send again.
-        let fake = Fake::new(
-            vec![
-                Err(error("ConflictException", 409)),
-                Ok("sent after the change"),
-            ],
-            vec![Look::Busy, Look::NotInEffect],
-        );
-        let result = mutate(
-            FAST,
-            Instant::now() + Duration::from_secs(30),
-            &CancellationToken::new(),
-            || fake.send(),
+        let fake = Fake {
             react,
-            || fake.look(),
-        )
-        .await;
-        assert_eq!(result.ok(), Some("sent after the change"));
+            ..Fake::new(
+                vec![
+                    Err(error("OperationNotPermitted", 400)),
+                    Ok("sent after the change"),
+                ],
+                vec![Look::Busy, Look::NotInEffect],
+            )
+        };
+        assert_eq!(run(&fake).await.ok(), Some("sent after the change"));
         assert_eq!(fake.counts(), (2, 2));
         // In transition, and the effect shows up: someone else made it.
-        let fake = Fake::new(
-            vec![Err(error("ConflictException", 409))],
-            vec![Look::Busy, Look::InEffect("someone else's")],
-        );
-        let result = mutate(
-            FAST,
-            Instant::now() + Duration::from_secs(30),
-            &CancellationToken::new(),
-            || fake.send(),
+        let fake = Fake {
             react,
-            || fake.look(),
-        )
-        .await;
-        assert!(matches!(result, Err(MutationFailure::InEffectBefore(_))));
-        // Nothing in transition: the refusal is permanent, and nothing is sent again.
-        let fake = Fake::new(
-            vec![Err(error("ConflictException", 409))],
-            vec![Look::NotInEffect],
-        );
-        let result = mutate(
-            FAST,
-            Instant::now() + Duration::from_secs(30),
-            &CancellationToken::new(),
-            || fake.send(),
-            react,
-            || fake.look(),
-        )
-        .await;
-        assert!(
-            matches!(result, Err(MutationFailure::Refused(e)) if e.has_code("ConflictException"))
-        );
-        assert_eq!(fake.counts(), (1, 1));
-    }
-
-    #[tokio::test]
-    async fn a_claimed_effect_that_never_shows_up_is_a_refusal() {
-        let fake = Fake::new(
-            vec![Err(error("AlreadyAssociated", 400))],
-            (0..10).map(|_| Look::NotInEffect).collect(),
-        );
+            ..Fake::new(
+                vec![Err(error("OperationNotPermitted", 400))],
+                vec![Look::Busy, Look::InEffect("someone else's")],
+            )
+        };
         assert!(matches!(
             run(&fake).await,
-            Err(MutationFailure::Refused(e)) if e.has_code("AlreadyAssociated")
+            Err(MutationFailure::InEffectBefore(_))
         ));
-        assert_eq!(fake.counts(), (1, MAX_FRUITLESS_LOOKS as usize));
+        // Nothing in transition: the refusal is permanent, and nothing is sent again.
+        let fake = Fake {
+            react,
+            ..Fake::new(
+                vec![Err(error("OperationNotPermitted", 400))],
+                vec![Look::NotInEffect],
+            )
+        };
+        assert!(matches!(
+            run(&fake).await,
+            Err(MutationFailure::Refused { error, .. }) if error.has_code("OperationNotPermitted")
+        ));
+        assert_eq!(fake.counts(), (1, 1));
     }
 
     #[tokio::test]
@@ -464,7 +653,7 @@ mod tests {
         let fake = Fake::new(vec![Err(error("UnauthorizedOperation", 403))], vec![]);
         assert!(matches!(
             run(&fake).await,
-            Err(MutationFailure::Refused(e)) if e.kind == ErrorKind::Denied
+            Err(MutationFailure::Refused { error, uncertain: false }) if error.kind == ErrorKind::Denied
         ));
         assert_eq!(fake.counts(), (1, 0));
     }
@@ -476,40 +665,54 @@ mod tests {
             .collect();
         let fake = Fake::new(answers, vec![]);
         let result = mutate(
-            FAST,
-            Instant::now() + Duration::from_millis(200),
+            rules(Duration::from_millis(200)),
             &CancellationToken::new(),
-            || fake.send(),
-            react,
-            || fake.look(),
+            &fake,
         )
         .await;
         assert!(matches!(
             result,
             Err(MutationFailure::TimedOut {
                 uncertain: false,
-                last_error: Some(_)
+                last_error: Some(_),
+                adopted: None,
             })
         ));
     }
 
     #[tokio::test]
-    async fn stopping_after_an_unknown_outcome_looks_once_more() {
-        let stop = CancellationToken::new();
-        let fake = Fake::new(vec![Err(lost())], vec![Look::InEffect("assoc-5")]);
-        let canceller = stop.clone();
+    async fn a_timeout_after_an_unknown_outcome_looks_once_more() {
+        let answers = (0..100_000).map(|_| Err(lost())).collect();
+        // Every look but the last finds nothing.
+        let fake = Fake {
+            react: |_| Reaction::SendAgain,
+            ..Fake::new(answers, vec![])
+        };
         let result = mutate(
-            FAST,
-            Instant::now() + Duration::from_secs(30),
-            &stop,
-            || {
-                canceller.cancel();
-                fake.send()
-            },
-            react,
-            || fake.look(),
+            rules(Duration::from_millis(100)),
+            &CancellationToken::new(),
+            &fake,
         )
         .await;
+        assert!(matches!(
+            result,
+            Err(MutationFailure::TimedOut {
+                uncertain: true,
+                adopted: None,
+                ..
+            })
+        ));
+        assert_eq!(fake.counts().1, 1, "one last look");
+    }
+
+    #[tokio::test]
+    async fn stopping_after_an_unknown_outcome_looks_once_more() {
+        let stop = CancellationToken::new();
+        let fake = Fake {
+            stop_on_send: Some(stop.clone()),
+            ..Fake::new(vec![Err(lost())], vec![Look::InEffect("assoc-5")])
+        };
+        let result = mutate(rules(Duration::from_secs(30)), &stop, &fake).await;
         assert!(matches!(
             result,
             Err(MutationFailure::Interrupted {

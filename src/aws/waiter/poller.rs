@@ -360,12 +360,18 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                     changed: Notify::new(),
                 });
                 registry.insert(parent.to_owned(), poller.clone());
-                tokio::spawn(run_poller(
+                let task = tokio::spawn(run_poller(
                     self.pollers.clone(),
                     self.recent.clone(),
                     parent.to_owned(),
                     poller.clone(),
                     call,
+                ));
+                tokio::spawn(supervise(
+                    task,
+                    self.pollers.clone(),
+                    parent.to_owned(),
+                    poller.clone(),
                 ));
                 poller
             }
@@ -421,6 +427,55 @@ async fn next_tick<T>(
             return Ok(tick);
         }
     }
+}
+
+/// Watches a poller task. If it panics (a bug in a status call), the parent's registration is
+/// removed so the next wait or read starts a new poller, and every wait and read registered
+/// with the dead one gets an answer that ends it with a clear error instead of stalling until
+/// its deadline.
+async fn supervise<T: Send + Sync + 'static>(
+    task: tokio::task::JoinHandle<()>,
+    registry: Registry<T>,
+    parent: String,
+    poller: Arc<Poller<T>>,
+) {
+    let Err(failure) = task.await else {
+        return;
+    };
+    if !failure.is_panic() {
+        return;
+    }
+    tracing::error!(parent = %parent, "the status poller failed; the next operation on this parent starts a new one");
+    {
+        let mut pollers = lock(&registry);
+        if pollers
+            .get(&parent)
+            .is_some_and(|p| Arc::ptr_eq(p, &poller))
+        {
+            pollers.remove(&parent);
+        }
+    }
+    let polled = lock(&poller.entries)
+        .values()
+        .map(|e| e.member.clone())
+        .collect();
+    let error = AwsError::answered(
+        "status call",
+        None,
+        format!(
+            "the status poller for {parent} failed unexpectedly (a provider bug); run the \
+             command again, which starts a new one"
+        ),
+        None,
+    );
+    poller.ticks.send_replace(Some(Arc::new(Tick {
+        polled,
+        asked_at: Instant::now(),
+        answer: Answer {
+            result: Err(error),
+            member_errors: HashMap::new(),
+        },
+    })));
 }
 
 async fn run_poller<T: Send + Sync + 'static>(
@@ -574,6 +629,39 @@ mod tests {
 
     fn error(code: &str, status: u16) -> AwsError {
         AwsError::answered("Describe", Some(code), "refused", Some(status))
+    }
+
+    #[tokio::test]
+    async fn a_poller_that_panics_fails_its_waits_at_once_and_is_replaced() {
+        let engine = WaiterEngine::new(FAST);
+        let stop = CancellationToken::new();
+        let panicking = status_call(Arc::new(|_members: Vec<String>| {
+            Box::pin(async { panic!("a bug in a status call") })
+        }));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let started = Instant::now();
+        let failed = wait_gone(&engine, "p", "m", panicking, deadline, &stop).await;
+        assert!(
+            matches!(&failed, Err(WaitError::Aws(e)) if e.message.contains("status poller")),
+            "{failed:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the wait stalled"
+        );
+        // The next wait on the same parent gets a working poller.
+        let calls = Arc::new(AtomicUsize::new(0));
+        wait_gone(
+            &engine,
+            "p",
+            "m",
+            fake_api(calls.clone(), 2),
+            deadline,
+            &stop,
+        )
+        .await
+        .expect("a new poller answers");
+        assert!(calls.load(Ordering::SeqCst) >= 2);
     }
 
     #[tokio::test]

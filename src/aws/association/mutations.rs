@@ -1,0 +1,237 @@
+//! The three mutations an association resource sends (associate, disassociate, deploy), each
+//! described to the waiter engine as a [`Mutation`]: one attempt, what its errors mean, and
+//! how to look at AWS for its effect. The engine decides when to send, look and give up.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use tf_provider_framework::value::Value;
+
+use super::{Association, AssociationKey, Disassociation, Observation, Phase};
+use crate::aws::clients::AwsClients;
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::waiter::{Look, Mutation, Reaction};
+
+/// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
+const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
+
+/// What a mutation error means when no code has a meaning particular to the kind or the call:
+/// the kind's parent-state codes send the engine to look at the parent, ambiguous codes at the
+/// association, and the error's kind decides the rest.
+fn react_by_kind<A: Association>(error: &AwsError) -> Reaction {
+    if error.has_any_code(A::SPEC.parent_state_codes) {
+        return Reaction::CheckParent;
+    }
+    if error.has_any_code(AMBIGUOUS_CODES) {
+        return Reaction::CheckState;
+    }
+    match error.kind {
+        ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
+        ErrorKind::Unknown => Reaction::Look,
+        ErrorKind::Credentials | ErrorKind::Denied | ErrorKind::Rejected => Reaction::Fail,
+    }
+}
+
+/// One create: `AssociateX` with the configuration's arguments.
+///
+/// It never takes for its own an association it did not make. The engine looks before the
+/// first attempt, and that look is remembered: after an unknown outcome only a record that was
+/// not there at that look, and that is what the configuration asks for, is adopted.
+pub struct Associate<'a, A: Association> {
+    pub association: &'a A,
+    pub aws: &'a AwsClients,
+    pub config: &'a Value,
+    /// The same for every attempt of this create (an idempotency token where the API takes
+    /// one).
+    pub token: String,
+    /// Set once the first attempt goes out.
+    sent: AtomicBool,
+    /// What the last look before the first attempt found.
+    before: Mutex<Option<Observation>>,
+}
+
+impl<'a, A: Association> Associate<'a, A> {
+    pub fn new(association: &'a A, aws: &'a AwsClients, config: &'a Value) -> Self {
+        Associate {
+            association,
+            aws,
+            config,
+            token: uuid::Uuid::new_v4().to_string(),
+            sent: AtomicBool::new(false),
+            before: Mutex::new(None),
+        }
+    }
+
+    /// Whether a record was there before this create sent anything.
+    fn seen_before(&self, found: &Observation) -> bool {
+        self.before
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|before| before.same_record(found))
+    }
+}
+
+#[async_trait]
+impl<A: Association> Mutation for Associate<'_, A> {
+    type Done = (AssociationKey, Observation);
+
+    async fn send(&self) -> Result<Self::Done, AwsError> {
+        self.sent.store(true, Ordering::SeqCst);
+        self.association
+            .associate(&self.aws.single_attempt, self.config, &self.token)
+            .await
+    }
+
+    /// The kind's "already exists" codes (and NetworkManager's generic conflict, which is one
+    /// of them) claim the effect; an unknown outcome of an API with an idempotency token is
+    /// resent with the same token.
+    fn react(&self, error: &AwsError) -> Reaction {
+        if error.has_any_code(A::SPEC.already_exists) {
+            Reaction::Conflict
+        } else if error.kind == ErrorKind::Unknown && A::SPEC.idempotency_token {
+            Reaction::Resend
+        } else {
+            react_by_kind::<A>(error)
+        }
+    }
+
+    async fn look(&self) -> Result<Look<Self::Done>, AwsError> {
+        let found = self
+            .association
+            .find(&self.aws.single_attempt, self.config)
+            .await?;
+        let before_sending = !self.sent.load(Ordering::SeqCst);
+        if before_sending {
+            *self
+                .before
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                found.as_ref().map(|(_, observation)| observation.clone());
+        }
+        let Some((key, observation)) = found else {
+            return Ok(Look::NotInEffect);
+        };
+        let keyed_by_configuration = self.association.planned_key(self.config).is_some();
+        Ok(match &observation.phase {
+            Phase::Gone => Look::NotInEffect,
+            // Someone is removing it: neither ours to adopt nor safe to create over.
+            Phase::Deleting => {
+                tracing::info!(id = %self.association.id(&key), "the association is being removed; waiting");
+                Look::Busy
+            }
+            // Where the configuration names the association, a failed record is that
+            // association (AWS keeps it, and refuses a new one); elsewhere (Client VPN, whose
+            // key AWS assigns) it is an old attempt that a new association simply replaces.
+            Phase::Failed(_) if keyed_by_configuration && before_sending => {
+                Look::Foreign((key, observation))
+            }
+            Phase::Failed(_) if !keyed_by_configuration || self.seen_before(&observation) => {
+                Look::NotInEffect
+            }
+            _ if before_sending
+                || self.seen_before(&observation)
+                || !self.association.matches(self.config, &observation) =>
+            {
+                Look::Foreign((key, observation))
+            }
+            _ => Look::InEffect((key, observation)),
+        })
+    }
+
+    async fn parent_busy(&self) -> Result<bool, AwsError> {
+        match self.association.planned_key(self.config) {
+            Some(key) => {
+                self.association
+                    .parent_busy(&self.aws.single_attempt, &key.parent)
+                    .await
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+/// One delete: `DisassociateX` for a known association. A not-found answer means it is already
+/// gone.
+pub struct Disassociate<'a, A: Association> {
+    pub association: &'a A,
+    pub aws: &'a AwsClients,
+    pub key: &'a AssociationKey,
+}
+
+#[async_trait]
+impl<A: Association> Mutation for Disassociate<'_, A> {
+    type Done = Disassociation;
+
+    async fn send(&self) -> Result<Disassociation, AwsError> {
+        let answer = self
+            .association
+            .send_disassociate(&self.aws.single_attempt, self.key, false)
+            .await;
+        Disassociation::from_answer(answer, &A::SPEC)
+    }
+
+    fn react(&self, error: &AwsError) -> Reaction {
+        react_by_kind::<A>(error)
+    }
+
+    async fn look(&self) -> Result<Look<Disassociation>, AwsError> {
+        let listing = self
+            .association
+            .observe(&self.aws.single_attempt, &self.key.parent)
+            .await?;
+        Ok(match listing.take_live(&self.key.member).map(|o| o.phase) {
+            None => Look::InEffect(Disassociation::AlreadyGone),
+            Some(Phase::Deleting) => Look::InEffect(Disassociation::Started),
+            // Still being created: AWS refuses a disassociate until it settles.
+            Some(Phase::Pending) => Look::Busy,
+            Some(Phase::Ready | Phase::Failed(_) | Phase::Gone) => Look::NotInEffect,
+        })
+    }
+
+    async fn parent_busy(&self) -> Result<bool, AwsError> {
+        self.association
+            .parent_busy(&self.aws.single_attempt, &self.key.parent)
+            .await
+    }
+}
+
+/// One deployment of a parent's staged changes (WorkSpaces `DeployWorkspaceApplications`).
+///
+/// Sending it again is always safe: a deployment carries out whatever is staged at that
+/// moment, and one with nothing staged changes nothing. So an unknown outcome is simply sent
+/// again, and "in use" (another deployment is running) is waited out.
+pub struct Deploy<'a, A: Association> {
+    pub association: &'a A,
+    pub aws: &'a AwsClients,
+    pub parent: &'a str,
+}
+
+#[async_trait]
+impl<A: Association> Mutation for Deploy<'_, A> {
+    type Done = ();
+
+    async fn send(&self) -> Result<(), AwsError> {
+        self.association
+            .deploy(&self.aws.single_attempt, self.parent)
+            .await
+    }
+
+    fn react(&self, error: &AwsError) -> Reaction {
+        match react_by_kind::<A>(error) {
+            Reaction::Look => Reaction::SendAgain,
+            reaction => reaction,
+        }
+    }
+
+    async fn look(&self) -> Result<Look<()>, AwsError> {
+        Ok(Look::NotInEffect)
+    }
+
+    async fn parent_busy(&self) -> Result<bool, AwsError> {
+        self.association
+            .parent_busy(&self.aws.single_attempt, self.parent)
+            .await
+    }
+}
