@@ -20,14 +20,17 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_types::os_shim_internal::{Env, Fs};
 use aws_types::sdk_config::SharedHttpClient;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use tracing::level_filters::LevelFilter;
 
 use super::config::arguments::{self, Argument};
-use super::config::{Endpoints, ProviderSettings, RetryMode};
+use super::config::redact::Redactor;
+use super::config::{Endpoints, ProviderSettings, RetryMode, may_hold_userinfo, without_userinfo};
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 
 // aws-config re-exports the profile-file types only through deprecated aliases (their new home,
@@ -41,11 +44,22 @@ type ProfileFileKind = aws_config::profile::profile_file::ProfileFileKind;
 /// trace level the SDK prints whole requests and responses: the STS AssumeRole body with the
 /// external ID and the temporary keys it returns, the SSO bearer token, the session token
 /// header. Every SDK crate stops at debug; signing and the HTTP layer at info.
+///
+/// aws-config's credential providers say nothing at all. A shared-config role chain logs its
+/// chain (info), each assume-role step (a debug span) and a failed step (warn) with the
+/// providers' `Debug`, external ID included; provider chains and the STS-based providers log the
+/// errors they return (a `credential_process` command's error output, an STS message repeating a
+/// request value) at warn. Every one of those errors reaches the user anyway, once and redacted,
+/// in the diagnostic of the operation that needed credentials (see [`SafeCredentials`]).
 pub const SDK_LOG_CAPS: &[(&str, LevelFilter)] = &[
     ("aws_*", LevelFilter::DEBUG),
     ("aws_sigv4", LevelFilter::INFO),
     ("aws_smithy_runtime::client::http", LevelFilter::INFO),
     ("aws_smithy_http_client", LevelFilter::INFO),
+    ("aws_config::profile::credentials", LevelFilter::OFF),
+    ("aws_config::meta::credentials", LevelFilter::OFF),
+    ("aws_config::sts", LevelFilter::OFF),
+    ("aws_config::web_identity_token", LevelFilter::OFF),
 ];
 
 /// Shown as the credentials' provider name in SDK debug logs, so users can tell block-supplied
@@ -99,6 +113,9 @@ pub struct AwsClients {
     pub settings: Arc<ProviderSettings>,
     /// Where the credentials come from, in words, for messages about credential failures.
     pub credential_source: Arc<str>,
+    /// Every secret this configuration knows of (growing as temporary keys arrive), for text
+    /// from outside the provider that is about to be shown or logged.
+    pub redactor: Redactor,
 }
 
 impl fmt::Debug for AwsClients {
@@ -127,7 +144,8 @@ impl AwsClients {
         env: &Env,
         fs: &Fs,
     ) -> Result<Self, Diagnostics> {
-        let base = sdk_config(&settings, env, fs).await?;
+        let redactor = Redactor::new();
+        let base = sdk_config(&settings, env, fs, &redactor).await?;
         let timeouts = |operation: Duration| {
             TimeoutConfig::builder()
                 .connect_timeout(settings.attempt_timeout())
@@ -150,6 +168,7 @@ impl AwsClients {
             single_attempt: ServiceClients::build(&single_attempt, &settings.endpoints),
             credential_source: credential_source(&settings, env).into(),
             settings: Arc::new(settings),
+            redactor,
         })
     }
 }
@@ -267,16 +286,22 @@ fn credential_source(settings: &ProviderSettings, env: &Env) -> String {
 }
 
 /// The configuration every client is built from: region, retries, profile files and the
-/// credential provider (possibly wrapped in an assume-role provider).
+/// credential provider (possibly wrapped in an assume-role provider), which is wrapped once more
+/// so that no error it returns shows a secret. `redactor` learns every secret found on the way.
 async fn sdk_config(
     settings: &ProviderSettings,
     env: &Env,
     fs: &Fs,
+    redactor: &Redactor,
 ) -> Result<SdkConfig, Diagnostics> {
     let profile_files = custom_profile_files(settings, env, fs).await?;
     check_environment_sources(settings, profile_files.as_ref(), env, fs).await?;
     let region = resolve_region(settings, profile_files.as_ref(), env, fs).await?;
     let region = Region::new(region);
+    let profiles = selected_profiles(settings, profile_files.as_ref(), env, fs).await;
+    learn_secrets(redactor, settings, profiles.as_ref(), env);
+    // Before the SDK reads them: it logs a URL it cannot parse, password and all.
+    check_outside_endpoints(settings, profiles.as_ref(), env)?;
 
     let http_client = https_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -300,9 +325,26 @@ async fn sdk_config(
     // Otherwise aws-config's default chain applies: AWS_ACCESS_KEY_ID & co, then AWS_PROFILE /
     // the default profile, web identity, ECS, and only last the instance metadata service.
     let base = loader.load().await;
+    check_service_endpoints(settings, base.service_config(), profiles.as_ref())?;
 
+    let withhold_process_output = profiles
+        .as_ref()
+        .is_some_and(|profiles| any_profile_has(profiles, "credential_process"));
+    let safe = |provider: SharedCredentialsProvider| {
+        SharedCredentialsProvider::new(SafeCredentials {
+            inner: provider,
+            redactor: redactor.clone(),
+            withhold_process_output,
+        })
+    };
     let Some(assume_role) = &settings.assume_role else {
-        return Ok(base);
+        return Ok(match base.credentials_provider() {
+            Some(provider) => base
+                .into_builder()
+                .credentials_provider(safe(provider))
+                .build(),
+            None => base,
+        });
     };
     // STS gets its own endpoint (`endpoints.sts`), never the one meant for another service.
     let sts_config = match &settings.endpoints.sts {
@@ -325,8 +367,301 @@ async fn sdk_config(
     let provider = builder.build().await;
     Ok(base
         .into_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .credentials_provider(safe(SharedCredentialsProvider::new(provider)))
         .build())
+}
+
+/// The shared files as the SDK will read them, with the profile it will select (the block's
+/// `profile`, else `AWS_PROFILE`, else `default`). `None` when they cannot be parsed: that is
+/// reported where the region and profile are resolved.
+async fn selected_profiles(
+    settings: &ProviderSettings,
+    profile_files: Option<&ProfileFiles>,
+    env: &Env,
+    fs: &Fs,
+) -> Option<aws_config::profile::ProfileSet> {
+    let default_files = ProfileFiles::default();
+    let files = profile_files.unwrap_or(&default_files);
+    let selected = settings.profile.clone().map(Cow::Owned);
+    aws_config::profile::load(fs, env, files, selected)
+        .await
+        .ok()
+}
+
+/// Keys of the shared files whose values are secrets.
+const SECRET_PROFILE_KEYS: &[&str] = &["aws_secret_access_key", "aws_session_token", "external_id"];
+
+/// Whether any profile of the shared files sets `key`.
+fn any_profile_has(profiles: &aws_config::profile::ProfileSet, key: &str) -> bool {
+    profiles
+        .profiles()
+        .filter_map(|name| profiles.get_profile(name))
+        .any(|profile| profile.get(key).is_some())
+}
+
+/// Teaches `redactor` every secret the configuration holds: the block's, the environment's and
+/// those of every profile in the shared files (a role chain may pass through any of them).
+fn learn_secrets(
+    redactor: &Redactor,
+    settings: &ProviderSettings,
+    profiles: Option<&aws_config::profile::ProfileSet>,
+    env: &Env,
+) {
+    let block = [
+        settings.secret_key.as_ref(),
+        settings.token.as_ref(),
+        settings
+            .assume_role
+            .as_ref()
+            .and_then(|role| role.external_id.as_ref()),
+    ];
+    for secret in block.into_iter().flatten() {
+        redactor.add(secret.expose());
+    }
+    for argument in [&arguments::SECRET_KEY, &arguments::TOKEN] {
+        for variable in argument.env {
+            if let Ok(value) = env.get(variable) {
+                redactor.add(&value);
+            }
+        }
+    }
+    let Some(profiles) = profiles else { return };
+    for profile in profiles
+        .profiles()
+        .filter_map(|name| profiles.get_profile(name))
+    {
+        for key in SECRET_PROFILE_KEYS {
+            if let Some(value) = profile.get(key) {
+                redactor.add(value);
+            }
+        }
+        if let Some(command) = profile.get("credential_process") {
+            redactor.add_command_arguments(command);
+        }
+    }
+}
+
+/// The services whose endpoint the SDK may take from the environment or the shared config: the
+/// ones the provider calls, and the ones its credential providers call. `(service ID as the SDK
+/// names it, the provider block's endpoint for it)`.
+fn endpoint_services(settings: &ProviderSettings) -> [(&'static str, Option<&String>); 6] {
+    let endpoints = &settings.endpoints;
+    [
+        ("EC2", endpoints.ec2.as_ref()),
+        ("NetworkManager", endpoints.networkmanager.as_ref()),
+        ("WorkSpaces", endpoints.workspaces.as_ref()),
+        // A shared-config role chain calls STS at the endpoint the environment or the profile
+        // name, whatever `endpoints.sts` says; so do the SSO credential providers.
+        ("STS", None),
+        ("SSO", None),
+        ("SSO OIDC", None),
+    ]
+}
+
+/// The SDK's environment variable for a service's endpoint (`AWS_ENDPOINT_URL_SSO_OIDC`).
+fn endpoint_variable(service_id: &str) -> String {
+    format!(
+        "AWS_ENDPOINT_URL_{}",
+        service_id.to_ascii_uppercase().replace(' ', "_")
+    )
+}
+
+/// The refusal of an endpoint URL from outside the provider block that may carry a user name or
+/// password. Not stripped like the block's own: the SDK reads these itself, for clients the
+/// provider does not build, so the only way to keep the password out of its logs is to stop here.
+fn endpoint_userinfo_refused(source: &str, url: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Endpoint URL with user information",
+        format!(
+            "{source} is {:?}, which carries a user name or password (or an '@' after a '/', \
+             '?' or '#'). AWS authenticates requests with signatures, and the AWS SDK would \
+             keep the URL, password included, in its logs. Remove the user information, for \
+             example \"http://127.0.0.1:4566\", or set the endpoint in the provider's \
+             `endpoints` block instead.",
+            without_userinfo(url)
+        ),
+    )
+    .into()
+}
+
+/// Refuses endpoint URLs with user information in `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`
+/// and the selected profile's `endpoint_url`, before the SDK reads any of them.
+fn check_outside_endpoints(
+    settings: &ProviderSettings,
+    profiles: Option<&aws_config::profile::ProfileSet>,
+    env: &Env,
+) -> Result<(), Diagnostics> {
+    let mut variables = vec!["AWS_ENDPOINT_URL".to_owned()];
+    variables.extend(
+        endpoint_services(settings)
+            .into_iter()
+            .filter(|(_, in_block)| in_block.is_none())
+            .map(|(service, _)| endpoint_variable(service)),
+    );
+    for variable in variables {
+        if let Ok(url) = env.get(&variable)
+            && may_hold_userinfo(&url)
+        {
+            return Err(endpoint_userinfo_refused(
+                &format!("The environment variable {variable}"),
+                &url,
+            ));
+        }
+    }
+    if let Some(profiles) = profiles
+        && let Some(url) = profiles.get("endpoint_url")
+        && may_hold_userinfo(url)
+    {
+        return Err(endpoint_userinfo_refused(
+            &format!(
+                "The `endpoint_url` of the profile {:?} in the shared config",
+                profiles.selected_profile()
+            ),
+            url,
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses, as [`check_outside_endpoints`] does, the endpoints the SDK resolves per service, with
+/// its own precedence: the selected profile's `services` section included.
+fn check_service_endpoints(
+    settings: &ProviderSettings,
+    service_config: Option<&dyn LoadServiceConfig>,
+    profiles: Option<&aws_config::profile::ProfileSet>,
+) -> Result<(), Diagnostics> {
+    let Some(service_config) = service_config else {
+        return Ok(());
+    };
+    for (service, in_block) in endpoint_services(settings) {
+        if in_block.is_some() {
+            continue;
+        }
+        let Ok(key) = ServiceConfigKey::builder()
+            .service_id(service)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+        else {
+            continue;
+        };
+        if let Some(url) = service_config.load_config(key)
+            && may_hold_userinfo(&url)
+        {
+            let profile = profiles.map_or("default", |p| p.selected_profile());
+            return Err(endpoint_userinfo_refused(
+                &format!(
+                    "The {service} endpoint that the `services` section of the profile \
+                     {profile:?} names"
+                ),
+                &url,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A credential provider whose errors show no secret. aws-config's providers put outside text
+/// into their errors: a `credential_process` command's error output, STS's message (which may
+/// repeat a request value), file contents; that text reaches the user's diagnostic and the SDK's
+/// debug logs. Each error is rebuilt as the same kind of [`CredentialsError`] (the classes the
+/// provider acts on are kept) around its text with every known secret redacted. The temporary
+/// keys the inner provider hands out become known secrets too.
+struct SafeCredentials {
+    inner: SharedCredentialsProvider,
+    redactor: Redactor,
+    /// Whether a `credential_process` command may be behind `inner`: its error output is then
+    /// withheld, since nobody knows what it prints.
+    withhold_process_output: bool,
+}
+
+impl fmt::Debug for SafeCredentials {
+    // The inner provider's Debug may show an external ID (aws-config's AssumeRoleProvider does).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SafeCredentials").finish_non_exhaustive()
+    }
+}
+
+/// The redacted text of an error's causes, standing in for them.
+#[derive(Debug)]
+struct RedactedCause(String);
+
+impl fmt::Display for RedactedCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedactedCause {}
+
+/// What aws-config puts before a `credential_process` command's error output in its message.
+const PROCESS_OUTPUT_MARKER: &str = "Stderr:";
+
+impl SafeCredentials {
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        match self.inner.provide_credentials().await {
+            Ok(credentials) => {
+                self.redactor.add(credentials.secret_access_key());
+                if let Some(token) = credentials.session_token() {
+                    self.redactor.add(token);
+                }
+                Ok(credentials)
+            }
+            Err(error) => Err(self.sanitize(error)),
+        }
+    }
+
+    /// The same kind of error, with the text of its causes redacted.
+    fn sanitize(&self, error: CredentialsError) -> CredentialsError {
+        let cause = || RedactedCause(self.cause_text(&error));
+        match &error {
+            CredentialsError::CredentialsNotLoaded(_) => CredentialsError::not_loaded(cause()),
+            CredentialsError::ProviderTimedOut(details) => {
+                CredentialsError::provider_timed_out(details.timeout_duration())
+            }
+            CredentialsError::InvalidConfiguration(_) => {
+                CredentialsError::invalid_configuration(cause())
+            }
+            CredentialsError::ProviderError(_) => CredentialsError::provider_error(cause()),
+            _ => CredentialsError::unhandled(cause()),
+        }
+    }
+
+    /// The error's causes, one after the other (a cause whose text its parent already repeats
+    /// is left out), redacted; a command's error output is withheld.
+    fn cause_text(&self, error: &CredentialsError) -> String {
+        let mut text = String::new();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let mut cause_text = cause.to_string();
+            if self.withhold_process_output
+                && let Some(at) = cause_text.find(PROCESS_OUTPUT_MARKER)
+            {
+                cause_text.truncate(at);
+                cause_text.push_str(
+                    "(the command's error output is not shown, as it may hold secrets: run the \
+                     profile's credential_process command yourself to see it)",
+                );
+            }
+            if !text.contains(&cause_text) {
+                if !text.is_empty() {
+                    text.push_str(": ");
+                }
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        self.redactor.redact(&text)
+    }
+}
+
+impl ProvideCredentials for SafeCredentials {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.credentials())
+    }
 }
 
 /// The HTTPS client of every SDK client and credential provider: rustls on ring, the crypto the
@@ -595,7 +930,9 @@ mod tests {
 
     /// What the clients will sign with (the SDK clients do not expose their provider).
     async fn credentials_of(settings: &ProviderSettings, env: &Env, fs: &Fs) -> Credentials {
-        let conf = sdk_config(settings, env, fs).await.expect("sdk config");
+        let conf = sdk_config(settings, env, fs, &Redactor::new())
+            .await
+            .expect("sdk config");
         conf.credentials_provider()
             .expect("credentials provider")
             .provide_credentials()
@@ -991,18 +1328,345 @@ mod tests {
         .await
         .expect("configure does not wait on the network")
         .expect("clients");
-        let conf = sdk_config(&clients.settings, &no_env(), &no_files())
+        let conf = sdk_config(&clients.settings, &no_env(), &no_files(), &Redactor::new())
             .await
             .expect("config");
         let provider = conf.credentials_provider().expect("credentials provider");
-        // Never printed: the SDK's own Debug of the prepared STS request shows the external ID,
-        // which is why the provider must not log SDK configuration objects.
-        assert!(format!("{provider:?}").contains("AssumeRoleProvider"));
+        // The SDK's own Debug of the prepared STS request shows the external ID; the provider
+        // the clients sign with does not.
+        let provider_debug = format!("{provider:?}");
+        assert!(
+            provider_debug.contains("SafeCredentials"),
+            "{provider_debug}"
+        );
+        assert!(
+            !provider_debug.contains("EXTERNAL-SECRET-42"),
+            "{provider_debug}"
+        );
+        assert!(clients.redactor.reveals("EXTERNAL-SECRET-42"));
         let debug = format!("{clients:?}");
         for secret in [SECRET, TOKEN, "EXTERNAL-SECRET-42"] {
             assert!(!debug.contains(secret), "{debug}");
         }
         assert!(debug.contains("arn:aws:iam::123456789012:role/deploy"));
+    }
+
+    /// A credential provider that fails with `error` (built anew on each call) or succeeds with
+    /// fixed temporary keys.
+    #[derive(Debug)]
+    struct Scripted(fn() -> Result<Credentials, CredentialsError>);
+
+    impl ProvideCredentials for Scripted {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            future::ProvideCredentials::ready((self.0)())
+        }
+    }
+
+    fn safe(
+        script: fn() -> Result<Credentials, CredentialsError>,
+        redactor: &Redactor,
+        withhold_process_output: bool,
+    ) -> SafeCredentials {
+        SafeCredentials {
+            inner: SharedCredentialsProvider::new(Scripted(script)),
+            redactor: redactor.clone(),
+            withhold_process_output,
+        }
+    }
+
+    /// The full text error.rs shows for a credentials error: the error and all its causes.
+    fn chain_text(error: &CredentialsError) -> String {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    #[tokio::test]
+    async fn credential_errors_keep_their_kind_and_lose_their_secrets() {
+        let redactor = Redactor::new();
+        redactor.add("EXTERNAL-SECRET-42");
+        let provider = safe(
+            || {
+                Err(CredentialsError::provider_error(
+                    CredentialsError::provider_error(
+                        "AccessDenied: value 'EXTERNAL-SECRET-42' at 'externalId' is not allowed",
+                    ),
+                ))
+            },
+            &redactor,
+            false,
+        );
+        let error = provider.provide_credentials().await.expect_err("fails");
+        assert!(
+            matches!(error, CredentialsError::ProviderError(_)),
+            "{error:?}"
+        );
+        let text = chain_text(&error);
+        assert!(!text.contains("EXTERNAL-SECRET-42"), "{text}");
+        assert!(
+            text.contains("AccessDenied: value '***' at 'externalId'"),
+            "{text}"
+        );
+        assert!(!format!("{error:?}").contains("EXTERNAL-SECRET-42"));
+
+        let not_loaded = safe(
+            || {
+                Err(CredentialsError::not_loaded(
+                    "no profile EXTERNAL-SECRET-42",
+                ))
+            },
+            &redactor,
+            false,
+        );
+        let error = not_loaded.provide_credentials().await.expect_err("fails");
+        assert!(matches!(error, CredentialsError::CredentialsNotLoaded(_)));
+        assert!(!chain_text(&error).contains("EXTERNAL-SECRET-42"));
+
+        let invalid = safe(
+            || Err(CredentialsError::invalid_configuration("bad")),
+            &redactor,
+            false,
+        );
+        let error = invalid.provide_credentials().await.expect_err("fails");
+        assert!(matches!(error, CredentialsError::InvalidConfiguration(_)));
+
+        let timed_out = safe(
+            || Err(CredentialsError::provider_timed_out(Duration::from_secs(5))),
+            &redactor,
+            false,
+        );
+        let error = timed_out.provide_credentials().await.expect_err("fails");
+        assert!(matches!(error, CredentialsError::ProviderTimedOut(_)));
+    }
+
+    /// Nobody knows what a credential_process command prints when it fails: its error output
+    /// is withheld, while the rest of the message (the exit code) stays.
+    #[tokio::test]
+    async fn a_credential_process_commands_error_output_is_withheld() {
+        let provider = safe(
+            || {
+                Err(CredentialsError::provider_error(
+                    "Error retrieving credentials: external process exited with code \
+                     exit status: 1. Stderr: session token UNKNOWN-TOKEN-7 expired",
+                ))
+            },
+            &Redactor::new(),
+            true,
+        );
+        let text = chain_text(&provider.provide_credentials().await.expect_err("fails"));
+        assert!(!text.contains("UNKNOWN-TOKEN-7"), "{text}");
+        assert!(text.contains("exit status: 1"), "{text}");
+        assert!(
+            text.contains("credential_process command yourself"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn temporary_keys_handed_out_become_known_secrets() {
+        let redactor = Redactor::new();
+        let provider = safe(
+            || {
+                Ok(Credentials::new(
+                    "ASIATEMPORARY",
+                    "temporary-secret-key",
+                    Some("temporary-session-token".to_owned()),
+                    None,
+                    "test",
+                ))
+            },
+            &redactor,
+            false,
+        );
+        let credentials = provider.provide_credentials().await.expect("credentials");
+        assert_eq!(credentials.access_key_id(), "ASIATEMPORARY");
+        assert!(redactor.reveals("temporary-secret-key"));
+        assert!(redactor.reveals("temporary-session-token"));
+    }
+
+    #[tokio::test]
+    async fn the_shared_files_secrets_are_learned() {
+        let files = Fs::from_slice(&[
+            (
+                "/cfg/config",
+                "[profile chain]\nrole_arn = arn:aws:iam::123456789012:role/x\n\
+                 external_id = profile-external-id\nsource_profile = base\n\
+                 [profile proc]\ncredential_process = /bin/helper --token=cp-token-9\n",
+            ),
+            (
+                "/cfg/credentials",
+                "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
+                 aws_session_token = base-token\n",
+            ),
+        ]);
+        let settings = ProviderSettings {
+            shared_config_files: vec!["/cfg/config".into()],
+            shared_credentials_files: vec!["/cfg/credentials".into()],
+            ..static_settings()
+        };
+        let env = Env::from_slice(&[("AWS_SECRET_ACCESS_KEY", "env-secret-key")]);
+        let redactor = Redactor::new();
+        let profile_files = custom_profile_files(&settings, &env, &files)
+            .await
+            .expect("files");
+        let profiles = selected_profiles(&settings, profile_files.as_ref(), &env, &files).await;
+        assert!(profiles.is_some());
+        learn_secrets(&redactor, &settings, profiles.as_ref(), &env);
+        for secret in [
+            SECRET,
+            TOKEN,
+            "env-secret-key",
+            "profile-external-id",
+            "cp-token-9",
+            "base-secret",
+            "base-token",
+        ] {
+            assert!(redactor.reveals(secret), "{secret}");
+        }
+        assert!(!redactor.reveals("AKIDBASE"), "key IDs are not secrets");
+        assert!(profiles.is_some_and(|p| any_profile_has(&p, "credential_process")));
+    }
+
+    #[test]
+    fn endpoints_with_user_information_from_the_environment_are_refused_unshown() {
+        const URL: &str = "http://admin:Kq7Z#Vw3P?Jd8X/Hn2@127.0.0.1:4566";
+        let refused = |env: &Env, settings: &ProviderSettings| {
+            check_outside_endpoints(settings, None, env)
+                .expect_err("refused")
+                .iter()
+                .map(|d| format!("{} {}", d.summary, d.detail))
+                .collect::<String>()
+        };
+        for variable in [
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_ENDPOINT_URL_SSO_OIDC",
+        ] {
+            let env = Env::from_slice(&[(variable, URL)]);
+            let text = refused(&env, &static_settings());
+            assert!(text.contains(variable), "{text}");
+            for piece in ["admin", "Kq7Z", "Vw3P", "Jd8X", "Hn2"] {
+                assert!(!text.contains(piece), "{text}");
+            }
+            assert!(text.contains("***@127.0.0.1:4566"), "{text}");
+        }
+        // A service whose endpoint the block sets never reads its variable.
+        let env = Env::from_slice(&[("AWS_ENDPOINT_URL_EC2", URL)]);
+        let with_ec2 = ProviderSettings {
+            endpoints: Endpoints {
+                ec2: Some("http://127.0.0.1:1".into()),
+                ..Endpoints::default()
+            },
+            ..static_settings()
+        };
+        assert!(check_outside_endpoints(&with_ec2, None, &env).is_ok());
+        assert!(refused(&env, &static_settings()).contains("AWS_ENDPOINT_URL_EC2"));
+        let plain = Env::from_slice(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")]);
+        assert!(check_outside_endpoints(&static_settings(), None, &plain).is_ok());
+    }
+
+    #[tokio::test]
+    async fn endpoints_with_user_information_from_the_shared_config_are_refused_unshown() {
+        let files = Fs::from_slice(&[(
+            "/cfg/config",
+            "[profile ci]\nendpoint_url = http://admin:Kq7Z#Vw3P@127.0.0.1:4566\n",
+        )]);
+        let settings = ProviderSettings {
+            profile: Some("ci".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec!["/cfg/config".into()],
+            ..static_settings()
+        };
+        let profile_files = custom_profile_files(&settings, &no_env(), &files)
+            .await
+            .expect("files");
+        let profiles =
+            selected_profiles(&settings, profile_files.as_ref(), &no_env(), &files).await;
+        let error =
+            check_outside_endpoints(&settings, profiles.as_ref(), &no_env()).expect_err("refused");
+        let d = error.iter().next().expect("a diagnostic");
+        assert!(d.detail.contains("\"ci\""), "{}", d.detail);
+        assert!(
+            !d.detail.contains("Kq7Z") && !d.detail.contains("admin"),
+            "{}",
+            d.detail
+        );
+
+        /// What the SDK resolves per service from a profile's `services` section.
+        #[derive(Debug)]
+        struct Services;
+        impl LoadServiceConfig for Services {
+            fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+                (key.service_id() == "STS").then(|| "https://user:Kq7Z/Vw3P@sts.example".to_owned())
+            }
+        }
+        let error = check_service_endpoints(&settings, Some(&Services), profiles.as_ref())
+            .expect_err("refused");
+        let d = error.iter().next().expect("a diagnostic");
+        assert!(
+            d.detail.contains("STS") && d.detail.contains("services"),
+            "{}",
+            d.detail
+        );
+        assert!(
+            !d.detail.contains("Kq7Z") && !d.detail.contains("Vw3P"),
+            "{}",
+            d.detail
+        );
+    }
+
+    /// Through the SDK's real profile chain: a credential_process command that fails prints a
+    /// token on its error output and has a secret argument; neither reaches the error.
+    #[tokio::test]
+    async fn a_failing_credential_process_shows_neither_its_arguments_nor_its_output() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let script = dir.path().join("helper.sh");
+        std::fs::write(
+            &script,
+            "echo \"login failed for token SECRET-OUTPUT-55 with $1\" >&2\nexit 3\n",
+        )
+        .expect("script");
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            format!(
+                "[profile proc]\ncredential_process = /bin/sh {} SECRET-ARGUMENT-77\n",
+                script.display()
+            ),
+        )
+        .expect("config");
+        let settings = ProviderSettings {
+            profile: Some("proc".into()),
+            access_key: None,
+            secret_key: None,
+            token: None,
+            shared_config_files: vec![config.display().to_string()],
+            shared_credentials_files: vec![config.display().to_string()],
+            ..static_settings()
+        };
+        let conf = sdk_config(&settings, &no_env(), &Fs::real(), &Redactor::new())
+            .await
+            .expect("config");
+        let error = conf
+            .credentials_provider()
+            .expect("credentials provider")
+            .provide_credentials()
+            .await
+            .expect_err("the command fails");
+        let text = chain_text(&error);
+        assert!(text.contains("exit status: 3"), "the command ran: {text}");
+        assert!(!text.contains("SECRET-OUTPUT-55"), "{text}");
+        assert!(!text.contains("SECRET-ARGUMENT-77"), "{text}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod arguments;
 mod formats;
+pub mod redact;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,8 +22,8 @@ use tf_provider_framework::value::{Number, Value};
 pub use arguments::provider_block;
 use arguments::*;
 
-pub(crate) use formats::check_region;
 pub use formats::{MAX_ASSUME_ROLE_DURATION, MIN_ASSUME_ROLE_DURATION};
+pub(crate) use formats::{check_region, may_hold_userinfo, without_userinfo};
 
 /// The default of an argument, read from the table like a configured value would be. The
 /// table's defaults are checked by a unit test, so reading them cannot fail at run time.
@@ -689,17 +690,26 @@ fn read_assume_role(r: &mut Reader, block: &Object) -> Option<AssumeRole> {
 fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
     let base = AttributePath::root(ENDPOINTS.name);
     let mut url = |name: &str| {
-        let (raw, endpoint) = r
-            .checked_string(
-                block,
-                name,
-                Some(&base),
-                "Invalid endpoint URL",
-                formats::check_endpoint_url,
-            )
-            .into_option()?;
+        let raw = r.string(block, name, Some(&base)).into_option()?;
+        // A diagnostic on the attribute makes the CLI print the configuration line, password
+        // and all: one about a URL that may carry user information names the attribute in
+        // words instead.
+        let at_attribute = !formats::may_hold_userinfo(&raw);
+        let endpoint = match formats::check_endpoint_url(&raw) {
+            Ok(endpoint) => endpoint,
+            Err(detail) if at_attribute => {
+                r.error(base.clone().attribute(name), "Invalid endpoint URL", detail);
+                return None;
+            }
+            Err(detail) => {
+                r.diags.push(Diagnostic::error(
+                    "Invalid endpoint URL",
+                    format!("`{}.{name}`: {detail}", ENDPOINTS.name),
+                ));
+                return None;
+            }
+        };
         if endpoint.had_userinfo && r.phase == Phase::Plan {
-            // Not on the attribute: the CLI would print the source line, password and all.
             r.diags.push(Diagnostic::warning(
                 "Endpoint user information ignored",
                 format!(

@@ -65,7 +65,7 @@ pub fn check_endpoint_url(url: &str) -> Result<EndpointUrl, String> {
         &url["https://".len()..]
     } else if lower.starts_with("http://") {
         &url["http://".len()..]
-    } else if let Some((scheme, _)) = url.split_once("://") {
+    } else if let Some((scheme, _)) = url.split_once("://").filter(|(s, _)| is_scheme(s)) {
         return Err(format!(
             "{shown:?} uses the scheme {scheme:?}; only http and https endpoints are supported, \
              {EXAMPLE}."
@@ -76,9 +76,21 @@ pub fn check_endpoint_url(url: &str) -> Result<EndpointUrl, String> {
              \"https://{shown}\", {EXAMPLE}."
         ));
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let had_userinfo = authority.contains('@');
-    let authority = authority.rsplit('@').next().unwrap_or_default();
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if tail.contains('@') {
+        // Either a password holding '/', '?' or '#' (which end the authority, so the host would
+        // be taken from the password) or an unencoded '@' after the host: never guess which.
+        return Err(format!(
+            "{shown:?} has an '@' after a '/', '?' or '#'. If the URL carries a user name or \
+             password, remove them: AWS authenticates requests with signatures, not passwords. \
+             An '@' in a path or query must be written %40, {EXAMPLE}."
+        ));
+    }
+    let (had_userinfo, authority) = match authority.rfind('@') {
+        Some(at) => (true, &authority[at + 1..]),
+        None => (false, authority),
+    };
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         match bracketed.split_once(']') {
             Some((host, tail)) => (host, tail.strip_prefix(':')),
@@ -114,7 +126,10 @@ pub fn check_endpoint_url(url: &str) -> Result<EndpointUrl, String> {
     }
     Ok(EndpointUrl {
         url: if had_userinfo {
-            without_userinfo(url).replacen("***@", "", 1)
+            format!(
+                "{}://{authority}{tail}",
+                &url[..url.len() - rest.len() - "://".len()]
+            )
         } else {
             url.to_owned()
         },
@@ -122,23 +137,42 @@ pub fn check_endpoint_url(url: &str) -> Result<EndpointUrl, String> {
     })
 }
 
-/// `url` with anything between the scheme and an `@` in the authority replaced by `***`, so
-/// a message or log line can show which URL is meant without its credentials.
+/// `url` with everything between the scheme and its last `@` replaced by `***`, so a message or
+/// log line can show which URL is meant without its credentials. The last `@` anywhere counts,
+/// not only one inside the authority: a password may hold '/', '?' or '#', which would end the
+/// authority of a well-formed URL, and hiding a path too many is better than showing a password.
 pub fn without_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
+    let (scheme, rest) = match url.split_once("://").filter(|(s, _)| is_scheme(s)) {
         Some((scheme, rest)) => (Some(scheme), rest),
         None => (None, url),
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rfind('@') {
-        Some(at) => format!("***{}", &authority[at..]),
-        None => authority.to_owned(),
+    let rest = match rest.rfind('@') {
+        Some(at) => format!("***{}", &rest[at..]),
+        None => rest.to_owned(),
     };
     match scheme {
-        Some(scheme) => format!("{scheme}://{authority}{tail}"),
-        None => format!("{authority}{tail}"),
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest,
     }
+}
+
+/// Whether `url` may carry a user name or password: an `@` anywhere after the scheme (see
+/// [`without_userinfo`] for why anywhere).
+pub fn may_hold_userinfo(url: &str) -> bool {
+    let rest = url
+        .split_once("://")
+        .filter(|(s, _)| is_scheme(s))
+        .map_or(url, |(_, rest)| rest);
+    rest.contains('@')
+}
+
+/// RFC 3986's `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`: what comes before `://` is shown
+/// as a scheme only when it is one (in `user:pa://ss@host` it is part of a password).
+fn is_scheme(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// The role ARN is sent to STS only when the first AWS call needs credentials, long after
@@ -276,10 +310,47 @@ mod tests {
         assert!(!error.contains("s3cr3t"), "{error}");
         let error = check_endpoint_url("user:s3cr3t@example.com").unwrap_err();
         assert!(!error.contains("s3cr3t"), "{error}");
-        assert_eq!(
-            without_userinfo("https://a@b@host/p@q"),
-            "https://***@host/p@q"
-        );
+        assert_eq!(without_userinfo("https://a@b@host/p"), "https://***@host/p");
+        assert_eq!(without_userinfo("https://host/p"), "https://host/p");
+    }
+
+    /// '/', '?' and '#' end the authority of a well-formed URL, so a password holding them
+    /// would otherwise be read as a host, a port, a path or a fragment, and echoed as such.
+    #[test]
+    fn passwords_with_url_delimiters_are_never_echoed() {
+        for password in [
+            "Kq7Z#Vw3P",
+            "Kq7Z?Vw3P",
+            "Kq7Z/Vw3P",
+            "Kq7Z#Vw3P?Jd8X/Hn2",
+            "Kq7Z@Vw3P/Jd8X",
+            "Kq7Z:Vw3P#Jd8X",
+        ] {
+            for url in [
+                format!("http://admin:{password}@127.0.0.1:4566"),
+                format!("http://admin:{password}@127.0.0.1:4566/path"),
+                format!("http://admin:{password}@127.0.0.1:99999"),
+                format!("admin:{password}@127.0.0.1:4566"),
+                format!("ftp://admin:{password}@127.0.0.1"),
+                format!("http://admin:{password}@ho st"),
+            ] {
+                let error = check_endpoint_url(&url).expect_err(&url);
+                for piece in password.split(['#', '?', '/', '@', ':']) {
+                    assert!(!error.contains(piece), "{url}: {error}");
+                }
+                assert!(error.contains("***@"), "{url}: {error}");
+                assert!(may_hold_userinfo(&url), "{url}");
+                let shown = without_userinfo(&url);
+                assert!(!shown.contains("admin"), "{url}: {shown}");
+            }
+        }
+        let error = check_endpoint_url("admin:Sx9e://Cr3t@host").expect_err("no scheme");
+        for piece in ["admin", "Sx9e", "Cr3t"] {
+            assert!(!error.contains(piece), "{error}");
+        }
+        assert!(!may_hold_userinfo("http://127.0.0.1:4566/x"));
+        // An '@' after the host is refused too rather than guessed at.
+        assert!(check_endpoint_url("http://host/p@q").is_err());
     }
 
     #[test]

@@ -308,6 +308,28 @@ fn endpoint_urls_point_at_the_service() {
     }
 }
 
+/// An invalid URL that may carry a password is reported without the attribute (the CLI would
+/// print the configuration line) and without the password.
+#[test]
+fn an_invalid_endpoint_with_a_password_names_the_attribute_only_in_words() {
+    let diags = validate(&config(&[(
+        ENDPOINTS.name,
+        nested(
+            ENDPOINTS.name,
+            &[(STS.name, s("http://admin:Kq7Z#Vw3P@127.0.0.1:4566"))],
+        ),
+    )]));
+    assert!(diags.has_errors(), "{diags:#?}");
+    for d in diags.iter() {
+        assert_eq!(d.attribute, None, "{d:?}");
+        assert!(d.detail.contains("`endpoints.sts`"), "{}", d.detail);
+        for piece in ["admin", "Kq7Z", "Vw3P"] {
+            assert!(!d.detail.contains(piece), "{}", d.detail);
+            assert!(!d.summary.contains(piece), "{}", d.summary);
+        }
+    }
+}
+
 #[test]
 fn max_retries_range() {
     for good in [Number::Int(0), Number::Int(100), Number::Float(25.0)] {
