@@ -10,13 +10,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::debug;
 
-use crate::admin_client::AssociateRequest;
+use crate::admin_client::{AssociateRequest, WorkspaceStateChange};
 use crate::api::{ApiError, respond};
 use crate::families::{Family, OutOfBandError};
 use crate::faults::FaultSettings;
 use crate::lifecycle::now_ms;
-use crate::state::Sim;
-use crate::world::World;
+use crate::state::{Sim, StateRevert};
+use crate::world::{WORKSPACE_STATES, World};
 
 const ADMIN_BODY_LIMIT: usize = 16 << 20;
 
@@ -109,7 +109,12 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
         }
         ("POST", "/_sim/seed") => {
             let world: World = parse(body, "world")?;
-            sim.lock().world.merge(world);
+            let mut inner = sim.lock();
+            // A reseeded WorkSpace has the state the seed gives it, not a pending revert.
+            inner
+                .workspace_reverts
+                .retain(|r| !world.workspaces.iter().any(|w| w.id == r.workspace_id));
+            inner.world.merge(world);
             ok(json!({"ok": true}))
         }
         ("POST", "/_sim/reset") => {
@@ -144,12 +149,24 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
         }
         ("POST", "/_sim/disassociate") => disassociate(sim, body)?,
         ("POST", "/_sim/associate") => associate(sim, body)?,
+        ("POST", "/_sim/workspace_state") => workspace_state(sim, body)?,
         ("GET", "/_sim/sts/sessions") => ok(json!(sim.lock().sts_sessions)),
+        ("GET", "/_sim/sts/issued_secrets") => ok(json!(sim.lock().sts_issued_secrets)),
         (
             _,
-            "/_sim/health" | "/_sim/seed" | "/_sim/reset" | "/_sim/world" | "/_sim/associations"
-            | "/_sim/calls" | "/_sim/faults" | "/_sim/durations" | "/_sim/disassociate"
-            | "/_sim/associate" | "/_sim/sts/sessions",
+            "/_sim/health"
+            | "/_sim/seed"
+            | "/_sim/reset"
+            | "/_sim/world"
+            | "/_sim/associations"
+            | "/_sim/calls"
+            | "/_sim/faults"
+            | "/_sim/durations"
+            | "/_sim/disassociate"
+            | "/_sim/associate"
+            | "/_sim/workspace_state"
+            | "/_sim/sts/sessions"
+            | "/_sim/sts/issued_secrets",
         ) => return Err(fail(405, format!("{method} is not allowed on {path}"))),
         _ => return Err(fail(404, format!("no admin endpoint {path}"))),
     };
@@ -208,6 +225,57 @@ fn associate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let req: AssociateRequest = parse(body, "associate")?;
     let (mut inner, now) = sim.lock_now();
     let seq = (req.family.spec().out_of_band)(&mut inner, &req, now)?;
+    // Made outside the provider, before anyone looked: lists see it at once.
+    if let Some(a) = inner.by_seq_mut(seq) {
+        a.show_now();
+    }
     debug!(family = %req.family, settled = req.settled, "out-of-band association created");
     Ok(ok(json!(record_of(&inner, seq))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceStateRequest {
+    workspace_id: String,
+    state: String,
+    /// Back to AVAILABLE after this long; absent = the state stays.
+    #[serde(default)]
+    for_ms: Option<u64>,
+}
+
+/// Sets a WorkSpace's state (a reboot, a stop, maintenance), optionally for a while only, so
+/// tests can meet the "WorkSpace not AVAILABLE or STOPPED" refusals.
+fn workspace_state(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
+    let req: WorkspaceStateRequest = parse(body, "workspace_state")?;
+    if !WORKSPACE_STATES.contains(&req.state.as_str()) {
+        return Err(fail(
+            400,
+            format!(
+                "unknown WorkSpace state {:?}; expected one of {}",
+                req.state,
+                WORKSPACE_STATES.join(", ")
+            ),
+        ));
+    }
+    let (mut inner, now) = sim.lock_now();
+    let Some(ws) = inner.world.workspace_mut(&req.workspace_id) else {
+        return Err(fail(404, format!("no WorkSpace {}", req.workspace_id)));
+    };
+    ws.state = req.state.clone();
+    inner
+        .workspace_reverts
+        .retain(|r| r.workspace_id != req.workspace_id);
+    let until_ms = req.for_ms.map(|ms| now + ms as f64);
+    if let Some(at_ms) = until_ms {
+        inner.workspace_reverts.push(StateRevert {
+            workspace_id: req.workspace_id.clone(),
+            at_ms,
+        });
+    }
+    debug!(workspace = %req.workspace_id, state = %req.state, "WorkSpace state set");
+    Ok(ok(json!(WorkspaceStateChange {
+        workspace_id: req.workspace_id,
+        state: req.state,
+        until_ms,
+    })))
 }

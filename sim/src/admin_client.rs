@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use crate::faults::FaultSettings;
 use crate::lifecycle::Family;
 use crate::profile::Durations;
-use crate::state::{AssociationRecord, CallsReport, StsSession};
+use crate::state::{AssociationRecord, CallsReport, IssuedSecret, StsSession};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -83,6 +83,16 @@ impl AssociateRequest {
         }
         Ok((&self.parent, &self.child))
     }
+}
+
+/// Answer of `POST /_sim/workspace_state`: the WorkSpace's new state and, when it was set for
+/// a while only, when it returns to `AVAILABLE` (ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceStateChange {
+    pub workspace_id: String,
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +267,27 @@ impl AdminClient {
     /// Every STS AssumeRole session so far (never any secret or external ID value).
     pub async fn sts_sessions(&self) -> anyhow::Result<Vec<StsSession>> {
         self.call("GET", "/_sim/sts/sessions", None).await
+    }
+
+    /// The secret access key and session token of every AssumeRole answer so far, for tests
+    /// that check the provider never logs or stores them. Test-only: nothing else answers them.
+    pub async fn sts_issued_secrets(&self) -> anyhow::Result<Vec<IssuedSecret>> {
+        self.call("GET", "/_sim/sts/issued_secrets", None).await
+    }
+
+    /// Sets a WorkSpace's state (e.g. `REBOOTING`, one of the API's `WorkspaceState` values);
+    /// with `for_ms` it returns to `AVAILABLE` that long afterwards, else it stays.
+    pub async fn set_workspace_state(
+        &self,
+        workspace_id: &str,
+        state: &str,
+        for_ms: Option<u64>,
+    ) -> anyhow::Result<WorkspaceStateChange> {
+        let mut body = serde_json::json!({"workspace_id": workspace_id, "state": state});
+        if let Some(ms) = for_ms {
+            body["for_ms"] = ms.into();
+        }
+        self.call("POST", "/_sim/workspace_state", Some(body)).await
     }
 
     /// Open client connections, counting the one this call uses.

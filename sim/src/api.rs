@@ -36,51 +36,94 @@ impl Service {
         matches!(self, Service::Ec2 | Service::Sts)
     }
 
+    /// The HTTP status this service's protocol gives an error code (see [`ERROR_STATUSES`]).
+    pub fn status_of(self, code: &str) -> u16 {
+        ERROR_STATUSES
+            .iter()
+            .find(|(c, service, _)| *c == code && service.is_none_or(|s| s == self))
+            .map_or(400, |(_, _, status)| *status)
+    }
+
     /// Throttling as each service really answers it (aws-wire.md §2.3, §3.2, §4.3).
     pub fn throttle_error(self) -> ApiError {
+        let (code, message) = match self {
+            Service::Ec2 => ("RequestLimitExceeded", "Request limit exceeded."),
+            Service::NetworkManager | Service::WorkSpaces => {
+                ("ThrottlingException", "Rate exceeded")
+            }
+            Service::Sts => ("Throttling", "Rate exceeded"),
+        };
+        let err = ApiError::new(self.status_of(code), code, message);
         match self {
-            Service::Ec2 => ApiError::new(503, "RequestLimitExceeded", "Request limit exceeded."),
-            Service::NetworkManager => ApiError::new(429, "ThrottlingException", "Rate exceeded")
-                .header("Retry-After", "1"),
-            Service::WorkSpaces => ApiError::new(400, "ThrottlingException", "Rate exceeded"),
-            Service::Sts => ApiError::new(400, "Throttling", "Rate exceeded"),
+            Service::NetworkManager => err.header("Retry-After", "1"),
+            _ => err,
         }
     }
 
     pub fn internal_error(self) -> ApiError {
+        let code = match self {
+            Service::Ec2 => "InternalError",
+            Service::NetworkManager => "InternalServerException",
+            Service::WorkSpaces | Service::Sts => "InternalFailure",
+        };
         let message = "An internal error has occurred (injected by awsassoc-sim)";
-        match self {
-            Service::Ec2 => ApiError::new(500, "InternalError", message),
-            Service::NetworkManager => ApiError::new(500, "InternalServerException", message),
-            Service::WorkSpaces | Service::Sts => ApiError::new(500, "InternalFailure", message),
+        ApiError::new(self.status_of(code), code, message)
+    }
+
+    /// The error a fault rule's `error_code` names, with the status this service's protocol
+    /// gives it. The service's own throttling code keeps its extras (`Retry-After`).
+    pub fn injected_error(self, code: &str) -> ApiError {
+        let throttle = self.throttle_error();
+        if throttle.code == code {
+            return throttle;
         }
+        ApiError::new(
+            self.status_of(code),
+            code,
+            format!("{code} (injected by awsassoc-sim)"),
+        )
+    }
+
+    /// What each service answers a request signed with a temporary key whose session has
+    /// expired: STS `ExpiredToken` (awsQuery), EC2 `RequestExpired` (its documented answer for
+    /// expired temporary credentials), the JSON services the common `ExpiredTokenException`.
+    pub fn expired_token_error(self) -> ApiError {
+        let (code, message) = match self {
+            Service::Ec2 => ("RequestExpired", "Request has expired."),
+            Service::Sts => (
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+            Service::NetworkManager | Service::WorkSpaces => (
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ),
+        };
+        ApiError::new(self.status_of(code), code, message)
     }
 
     /// The "not authorized" answer; STS's names the caller and role, so it is built by
     /// `sts::access_denied` instead and this is only its fallback.
     pub fn deny_error(self, operation: &str) -> ApiError {
-        match self {
-            Service::Sts => ApiError::new(
-                403,
+        let (code, message) = match self {
+            Service::Sts => (
                 "AccessDenied",
                 format!("User is not authorized to perform: sts:{operation}"),
             ),
-            Service::Ec2 => ApiError::new(
-                403,
+            Service::Ec2 => (
                 "UnauthorizedOperation",
-                "You are not authorized to perform this operation.",
+                "You are not authorized to perform this operation.".to_string(),
             ),
-            Service::NetworkManager => ApiError::new(
-                403,
+            Service::NetworkManager => (
                 "AccessDeniedException",
                 format!("User is not authorized to perform networkmanager:{operation}"),
             ),
-            Service::WorkSpaces => ApiError::new(
-                400,
+            Service::WorkSpaces => (
                 "AccessDeniedException",
                 format!("User is not authorized to perform workspaces:{operation}"),
             ),
-        }
+        };
+        ApiError::new(self.status_of(code), code, message)
     }
 
     /// A request body over the size limit, in the service's own error format.
@@ -145,6 +188,41 @@ impl Service {
         respond(200, content_type, body)
     }
 }
+
+/// The HTTP status of the error codes the emulator answers on its own account (faults, expired
+/// sessions): `(code, service, status)`, the first row whose code matches and whose service is
+/// the answering one or `None` (any) wins; a code not listed is 400. Sources: aws-wire.md
+/// §2.3 (EC2), §3.2 (NetworkManager's modeled errors), §4.3 (WorkSpaces: 400 for every modeled
+/// error) and the AWS common errors list.
+pub const ERROR_STATUSES: &[(&str, Option<Service>, u16)] = &[
+    ("ThrottlingException", Some(Service::NetworkManager), 429),
+    ("AccessDeniedException", Some(Service::NetworkManager), 403),
+    (
+        "ResourceNotFoundException",
+        Some(Service::NetworkManager),
+        404,
+    ),
+    (
+        "ServiceQuotaExceededException",
+        Some(Service::NetworkManager),
+        402,
+    ),
+    ("ConflictException", None, 409),
+    ("InternalError", None, 500),
+    ("InternalServerException", None, 500),
+    ("InternalFailure", None, 500),
+    ("ServerInternal", None, 500),
+    ("Unavailable", None, 503),
+    ("ServiceUnavailable", None, 503),
+    ("RequestLimitExceeded", None, 503),
+    ("UnauthorizedOperation", None, 403),
+    ("AccessDenied", None, 403),
+    ("ExpiredToken", None, 403),
+    ("ExpiredTokenException", None, 403),
+    ("InvalidClientTokenId", None, 403),
+    ("RequestExpired", None, 400),
+    ("DryRunOperation", None, 412),
+];
 
 pub fn respond(status: u16, content_type: &str, body: String) -> Response<Body> {
     let mut response = Response::new(Body::from(body));
@@ -301,6 +379,34 @@ mod tests {
                 None => return pages,
             }
         }
+    }
+
+    #[test]
+    fn statuses_come_from_one_table_per_protocol() {
+        use Service::*;
+        for (service, code, status) in [
+            (NetworkManager, "ConflictException", 409),
+            (WorkSpaces, "ResourceInUseException", 400),
+            (WorkSpaces, "OperationNotSupportedException", 400),
+            (Ec2, "InternalError", 500),
+            (NetworkManager, "InternalServerException", 500),
+            (WorkSpaces, "InternalFailure", 500),
+            (Ec2, "Unavailable", 503),
+            (WorkSpaces, "ServiceUnavailable", 503),
+            (NetworkManager, "ThrottlingException", 429),
+            (WorkSpaces, "ThrottlingException", 400),
+            (Ec2, "RequestLimitExceeded", 503),
+            (NetworkManager, "ValidationException", 400),
+            (WorkSpaces, "AccessDeniedException", 400),
+            (NetworkManager, "AccessDeniedException", 403),
+            (Ec2, "NoSuchCodeAnywhere", 400),
+        ] {
+            assert_eq!(service.status_of(code), status, "{service:?} {code}");
+        }
+        let t = NetworkManager.injected_error("ThrottlingException");
+        assert_eq!(t.headers, [("Retry-After", "1".to_string())]);
+        assert_eq!(Sts.expired_token_error().status, 403);
+        assert_eq!(Ec2.expired_token_error().code, "RequestExpired");
     }
 
     #[test]

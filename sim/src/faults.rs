@@ -1,5 +1,7 @@
-//! Fault injection: throttling, server errors, dropped connections, lost responses, hung
-//! requests, latency, denied actions, list ordering and asynchronous association failures.
+//! Fault injection: throttling, server errors (generic or a chosen AWS error code), dropped
+//! connections, lost responses, hung requests, latency, denied actions, list ordering,
+//! asynchronous association failures, eventual consistency of lists and short-lived STS
+//! sessions.
 //!
 //! One seeded RNG drives every random choice so a benchmark run can be replayed exactly.
 
@@ -26,7 +28,16 @@ pub struct FaultSettings {
     pub seed: Option<u64>,
     /// Order of the items in every list/describe answer.
     pub list_order: ListOrder,
+    /// Per family, how long a mutation's effect stays invisible to list and describe answers.
+    pub visibility_delay_ms: VisibilityDelays,
+    /// Caps the lifetime of every STS session issued from now on (AWS's minimum
+    /// `DurationSeconds` is 900, too long for a test to wait for an expiry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sts_session_seconds: Option<u32>,
 }
+
+/// The longest lifetime `sts_session_seconds` may cap to: AWS's own maximum.
+pub const MAX_STS_SESSION_SECONDS: u32 = 43_200;
 
 /// How list and describe answers order their items. AWS documents no order, and after a
 /// re-association it can list the finished record of a pair after the live one.
@@ -60,6 +71,10 @@ pub struct FaultRule {
     /// closes the connection or the emulator stops.
     pub hang_rate: f64,
     pub latency_ms: u64,
+    /// The AWS error code `error_rate` answers (e.g. `ConflictException`), with the status the
+    /// service's protocol gives it; absent = the service's internal error (500).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
 /// Per family, the chance that a new association ends in its failure outcome, as JSON
@@ -79,6 +94,24 @@ impl<'de> Deserialize<'de> for FailureRates {
     }
 }
 
+/// Per family, how long (ms) the effect of a mutation (associate, disassociate, deploy) stays
+/// invisible to list and describe answers, as JSON `{"client_vpn": 20000, …}`: a new
+/// association is not listed until then, a changed one is listed as it was before the change.
+pub type VisibilityDelays = PerFamily<u64>;
+
+impl Default for VisibilityDelays {
+    fn default() -> Self {
+        PerFamily::from_fn(|_| 0)
+    }
+}
+
+/// Families left out are 0; keys that name no family are rejected.
+impl<'de> Deserialize<'de> for VisibilityDelays {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        PerFamily::deserialize_as(deserializer, "VisibilityDelays", Some(0), true)
+    }
+}
+
 /// The fault a call was answered with, as recorded in the call log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,10 +127,22 @@ pub enum FaultKind {
 }
 
 /// What to do to one call before (or instead of) handling it.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Decision {
     pub latency_ms: u64,
     pub fault: Option<FaultKind>,
+    /// For an `Error` fault, the AWS error code to answer instead of the internal error.
+    pub error_code: Option<String>,
+}
+
+/// Whether a text can be an AWS error code: it goes into headers (`x-amzn-ErrorType`) and
+/// bodies verbatim, so only letters, digits, `.` and `_`, starting with a letter.
+fn is_error_code(code: &str) -> bool {
+    (1..=128).contains(&code.len())
+        && code.starts_with(|c: char| c.is_ascii_alphabetic())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
 }
 
 impl FaultSettings {
@@ -119,6 +164,13 @@ impl FaultSettings {
                 r.lost_response_rate,
             )?;
             check(&format!("rules[{i}].hang_rate"), r.hang_rate)?;
+            if let Some(code) = &r.error_code
+                && !is_error_code(code)
+            {
+                return Err(format!(
+                    "rules[{i}].error_code {code:?} is not an AWS error code (letters, digits, '.' and '_', starting with a letter)"
+                ));
+            }
             if let Some(s) = &r.service
                 && !SERVICES.contains(&s.as_str())
             {
@@ -130,6 +182,13 @@ impl FaultSettings {
         }
         for (family, rate) in self.failure_rate.iter() {
             check(&format!("failure_rate.{family}"), *rate)?;
+        }
+        if let Some(seconds) = self.sts_session_seconds
+            && !(1..=MAX_STS_SESSION_SECONDS).contains(&seconds)
+        {
+            return Err(format!(
+                "sts_session_seconds must be between 1 and {MAX_STS_SESSION_SECONDS}, got {seconds}"
+            ));
         }
         Ok(())
     }
@@ -148,6 +207,7 @@ impl FaultSettings {
             return Decision {
                 latency_ms,
                 fault: Some(FaultKind::Deny),
+                error_code: None,
             };
         }
         let Some(rule) = rule else {
@@ -167,7 +227,15 @@ impl FaultSettings {
         } else {
             None
         };
-        Decision { latency_ms, fault }
+        let error_code = rule
+            .error_code
+            .clone()
+            .filter(|_| fault == Some(FaultKind::Error));
+        Decision {
+            latency_ms,
+            fault,
+            error_code,
+        }
     }
 }
 
@@ -241,6 +309,61 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(&old), run(&new));
+    }
+
+    #[test]
+    fn an_error_code_rides_on_the_error_fault_only() {
+        let settings: FaultSettings = serde_json::from_value(serde_json::json!({
+            "rules": [
+                {"operation": "A", "error_rate": 1.0, "error_code": "ConflictException"},
+                {"operation": "B", "throttle_rate": 1.0, "error_code": "ConflictException"}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(settings.validate(), Ok(()));
+        let mut rng = StdRng::seed_from_u64(1);
+        let a = settings.decide("networkmanager", "A", &mut rng);
+        assert_eq!(
+            (a.fault, a.error_code.as_deref()),
+            (Some(FaultKind::Error), Some("ConflictException"))
+        );
+        let b = settings.decide("networkmanager", "B", &mut rng);
+        assert_eq!((b.fault, b.error_code), (Some(FaultKind::Throttle), None));
+        for bad in ["", "Has Space", "9Lives", "x-amzn"] {
+            let settings = FaultSettings {
+                rules: vec![FaultRule {
+                    error_code: Some(bad.to_string()),
+                    ..FaultRule::default()
+                }],
+                ..FaultSettings::default()
+            };
+            assert!(
+                settings.validate().unwrap_err().contains("error_code"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn visibility_delays_default_to_zero_and_reject_unknown_families() {
+        let s: FaultSettings =
+            serde_json::from_value(serde_json::json!({"visibility_delay_ms": {"client_vpn": 20}}))
+                .unwrap();
+        assert_eq!(s.visibility_delay_ms[crate::Family::ClientVpn], 20);
+        assert_eq!(s.visibility_delay_ms[crate::Family::RouteServer], 0);
+        assert!(
+            serde_json::from_value::<FaultSettings>(
+                serde_json::json!({"visibility_delay_ms": {"vpn": 20}})
+            )
+            .is_err()
+        );
+        let sts = |seconds| FaultSettings {
+            sts_session_seconds: Some(seconds),
+            ..FaultSettings::default()
+        };
+        assert_eq!(sts(1).validate(), Ok(()));
+        assert!(sts(0).validate().is_err());
+        assert!(sts(MAX_STS_SESSION_SECONDS + 1).validate().is_err());
     }
 
     #[test]

@@ -32,12 +32,12 @@ use anyhow::Context;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use admin_client::{AdminClient, AssociateRequest, RawResponse};
+pub use admin_client::{AdminClient, AssociateRequest, RawResponse, WorkspaceStateChange};
 pub use families::{Family, PerFamily};
-pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings, ListOrder};
+pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings, ListOrder, VisibilityDelays};
 pub use lifecycle::{Phase, Transition};
 pub use profile::{Durations, FamilyDurations, Profile};
-pub use state::{AssociationRecord, CallRecord, CallsReport, StsSession};
+pub use state::{AssociationRecord, CallRecord, CallsReport, IssuedSecret, StsSession};
 pub use world::World;
 
 /// How to start an emulator. `Default` = a free loopback port, the `fast` profile, an empty

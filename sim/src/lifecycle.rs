@@ -14,7 +14,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 pub use crate::families::Family;
-use crate::profile::FamilyDurations;
 
 /// Pseudo-state recorded once an association no longer appears in any AWS answer.
 pub const GONE: &str = "gone";
@@ -59,8 +58,9 @@ pub struct Transition {
     pub at_ms: f64,
 }
 
-/// When a step of a path happens, relative to the moment the path starts. The path's
-/// duration is the family's `associate_ms` or `disassociate_ms`.
+/// When a step of a path happens, relative to the moment the path starts (or is released from
+/// a hold). The path's duration is the family's `associate_ms` or `disassociate_ms`, spread by
+/// its `jitter` once per walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum At {
     /// At once: the state the call answers with.
@@ -71,10 +71,52 @@ pub enum At {
     End,
     /// `grace_ms` after the end: how long a finished record stays listed.
     AfterGrace,
+    /// Waits for an outside event (WorkSpaces' `DeployWorkspaceApplications`): the path stops
+    /// before this step until the store releases it; the step is then reached at once and the
+    /// rest of the path is timed from the release, so nothing advances on its own meanwhile.
+    Held,
 }
 
 /// A create or delete path: each state and when it is reached. The first step is `At::Start`.
 pub type Path = &'static [(&'static str, At)];
+
+/// Where a path waits for an outside event: the index of its first `At::Held` step.
+pub fn hold_index(path: Path) -> Option<usize> {
+    path.iter().position(|(_, at)| *at == At::Held)
+}
+
+/// Which of a family's paths an association walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// `associate` (or `associate_failed` when the failure roll hit).
+    Create,
+    /// `disassociate`.
+    Delete,
+}
+
+/// How long one walk of a path takes: its duration (already spread by the family's jitter)
+/// and, for a delete path, how long the finished record stays listed afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Timing {
+    pub duration_ms: u64,
+    pub grace_ms: u64,
+}
+
+/// A path stopped before a held step, waiting for `Association::release`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hold {
+    kind: PathKind,
+    index: usize,
+}
+
+/// What list and describe answers show of an association while its latest change is not yet
+/// visible (eventual consistency): nothing for a new association, else a frozen copy of what
+/// they showed just before the change.
+#[derive(Debug, Clone)]
+struct Lag {
+    until_ms: f64,
+    shown: Option<Box<Association>>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Association {
@@ -92,21 +134,23 @@ pub struct Association {
     pub failure_message: Option<String>,
     pub history: Vec<Transition>,
     planned: VecDeque<Transition>,
+    hold: Option<Hold>,
+    lag: Option<Lag>,
 }
 
 impl Association {
     /// Creates an association in its family's first transitional state and schedules the rest
-    /// of the create path. `fail` turns the end of that path into the family's failure outcome.
+    /// of the create path (up to a held step, if the path has one). `fail` turns the end of
+    /// that path into the family's failure outcome.
     pub fn create(
         family: Family,
         id: String,
         parent: String,
         child: String,
         now: f64,
-        d: &FamilyDurations,
+        timing: Timing,
         fail: bool,
     ) -> Association {
-        let spec = family.spec();
         let mut a = Association {
             family,
             id,
@@ -115,33 +159,57 @@ impl Association {
             seq: 0,
             created_ms: now,
             attributes: Vec::new(),
-            failure_message: fail.then(|| spec.failure_message.to_string()),
+            failure_message: None,
             history: Vec::new(),
             planned: VecDeque::new(),
+            hold: None,
+            lag: None,
         };
-        let path = if fail {
-            spec.associate_failed
-        } else {
-            spec.associate
-        };
-        a.start(path, now, d.associate_ms, d.grace_ms);
+        a.start(PathKind::Create, fail, 0, now, timing);
         a
     }
 
-    /// Records the path's first state now and plans the rest, replacing whatever was planned.
-    fn start(&mut self, path: Path, now: f64, duration_ms: u64, grace_ms: u64) {
-        let end = now + duration_ms as f64;
-        let mut steps = path.iter().map(|&(state, at)| Transition {
-            state: state.to_string(),
-            at_ms: match at {
-                At::Start => now,
-                At::Third => now + (duration_ms / 3) as f64,
+    fn path(&self, kind: PathKind, fail: bool) -> Path {
+        let spec = self.family.spec();
+        match (kind, fail) {
+            (PathKind::Create, false) => spec.associate,
+            (PathKind::Create, true) => spec.associate_failed,
+            (PathKind::Delete, _) => spec.disassociate,
+        }
+    }
+
+    /// Walks `kind`'s path from step `from`: that step is reached now, the following ones are
+    /// planned from now, up to the next held step. Replaces whatever was planned.
+    fn start(&mut self, kind: PathKind, fail: bool, from: usize, now: f64, timing: Timing) {
+        if kind == PathKind::Create {
+            self.failure_message = fail.then(|| self.family.spec().failure_message.to_string());
+        }
+        let path = self.path(kind, fail);
+        let end = now + timing.duration_ms as f64;
+        self.planned.clear();
+        self.hold = None;
+        for (index, &(state, at)) in path.iter().enumerate().skip(from) {
+            if index > from && at == At::Held {
+                self.hold = Some(Hold { kind, index });
+                break;
+            }
+            let at_ms = match at {
+                _ if index == from => now,
+                At::Start | At::Held => now,
+                At::Third => now + (timing.duration_ms / 3) as f64,
                 At::End => end,
-                At::AfterGrace => end + grace_ms as f64,
-            },
-        });
-        self.history.extend(steps.next());
-        self.planned = steps.collect();
+                At::AfterGrace => end + timing.grace_ms as f64,
+            };
+            let step = Transition {
+                state: state.to_string(),
+                at_ms,
+            };
+            if index == from {
+                self.history.push(step);
+            } else {
+                self.planned.push_back(step);
+            }
+        }
     }
 
     /// Sets a family-specific attribute (see `attributes`).
@@ -156,12 +224,16 @@ impl Association {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Applies every planned transition whose time has come.
+    /// Applies every planned transition whose time has come, and forgets a change's lag once
+    /// it has become visible.
     pub fn advance(&mut self, now: f64) {
         while self.planned.front().is_some_and(|t| t.at_ms <= now) {
             if let Some(t) = self.planned.pop_front() {
                 self.history.push(t);
             }
+        }
+        if self.lag.as_ref().is_some_and(|lag| lag.until_ms <= now) {
+            self.lag = None;
         }
     }
 
@@ -190,16 +262,61 @@ impl Association {
         self.phase() != Phase::Gone
     }
 
+    /// Waiting at a held step for an outside event (everything before it has happened), and
+    /// which path it is holding on.
+    pub fn held(&self) -> Option<PathKind> {
+        self.hold
+            .filter(|_| self.planned.is_empty())
+            .map(|hold| hold.kind)
+    }
+
+    /// Continues a held path: the held step is reached now and the rest is timed from now.
+    /// For a create path, `fail` picks the failure outcome (the roll is taken at the release).
+    /// Returns whether the association was held.
+    pub fn release(&mut self, now: f64, timing: Timing, fail: bool) -> bool {
+        let Some(hold) = self.hold.filter(|_| self.planned.is_empty()) else {
+            return false;
+        };
+        self.start(hold.kind, fail, hold.index, now, timing);
+        true
+    }
+
+    /// Walks a failed association's create path again from its held step (a forced
+    /// redeploy). Returns false when it has not failed or its create path never holds.
+    pub fn retry_create(&mut self, now: f64, timing: Timing, fail: bool) -> bool {
+        let from = hold_index(self.family.spec().associate);
+        match from {
+            Some(from) if self.phase() == Phase::Failed && self.planned.is_empty() => {
+                self.start(PathKind::Create, fail, from, now, timing);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Walks the rest of the path at once, releasing every hold with a zero duration: an
+    /// association that was made (and deployed) before anyone looked.
+    pub fn settle(&mut self, now: f64) {
+        loop {
+            self.advance(now);
+            if !self.release(now, Timing::default(), false) {
+                return;
+            }
+        }
+    }
+
     /// Starts the delete path, replacing whatever was still planned.
-    pub fn begin_disassociate(&mut self, now: f64, d: &FamilyDurations) {
+    pub fn begin_disassociate(&mut self, now: f64, timing: Timing) {
         self.failure_message = None;
-        let path = self.family.spec().disassociate;
-        self.start(path, now, d.disassociate_ms, d.grace_ms);
+        self.start(PathKind::Delete, false, 0, now, timing);
     }
 
     /// Removes the association at once, as if someone deleted it outside the provider (drift).
+    /// Lists see it at once too.
     pub fn remove_now(&mut self, now: f64) {
         self.planned.clear();
+        self.hold = None;
+        self.lag = None;
         if self.visible() {
             self.history.push(Transition {
                 state: GONE.to_string(),
@@ -207,22 +324,71 @@ impl Association {
             });
         }
     }
+
+    /// What list and describe answers show of this association at `now`: itself when it is
+    /// visible and its latest change has become visible, else what they showed before that
+    /// change (nothing for an association created less than the visibility delay ago).
+    pub fn listed(&self, now: f64) -> Option<&Association> {
+        match &self.lag {
+            Some(lag) if now < lag.until_ms => lag.shown.as_deref(),
+            _ => self.visible().then_some(self),
+        }
+    }
+
+    /// Hides a new association from lists until `until_ms`.
+    pub fn hide_until(&mut self, until_ms: f64) {
+        self.lag = Some(Lag {
+            until_ms,
+            shown: None,
+        });
+    }
+
+    /// Called just before a change: lists keep showing what they show now until `until_ms`.
+    pub fn show_previous_until(&mut self, now: f64, until_ms: f64) {
+        let shown = self.listed(now).map(|a| {
+            let mut frozen = a.clone();
+            frozen.planned.clear();
+            frozen.hold = None;
+            frozen.lag = None;
+            Box::new(frozen)
+        });
+        self.lag = Some(Lag { until_ms, shown });
+    }
+
+    /// Lists show every change at once again (an admin action that models something done
+    /// long ago).
+    pub fn show_now(&mut self) {
+        self.lag = None;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn d() -> FamilyDurations {
-        FamilyDurations {
-            associate_ms: 100,
-            disassociate_ms: 90,
-            grace_ms: 50,
-        }
-    }
+    const CREATE: Timing = Timing {
+        duration_ms: 100,
+        grace_ms: 50,
+    };
+    const DELETE: Timing = Timing {
+        duration_ms: 90,
+        grace_ms: 50,
+    };
 
     fn states(a: &Association) -> Vec<&str> {
         a.history.iter().map(|t| t.state.as_str()).collect()
+    }
+
+    fn workspace_app(fail: bool) -> Association {
+        Association::create(
+            Family::WorkspacesApplication,
+            "ws-1,wsa-1".into(),
+            "ws-1".into(),
+            "wsa-1".into(),
+            0.0,
+            CREATE,
+            fail,
+        )
     }
 
     #[test]
@@ -233,14 +399,14 @@ mod tests {
             "cvpn-endpoint-1".into(),
             "subnet-1".into(),
             0.0,
-            &d(),
+            CREATE,
             false,
         );
         a.advance(99.0);
         assert_eq!(a.state(), "associating");
         a.advance(100.0);
         assert_eq!(a.phase(), Phase::Active);
-        a.begin_disassociate(1000.0, &d());
+        a.begin_disassociate(1000.0, DELETE);
         a.advance(1090.0);
         assert_eq!(a.state(), "disassociated");
         a.advance(5000.0);
@@ -259,22 +425,100 @@ mod tests {
     }
 
     #[test]
-    fn workspaces_install_passes_through_installing_and_can_fail_with_error() {
-        let mut a = Association::create(
-            Family::WorkspacesApplication,
-            "ws-1,wsa-1".into(),
-            "ws-1".into(),
-            "wsa-1".into(),
-            0.0,
-            &d(),
-            true,
-        );
-        a.advance(1000.0);
+    fn a_held_path_waits_for_its_release_and_is_timed_from_it() {
+        let mut a = workspace_app(false);
+        a.advance(1_000_000.0);
+        assert_eq!(states(&a), ["PENDING_INSTALL_DEPLOYMENT"]);
+        assert_eq!(a.held(), Some(PathKind::Create));
+        assert!(a.release(2000.0, CREATE, false));
+        assert_eq!(a.held(), None);
+        assert!(!a.release(2000.0, CREATE, false), "released once");
+        a.advance(2032.0);
+        assert_eq!(a.state(), "PENDING_INSTALL");
+        a.advance(2033.0);
+        assert_eq!(a.state(), "INSTALLING");
+        a.advance(5000.0);
         assert_eq!(
             states(&a),
-            ["PENDING_INSTALL_DEPLOYMENT", "INSTALLING", "ERROR"]
+            [
+                "PENDING_INSTALL_DEPLOYMENT",
+                "PENDING_INSTALL",
+                "INSTALLING",
+                "COMPLETED"
+            ]
         );
+        assert_eq!(a.history[3].at_ms, 2100.0);
+
+        a.begin_disassociate(6000.0, DELETE);
+        a.advance(100_000.0);
+        assert_eq!(a.state(), "PENDING_UNINSTALL_DEPLOYMENT");
+        assert_eq!(a.held(), Some(PathKind::Delete));
+        assert!(a.release(7000.0, DELETE, false));
+        a.advance(100_000.0);
+        assert_eq!(
+            &states(&a)[4..],
+            [
+                "PENDING_UNINSTALL_DEPLOYMENT",
+                "PENDING_UNINSTALL",
+                "UNINSTALLING",
+                "REMOVED",
+                "gone"
+            ]
+        );
+        assert_eq!(a.history.last().map(|t| t.at_ms), Some(7140.0));
+    }
+
+    #[test]
+    fn a_failed_release_ends_in_error_and_a_retry_walks_the_tail_again() {
+        let mut a = workspace_app(false);
+        assert!(a.failure_message.is_none());
+        assert!(!a.retry_create(10.0, CREATE, false), "not failed");
+        a.release(10.0, CREATE, true);
+        a.advance(1000.0);
+        assert_eq!(a.state(), "ERROR");
         assert!(a.failure_message.is_some());
+        assert!(a.retry_create(2000.0, CREATE, false));
+        assert!(a.failure_message.is_none());
+        a.advance(3000.0);
+        assert_eq!(
+            &states(&a)[3..],
+            ["ERROR", "PENDING_INSTALL", "INSTALLING", "COMPLETED"]
+        );
+    }
+
+    #[test]
+    fn settling_walks_every_hold_at_once() {
+        let mut a = workspace_app(false);
+        a.settle(0.0);
+        assert_eq!(a.state(), "COMPLETED");
+        assert_eq!(a.history.len(), 4);
+        assert!(a.history.iter().all(|t| t.at_ms == 0.0));
+    }
+
+    #[test]
+    fn lists_lag_behind_a_change_until_its_delay_has_passed() {
+        let mut a = workspace_app(false);
+        a.hide_until(100.0);
+        assert!(a.listed(99.0).is_none(), "new: not listed yet");
+        a.advance(100.0);
+        assert_eq!(a.listed(100.0).map(Association::state), Some(a.state()));
+        a.show_previous_until(200.0, 300.0);
+        a.release(200.0, CREATE, false);
+        a.advance(250.0);
+        assert_eq!(a.state(), "INSTALLING");
+        let shown = a.listed(250.0).unwrap();
+        assert_eq!(
+            (shown.state(), shown.seq),
+            ("PENDING_INSTALL_DEPLOYMENT", a.seq)
+        );
+        // A second change within the delay keeps the view from before the first.
+        a.show_previous_until(260.0, 400.0);
+        assert_eq!(
+            a.listed(399.0).map(Association::state),
+            Some("PENDING_INSTALL_DEPLOYMENT")
+        );
+        a.advance(400.0);
+        assert_eq!(a.listed(400.0).map(Association::state), Some("COMPLETED"));
     }
 
     #[test]
@@ -285,13 +529,14 @@ mod tests {
             "rs-1".into(),
             "vpc-1".into(),
             0.0,
-            &d(),
+            CREATE,
             false,
         );
         a.advance(100.0);
-        a.begin_disassociate(200.0, &d());
+        a.begin_disassociate(200.0, DELETE);
         a.advance(290.0);
         assert!(!a.visible());
+        assert!(a.listed(290.0).is_none());
         assert_eq!(
             states(&a),
             ["associating", "associated", "disassociating", "gone"]
@@ -306,7 +551,7 @@ mod tests {
             "gn".into(),
             "connect-peer-1".into(),
             0.0,
-            &d(),
+            CREATE,
             false,
         );
         a.remove_now(10.0);

@@ -48,12 +48,18 @@ impl fmt::Display for Profile {
 ///
 /// `grace_ms` is how long a finished disassociation stays visible in its terminal state
 /// (`disassociated`, `DELETED`, `REMOVED`) before it vanishes; route server associations have
-/// no such state and ignore it.
+/// no such state and ignore it. `jitter` spreads the durations: each walk of a path (a create,
+/// a delete, a deployment's install or uninstall) takes its duration times a factor drawn
+/// uniformly from `[1 - jitter, 1 + jitter]`, so associations made together do not all settle
+/// at the same instant, as they do not on AWS.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FamilyDurations {
     pub associate_ms: u64,
     pub disassociate_ms: u64,
     pub grace_ms: u64,
+    /// A fraction within 0..=1; 0 (the default) takes the durations as they are.
+    #[serde(default)]
+    pub jitter: f64,
 }
 
 impl FamilyDurations {
@@ -62,6 +68,7 @@ impl FamilyDurations {
             associate_ms,
             disassociate_ms,
             grace_ms,
+            jitter: 0.0,
         }
     }
 }
@@ -127,15 +134,27 @@ impl Durations {
                 .as_object()
                 .ok_or_else(|| anyhow::anyhow!("durations.{family} must be a JSON object"))?;
             for (key, v) in fields {
-                let ms = v.as_u64().ok_or_else(|| {
-                    anyhow::anyhow!("durations.{family}.{key} must be a non-negative integer")
-                })?;
+                let ms = || {
+                    v.as_u64().ok_or_else(|| {
+                        anyhow::anyhow!("durations.{family}.{key} must be a non-negative integer")
+                    })
+                };
                 match key.as_str() {
-                    "associate_ms" => target.associate_ms = ms,
-                    "disassociate_ms" => target.disassociate_ms = ms,
-                    "grace_ms" => target.grace_ms = ms,
+                    "associate_ms" => target.associate_ms = ms()?,
+                    "disassociate_ms" => target.disassociate_ms = ms()?,
+                    "grace_ms" => target.grace_ms = ms()?,
+                    "jitter" => {
+                        target.jitter = v
+                            .as_f64()
+                            .filter(|j| (0.0..=1.0).contains(j))
+                            .ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "durations.{family}.jitter must be a number between 0 and 1, got {v}"
+                                )
+                            })?
+                    }
                     other => anyhow::bail!(
-                        "unknown key {other:?} in durations.{family}; expected associate_ms, disassociate_ms or grace_ms"
+                        "unknown key {other:?} in durations.{family}; expected associate_ms, disassociate_ms, grace_ms or jitter"
                     ),
                 }
             }
@@ -163,6 +182,22 @@ mod tests {
             .unwrap();
         assert_eq!(d[Family::ClientVpn].grace_ms, 7);
         assert_eq!(d[Family::ClientVpn].associate_ms, 300);
+        d.merge_json(&serde_json::json!({"client_vpn": {"jitter": 0.25}}))
+            .unwrap();
+        assert_eq!(d[Family::ClientVpn].jitter, 0.25);
+        for bad in [-0.1, 1.5] {
+            assert!(
+                d.merge_json(&serde_json::json!({"client_vpn": {"jitter": bad}}))
+                    .unwrap_err()
+                    .to_string()
+                    .contains("between 0 and 1")
+            );
+        }
+        assert_eq!(
+            d[Family::ClientVpn].jitter,
+            0.25,
+            "a refused patch changes nothing"
+        );
         assert!(
             d.merge_json(&serde_json::json!({"nope": {}}))
                 .unwrap_err()

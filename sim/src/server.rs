@@ -152,6 +152,9 @@ enum Decoded {
 impl Decoded {
     /// The parent the call is about (endpoint, route server, global network, WorkSpace), for
     /// the call log: a benchmark attributes each status call to the associations it answers.
+    /// Every WorkSpaces operation that names a WorkSpace (the associate and disassociate calls,
+    /// DescribeWorkspaceAssociations, DeployWorkspaceApplications) is attributed to it;
+    /// DescribeApplicationAssociations to its application.
     fn subject(&self) -> Option<String> {
         let subject = match self {
             Decoded::Ec2(_, params) => params
@@ -238,7 +241,7 @@ async fn aws(
     };
 
     let subject = decoded.as_ref().ok().and_then(Decoded::subject);
-    let record = |status: u16, fault: Option<FaultKind>| {
+    let record = |status: u16, fault: Option<FaultKind>, error_code: Option<&str>| {
         sim.lock().record_call(CallRecord {
             service: service.name().to_owned(),
             operation: operation.clone(),
@@ -247,10 +250,15 @@ async fn aws(
             fault,
             access_key_id: access_key_id.map(str::to_owned),
             subject: subject.clone(),
+            error_code: error_code.map(str::to_owned),
         });
     };
+    // Authentication comes first, as on AWS: a key of an expired session is refused before
+    // anything else is decided (no fault is drawn for it).
+    let expired = access_key_id.is_some_and(|key| session_expired(sim, key));
     let mut fault = None;
     let result = match decoded {
+        _ if expired => Err(service.expired_token_error()),
         Err(e) => Err(e),
         Ok(decoded) => {
             let decision = {
@@ -263,7 +271,7 @@ async fn aws(
             fault = decision.fault;
             if fault == Some(FaultKind::Hang) {
                 // Logged at arrival; the future stays pending until the connection goes away.
-                record(0, fault);
+                record(0, fault, None);
                 debug!(
                     service = service.name(),
                     operation, request_id, "holding the request open without an answer (fault)"
@@ -282,7 +290,7 @@ async fn aws(
             };
             match decision.fault {
                 Some(FaultKind::Drop) => {
-                    record(0, fault);
+                    record(0, fault, None);
                     debug!(
                         service = service.name(),
                         operation, request_id, "dropping connection (fault)"
@@ -292,7 +300,7 @@ async fn aws(
                 }
                 Some(FaultKind::LostResponse) => {
                     let outcome = run(sim, decoded, &call);
-                    record(0, fault);
+                    record(0, fault, None);
                     debug!(
                         service = service.name(),
                         operation,
@@ -304,7 +312,10 @@ async fn aws(
                     return std::future::pending().await;
                 }
                 Some(FaultKind::Throttle) => Err(service.throttle_error()),
-                Some(FaultKind::Error) => Err(service.internal_error()),
+                Some(FaultKind::Error) => Err(match &decision.error_code {
+                    Some(code) => service.injected_error(code),
+                    None => service.internal_error(),
+                }),
                 Some(FaultKind::Deny) => Err(deny(sim, service, &decoded, &call)),
                 // A hang has returned above.
                 Some(FaultKind::Hang) | None => run(sim, decoded, &call),
@@ -317,7 +328,8 @@ async fn aws(
         Err(e) => service.render_error(e, request_id),
     };
     let status = response.status().as_u16();
-    record(status, fault);
+    let error_code = result.as_ref().err().map(|e| e.code.as_str());
+    record(status, fault, error_code);
     debug!(
         service = service.name(),
         operation,
@@ -331,6 +343,14 @@ async fn aws(
         "aws request"
     );
     response
+}
+
+/// Whether `access_key_id` is the temporary key of an STS session that has expired.
+fn session_expired(sim: &Sim, access_key_id: &str) -> bool {
+    let now = now_ms();
+    sim.lock()
+        .sts_session(access_key_id)
+        .is_some_and(|session| now >= session.expires_at_ms)
 }
 
 fn deny(sim: &Sim, service: Service, decoded: &Decoded, call: &Call<'_>) -> ApiError {

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::PageOrder;
 use crate::faults::{FaultKind, FaultSettings, ListOrder};
-use crate::lifecycle::{Association, Family, Phase, Transition, now_ms};
+use crate::lifecycle::{
+    Association, Family, PathKind, Phase, Timing, Transition, hold_index, now_ms,
+};
 use crate::profile::Durations;
 use crate::world::World;
 
@@ -84,11 +86,14 @@ pub struct CallRecord {
     /// application), when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The AWS error code answered, when the answer was an error (injected or not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
-/// One STS AssumeRole session as the admin API reports it. Secrets (the secret access key,
-/// the session token) and the external ID are never stored, only whether an external ID was
-/// given.
+/// One STS AssumeRole session as the admin API reports it. It holds no secret (the secret
+/// access key and session token are kept apart, in [`IssuedSecret`]) and never the external
+/// ID, only whether one was given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StsSession {
     /// The temporary access key ID (`ASIA…`) the session's requests are signed with.
@@ -100,12 +105,45 @@ pub struct StsSession {
     /// `AROA…:SESSION`.
     pub assumed_role_id: String,
     pub external_id_given: bool,
+    /// The `DurationSeconds` asked for (default 3600).
     pub duration_seconds: u32,
     pub issued_at_ms: f64,
+    /// When the session expires: the instant its `Expiration` names, after the duration or
+    /// the `sts_session_seconds` cap, whichever is shorter. Requests signed with its key
+    /// afterwards are refused as expired.
     pub expires_at_ms: f64,
     /// The access key that signed the AssumeRole call, if it was signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_access_key_id: Option<String>,
+}
+
+/// The temporary secrets of one AssumeRole answer, kept so a test can search the provider's
+/// logs and state for them (`GET /_sim/sts/issued_secrets`). Nothing else the emulator
+/// answers or logs contains them; `Debug` redacts them too.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedSecret {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expires_at_ms: f64,
+}
+
+impl std::fmt::Debug for IssuedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSecret")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("session_token", &"<redacted>")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+/// A WorkSpace state set through the admin API that reverts to `AVAILABLE` at a given time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRevert {
+    pub workspace_id: String,
+    pub at_ms: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -131,6 +169,9 @@ pub struct Inner {
     pub calls: CallsReport,
     pub client_tokens: HashMap<String, TokenRecord>,
     pub sts_sessions: Vec<StsSession>,
+    pub sts_issued_secrets: Vec<IssuedSecret>,
+    /// WorkSpace states that end on their own (`POST /_sim/workspace_state` with `for_ms`).
+    pub workspace_reverts: Vec<StateRevert>,
 }
 
 pub struct Sim {
@@ -152,19 +193,8 @@ impl Drop for ConnectionGuard {
 
 impl Sim {
     pub fn new(world: World, durations: Durations, faults: FaultSettings) -> Sim {
-        let rng = rng_for(faults.seed);
         Sim {
-            inner: Mutex::new(Inner {
-                world,
-                associations: Vec::new(),
-                next_seq: 1,
-                durations,
-                faults,
-                rng,
-                calls: CallsReport::default(),
-                client_tokens: HashMap::new(),
-                sts_sessions: Vec::new(),
-            }),
+            inner: Mutex::new(Inner::new(world, durations, faults)),
             startup_durations: durations,
             connections: AtomicUsize::new(0),
         }
@@ -194,17 +224,11 @@ impl Sim {
 
     pub fn reset(&self) {
         let mut inner = self.lock();
-        *inner = Inner {
-            world: World::default(),
-            associations: Vec::new(),
-            next_seq: 1,
-            durations: self.startup_durations,
-            faults: FaultSettings::default(),
-            rng: rng_for(None),
-            calls: CallsReport::default(),
-            client_tokens: HashMap::new(),
-            sts_sessions: Vec::new(),
-        };
+        *inner = Inner::new(
+            World::default(),
+            self.startup_durations,
+            FaultSettings::default(),
+        );
     }
 }
 
@@ -216,9 +240,35 @@ fn rng_for(seed: Option<u64>) -> StdRng {
 }
 
 impl Inner {
+    fn new(world: World, durations: Durations, faults: FaultSettings) -> Inner {
+        Inner {
+            world,
+            associations: Vec::new(),
+            next_seq: 1,
+            durations,
+            rng: rng_for(faults.seed),
+            faults,
+            calls: CallsReport::default(),
+            client_tokens: HashMap::new(),
+            sts_sessions: Vec::new(),
+            sts_issued_secrets: Vec::new(),
+            workspace_reverts: Vec::new(),
+        }
+    }
+
+    /// Brings every association and every timed WorkSpace state up to `now`.
     pub fn advance_all(&mut self, now: f64) {
         for a in &mut self.associations {
             a.advance(now);
+        }
+        let (due, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut self.workspace_reverts)
+            .into_iter()
+            .partition(|r| r.at_ms <= now);
+        self.workspace_reverts = pending;
+        for revert in due {
+            if let Some(ws) = self.world.workspace_mut(&revert.workspace_id) {
+                ws.state = crate::world::WORKSPACE_AVAILABLE.to_string();
+            }
         }
     }
 
@@ -235,9 +285,40 @@ impl Inner {
         self.faults = faults;
     }
 
+    /// The timing of one walk of `family`'s `kind` path: its duration spread by the family's
+    /// jitter (one draw from the seeded RNG, none when the jitter is 0, so seeded runs that do
+    /// not use it repeat as before).
+    pub fn timing(&mut self, family: Family, kind: PathKind) -> Timing {
+        let d = self.durations[family];
+        let base_ms = match kind {
+            PathKind::Create => d.associate_ms,
+            PathKind::Delete => d.disassociate_ms,
+        };
+        let duration_ms = if d.jitter > 0.0 && base_ms > 0 {
+            let factor = 1.0 - d.jitter + 2.0 * d.jitter * self.rng.random::<f64>();
+            // Saturates rather than wraps for absurd durations.
+            (base_ms as f64 * factor).round() as u64
+        } else {
+            base_ms
+        };
+        Timing {
+            duration_ms,
+            grace_ms: d.grace_ms,
+        }
+    }
+
+    /// When a mutation of `family` made now becomes visible to list and describe answers.
+    fn visible_from(&self, family: Family, now: f64) -> Option<f64> {
+        let delay = self.faults.visibility_delay_ms[family];
+        (delay > 0).then(|| now + delay as f64)
+    }
+
     /// Creates an association of `family` through its lifecycle and stores it. `settled` skips
-    /// the create path (the association is active at once and no failure is rolled), for
-    /// associations made out of band; `extra` fills in family-specific attributes.
+    /// the create path (the association is active at once, any deployment step included, and
+    /// no failure is rolled), for associations made out of band; `extra` fills in
+    /// family-specific attributes. A create path that holds for an outside event rolls its
+    /// failure when it is released instead (see `release`). A new association is not listed
+    /// for the family's visibility delay.
     #[allow(clippy::too_many_arguments)]
     pub fn create_association(
         &mut self,
@@ -249,25 +330,74 @@ impl Inner {
         settled: bool,
         extra: impl FnOnce(&mut Association),
     ) -> u64 {
-        let fail = !settled && self.roll_failure(family);
-        let mut d = self.durations[family];
-        if settled {
-            d.associate_ms = 0;
-        }
+        let holds = hold_index(family.spec().associate).is_some();
+        let fail = !settled && !holds && self.roll_failure(family);
+        let timing = if settled {
+            Timing::default()
+        } else {
+            self.timing(family, PathKind::Create)
+        };
         let mut a = Association::create(
             family,
             id,
             parent.to_string(),
             child.to_string(),
             now,
-            &d,
+            timing,
             fail,
         );
         extra(&mut a);
         if settled {
-            a.advance(now);
+            a.settle(now);
+        } else if let Some(until) = self.visible_from(family, now) {
+            a.hide_until(until);
         }
         self.insert(a)
+    }
+
+    /// Releases an association held for an outside event (WorkSpaces' deployment): the rest
+    /// of its path is timed from now, and a create path rolls its failure now. Returns whether
+    /// it was held.
+    pub fn release(&mut self, seq: u64, now: f64) -> bool {
+        let Some((family, kind)) = self
+            .by_seq(seq)
+            .and_then(|a| a.held().map(|kind| (a.family, kind)))
+        else {
+            return false;
+        };
+        let fail = kind == PathKind::Create && self.roll_failure(family);
+        let timing = self.timing(family, kind);
+        let visible_from = self.visible_from(family, now);
+        self.by_seq_mut(seq).is_some_and(|a| {
+            if let Some(until) = visible_from {
+                a.show_previous_until(now, until);
+            }
+            a.release(now, timing, fail)
+        })
+    }
+
+    /// Walks a failed association's create path again from its held step (a forced
+    /// redeploy), rolling the failure again. Returns whether it was retried.
+    pub fn retry_create(&mut self, seq: u64, now: f64) -> bool {
+        let Some(family) = self
+            .by_seq(seq)
+            .filter(|a| a.phase() == Phase::Failed)
+            .map(|a| a.family)
+        else {
+            return false;
+        };
+        if hold_index(family.spec().associate).is_none() {
+            return false;
+        }
+        let fail = self.roll_failure(family);
+        let timing = self.timing(family, PathKind::Create);
+        let visible_from = self.visible_from(family, now);
+        self.by_seq_mut(seq).is_some_and(|a| {
+            if let Some(until) = visible_from {
+                a.show_previous_until(now, until);
+            }
+            a.retry_create(now, timing, fail)
+        })
     }
 
     pub fn by_seq(&self, seq: u64) -> Option<&Association> {
@@ -319,12 +449,25 @@ impl Inner {
         not_found: impl FnOnce() -> E,
         still_creating: impl FnOnce() -> E,
     ) -> Result<&mut Association, E> {
-        let d = self.durations[family];
-        let a = self.current_mut(family, which).ok_or_else(not_found)?;
-        match a.phase() {
+        let Some((seq, phase)) = self.current_mut(family, which).map(|a| (a.seq, a.phase())) else {
+            return Err(not_found());
+        };
+        let change = match phase {
             Phase::Creating => return Err(still_creating()),
-            Phase::Active | Phase::Failed => a.begin_disassociate(now, &d),
-            Phase::Deleting | Phase::Deleted | Phase::Gone => {}
+            Phase::Active | Phase::Failed => Some((
+                self.timing(family, PathKind::Delete),
+                self.visible_from(family, now),
+            )),
+            Phase::Deleting | Phase::Deleted | Phase::Gone => None,
+        };
+        let Some(a) = self.by_seq_mut(seq) else {
+            return Err(not_found());
+        };
+        if let Some((timing, visible_from)) = change {
+            if let Some(until) = visible_from {
+                a.show_previous_until(now, until);
+            }
+            a.begin_disassociate(now, timing);
         }
         Ok(a)
     }
@@ -354,6 +497,26 @@ impl Inner {
         self.associations
             .iter()
             .filter(move |a| a.family == family && a.parent == parent && a.visible())
+    }
+
+    /// What list and describe answers show of one family's associations at `now`, in creation
+    /// order: each as it was before its latest change while that change is within the
+    /// family's visibility delay (new ones not at all), else as it is.
+    pub fn listed(&self, family: Family, now: f64) -> impl Iterator<Item = &Association> + '_ {
+        self.associations
+            .iter()
+            .filter(move |a| a.family == family)
+            .filter_map(move |a| a.listed(now))
+    }
+
+    /// [`Inner::listed`] under one parent.
+    pub fn listed_under<'a>(
+        &'a self,
+        family: Family,
+        parent: &'a str,
+        now: f64,
+    ) -> impl Iterator<Item = &'a Association> + 'a {
+        self.listed(family, now).filter(move |a| a.parent == parent)
     }
 
     /// Counts and logs one call.
@@ -406,9 +569,11 @@ mod tests {
         );
         let mut inner = sim.lock();
         let old = pair(&mut inner, 0.0);
-        let d = inner.durations[Family::WorkspacesApplication];
-        inner.by_seq_mut(old).unwrap().begin_disassociate(10.0, &d);
-        inner.advance_all(10.0 + d.disassociate_ms as f64);
+        let timing = inner.timing(Family::WorkspacesApplication, PathKind::Delete);
+        let a = inner.by_seq_mut(old).unwrap();
+        a.begin_disassociate(10.0, timing);
+        assert!(inner.release(old, 10.0));
+        inner.advance_all(10.0 + timing.duration_ms as f64);
         assert_eq!(inner.by_seq(old).unwrap().state(), "REMOVED");
         let is_pair = |a: &Association| a.id == "ws-1,wsa-1";
         assert!(
@@ -430,6 +595,78 @@ mod tests {
                 .map(|a| a.seq),
             Some(new)
         );
+    }
+
+    #[test]
+    fn jitter_spreads_each_walk_within_its_bounds_and_draws_nothing_when_zero() {
+        let sim = Sim::new(
+            World::default(),
+            Durations::for_profile(crate::profile::Profile::Fast),
+            FaultSettings {
+                seed: Some(11),
+                ..FaultSettings::default()
+            },
+        );
+        let mut inner = sim.lock();
+        let base = inner.durations[Family::ClientVpn].associate_ms;
+        assert_eq!(
+            inner
+                .timing(Family::ClientVpn, PathKind::Create)
+                .duration_ms,
+            base
+        );
+        assert_eq!(
+            inner.rng.random::<u64>(),
+            StdRng::seed_from_u64(11).random::<u64>()
+        );
+        inner.durations[Family::ClientVpn].jitter = 0.5;
+        let spread: Vec<u64> = (0..50)
+            .map(|_| {
+                inner
+                    .timing(Family::ClientVpn, PathKind::Create)
+                    .duration_ms
+            })
+            .collect();
+        let (low, high) = (base / 2, base + base / 2);
+        assert!(
+            spread.iter().all(|d| (low..=high).contains(d)),
+            "{spread:?}"
+        );
+        let (min, max) = (spread.iter().min(), spread.iter().max());
+        assert!(
+            max.zip(min).is_some_and(|(max, min)| max - min > base / 4),
+            "{spread:?}"
+        );
+    }
+
+    #[test]
+    fn a_held_create_rolls_its_failure_at_the_release_and_settled_skips_the_hold() {
+        let sim = Sim::new(
+            World::default(),
+            Durations::for_profile(crate::profile::Profile::Fast),
+            FaultSettings::default(),
+        );
+        let mut inner = sim.lock();
+        inner.faults.failure_rate[Family::WorkspacesApplication] = 1.0;
+        let held = inner.create_association(
+            Family::WorkspacesApplication,
+            "ws-1,wsa-1".into(),
+            "ws-1",
+            "wsa-1",
+            0.0,
+            false,
+            |_| {},
+        );
+        assert!(inner.by_seq(held).unwrap().failure_message.is_none());
+        assert!(inner.release(held, 1.0));
+        inner.advance_all(10_000.0);
+        assert_eq!(inner.by_seq(held).unwrap().state(), "ERROR");
+        inner.faults.failure_rate[Family::WorkspacesApplication] = 0.0;
+        assert!(inner.retry_create(held, 10_000.0));
+        inner.advance_all(20_000.0);
+        assert_eq!(inner.by_seq(held).unwrap().state(), "COMPLETED");
+        let settled = pair(&mut inner, 0.0);
+        assert_eq!(inner.by_seq(settled).unwrap().state(), "COMPLETED");
     }
 
     #[test]

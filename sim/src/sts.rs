@@ -3,8 +3,11 @@
 //! Requests are form-encoded like EC2's; answers are `<OpResponse><OpResult>…</OpResult>
 //! <ResponseMetadata>` documents and errors `<ErrorResponse><Error><Type>…`. Credentials are
 //! made up (signatures are never verified), but each session is remembered by its temporary
-//! access key ID so later calls signed with it can be attributed to the role. The secret access
-//! key, the session token and the external ID are never stored or logged.
+//! access key ID so later calls signed with it can be attributed to the role, and refused once
+//! the session has expired (`server.rs`). The secret access key and session token are kept
+//! apart from the sessions, only for `GET /_sim/sts/issued_secrets` (so tests can look for
+//! them in the provider's logs); they and the external ID are never logged or answered
+//! anywhere else, and the external ID is never stored.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -12,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use crate::api::{ApiError, ApiResult};
 use crate::ec2::Params;
 use crate::lifecycle::now_ms;
-use crate::state::{Inner, Sim, StsSession};
+use crate::state::{Inner, IssuedSecret, Sim, StsSession};
 use crate::xml::{STS_NS, XmlResponse};
 
 pub const API_VERSION: &str = "2011-06-15";
@@ -258,7 +261,13 @@ fn assume_role(
         .ok_or_else(|| ApiError::new(400, "ValidationError", "Request ARN is invalid"))?;
 
     let now = now_ms();
-    let expires = now + f64::from(duration) * 1000.0;
+    let lifetime = inner
+        .faults
+        .sts_session_seconds
+        .map_or(duration, |cap| duration.min(cap));
+    // `Expiration` has whole seconds; the session ends at the second it names (rounded up,
+    // so it never lasts less than asked).
+    let expires = ((now + f64::from(lifetime) * 1000.0) / 1000.0).ceil() * 1000.0;
     let access_key_id = format!("ASIA{}", random_chars(16));
     let secret = random_base64(30);
     let token = random_base64(120);
@@ -288,6 +297,12 @@ fn assume_role(
         .leaf("SessionToken", &token)
         .leaf("Expiration", &iso8601(expires))
         .close("Credentials");
+    inner.sts_issued_secrets.push(IssuedSecret {
+        access_key_id: access_key_id.clone(),
+        secret_access_key: secret,
+        session_token: token,
+        expires_at_ms: expires,
+    });
     inner.sts_sessions.push(session);
     Ok(())
 }

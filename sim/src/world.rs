@@ -80,8 +80,32 @@ pub struct Workspace {
     pub state: String,
 }
 
+/// The state a WorkSpace is seeded in by default and returns to after a timed state change.
+pub const WORKSPACE_AVAILABLE: &str = "AVAILABLE";
+
+/// Every `WorkspaceState` value of the WorkSpaces API, for checking admin state changes.
+pub const WORKSPACE_STATES: [&str; 17] = [
+    "PENDING",
+    "AVAILABLE",
+    "IMPAIRED",
+    "UNHEALTHY",
+    "REBOOTING",
+    "STARTING",
+    "REBUILDING",
+    "RESTORING",
+    "MAINTENANCE",
+    "ADMIN_MAINTENANCE",
+    "TERMINATING",
+    "TERMINATED",
+    "SUSPENDED",
+    "UPDATING",
+    "STOPPING",
+    "STOPPED",
+    "ERROR",
+];
+
 fn available() -> String {
-    "AVAILABLE".to_string()
+    WORKSPACE_AVAILABLE.to_string()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -129,6 +153,11 @@ fn upsert<T>(into: &mut Vec<T>, from: Vec<T>, id: impl Fn(&T) -> &String) {
 }
 
 impl World {
+    /// The WorkSpace with this id, to change its state.
+    pub fn workspace_mut(&mut self, id: &str) -> Option<&mut Workspace> {
+        self.workspaces.iter_mut().find(|w| w.id == id)
+    }
+
     /// Reads a seed file, naming the file in every error so a typo in a demo is obvious.
     pub fn from_file(path: &std::path::Path) -> anyhow::Result<World> {
         let text = std::fs::read_to_string(path)

@@ -162,6 +162,15 @@ fn disassociate_app(
         .application_id(application)
 }
 
+/// DeployWorkspaceApplications for the WorkSpace: what moves its pending associations on.
+async fn deploy_apps(c: &aws_sdk_workspaces::Client, workspace: &str) {
+    c.deploy_workspace_applications()
+        .workspace_id(workspace)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Polls `probe` until it yields a value; states advance on wall-clock time, so fixed sleeps
 /// would be either flaky or slow.
 async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
@@ -903,6 +912,7 @@ async fn workspaces_application_lifecycle_and_errors() {
         400
     );
     assert!(err.into_service_error().is_resource_in_use_exception());
+    deploy_apps(&c, WORKSPACE).await;
     eventually("COMPLETED", || async {
         (state().await? == "COMPLETED").then_some(())
     })
@@ -930,6 +940,7 @@ async fn workspaces_application_lifecycle_and_errors() {
         out.association().unwrap().state().unwrap().as_str(),
         "PENDING_UNINSTALL_DEPLOYMENT"
     );
+    deploy_apps(&c, WORKSPACE).await;
     eventually("REMOVED", || async {
         (state().await? == "REMOVED").then_some(())
     })
@@ -949,9 +960,11 @@ async fn workspaces_application_lifecycle_and_errors() {
         .await,
         [
             "PENDING_INSTALL_DEPLOYMENT",
+            "PENDING_INSTALL",
             "INSTALLING",
             "COMPLETED",
             "PENDING_UNINSTALL_DEPLOYMENT",
+            "PENDING_UNINSTALL",
             "UNINSTALLING",
             "REMOVED",
             "gone"
@@ -1176,6 +1189,7 @@ async fn failure_rate_ends_associations_in_their_failure_states() {
         .send()
         .await
         .unwrap();
+    deploy_apps(&w, WORKSPACE).await;
     let reason = eventually("ERROR", || async {
         let out = w
             .describe_workspace_associations()
@@ -1758,6 +1772,7 @@ async fn removed_workspace_application(admin: &AdminClient, c: &aws_sdk_workspac
         .send()
         .await
         .unwrap();
+    deploy_apps(c, WORKSPACE).await;
     eventually("REMOVED", || async {
         (workspace_states(c).await == ["REMOVED"]).then_some(())
     })
@@ -1849,6 +1864,7 @@ async fn disassociate_acts_on_the_live_record_of_a_reassociated_pair() {
     // The live record is still installing: "in use", not "not found" (the REMOVED record is
     // listed first and used to be picked).
     expect_err!(disassociate_ws(), "ResourceInUseException", 400);
+    deploy_apps(&w, WORKSPACE).await;
     eventually("COMPLETED", || async {
         workspace_states(&w)
             .await
@@ -1886,6 +1902,7 @@ async fn disassociate_acts_on_the_live_record_of_a_reassociated_pair() {
 
     // Drift injection hits the live record too, not the finished one listed before it.
     let pair = format!("{WORKSPACE},{APPLICATION}");
+    deploy_apps(&w, WORKSPACE).await;
     eventually("REMOVED again", || async {
         (workspace_states(&w).await == ["REMOVED", "REMOVED"]).then_some(())
     })

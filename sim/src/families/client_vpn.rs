@@ -271,7 +271,7 @@ fn page_size(params: &Params) -> ApiResult<Option<usize>> {
     }
 }
 
-fn describe(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
+fn describe(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
     let mut out = Xml::default();
     let endpoint_id = params.required("ClientVpnEndpointId")?;
     let page_size = page_size(params)?;
@@ -282,9 +282,10 @@ fn describe(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
     params.dry_run()?;
 
     check_endpoint(inner, endpoint_id)?;
+    // An association whose creation is not visible yet is unknown to this answer too.
     if let Some(missing) = ids.iter().find(|id| {
         !inner
-            .visible_under(Family::ClientVpn, endpoint_id)
+            .listed_under(Family::ClientVpn, endpoint_id, now)
             .any(|a| &a.id == *id)
     }) {
         return Err(association_not_found(missing));
@@ -295,7 +296,7 @@ fn describe(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
         .client_vpn_endpoint(endpoint_id)
         .ok_or_else(|| endpoint_not_found(endpoint_id))?;
     let matching: Vec<(u64, &Association)> = inner
-        .visible_under(Family::ClientVpn, endpoint_id)
+        .listed_under(Family::ClientVpn, endpoint_id, now)
         .filter(|a| ids.is_empty() || ids.contains(&a.id))
         .filter(|a| {
             filters.iter().all(|(name, values)| {
@@ -332,7 +333,7 @@ fn describe(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
 /// DescribeClientVpnEndpoints: the seeded endpoints, each with the status its associations
 /// give it. Endpoints have no creation sequence, so the cursor is the seed position (1-based);
 /// seeding replaces in place and appends, so positions never shift.
-fn describe_endpoints(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
+fn describe_endpoints(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
     let mut out = Xml::default();
     let page_size = page_size(params)?;
     let scope = "cvpn-endpoints";
@@ -368,7 +369,7 @@ fn describe_endpoints(inner: &mut Inner, params: &Params, _now: f64) -> ApiResul
     let (page, next) = paginate(matching, cursor, page_size, scope, order);
     out.open("clientVpnEndpoint");
     for e in page {
-        let status = endpoint_status(inner, &e.id);
+        let status = endpoint_status(inner.listed_under(Family::ClientVpn, &e.id, now));
         out.open("item")
             .leaf("clientVpnEndpointId", &e.id)
             .open("status")
@@ -442,13 +443,12 @@ fn cidrs_overlap(a: &str, b: &str) -> bool {
 
 const PENDING_ASSOCIATE: &str = "pending-associate";
 
-/// The status Client VPN reports for an endpoint: `available` once a target network is
-/// associated, `pending-associate` when none is (including after the last disassociation).
-fn endpoint_status(inner: &Inner, endpoint_id: &str) -> &'static str {
-    if inner
-        .visible_under(Family::ClientVpn, endpoint_id)
-        .any(|a| a.phase() == Phase::Active)
-    {
+/// The status Client VPN reports for an endpoint, from its associations: `available` once a
+/// target network is associated, `pending-associate` when none is (including after the last
+/// disassociation). Describe answers pass the associations as listed (eventual consistency),
+/// the admin view the true ones.
+fn endpoint_status<'a>(mut associations: impl Iterator<Item = &'a Association>) -> &'static str {
+    if associations.any(|a| a.phase() == Phase::Active) {
         "available"
     } else {
         PENDING_ASSOCIATE
@@ -467,7 +467,7 @@ fn add_endpoint_status(inner: &Inner, view: &mut Value) {
         let status = endpoint
             .get("id")
             .and_then(Value::as_str)
-            .map(|id| endpoint_status(inner, id));
+            .map(|id| endpoint_status(inner.visible_under(Family::ClientVpn, id)));
         if let (Some(obj), Some(status)) = (endpoint.as_object_mut(), status) {
             obj.insert("status".into(), json!(status));
         }

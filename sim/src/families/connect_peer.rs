@@ -215,7 +215,7 @@ fn create(
     ))
 }
 
-fn get(inner: &mut Inner, req: &Request<'_>, _now: f64) -> ApiResult<Value> {
+fn get(inner: &mut Inner, req: &Request<'_>, now: f64) -> ApiResult<Value> {
     let gn_id = req.label("globalNetworkId");
     let pairs: Vec<(String, String)> = req
         .query
@@ -256,7 +256,7 @@ fn get(inner: &mut Inner, req: &Request<'_>, _now: f64) -> ApiResult<Value> {
     }
     let order = inner.page_order();
     let matching: Vec<(u64, Value)> = inner
-        .visible_under(Family::ConnectPeer, gn_id)
+        .listed_under(Family::ConnectPeer, gn_id, now)
         .filter(|a| peer_ids.is_empty() || peer_ids.contains(&a.child.as_str()))
         .map(|a| (a.seq, view(a)))
         .collect();

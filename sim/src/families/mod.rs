@@ -343,7 +343,7 @@ impl<'de, T: Deserialize<'de> + Copy> Visitor<'de> for TableVisitor<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::{At, GONE};
+    use crate::lifecycle::{At, GONE, hold_index};
 
     #[test]
     fn wire_names_are_the_serde_names_and_the_module_names() {
@@ -387,6 +387,24 @@ mod tests {
                 "{family}"
             );
             assert_eq!(last(spec.disassociate), Phase::Gone, "{family}");
+        }
+    }
+
+    #[test]
+    fn a_create_path_and_its_failed_variant_hold_at_the_same_step() {
+        // The failure roll of a held create is taken at its release, which continues whichever
+        // of the two paths the roll picks from the held step.
+        for family in Family::ALL {
+            let spec = family.spec();
+            let held = hold_index(spec.associate);
+            assert_eq!(held, hold_index(spec.associate_failed), "{family}");
+            if let Some(i) = held {
+                assert_eq!(
+                    spec.associate[..=i],
+                    spec.associate_failed[..=i],
+                    "{family}"
+                );
+            }
         }
     }
 

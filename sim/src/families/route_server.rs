@@ -133,7 +133,7 @@ fn create(inner: &mut Inner, rs_id: &str, vpc_id: &str, now: f64, settled: bool)
     ))
 }
 
-fn get(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
+fn get(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
     let mut out = Xml::default();
     let rs_id = params.required("RouteServerId")?;
     params.dry_run()?;
@@ -142,7 +142,7 @@ fn get(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
     }
     let order = inner.page_order();
     let items = inner
-        .visible_under(Family::RouteServer, rs_id)
+        .listed_under(Family::RouteServer, rs_id, now)
         .map(|a| (a.seq, a))
         .collect();
     out.open("routeServerAssociationSet");

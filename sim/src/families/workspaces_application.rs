@@ -1,7 +1,13 @@
 //! WorkSpaces application ↔ WorkSpace associations: `AssociateWorkspaceApplication`,
 //! `DescribeApplicationAssociations`, `DescribeWorkspaceAssociations`,
-//! `DisassociateWorkspaceApplication`. Both paths pass through a deployment step, which here
-//! advances on its own after a third of the time (DeployWorkspaceApplications is not emulated).
+//! `DisassociateWorkspaceApplication` and `DeployWorkspaceApplications`.
+//!
+//! As on AWS, associating or disassociating only records the intent
+//! (`PENDING_INSTALL_DEPLOYMENT`, `PENDING_UNINSTALL_DEPLOYMENT`): nothing happens until
+//! `DeployWorkspaceApplications` is called for the WorkSpace, which walks each pending
+//! association through `PENDING_INSTALL → INSTALLING → COMPLETED | ERROR` or
+//! `PENDING_UNINSTALL → UNINSTALLING → REMOVED`, timed from the deploy (the `At::Held` step of
+//! the paths below).
 
 use serde_json::{Map, Value, json};
 
@@ -14,41 +20,54 @@ use crate::state::Inner;
 use crate::workspaces::{Input, invalid};
 
 const PENDING_INSTALL_DEPLOYMENT: &str = "PENDING_INSTALL_DEPLOYMENT";
+const PENDING_INSTALL: &str = "PENDING_INSTALL";
 const INSTALLING: &str = "INSTALLING";
 const COMPLETED: &str = "COMPLETED";
 const ERROR: &str = "ERROR";
 const PENDING_UNINSTALL_DEPLOYMENT: &str = "PENDING_UNINSTALL_DEPLOYMENT";
+const PENDING_UNINSTALL: &str = "PENDING_UNINSTALL";
 const UNINSTALLING: &str = "UNINSTALLING";
 const REMOVED: &str = "REMOVED";
 
+/// `StateReason.ErrorCode` of a failed deployment (one of the API's `AssociationErrorCode`s).
+const FAILURE_CODE: &str = "DeploymentError.InternalServerError";
+
+/// WorkSpace states in which applications can be managed (associated, disassociated,
+/// deployed), as the WorkSpaces admin guide documents.
+const MANAGEABLE_STATES: [&str; 2] = ["AVAILABLE", "STOPPED"];
+
 pub(crate) const SPEC: FamilySpec = FamilySpec {
-    // PENDING_INSTALL and PENDING_UNINSTALL are in the API but never produced here
-    // (aws-wire.md open question 5).
     states: States {
-        creating: &[PENDING_INSTALL_DEPLOYMENT, "PENDING_INSTALL", INSTALLING],
+        creating: &[PENDING_INSTALL_DEPLOYMENT, PENDING_INSTALL, INSTALLING],
         active: &[COMPLETED],
         failed: &[ERROR],
-        deleting: &[PENDING_UNINSTALL_DEPLOYMENT, "PENDING_UNINSTALL", UNINSTALLING],
+        deleting: &[PENDING_UNINSTALL_DEPLOYMENT, PENDING_UNINSTALL, UNINSTALLING],
         deleted: &[REMOVED],
     },
+    // Each path holds at its `*_DEPLOYMENT` state until DeployWorkspaceApplications; the rest
+    // is timed from the deploy, and the failure roll is taken then.
     associate: &[
         (PENDING_INSTALL_DEPLOYMENT, At::Start),
+        (PENDING_INSTALL, At::Held),
         (INSTALLING, At::Third),
         (COMPLETED, At::End),
     ],
     associate_failed: &[
         (PENDING_INSTALL_DEPLOYMENT, At::Start),
+        (PENDING_INSTALL, At::Held),
         (INSTALLING, At::Third),
         (ERROR, At::End),
     ],
     disassociate: &[
         (PENDING_UNINSTALL_DEPLOYMENT, At::Start),
+        (PENDING_UNINSTALL, At::Held),
         (UNINSTALLING, At::Third),
         (REMOVED, At::End),
         (GONE, At::AfterGrace),
     ],
     failure_message: "The application could not be installed (simulated)",
-    // Realistic: aws-wire.md §6's assumption (about 2 min).
+    // How long a deployment's install or uninstall takes, from the deploy. Realistic:
+    // aws-wire.md §6's assumption (about 2 min).
     durations: Timings {
         fast: FamilyDurations::new(300, 300, 500),
         demo: FamilyDurations::new(6_000, 6_000, 3_000),
@@ -70,6 +89,10 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         Operation {
             name: "DisassociateWorkspaceApplication",
             handler: Handler::WorkSpaces(disassociate),
+        },
+        Operation {
+            name: "DeployWorkspaceApplications",
+            handler: Handler::WorkSpaces(deploy),
         },
     ],
     out_of_band,
@@ -108,7 +131,7 @@ fn base_view(a: &Association) -> Map<String, Value> {
         m.insert(
             "StateReason".into(),
             json!({
-                "ErrorCode": "DeploymentError.InternalServerError",
+                "ErrorCode": FAILURE_CODE,
                 "ErrorMessage": a.failure_message.clone().unwrap_or_default(),
             }),
         );
@@ -180,22 +203,37 @@ fn out_of_band(inner: &mut Inner, req: &AssociateRequest, now: f64) -> Result<u6
     Ok(create(inner, ws_id, app_id, now, req.settled)?)
 }
 
-/// AssociateWorkspaceApplication's checks and effect once both parents are known to exist.
-/// Returns the new association's sequence number.
-fn create(inner: &mut Inner, ws_id: &str, app_id: &str, now: f64, settled: bool) -> ApiResult<u64> {
+/// Applications can only be managed on a WorkSpace that is AVAILABLE or STOPPED.
+fn check_manageable(inner: &Inner, ws_id: &str) -> ApiResult<()> {
     let ws_state = inner
         .world
         .workspace(ws_id)
-        .map(|w| w.state.clone())
+        .map(|w| w.state.as_str())
         .unwrap_or_default();
-    if !matches!(ws_state.as_str(), "AVAILABLE" | "STOPPED") {
-        return Err(ApiError::new(
-            400,
-            "OperationNotSupportedException",
-            format!("The WorkSpace {ws_id} is {ws_state}; applications can only be managed on AVAILABLE or STOPPED WorkSpaces."),
-        )
-        .field("reason", "WorkSpace state"));
+    if MANAGEABLE_STATES.contains(&ws_state) {
+        return Ok(());
     }
+    Err(ApiError::new(
+        400,
+        "OperationNotSupportedException",
+        format!("The WorkSpace {ws_id} is {ws_state}; applications can only be managed on AVAILABLE or STOPPED WorkSpaces."),
+    )
+    .field("reason", "WorkSpace state"))
+}
+
+/// Whether an application operation is under way on the WorkSpace: an association installing
+/// or uninstalling after a deploy (`PENDING_INSTALL`, `INSTALLING`, `PENDING_UNINSTALL`,
+/// `UNINSTALLING`), as opposed to one still waiting for its deployment.
+fn operation_in_progress(inner: &Inner, ws_id: &str) -> bool {
+    inner
+        .visible_under(Family::WorkspacesApplication, ws_id)
+        .any(|a| matches!(a.phase(), Phase::Creating | Phase::Deleting) && a.held().is_none())
+}
+
+/// AssociateWorkspaceApplication's checks and effect once both parents are known to exist.
+/// Returns the new association's sequence number.
+fn create(inner: &mut Inner, ws_id: &str, app_id: &str, now: f64, settled: bool) -> ApiResult<u64> {
+    check_manageable(inner, ws_id)?;
     let id = format!("{ws_id},{app_id}");
     if let Some(existing) = inner
         .visible_under(Family::WorkspacesApplication, ws_id)
@@ -222,7 +260,7 @@ fn create(inner: &mut Inner, ws_id: &str, app_id: &str, now: f64, settled: bool)
     ))
 }
 
-fn describe_application(inner: &mut Inner, input: &Input, _now: f64) -> ApiResult<Value> {
+fn describe_application(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
     let app_id = input.required("ApplicationId")?;
     let types = resource_types(input, &["WORKSPACE", "BUNDLE", "IMAGE"])?;
     let max_results = match input.get("MaxResults") {
@@ -249,11 +287,8 @@ fn describe_application(inner: &mut Inner, input: &Input, _now: f64) -> ApiResul
     let order = inner.page_order();
     let matching: Vec<(u64, Value)> = if types.contains(&"WORKSPACE") {
         inner
-            .associations
-            .iter()
-            .filter(|a| {
-                a.family == Family::WorkspacesApplication && a.child == app_id && a.visible()
-            })
+            .listed(Family::WorkspacesApplication, now)
+            .filter(|a| a.child == app_id)
             .map(|a| (a.seq, application_view(a)))
             .collect()
     } else {
@@ -267,7 +302,7 @@ fn describe_application(inner: &mut Inner, input: &Input, _now: f64) -> ApiResul
     Ok(out)
 }
 
-fn describe_workspace(inner: &mut Inner, input: &Input, _now: f64) -> ApiResult<Value> {
+fn describe_workspace(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
     let ws_id = input.required("WorkspaceId")?;
     resource_types(input, &["APPLICATION"])?;
     if inner.world.workspace(ws_id).is_none() {
@@ -275,14 +310,20 @@ fn describe_workspace(inner: &mut Inner, input: &Input, _now: f64) -> ApiResult<
     }
     let order = inner.page_order();
     let items: Vec<(u64, Value)> = inner
-        .visible_under(Family::WorkspacesApplication, ws_id)
+        .listed_under(Family::WorkspacesApplication, ws_id, now)
         .map(|a| (a.seq, workspace_view(a)))
         .collect();
     Ok(json!({"Associations": ordered(items, order)}))
 }
 
+/// DisassociateWorkspaceApplication: records the intent (`PENDING_UNINSTALL_DEPLOYMENT`); the
+/// uninstall itself waits for the next deploy.
 fn disassociate(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
     let (ws_id, app_id) = pair(inner, input)?;
+    check_manageable(inner, ws_id)?;
+    if operation_in_progress(inner, ws_id) {
+        return Err(in_use(ws_id));
+    }
     let a = inner.disassociate(
         Family::WorkspacesApplication,
         now,
@@ -298,4 +339,57 @@ fn disassociate(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> 
         || in_use(ws_id),
     )?;
     Ok(json!({"Association": workspace_view(a)}))
+}
+
+/// DeployWorkspaceApplications: starts the deployment of every association waiting for one on
+/// the WorkSpace (installs and uninstalls), and with `Force` also retries the failed ones.
+/// Answers the WorkSpace's associations as they are once the deployment has started.
+fn deploy(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
+    let ws_id = input.required("WorkspaceId")?;
+    let force = match input.get("Force") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(force)) => *force,
+        Some(other) => {
+            return Err(ApiError::new(
+                400,
+                "SerializationException",
+                format!("Force must be a boolean, got {other}"),
+            ));
+        }
+    };
+    if inner.world.workspace(ws_id).is_none() {
+        return Err(not_found("WorkSpace", ws_id));
+    }
+    check_manageable(inner, ws_id)?;
+    if operation_in_progress(inner, ws_id) {
+        return Err(in_use(ws_id));
+    }
+    let (waiting, failed): (Vec<u64>, Vec<u64>) = {
+        let under: Vec<_> = inner
+            .visible_under(Family::WorkspacesApplication, ws_id)
+            .collect();
+        (
+            under
+                .iter()
+                .filter(|a| a.held().is_some())
+                .map(|a| a.seq)
+                .collect(),
+            under
+                .iter()
+                .filter(|a| force && a.phase() == Phase::Failed)
+                .map(|a| a.seq)
+                .collect(),
+        )
+    };
+    for seq in waiting {
+        inner.release(seq, now);
+    }
+    for seq in failed {
+        inner.retry_create(seq, now);
+    }
+    let associations: Vec<Value> = inner
+        .visible_under(Family::WorkspacesApplication, ws_id)
+        .map(workspace_view)
+        .collect();
+    Ok(json!({"Deployment": {"Associations": associations}}))
 }
