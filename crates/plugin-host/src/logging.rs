@@ -522,6 +522,7 @@ mod tests {
             ("sdk_signing", LevelFilter::INFO),
             ("sdk_runtime::orchestrator", LevelFilter::DEBUG),
             ("noisy_*", LevelFilter::WARN),
+            ("sdk_config::credentials", LevelFilter::OFF),
         ],
     };
 
@@ -548,6 +549,36 @@ mod tests {
         assert_eq!(SDK.cap("hyperx"), LevelFilter::TRACE);
         assert_eq!(SDK.cap("noisy_lib::deep"), LevelFilter::WARN);
         assert_eq!(SDK.cap("noisy"), LevelFilter::TRACE);
+        assert_eq!(SDK.cap("sdk_config::credentials::exec"), LevelFilter::OFF);
+    }
+
+    /// A target capped at OFF says nothing, errors included, and a span it opens is never
+    /// created: its fields (an SDK puts provider objects there) do not reach the events of
+    /// other targets logged inside it.
+    #[test]
+    fn a_silenced_target_lends_no_fields_to_events_inside_its_spans() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(HclogLayer::buffer(
+            LevelFilter::TRACE,
+            &IDENTITY,
+            buffer.clone(),
+        ));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::debug_span!(
+                target: "sdk_config::credentials",
+                "load",
+                provider = "external_id=SPAN-SECRET"
+            );
+            let _guard = span.enter();
+            tracing::error!(target: "sdk_config::credentials", secret = "EVENT-SECRET", "failed");
+            tracing::debug!(target: "sdk_runtime::orchestrator", "inside the span");
+        });
+        let text = String::from_utf8(buffer.lock().map(|b| b.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        assert!(!text.contains("SECRET"), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("inside the span"), "{text}");
     }
 
     #[test]

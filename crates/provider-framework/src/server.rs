@@ -6,7 +6,7 @@
 //! status codes, because Terraform renders only diagnostics well.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
@@ -41,13 +41,18 @@ struct RegisteredResource<C> {
 }
 
 /// One provider process's state: the schemas (computed once), the configured client, and the
-/// stop signal shared by every in-flight operation.
+/// stop signal of the operations in flight.
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
     resources: HashMap<&'static str, RegisteredResource<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
-    stop: CancellationToken,
+    /// The current stop generation. Each operation takes the token current when its RPC
+    /// starts; StopProvider cancels that token and puts a fresh one in its place. A stop thus
+    /// ends what runs at that moment and nothing started later: a provider reattached with
+    /// `TF_REATTACH_PROVIDERS` serves one CLI run after another, and one Ctrl-C must not break
+    /// every later run.
+    stop: Mutex<CancellationToken>,
     updates: PendingUpdates,
 }
 
@@ -74,9 +79,27 @@ impl<P: Provider> ProviderService<P> {
             provider,
             resources,
             client: RwLock::new(None),
-            stop: CancellationToken::new(),
+            stop: Mutex::new(CancellationToken::new()),
             updates: PendingUpdates::default(),
         }
+    }
+
+    /// The stop signal of an operation starting now.
+    fn current_stop(&self) -> CancellationToken {
+        // A poisoned lock only means a panic elsewhere while holding it; the token is intact.
+        self.stop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops every operation started so far, and none started from now on.
+    fn stop_current_generation(&self) {
+        let stopped = {
+            let mut current = self.stop.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *current, CancellationToken::new())
+        };
+        stopped.cancel();
     }
 
     fn resource(&self, type_name: &str) -> Result<&RegisteredResource<P::Client>, Diagnostics> {
@@ -89,8 +112,13 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
-    /// The context of one operation on an object whose resource private text is `private`.
-    async fn context(&self, private: &Private) -> Result<Context<P::Client>, Diagnostics> {
+    /// The context of one operation on an object whose resource private text is `private`,
+    /// stopped by `stop` (the generation current when its RPC started).
+    async fn context(
+        &self,
+        private: &Private,
+        stop: &CancellationToken,
+    ) -> Result<Context<P::Client>, Diagnostics> {
         let client = self.client.read().await.clone().ok_or_else(|| {
             Diagnostics::from(Diagnostic::error(
                 "Provider not configured",
@@ -100,7 +128,7 @@ impl<P: Provider> ProviderService<P> {
         })?;
         Ok(Context {
             client,
-            stop: self.stop.clone(),
+            stop: stop.clone(),
             private: private.resource.clone(),
         })
     }
@@ -323,6 +351,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let stop = self.current_stop();
         let request = request.into_inner();
         let stored = Private::decode(&request.private);
         let result = isolate("ReadResource", async {
@@ -332,7 +361,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 &registered.ty,
                 "current state",
             )?;
-            let ctx = self.context(&stored).await?;
+            let ctx = self.context(&stored, &stop).await?;
             let outcome = registered.resource.read(&ctx, &current).await;
             let state = outcome.state.unwrap_or(Value::Null);
             let mut private = stored.clone();
@@ -367,6 +396,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let stop = self.current_stop();
         let request = request.into_inner();
         let stored = Private::decode(&request.prior_private);
         let result = isolate("PlanResourceChange", async {
@@ -376,7 +406,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let proposed = decode(request.proposed_new_state.as_ref(), ty, "proposed state")?;
             let config = decode(request.config.as_ref(), ty, "configuration")?;
             if proposed.is_null() {
-                let ctx = self.context(&stored).await?;
+                let ctx = self.context(&stored, &stop).await?;
                 let diags = registered
                     .resource
                     .plan_removal(&ctx, &prior, Removal::Destroy)
@@ -407,7 +437,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             };
             // Advice about the destroy half; without a configured client there is nothing to
             // check against, and the plan goes on.
-            let mut diags = match (replaced, self.context(&stored).await) {
+            let mut diags = match (replaced, self.context(&stored, &stop).await) {
                 (Some(replaced), Ok(ctx)) => {
                     registered
                         .resource
@@ -455,6 +485,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let stop = self.current_stop();
         let request = request.into_inner();
         let planned_private = Private::decode(&request.planned_private);
         let result = isolate("ApplyResourceChange", async {
@@ -462,7 +493,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let ty = &registered.ty;
             let prior = decode(request.prior_state.as_ref(), ty, "prior state")?;
             let planned = decode(request.planned_state.as_ref(), ty, "planned state")?;
-            let ctx = self.context(&planned_private).await?;
+            let ctx = self.context(&planned_private, &stop).await?;
             let (state, outcome) = if planned.is_null() {
                 let diags = registered.resource.delete(&ctx, &prior).await;
                 // A failed delete keeps the prior state, so nothing the remote system still has
@@ -559,9 +590,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::stop_provider::Response>, Status> {
         tracing::info!(
             tf_rpc = "StopProvider",
-            "stop requested: cancelling in-flight operations"
+            "stop requested: cancelling the operations in flight"
         );
-        self.stop.cancel();
+        self.stop_current_generation();
         Ok(Response::new(pb::stop_provider::Response::default()))
     }
 }
@@ -577,4 +608,198 @@ fn upgrade_json_state(raw: &[u8], schema: &Schema) -> Result<Value, String> {
     }
     let cleaned = serde_json::to_vec(&parsed).map_err(|e| e.to_string())?;
     json::decode(&cleaned, &schema.implied_type()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use pb::provider_server::Provider as _;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::schema::{Attribute, Block};
+
+    /// How a delete ended.
+    const STOPPED: &str = "stopped";
+
+    /// A resource whose delete reports that it started, then waits for the stop signal or for
+    /// `wait`, whichever comes first.
+    struct Waits {
+        started: mpsc::UnboundedSender<()>,
+        wait: Duration,
+    }
+
+    #[async_trait]
+    impl Resource<()> for Waits {
+        fn type_name(&self) -> &'static str {
+            "test_waits"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                block: Block {
+                    attributes: vec![Attribute::optional("id", Type::String, "an ID")],
+                    ..Block::default()
+                },
+            }
+        }
+
+        fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+
+        async fn create(&self, _ctx: &Context<()>, planned: &Value) -> Outcome {
+            Outcome::ok(planned.clone())
+        }
+
+        async fn read(&self, _ctx: &Context<()>, current: &Value) -> Outcome {
+            Outcome::ok(current.clone())
+        }
+
+        async fn delete(&self, ctx: &Context<()>, _prior: &Value) -> Diagnostics {
+            let _ = self.started.send(());
+            tokio::select! {
+                () = ctx.stop.cancelled() => Diagnostic::error(STOPPED, "").into(),
+                () = tokio::time::sleep(self.wait) => Diagnostics::new(),
+            }
+        }
+
+        fn import(&self, _id: &str) -> Result<Value, Diagnostics> {
+            Err(Diagnostics::new())
+        }
+    }
+
+    struct TestProvider {
+        started: mpsc::UnboundedSender<()>,
+        wait: Duration,
+    }
+
+    #[async_trait]
+    impl Provider for TestProvider {
+        type Client = ();
+
+        fn type_name(&self) -> &'static str {
+            "test"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                block: Block::default(),
+            }
+        }
+
+        fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+
+        async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+
+        fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
+            vec![Arc::new(Waits {
+                started: self.started.clone(),
+                wait: self.wait,
+            })]
+        }
+    }
+
+    /// A configured service whose deletes wait up to `wait`, and the channel on which each
+    /// delete reports that it has started.
+    async fn service(
+        wait: Duration,
+    ) -> (
+        Arc<ProviderService<TestProvider>>,
+        mpsc::UnboundedReceiver<()>,
+    ) {
+        let (started, started_rx) = mpsc::unbounded_channel();
+        let service = ProviderService::new(Arc::new(TestProvider { started, wait }));
+        *service.client.write().await = Some(Arc::new(()));
+        (Arc::new(service), started_rx)
+    }
+
+    /// Destroys one object through ApplyResourceChange, returning the summaries of its errors.
+    async fn destroy(service: Arc<ProviderService<TestProvider>>) -> Vec<String> {
+        let ty = Type::Object(BTreeMap::from([("id".to_owned(), Type::String)]));
+        let prior = Value::Object(BTreeMap::from([(
+            "id".to_owned(),
+            Value::String("x".to_owned()),
+        )]));
+        let request = pb::apply_resource_change::Request {
+            type_name: "test_waits".to_owned(),
+            prior_state: encode(&prior, &ty, "prior state").ok(),
+            planned_state: encode(&Value::Null, &ty, "planned state").ok(),
+            ..Default::default()
+        };
+        let response = service
+            .apply_resource_change(Request::new(request))
+            .await
+            .map(Response::into_inner)
+            .unwrap_or_default();
+        response
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+            .map(|d| d.summary)
+            .collect()
+    }
+
+    async fn stop(service: &ProviderService<TestProvider>) {
+        let answer = service
+            .stop_provider(Request::new(pb::stop_provider::Request::default()))
+            .await;
+        assert!(answer.is_ok(), "{answer:?}");
+    }
+
+    /// StopProvider ends the operations in flight when it arrives, and no operation started
+    /// after it: the same process serves the next CLI run as if nothing had happened.
+    #[tokio::test]
+    async fn a_stop_ends_the_operations_in_flight_and_none_started_later() {
+        let (service, mut started) = service(Duration::from_secs(60)).await;
+        let first = tokio::spawn(destroy(service.clone()));
+        let second = tokio::spawn(destroy(service.clone()));
+        for _ in 0..2 {
+            started.recv().await.expect("a delete started");
+        }
+        stop(&service).await;
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            (first.await, second.await)
+        })
+        .await
+        .expect("the stop ends both deletes at once");
+        for errors in [ended.0, ended.1] {
+            assert_eq!(errors.ok(), Some(vec![STOPPED.to_owned()]));
+        }
+
+        // Started after the stop: it runs its course. A third stop generation then ends it.
+        let later = tokio::spawn(destroy(service.clone()));
+        started.recv().await.expect("the later delete started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !later.is_finished(),
+            "the earlier stop ended a later operation"
+        );
+        stop(&service).await;
+        let errors = tokio::time::timeout(Duration::from_secs(10), later)
+            .await
+            .expect("the second stop ends the later delete");
+        assert_eq!(errors.ok(), Some(vec![STOPPED.to_owned()]));
+    }
+
+    /// An operation that starts after a stop and waits its full time succeeds.
+    #[tokio::test]
+    async fn an_operation_after_a_stop_runs_to_completion() {
+        let (service, mut started) = service(Duration::from_millis(100)).await;
+        stop(&service).await;
+        let errors = tokio::time::timeout(Duration::from_secs(10), destroy(service.clone()))
+            .await
+            .expect("the delete ends");
+        started.recv().await.expect("the delete started");
+        assert!(errors.is_empty(), "{errors:?}");
+    }
 }
