@@ -2,7 +2,6 @@
 //! official SDK crates the provider uses. Every test starts its own emulator on a free loopback
 //! port with the `fast` profile, so tests run in parallel and leave nothing behind.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
@@ -14,6 +13,7 @@ use aws_smithy_types::retry::RetryConfig;
 use awsassoc_sim::{AdminClient, AssociateRequest, Family, FaultKind, SimConfig, SimHandle, World};
 use serde_json::json;
 
+#[macro_use]
 mod support;
 use support::*;
 
@@ -169,40 +169,6 @@ async fn deploy_apps(c: &aws_sdk_workspaces::Client, workspace: &str) {
         .send()
         .await
         .unwrap();
-}
-
-/// Polls `probe` until it yields a value; states advance on wall-clock time, so fixed sleeps
-/// would be either flaky or slow.
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Error code and HTTP status of a failed SDK call (status 0 when there was no response).
-fn code_and_status<E: ProvideErrorMetadata>(
-    err: &aws_sdk_ec2::error::SdkError<E, aws_sdk_ec2::config::http::HttpResponse>,
-) -> (String, u16) {
-    let status = err.raw_response().map_or(0, |r| r.status().as_u16());
-    (err.code().unwrap_or("<none>").to_string(), status)
-}
-
-macro_rules! expect_err {
-    ($call:expr, $code:expr, $status:expr) => {{
-        let err = $call.await.expect_err(concat!("expected ", $code));
-        let (code, status) = code_and_status(&err);
-        assert_eq!((code.as_str(), status), ($code, $status), "{err:?}");
-        err
-    }};
 }
 
 async fn history(admin: &AdminClient, family: Family, id: &str) -> Vec<String> {

@@ -1,11 +1,51 @@
-//! What the emulator's test binaries share: SDK clients pointed at an emulator, and the role
-//! they assume through STS.
+//! What the emulator's test binaries share: SDK clients pointed at an emulator, the role they
+//! assume through STS, waiting for time-driven states and checking error answers.
 
 // Each test binary uses part of this module.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
 use awsassoc_sim::SimHandle;
+
+/// Polls `probe` until it yields a value; states advance on wall-clock time, so fixed sleeps
+/// would be either flaky or slow.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Error code and HTTP status of a failed SDK call (status 0 when there was no response). The
+/// error type is the same for every SDK crate.
+pub fn code_and_status<E: ProvideErrorMetadata>(
+    err: &aws_sdk_ec2::error::SdkError<E, aws_sdk_ec2::config::http::HttpResponse>,
+) -> (String, u16) {
+    let status = err.raw_response().map_or(0, |r| r.status().as_u16());
+    (err.code().unwrap_or("<none>").to_string(), status)
+}
+
+/// Awaits a call that must fail with this AWS error code and HTTP status; yields the error.
+macro_rules! expect_err {
+    ($call:expr, $code:expr, $status:expr) => {{
+        let err = $call.await.expect_err(concat!("expected ", $code));
+        let (code, status) = $crate::support::code_and_status(&err);
+        assert_eq!((code.as_str(), status), ($code, $status), "{err:?}");
+        err
+    }};
+}
 
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/awsassoc-deployer";
 /// Must never appear in anything the emulator stores, answers or logs.
