@@ -310,7 +310,7 @@ impl Inner {
     /// When a mutation of `family` made now becomes visible to list and describe answers.
     fn visible_from(&self, family: Family, now: f64) -> Option<f64> {
         let delay = self.faults.visibility_delay_ms[family];
-        (delay > 0).then(|| now + delay as f64)
+        (delay > 0).then_some(now + delay as f64)
     }
 
     /// Creates an association of `family` through its lifecycle and stores it. `settled` skips

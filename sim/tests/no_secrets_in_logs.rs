@@ -55,15 +55,39 @@ async fn the_emulator_never_logs_external_ids_or_secrets() {
         .unwrap();
     assume_role(&s).send().await.expect_err("denied");
     admin.sts_sessions().await.unwrap();
+    // The test-only record of the secrets is answered, never logged.
+    let issued = admin.sts_issued_secrets().await.unwrap();
+    assert_eq!(issued[0].session_token, creds.session_token());
+    // Refusing a request signed with the key of an expired session logs no secret either.
+    {
+        let mut faults = admin.faults().await.unwrap();
+        faults.deny.clear();
+        faults.sts_session_seconds = Some(1);
+        admin.set_faults(&faults).await.unwrap();
+    }
+    let short = assume_role(&s).send().await.unwrap();
+    let short = short.credentials().unwrap().clone();
+    let expires_ms = short.expiration().secs() as f64 * 1000.0;
+    while awsassoc_sim::lifecycle::now_ms() <= expires_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sts(&h, temporary(&short))
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("expired");
     h.shutdown().await;
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("aws request"), "{logs}");
     assert!(logs.contains("AssumeRole"), "{logs}");
+    assert!(logs.contains("ExpiredToken"), "{logs}");
     for secret in [
         EXTERNAL_ID,
         creds.secret_access_key(),
         creds.session_token(),
+        short.secret_access_key(),
+        short.session_token(),
     ] {
         assert!(!logs.contains(secret), "logged a secret: {logs}");
     }
