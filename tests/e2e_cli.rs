@@ -5,13 +5,22 @@
 
 mod support;
 
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use awsassoc_sim::FaultKind;
+use awsassoc_sim::admin_client::AdminClient;
 use serde_json::json;
 use support::cli::Feature;
 use support::kinds::{Kind, ROUTE_SERVER};
 use support::scenario::Scenario;
 use support::skip::cli_supports;
+use support::{REQUIRED_PROVIDERS, Workdir};
 
 /// An association made outside Terraform is brought in by an `import` block whose resource
 /// configuration the CLI generates from the provider's schema; afterwards the plan is empty.
@@ -141,6 +150,150 @@ fn the_test_command_applies_asserts_and_destroys() {
     s.assert_all_gone();
 }
 
+/// A predicate for [`Workdir::run_interrupted`]: true once the emulator has recorded a call of
+/// `operation`, so an interrupt follows an event rather than a guess at how long things take.
+fn once_called(url: &str, operation: &'static str) -> impl Fn() -> bool + Send + 'static {
+    let admin = AdminClient::new(url);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the admin client");
+    move || {
+        runtime
+            .block_on(admin.calls())
+            .is_ok_and(|calls| calls.counts.get(operation).copied().unwrap_or(0) > 0)
+    }
+}
+
+/// The provider started on its own with `--debug`, as a developer starts it under a debugger.
+/// Dropping it kills it (and anything it started), whether the test passed or not.
+struct DebugProvider {
+    child: Child,
+    /// The `TF_REATTACH_PROVIDERS` value it printed.
+    reattach: String,
+    /// Where its stderr (its log) goes, for failure messages.
+    log: PathBuf,
+}
+
+impl DebugProvider {
+    fn start(log_dir: &Path) -> DebugProvider {
+        let log = log_dir.join("debug-provider.log");
+        let stderr = File::create(&log).expect("provider log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_terraform-provider-awsassoc"));
+        command.arg("--debug");
+        for (key, _) in std::env::vars_os() {
+            let name = key.to_string_lossy();
+            if name.starts_with("TF_") || name.starts_with("AWS_") || name.starts_with("PLUGIN_") {
+                command.env_remove(&key);
+            }
+        }
+        let mut child = command
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("TF_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .process_group(0)
+            .spawn()
+            .expect("the provider starts in debug mode");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(value) = reattach_value(&line) {
+                    let _ = tx.send(value);
+                }
+            }
+        });
+        // Owned by the guard from here on, so a failure below still kills the process.
+        let mut provider = DebugProvider {
+            child,
+            reattach: String::new(),
+            log,
+        };
+        provider.reattach = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no reattach line: {}", provider.log_text()));
+        provider
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for DebugProvider {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the provider's own process group; it touches no memory.
+        unsafe {
+            libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// The value of a `\tTF_REATTACH_PROVIDERS='...'` line, with the shell quoting undone.
+fn reattach_value(line: &str) -> Option<String> {
+    let quoted = line.trim().strip_prefix("TF_REATTACH_PROVIDERS=")?;
+    let inner = quoted.strip_prefix('\'')?.strip_suffix('\'')?;
+    Some(inner.replace(r#"'"'"'"#, "'"))
+}
+
+/// In debug mode one provider process serves every CLI run that reattaches to it. Ctrl-C during
+/// a destroy stops what is in flight then (the association stays in state), and the runs after
+/// it in the same process work: the next destroy finishes, an apply and a destroy succeed.
+#[test]
+fn a_reattached_provider_serves_the_runs_after_an_interrupted_destroy() {
+    let mut s = Scenario::new(&ROUTE_SERVER);
+    let mut provider = DebugProvider::start(s.dir.path());
+    s.dir.env("TF_REATTACH_PROVIDERS", &provider.reattach);
+    s.configure("");
+    s.dir.init();
+    let apply = s.dir.apply();
+    assert_eq!(s.call_count(ROUTE_SERVER.associate_action), 1, "{apply}");
+
+    s.set_durations(json!({"route_server": {"disassociate_ms": 8_000}}));
+    let destroy = s.dir.run_interrupted(
+        &["destroy", "-auto-approve"],
+        once_called(s.sim.url(), ROUTE_SERVER.disassociate_action),
+    );
+    assert!(!destroy.success(), "{destroy}");
+    assert_eq!(
+        s.import_ids_in_state(),
+        vec![format!("{},{}", ROUTE_SERVER.parent, ROUTE_SERVER.child)],
+        "the association stays in state: {destroy}"
+    );
+    assert_eq!(s.call_count(ROUTE_SERVER.disassociate_action), 1);
+    assert!(provider.alive(), "{}", provider.log_text());
+    assert!(
+        provider.log_text().contains("StopProvider"),
+        "the interrupt reached the reattached provider: {}",
+        provider.log_text()
+    );
+
+    // The same process: its earlier stop must not end these runs' waits.
+    let destroy = s.dir.destroy();
+    assert!(s.import_ids_in_state().is_empty(), "{destroy}");
+    s.assert_all_gone();
+    s.set_durations(json!({"route_server": {"associate_ms": 1_000, "disassociate_ms": 1_000}}));
+    s.dir.apply();
+    assert_eq!(s.live_import_ids().len(), 1);
+    s.dir.destroy();
+    assert!(s.live_import_ids().is_empty());
+    assert!(provider.alive(), "{}", provider.log_text());
+    assert_eq!(
+        s.call_count(ROUTE_SERVER.associate_action),
+        2,
+        "{}",
+        provider.log_text()
+    );
+}
+
 /// Ctrl-C while a destroy waits: the CLI stops the provider, the association stays in state
 /// (AWS is still removing it), and the next destroy picks it up and finishes.
 #[test]
@@ -167,4 +320,302 @@ fn an_interrupted_destroy_keeps_state_and_the_next_destroy_finishes() {
     s.dir.destroy();
     assert!(s.import_ids_in_state().is_empty());
     s.assert_all_gone();
+}
+
+/// One line per diagnostic: the CLI wraps long messages to the terminal width.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Panics naming the secret when `output` holds any of `secrets`.
+#[track_caller]
+fn assert_shows_none(output: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !output.contains(secret),
+            "{secret:?} appears in the CLI's output"
+        );
+    }
+}
+
+/// The temporary secret access keys and session tokens the emulator's STS has handed out.
+fn issued_sts_secrets(s: &Scenario) -> Vec<String> {
+    let issued = s
+        .sim
+        .block_on(s.sim.admin.sts_issued_secrets())
+        .expect("issued secrets");
+    issued
+        .into_iter()
+        .flat_map(|secret| [secret.secret_access_key, secret.session_token])
+        .collect()
+}
+
+const SOURCE_KEY_ID: &str = "AKIASOURCEKEY0000002";
+const SOURCE_SECRET: &str = "sourceSECRETdoNotLog/0123456789abcdefABCD";
+const CHAIN_EXTERNAL_ID: &str = "chainExternalIdDoNotLog-7";
+const CHAIN_ROLE: &str = "arn:aws:iam::123456789012:role/chain-deploy";
+
+/// A shared-config role chain: the credentials file holds a source profile's static keys, the
+/// config file a profile `deploy` that assumes `CHAIN_ROLE` from it with `CHAIN_EXTERNAL_ID`.
+/// The provider block names `deploy`; STS is the emulator's, through `AWS_ENDPOINT_URL_STS`.
+fn configure_role_chain(s: &mut Scenario, files: &Path) {
+    let config = files.join("config");
+    let credentials = files.join("credentials");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile deploy]\nrole_arn = {CHAIN_ROLE}\nsource_profile = source\n\
+             external_id = {CHAIN_EXTERNAL_ID}\nrole_session_name = chain-test\n"
+        ),
+    )
+    .expect("config file");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[source]\naws_access_key_id = {SOURCE_KEY_ID}\n\
+             aws_secret_access_key = {SOURCE_SECRET}\n"
+        ),
+    )
+    .expect("credentials file");
+    let url = s.sim.url().to_owned();
+    s.dir.write(
+        "providers.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "awsassoc" {{
+  region                   = "us-east-1"
+  profile                  = "deploy"
+  shared_config_files      = ["{}"]
+  shared_credentials_files = ["{}"]
+
+  endpoints {{
+    ec2            = "{url}"
+    networkmanager = "{url}"
+    workspaces     = "{url}"
+  }}
+}}
+"#,
+            config.display(),
+            credentials.display()
+        ),
+    );
+    s.dir.env("AWS_ENDPOINT_URL_STS", &url);
+    s.configure("");
+}
+
+/// At `TF_LOG=debug`, a role chain from the shared config (`role_arn` with `external_id`, chosen
+/// by `profile`) shows neither the external ID, nor the source profile's secret key, nor the
+/// temporary keys STS hands out; the role really is assumed, with the external ID, and the EC2
+/// calls are signed with the assumed role's key.
+#[test]
+fn a_shared_config_role_chain_shows_no_secret_at_debug() {
+    let mut s = Scenario::new(&ROUTE_SERVER);
+    let files = tempfile::tempdir().expect("temp dir");
+    configure_role_chain(&mut s, files.path());
+    s.dir.env("TF_LOG", "debug");
+    s.dir.init();
+    let apply = s.dir.apply();
+    let destroy = s.dir.destroy();
+    let output = format!("{}\n{}", apply.combined(), destroy.combined());
+    assert!(
+        output.contains("provider.terraform-provider-awsassoc"),
+        "the provider's own log lines are part of the output"
+    );
+
+    let calls = s.calls();
+    assert!(
+        calls.iter().any(|c| c.operation == "AssumeRole"),
+        "the role chain called STS"
+    );
+    let sessions = s
+        .sim
+        .block_on(s.sim.admin.sts_sessions())
+        .expect("sessions");
+    assert!(!sessions.is_empty(), "the role was assumed");
+    for session in &sessions {
+        assert_eq!(session.role_arn, CHAIN_ROLE);
+        assert!(session.external_id_given, "{session:?}");
+        assert_eq!(session.source_access_key_id.as_deref(), Some(SOURCE_KEY_ID));
+    }
+    let ec2_calls: Vec<_> = calls.iter().filter(|c| c.service == "ec2").collect();
+    assert!(!ec2_calls.is_empty());
+    for call in ec2_calls {
+        assert!(
+            sessions
+                .iter()
+                .any(|session| call.access_key_id.as_deref() == Some(&session.access_key_id)),
+            "{} was not signed with the assumed role's key",
+            call.operation
+        );
+    }
+    let issued = issued_sts_secrets(&s);
+    assert!(!issued.is_empty(), "STS handed out temporary secrets");
+
+    let mut secrets = vec![CHAIN_EXTERNAL_ID, SOURCE_SECRET];
+    secrets.extend(issued.iter().map(String::as_str));
+    assert_shows_none(&output, &secrets);
+}
+
+/// The same chain with AssumeRole refused: at `TF_LOG=warn` the apply fails with STS's answer
+/// and the role, and neither the external ID nor the source secret appears anywhere.
+#[test]
+fn a_denied_shared_config_role_chain_shows_no_secret_at_warn() {
+    let mut s = Scenario::new(&ROUTE_SERVER);
+    let files = tempfile::tempdir().expect("temp dir");
+    configure_role_chain(&mut s, files.path());
+    s.dir.env("TF_LOG", "warn");
+    s.set_faults(json!({"deny": ["AssumeRole"]}));
+    s.dir.init();
+    let apply = s.dir.run_err(&["apply", "-auto-approve"]);
+    let output = apply.combined();
+    assert!(
+        s.calls()
+            .iter()
+            .any(|c| c.operation == "AssumeRole" && c.fault == Some(FaultKind::Deny)),
+        "the denied answer was served: {apply}"
+    );
+    let text = flat(&output);
+    assert!(text.contains("AccessDenied"), "{apply}");
+    assert!(
+        text.contains(CHAIN_ROLE),
+        "the message names the role: {apply}"
+    );
+    assert_shows_none(&output, &[CHAIN_EXTERNAL_ID, SOURCE_SECRET]);
+    assert!(s.live_import_ids().is_empty());
+}
+
+/// `AWS_ENDPOINT_URL` and a profile's `endpoint_url` with a user name and a password holding
+/// '#', '?' and '/' are refused before the SDK reads them, at `TF_LOG=trace` too, with a message
+/// that names the source and shows no part of the password. Nothing reaches the emulator.
+#[test]
+fn endpoint_urls_with_user_information_from_outside_the_block_are_refused_unshown() {
+    const PASSWORD: &str = "pwOneDoNotLog#pwTwoDoNotLog?pwThreeDoNotLog/pwFourDoNotLog";
+    const PIECES: &[&str] = &[
+        "pwOneDoNotLog",
+        "pwTwoDoNotLog",
+        "pwThreeDoNotLog",
+        "pwFourDoNotLog",
+        "endpointUser",
+    ];
+    let mut s = Scenario::new(&ROUTE_SERVER);
+    s.configure("");
+    let with_password = s
+        .sim
+        .url()
+        .replace("http://", &format!("http://endpointUser:{PASSWORD}@"));
+    s.dir.env("TF_LOG", "trace");
+    s.dir.env("AWS_ENDPOINT_URL", &with_password);
+    s.dir.init();
+    let plan = s.dir.run_err(&["plan"]);
+    let text = flat(&plan.combined());
+    assert!(
+        text.contains("Endpoint URL with user information"),
+        "{plan}"
+    );
+    assert!(
+        text.contains("The environment variable AWS_ENDPOINT_URL is"),
+        "the message names the variable: {plan}"
+    );
+    assert_shows_none(&plan.combined(), PIECES);
+
+    // The same URL as the `endpoint_url` of the profile the block names.
+    let files = tempfile::tempdir().expect("temp dir");
+    let config = files.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile ci]\nendpoint_url = {with_password}\naws_access_key_id = AKIDCI\n\
+             aws_secret_access_key = ci-secret-key\n"
+        ),
+    )
+    .expect("config file");
+    let mut dir = Workdir::new();
+    dir.write("main.tf", &s.dir.read("main.tf"));
+    dir.write(
+        "providers.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "awsassoc" {{
+  region                   = "us-east-1"
+  profile                  = "ci"
+  shared_config_files      = ["{config}"]
+  shared_credentials_files = ["{config}"]
+}}
+"#,
+            config = config.display()
+        ),
+    );
+    dir.env("TF_LOG", "trace");
+    dir.init();
+    let plan = dir.run_err(&["plan"]);
+    let text = flat(&plan.combined());
+    assert!(
+        text.contains("The `endpoint_url` of the profile \"ci\""),
+        "the message names the profile: {plan}"
+    );
+    assert_shows_none(&plan.combined(), PIECES);
+    assert!(s.calls().is_empty(), "nothing reached the emulator");
+}
+
+/// A `credential_process` command that fails, with a secret among its arguments and a token in
+/// its error output: at `TF_LOG=trace` the apply fails with the exit status and neither secret
+/// appears. The command really ran (it leaves a marker file).
+#[test]
+fn a_failing_credential_process_shows_neither_its_arguments_nor_its_output() {
+    const ARGUMENT: &str = "processArgumentDoNotLog-3";
+    const OUTPUT: &str = "processOutputDoNotLog-4";
+    let mut s = Scenario::new(&ROUTE_SERVER);
+    s.configure("");
+    let files = tempfile::tempdir().expect("temp dir");
+    let marker = files.path().join("ran");
+    let script = files.path().join("helper.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "touch '{}'\necho \"login expired for token {OUTPUT} ($1)\" >&2\nexit 3\n",
+            marker.display()
+        ),
+    )
+    .expect("script");
+    let config = files.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile proc]\ncredential_process = /bin/sh {} {ARGUMENT}\n",
+            script.display()
+        ),
+    )
+    .expect("config file");
+    let url = s.sim.url().to_owned();
+    s.dir.write(
+        "providers.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "awsassoc" {{
+  region                   = "us-east-1"
+  profile                  = "proc"
+  shared_config_files      = ["{config}"]
+  shared_credentials_files = ["{config}"]
+
+  endpoints {{
+    ec2            = "{url}"
+    networkmanager = "{url}"
+    workspaces     = "{url}"
+  }}
+}}
+"#,
+            config = config.display()
+        ),
+    );
+    s.dir.env("TF_LOG", "trace");
+    s.dir.init();
+    let apply = s.dir.run_err(&["apply", "-auto-approve"]);
+    assert!(marker.exists(), "the command ran: {apply}");
+    let text = flat(&apply.combined());
+    assert!(
+        text.contains("AWS credentials could not be obtained"),
+        "{apply}"
+    );
+    assert!(text.contains("exit status: 3"), "{apply}");
+    assert_shows_none(&apply.combined(), &[ARGUMENT, OUTPUT]);
 }

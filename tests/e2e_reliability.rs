@@ -686,6 +686,25 @@ provider "awsassoc" {{
         .expect("sessions");
     assert!(!sessions.is_empty(), "the role was assumed");
     assert!(sessions.iter().all(|session| session.external_id_given));
+    // The temporary keys STS handed out are secrets too.
+    let issued = s
+        .sim
+        .block_on(s.sim.admin.sts_issued_secrets())
+        .expect("issued secrets");
+    assert_eq!(
+        issued.len(),
+        sessions.len(),
+        "every session's secrets are recorded"
+    );
+    for secret in &issued {
+        for value in [&secret.secret_access_key, &secret.session_token] {
+            assert!(
+                !output.contains(value.as_str()),
+                "a temporary secret of {} appears in the trace output",
+                secret.access_key_id
+            );
+        }
+    }
     let assumed_keys: Vec<&str> = sessions.iter().map(|s| s.access_key_id.as_str()).collect();
     let calls = s.sim.block_on(s.sim.admin.calls()).expect("calls").log;
     let ec2_calls: Vec<_> = calls.iter().filter(|c| c.service == "ec2").collect();
