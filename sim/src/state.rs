@@ -307,6 +307,25 @@ impl Inner {
         }
     }
 
+    /// The timing of a walk from the start of `family`'s `kind` path. A path that holds right
+    /// after its first step times nothing before its release, so nothing is drawn for it here;
+    /// the release draws the walk's factor.
+    fn start_timing(&mut self, family: Family, kind: PathKind) -> Timing {
+        let spec = family.spec();
+        let path = match kind {
+            PathKind::Create => spec.associate,
+            PathKind::Delete => spec.disassociate,
+        };
+        if hold_index(path) == Some(1) {
+            Timing {
+                duration_ms: 0,
+                grace_ms: self.durations[family].grace_ms,
+            }
+        } else {
+            self.timing(family, kind)
+        }
+    }
+
     /// When a mutation of `family` made now becomes visible to list and describe answers.
     fn visible_from(&self, family: Family, now: f64) -> Option<f64> {
         let delay = self.faults.visibility_delay_ms[family];
@@ -335,7 +354,7 @@ impl Inner {
         let timing = if settled {
             Timing::default()
         } else {
-            self.timing(family, PathKind::Create)
+            self.start_timing(family, PathKind::Create)
         };
         let mut a = Association::create(
             family,
