@@ -1,7 +1,10 @@
 //! The CLI workflows users run, under whichever CLI the suite runs with (`scripts/test` runs it
 //! under OpenTofu and under Terraform): `import` blocks with generated configuration, `removed`
-//! blocks, `-refresh-only`, the `test` command, and Ctrl-C during a destroy. A workflow the CLI
-//! does not have is skipped and recorded (see `support::skip`).
+//! blocks, `-refresh-only`, the `test` command, Ctrl-C during a destroy, also with a provider in
+//! debug mode that the CLI reattaches to; and the logs of a CLI run (`TF_LOG`) with credentials
+//! from the shared files (role chains, `credential_process`, SSO) and endpoints from the
+//! environment, which show no secret. A workflow the CLI does not have is skipped and recorded
+//! (see `support::skip`).
 
 mod support;
 
@@ -618,4 +621,89 @@ provider "awsassoc" {{
     );
     assert!(text.contains("exit status: 3"), "{apply}");
     assert_shows_none(&apply.combined(), &[ARGUMENT, OUTPUT]);
+}
+
+/// An SSO profile whose cached access token the SSO portal (here the emulator, which does not
+/// speak SSO) refuses to exchange: at `TF_LOG=trace` the apply fails with a credentials error and
+/// the bearer token appears nowhere, though the provider did send it.
+#[test]
+fn an_sso_profile_shows_no_token_at_trace() {
+    const START_URL: &str = "https://example.awsapps.com/start";
+    const ACCESS_TOKEN: &str = "ssoAccessTokenDoNotLog-5";
+    let mut s = Scenario::new(&ROUTE_SERVER);
+    s.configure("");
+    let home = tempfile::tempdir().expect("temp home");
+    let sha1 = Command::new("sha1sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(START_URL.as_bytes())?;
+            }
+            child.wait_with_output()
+        })
+        .expect("sha1sum runs");
+    let digest = String::from_utf8_lossy(&sha1.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(digest.len(), 40, "{sha1:?}");
+    let cache = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).expect("cache directory");
+    std::fs::write(
+        cache.join(format!("{digest}.json")),
+        format!(
+            r#"{{"startUrl": "{START_URL}", "region": "us-east-1", "accessToken": "{ACCESS_TOKEN}", "expiresAt": "2099-01-01T00:00:00Z"}}"#
+        ),
+    )
+    .expect("cached token");
+    let config = home.path().join(".aws/config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile sso]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+             sso_account_id = 123456789012\nsso_role_name = deploy\n"
+        ),
+    )
+    .expect("config file");
+    let url = s.sim.url().to_owned();
+    s.dir.write(
+        "providers.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "awsassoc" {{
+  region              = "us-east-1"
+  profile             = "sso"
+  shared_config_files = ["{}"]
+
+  endpoints {{
+    ec2            = "{url}"
+    networkmanager = "{url}"
+    workspaces     = "{url}"
+  }}
+}}
+"#,
+            config.display()
+        ),
+    );
+    s.dir
+        .env("TF_LOG", "trace")
+        .env("HOME", home.path())
+        .env("AWS_ENDPOINT_URL_SSO", &url);
+    s.dir.init();
+    let apply = s.dir.run_err(&["apply", "-auto-approve"]);
+    let text = flat(&apply.combined());
+    assert!(
+        text.contains("AWS credentials could not be obtained"),
+        "{apply}"
+    );
+    let calls = s.calls();
+    assert!(
+        !calls.is_empty() && calls.iter().all(|c| c.access_key_id.is_none()),
+        "the SSO portal was asked (unsigned, with the bearer token), and nothing else: {calls:?}"
+    );
+    assert_shows_none(&apply.combined(), &[ACCESS_TOKEN]);
 }

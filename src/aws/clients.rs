@@ -627,9 +627,10 @@ impl SafeCredentials {
         }
     }
 
-    /// The error's causes, one after the other (a cause whose text its parent already repeats
-    /// is left out), redacted; a command's error output is withheld.
+    /// The error's causes, one after the other (a cause whose text the error or an earlier
+    /// cause already says is left out), redacted; a command's error output is withheld.
     fn cause_text(&self, error: &CredentialsError) -> String {
+        let own = error.to_string();
         let mut text = String::new();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
@@ -643,7 +644,7 @@ impl SafeCredentials {
                      profile's credential_process command yourself to see it)",
                 );
             }
-            if !text.contains(&cause_text) {
+            if !text.contains(&cause_text) && !own.contains(&cause_text) {
                 if !text.is_empty() {
                     text.push_str(": ");
                 }
@@ -1414,6 +1415,12 @@ mod tests {
         assert!(
             text.contains("AccessDenied: value '***' at 'externalId'"),
             "{text}"
+        );
+        assert_eq!(
+            text.matches("an error occurred while loading credentials")
+                .count(),
+            1,
+            "said once: {text}"
         );
         assert!(!format!("{error:?}").contains("EXTERNAL-SECRET-42"));
 
