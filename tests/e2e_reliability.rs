@@ -462,8 +462,9 @@ fn a_failed_deployment_fails_the_apply_with_aws_reason_and_keeps_state() {
     assert!(s.live_import_ids().is_empty());
 }
 
-/// With `deploy = false` the provider never deploys: create and destroy end once AWS has staged
-/// the change, for a user who deploys by other means.
+/// With `deploy = false` the provider never deploys: a create ends once AWS has staged the
+/// installation, and a destroy once it has staged the removal, for a user who deploys by other
+/// means. Turning it back on changes nothing in AWS; a destroy then deploys what is staged.
 #[test]
 fn deploy_false_stops_at_the_staged_state() {
     let s = Scenario::new(&WORKSPACES_APPLICATION);
@@ -475,11 +476,33 @@ fn deploy_false_stops_at_the_staged_state() {
         "PENDING_INSTALL_DEPLOYMENT",
         "{apply}"
     );
+    assert_eq!(s.call_count(DEPLOY), 0, "{apply}");
+    // The staged installation is deployed before the removal AWS would refuse until then.
+    s.configure("");
+    let update = s.dir.apply();
+    assert!(
+        update.stdout.contains("0 added, 1 changed, 0 destroyed"),
+        "{update}"
+    );
+    assert_eq!(
+        s.call_count(DEPLOY),
+        0,
+        "an update changes nothing in AWS: {update}"
+    );
+    let destroy = s.dir.destroy();
+    assert!(s.call_count(DEPLOY) >= 2, "{destroy}");
+    s.assert_all_gone();
+
+    // A removal with deploy = false stays staged.
+    s.configure("");
+    s.dir.apply();
+    s.configure("  deploy = false");
+    s.dir.apply();
+    let deploys = s.call_count(DEPLOY);
     s.dir.destroy();
-    assert_eq!(s.call_count(DEPLOY), 0);
-    let associations = s.associations();
-    assert_eq!(associations.len(), 1);
-    assert_eq!(associations[0].state, "PENDING_UNINSTALL_DEPLOYMENT");
+    assert_eq!(s.call_count(DEPLOY), deploys);
+    let last = s.associations().pop().expect("an association");
+    assert_eq!(last.state, "PENDING_UNINSTALL_DEPLOYMENT");
 }
 
 /// A WorkSpace that is rebooting answers `OperationNotSupportedException`; the provider sees

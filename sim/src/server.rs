@@ -164,6 +164,7 @@ impl Decoded {
             Decoded::WorkSpaces(_, input) => input
                 .get("WorkspaceId")
                 .or_else(|| input.get("ApplicationId"))
+                .or_else(|| input.get("WorkspaceIds").and_then(|ids| ids.get(0)))
                 .and_then(|v| v.as_str()),
             Decoded::Sts(_) => None,
         };

@@ -41,7 +41,11 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         creating: &[PENDING_INSTALL_DEPLOYMENT, PENDING_INSTALL, INSTALLING],
         active: &[COMPLETED],
         failed: &[ERROR],
-        deleting: &[PENDING_UNINSTALL_DEPLOYMENT, PENDING_UNINSTALL, UNINSTALLING],
+        deleting: &[
+            PENDING_UNINSTALL_DEPLOYMENT,
+            PENDING_UNINSTALL,
+            UNINSTALLING,
+        ],
         deleted: &[REMOVED],
     },
     // Each path holds at its `*_DEPLOYMENT` state until DeployWorkspaceApplications; the rest
@@ -93,6 +97,10 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         Operation {
             name: "DeployWorkspaceApplications",
             handler: Handler::WorkSpaces(deploy),
+        },
+        Operation {
+            name: "DescribeWorkspaces",
+            handler: Handler::WorkSpaces(describe_workspaces),
         },
     ],
     out_of_band,
@@ -344,6 +352,24 @@ fn disassociate(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> 
 /// DeployWorkspaceApplications: starts the deployment of every association waiting for one on
 /// the WorkSpace (installs and uninstalls), and with `Force` also retries the failed ones.
 /// Answers the WorkSpace's associations as they are once the deployment has started.
+/// `DescribeWorkspaces` by `WorkspaceIds` (1 to 25), the one form the provider uses: to tell
+/// a WorkSpace that refuses application changes for a moment (rebooting, starting…) from one
+/// that refuses them for good. Unknown IDs are left out of the answer, as AWS does.
+fn describe_workspaces(inner: &mut Inner, input: &Input, _now: f64) -> ApiResult<Value> {
+    let ids = input
+        .get("WorkspaceIds")
+        .and_then(Value::as_array)
+        .filter(|ids| (1..=25).contains(&ids.len()))
+        .ok_or_else(|| invalid("WorkspaceIds must be a list of 1 to 25 WorkSpace IDs"))?;
+    let workspaces: Vec<Value> = ids
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|id| inner.world.workspace(id))
+        .map(|workspace| json!({"WorkspaceId": workspace.id, "State": workspace.state}))
+        .collect();
+    Ok(json!({"Workspaces": workspaces}))
+}
+
 fn deploy(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {
     let ws_id = input.required("WorkspaceId")?;
     let force = match input.get("Force") {

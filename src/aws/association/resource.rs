@@ -696,6 +696,38 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let aws = &ctx.client;
         let name = self.name();
         let id = self.association.id(&key);
+        let deploys = self.deploys(prior);
+        // AWS refuses to disassociate an application whose installation is still staged (a
+        // create that was interrupted before its deployment): deploy it first.
+        if deploys {
+            let current = self
+                .waiters
+                .read(
+                    &key.parent,
+                    &key.member,
+                    self.status_call(ctx.client.clone(), &key.parent),
+                    deadline,
+                    &ctx.stop,
+                )
+                .await;
+            if let Ok(Some(observation)) = current
+                && observation.phase == Phase::Pending
+                && observation.staged
+                && let Err(error) = self.deploy(ctx, &key.parent, deadline).await
+            {
+                let error = self.interruption_or(ctx, deadline, error);
+                return self
+                    .wait_error(
+                        "deleted",
+                        &key,
+                        error,
+                        Some(&observation.state),
+                        timeout,
+                        aws,
+                    )
+                    .into();
+            }
+        }
         let disassociate = Disassociate {
             association: self.association.as_ref(),
             aws,
@@ -740,7 +772,6 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         }
         tracing::info!(resource = name, id = %id, "disassociation requested; waiting until gone");
 
-        let deploys = self.deploys(prior);
         if deploys && let Err(error) = self.deploy(ctx, &key.parent, deadline).await {
             let error = self.interruption_or(ctx, deadline, error);
             return self
