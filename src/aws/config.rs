@@ -49,6 +49,11 @@ pub fn default_call_timeout() -> Duration {
     parse_duration(default_text(&API_CALL_TIMEOUT)).unwrap_or_default()
 }
 
+/// How long lists may lag behind mutations when nothing sets it.
+pub fn default_consistency_timeout() -> Duration {
+    parse_duration(default_text(&EVENTUAL_CONSISTENCY_TIMEOUT)).unwrap_or_default()
+}
+
 /// The upper bound of `max_retries`; beyond it a throttled apply would look hung for hours.
 fn max_max_retries() -> u32 {
     match MAX_RETRIES.ty {
@@ -177,6 +182,8 @@ pub struct ProviderSettings {
     pub api_call_attempt_timeout: Option<Duration>,
     /// From `api_call_timeout`; use [`ProviderSettings::call_timeout`].
     pub api_call_timeout: Option<Duration>,
+    /// From `eventual_consistency_timeout`; use [`ProviderSettings::consistency_timeout`].
+    pub eventual_consistency_timeout: Option<Duration>,
 }
 
 impl ProviderSettings {
@@ -218,6 +225,12 @@ impl ProviderSettings {
     /// The longest a refresh call may take, retries included.
     pub fn call_timeout(&self) -> Duration {
         self.api_call_timeout.unwrap_or_else(default_call_timeout)
+    }
+
+    /// How long AWS's lists may lag behind its mutations.
+    pub fn consistency_timeout(&self) -> Duration {
+        self.eventual_consistency_timeout
+            .unwrap_or_else(default_consistency_timeout)
     }
 
     /// Whether the block itself carries static keys (as opposed to env or profile credentials).
@@ -528,6 +541,16 @@ fn read(
     };
     let attempt_timeout = duration(&mut r, API_CALL_ATTEMPT_TIMEOUT.name);
     let call_timeout = duration(&mut r, API_CALL_TIMEOUT.name);
+    let consistency_timeout = r
+        .checked_string(
+            object,
+            EVENTUAL_CONSISTENCY_TIMEOUT.name,
+            None,
+            "Invalid eventual consistency timeout",
+            formats::check_call_timeout,
+        )
+        .into_option()
+        .map(|(_, d)| d);
     if attempt_timeout.unwrap_or_else(default_attempt_timeout)
         > call_timeout.unwrap_or_else(default_call_timeout)
     {
@@ -566,6 +589,7 @@ fn read(
         preflight_dry_run,
         api_call_attempt_timeout: attempt_timeout,
         api_call_timeout: call_timeout,
+        eventual_consistency_timeout: consistency_timeout,
     };
     (settings, r.diags)
 }

@@ -42,11 +42,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// timeout: a safety margin, so the SDK's limit is the one that normally applies.
 const STATUS_CALL_MARGIN: Duration = Duration::from_secs(1);
 
-/// How long AWS's lists may lag behind its mutations before an unlisted association counts as
-/// gone or a claimed one as false. EC2 documents eventual consistency of "seconds to minutes";
-/// hashicorp/aws allows two minutes for a new object to show up (its propagation timeout).
-pub const CONSISTENCY_ALLOWANCE: Duration = Duration::from_secs(120);
-
 /// How long a deployment waits for other operations on the same parent to join it.
 const DEPLOY_BATCH: Duration = Duration::from_millis(300);
 
@@ -269,7 +264,7 @@ impl<A: Association> AssociationResource<A> {
                 let rules = Rules {
                     retry: Schedule::RETRY,
                     deadline,
-                    settle: CONSISTENCY_ALLOWANCE,
+                    settle: ctx.client.settings.consistency_timeout(),
                     look_first: false,
                 };
                 match mutate(rules, &ctx.stop, &deploy).await {
@@ -316,7 +311,8 @@ impl<A: Association> AssociationResource<A> {
         let mut last = first;
         // Lists are eventually consistent: a new association may be missing from them for a
         // while, measured in time (polls may come fast).
-        let unlisted_until = Instant::now() + CONSISTENCY_ALLOWANCE;
+        let allowance = ctx.client.settings.consistency_timeout();
+        let unlisted_until = Instant::now() + allowance;
         let call = self.status_call(ctx.client.clone(), &key.parent);
         let waited = self
             .waiters
@@ -324,7 +320,7 @@ impl<A: Association> AssociationResource<A> {
                 None if Instant::now() < unlisted_until => Verdict::Continue,
                 None => Verdict::Fail(format!(
                     "AWS stopped listing the association while it was being created (it was not listed for {}).",
-                    format_duration(CONSISTENCY_ALLOWANCE)
+                    format_duration(allowance)
                 )),
                 Some(observation) => {
                     last = observation.clone();
@@ -530,7 +526,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let rules = Rules {
             retry: Schedule::RETRY,
             deadline,
-            settle: CONSISTENCY_ALLOWANCE,
+            settle: ctx.client.settings.consistency_timeout(),
             look_first: true,
         };
         let (key, first) = match mutate(rules, &ctx.stop, &associate).await {
@@ -736,7 +732,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let rules = Rules {
             retry: Schedule::RETRY,
             deadline,
-            settle: CONSISTENCY_ALLOWANCE,
+            settle: ctx.client.settings.consistency_timeout(),
             look_first: false,
         };
         match mutate(rules, &ctx.stop, &disassociate).await {

@@ -156,6 +156,16 @@ pub const API_CALL_TIMEOUT: Argument = Argument {
     ..OPTIONAL_TEXT
 };
 
+pub const EVENTUAL_CONSISTENCY_TIMEOUT: Argument = Argument {
+    name: "eventual_consistency_timeout",
+    description: "How long AWS's lists may lag behind its changes (EC2 documents eventual \
+        consistency of seconds to minutes), as a duration such as `2m`: a new association that \
+        is not listed yet, or one AWS says exists but does not list, is given this long to show \
+        up before the provider believes the list.",
+    default: Some("2m"),
+    ..OPTIONAL_TEXT
+};
+
 pub const PREFLIGHT_DRY_RUN: Argument = Argument {
     name: "preflight_dry_run",
     ty: ArgumentType::Flag,
@@ -263,6 +273,7 @@ pub const ARGUMENTS: &[&Argument] = &[
     &RETRY_MODE,
     &API_CALL_ATTEMPT_TIMEOUT,
     &API_CALL_TIMEOUT,
+    &EVENTUAL_CONSISTENCY_TIMEOUT,
     &PREFLIGHT_DRY_RUN,
 ];
 pub const BLOCKS: &[&BlockSpec] = &[&ASSUME_ROLE, &ENDPOINTS];

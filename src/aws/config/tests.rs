@@ -467,6 +467,7 @@ fn from_value_of_a_full_config() {
             preflight_dry_run: true,
             api_call_attempt_timeout: Some(Duration::from_secs(10)),
             api_call_timeout: Some(Duration::from_secs(120)),
+            eventual_consistency_timeout: None,
         }
     );
     assert_eq!(settings.max_attempts(), 8);
