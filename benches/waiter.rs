@@ -264,7 +264,7 @@ struct Row {
 fn target(knows: &str, d: f64) -> (f64, Option<f64>) {
     if knows.starts_with("learned") {
         (f64::max(0.5, 0.05 * d), Some(15.0))
-    } else if knows.starts_with("guess") {
+    } else if knows.starts_with("guess") && !knows.contains("D/10") {
         (f64::max(1.0, 0.10 * d), Some(30.0))
     } else if knows.starts_with("nothing") {
         (f64::max(1.0, 0.10 * d), Some(50.0))
@@ -416,7 +416,11 @@ fn table(rows: &[Row]) -> String {
         } else {
             format!(
                 " ({}{:.1} s)",
-                if p90 <= p90_target + 1e-9 { "<= " } else { "NOT <= " },
+                if p90 <= p90_target + 1e-9 {
+                    "<= "
+                } else {
+                    "NOT <= "
+                },
                 p90_target
             )
         };

@@ -109,6 +109,10 @@ pub struct AwsError {
     /// Set by a resource whose API says "does not exist" only in words (see
     /// [`AwsError::not_found_if`]); not-found codes are matched by the caller.
     pub not_found: bool,
+    /// No answer arrived within the call's time limit (as opposed to an answer that was an
+    /// error, or a connection that was refused): a status call is then asked again at once,
+    /// while the others wait for the next poll of the default schedule.
+    pub timed_out: bool,
 }
 
 impl AwsError {
@@ -126,6 +130,7 @@ impl AwsError {
             status,
             kind: classify_answer(code, status),
             not_found: false,
+            timed_out: false,
         }
     }
 
@@ -170,6 +175,11 @@ impl AwsError {
             }
             _ => ErrorKind::Rejected,
         };
+        let timed_out = match &error {
+            SdkError::TimeoutError(_) => true,
+            SdkError::DispatchFailure(failure) => failure.is_timeout(),
+            _ => false,
+        };
         AwsError {
             operation,
             code,
@@ -177,6 +187,7 @@ impl AwsError {
             status,
             kind,
             not_found: false,
+            timed_out,
         }
     }
 
@@ -190,6 +201,7 @@ impl AwsError {
             status: None,
             kind: ErrorKind::Unknown,
             not_found: false,
+            timed_out: false,
         }
     }
 
@@ -203,6 +215,7 @@ impl AwsError {
             status: None,
             kind: ErrorKind::Unknown,
             not_found: false,
+            timed_out: true,
         }
     }
 

@@ -1,9 +1,12 @@
 //! Shared status polling: waits on the same parent share one poll stream.
 //!
-//! Each tick makes one status call that answers every waiting association of that parent. Ticks
-//! start fast and back off with jitter to a cap; a newcomer pulls the next tick forward so it
+//! Each tick makes one status call that answers every waiting association of that parent, when
+//! the earliest of their [`Cadence`]s wants it; a newcomer pulls the next tick forward so it
 //! never inherits a long delay. Every status call is bounded by a time limit, so a hung call is
-//! abandoned after one limit and the next tick asks again: no wait can block the others.
+//! abandoned after one limit and the next tick asks again at once: no wait can block the others.
+//! An answer that is an error (a 5xx, a refused connection, throttling) is asked again no sooner
+//! than the default [`Schedule`] would, counted from the first failure of the episode, and the
+//! episode is logged once per parent, not once per tick.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -12,11 +15,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use rand::SeedableRng;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::cadence::{Cadence, Learned};
+use super::cadence::{Cadence, Knowledge, Learned};
 use super::schedule::Schedule;
 use crate::aws::error::{AwsError, ErrorKind};
 
@@ -126,6 +130,14 @@ struct Tick<T> {
     polled: HashSet<String>,
     asked_at: Instant,
     answer: Answer<T>,
+}
+
+/// A run of failed status calls of one parent.
+struct Episode {
+    /// Failed calls so far.
+    failures: u32,
+    /// Whether a call timed out last (then the next one goes at once).
+    timed_out: bool,
 }
 
 /// One wait or read registered with a poller.
@@ -250,8 +262,12 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
     ) -> Result<R, WaitError> {
         let began = Instant::now();
-        let window = self.expected(transition).or(guess);
-        let cadence = Cadence::new(self.schedule, window, self.jitter_seed);
+        let knowledge = match (self.expected(transition), guess) {
+            (Some(learned), _) => Knowledge::Learned(learned),
+            (None, Some(guess)) => Knowledge::Guess(guess),
+            (None, None) => Knowledge::Nothing,
+        };
+        let cadence = Cadence::new(self.schedule, knowledge, self.jitter_seed);
         let membership = self.join(parent, member, call, cadence, None);
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_not_done = Duration::ZERO;
@@ -266,16 +282,18 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                 Ok(observation) => match decide(observation) {
                     Verdict::Continue => last_not_done = at,
                     Verdict::Done(result) => {
-                        lock(&self.learned)
-                            .entry(transition)
-                            .or_default()
-                            .record(last_not_done, at);
+                        lock(&self.learned).entry(transition).or_default().record(
+                            began,
+                            last_not_done,
+                            at,
+                        );
                         return Ok(result);
                     }
                     Verdict::Fail(message) => return Err(WaitError::Failed(message)),
                 },
                 Err(error) if error.is_transient() => {
-                    tracing::warn!(parent, member, error = %error, "status poll failed; polling again");
+                    // The poller warns once per episode of failures for the whole parent.
+                    tracing::debug!(parent, member, error = %error, "status poll failed; polling again");
                 }
                 Err(error) => return Err(WaitError::Aws(error.clone())),
             }
@@ -306,7 +324,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                 return Ok(observation.cloned());
             }
         }
-        let cadence = Cadence::new(self.schedule, None, self.jitter_seed);
+        let cadence = Cadence::new(self.schedule, Knowledge::Nothing, self.jitter_seed);
         let membership = self.join(parent, member, call, cadence, Some(began + READ_BATCH));
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_error = None;
@@ -366,6 +384,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                     parent.to_owned(),
                     poller.clone(),
                     call,
+                    self.schedule,
                 ));
                 tokio::spawn(supervise(
                     task,
@@ -484,8 +503,12 @@ async fn run_poller<T: Send + Sync + 'static>(
     parent: String,
     poller: Arc<Poller<T>>,
     call: StatusCall<T>,
+    schedule: Schedule,
 ) {
     let mut last_asked: Option<Instant> = None;
+    let mut episode: Option<Episode> = None;
+    // The default schedule's jitter, for the pauses of failure episodes.
+    let mut backoff_jitter = rand::rngs::SmallRng::seed_from_u64(rand::random());
     loop {
         let due = {
             let mut pollers = lock(&registry);
@@ -509,6 +532,14 @@ async fn run_poller<T: Send + Sync + 'static>(
             Some(last) => due.max(last + MIN_GAP),
             None => due,
         };
+        // After an answer that was an error, no sooner than the default schedule would ask.
+        let due = match (&episode, last_asked) {
+            (Some(e), Some(last)) if !e.timed_out => {
+                let pause = schedule.delay_with(e.failures.saturating_sub(1), &mut backoff_jitter);
+                due.max(last + pause)
+            }
+            _ => due,
+        };
         tokio::select! {
             () = tokio::time::sleep_until(due) => {}
             () = poller.changed.notified() => continue,
@@ -527,11 +558,29 @@ async fn run_poller<T: Send + Sync + 'static>(
         let asked_at = Instant::now();
         last_asked = Some(asked_at);
         let answer = call.ask_all(&members).await;
-        // After no answer at all, the parent is asked again almost at once.
+        // After no answer within the time limit, the parent is asked again almost at once.
         let unanswered = answer
             .result
             .as_ref()
-            .is_err_and(|e| e.kind == ErrorKind::Unknown);
+            .is_err_and(|e| e.kind == ErrorKind::Unknown && e.timed_out);
+        match (&answer.result, episode.as_mut()) {
+            (Err(error), None) if error.is_transient() => {
+                tracing::warn!(parent = %parent, error = %error, "status calls fail; asking again on the default schedule until they answer");
+                episode = Some(Episode {
+                    failures: 1,
+                    timed_out: error.timed_out,
+                });
+            }
+            (Err(error), Some(e)) if error.is_transient() => {
+                e.failures = e.failures.saturating_add(1);
+                e.timed_out = error.timed_out;
+            }
+            (Ok(_), Some(e)) => {
+                tracing::info!(parent = %parent, failures = e.failures, "status calls answer again");
+                episode = None;
+            }
+            _ => {}
+        }
         {
             let now = Instant::now();
             let mut entries = lock(&poller.entries);
