@@ -1019,4 +1019,184 @@ mod tests {
             "one listing answered all three"
         );
     }
+
+    /// A status API in virtual time: every member is "disassociating" until `gone_at` after
+    /// `start`, then absent; `failing` answers instead, while it returns an error. Records when
+    /// each call was made.
+    fn timed_api(
+        start: Instant,
+        gone_at: Duration,
+        calls: Arc<Mutex<Vec<Duration>>>,
+        failing: impl Fn(Duration) -> Option<AwsError> + Send + Sync + 'static,
+    ) -> StatusCall<&'static str> {
+        status_call(Arc::new(move |members: Vec<String>| {
+            let at = start.elapsed();
+            lock(&calls).push(at);
+            let answer = match failing(at) {
+                Some(error) => Err(error),
+                None if at >= gone_at => Ok(HashMap::new()),
+                None => Ok(members.into_iter().map(|m| (m, "disassociating")).collect()),
+            };
+            Box::pin(async move { answer })
+        }))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_under_answered_errors_asks_no_faster_than_the_default_schedule() {
+        let schedule = Schedule::POLL;
+        let engine = WaiterEngine::new(schedule);
+        let start = Instant::now();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        // 20 s of `error_rate = 1`: 500s, and refused connections (no answer, no time-out).
+        let refused = AwsError {
+            timed_out: false,
+            ..AwsError::answered("Describe", None, "connection refused", None)
+        };
+        let refused = AwsError {
+            kind: ErrorKind::Unknown,
+            ..refused
+        };
+        let call = timed_api(start, Duration::from_secs(25), calls.clone(), move |at| {
+            if at >= Duration::from_secs(20) {
+                None
+            } else if at.as_millis() % 2 == 0 {
+                Some(error("InternalError", 500))
+            } else {
+                Some(refused.clone())
+            }
+        });
+        wait_gone(
+            &engine,
+            "p",
+            "m",
+            call,
+            start + Duration::from_secs(600),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        let calls = lock(&calls).clone();
+        let failed: Vec<Duration> = calls
+            .iter()
+            .copied()
+            .filter(|at| *at < Duration::from_secs(20))
+            .collect();
+        // The default schedule at its fastest (every delay shortened by the whole jitter).
+        let mut fastest = Vec::new();
+        let mut at = Duration::ZERO;
+        for step in 0.. {
+            let delay = (schedule.first.mul_f64(schedule.factor.powi(step))).min(schedule.cap);
+            at += delay.mul_f64(1.0 - schedule.jitter);
+            if at >= Duration::from_secs(20) {
+                break;
+            }
+            fastest.push(at);
+        }
+        assert!(
+            failed.len() <= fastest.len() + 1,
+            "{} calls in the 20 s episode, the default schedule makes at most {}: {failed:?}",
+            failed.len(),
+            fastest.len() + 1
+        );
+        for (k, pair) in failed.windows(2).enumerate() {
+            let least = schedule
+                .first
+                .mul_f64(schedule.factor.powi(k as i32))
+                .min(schedule.cap)
+                .mul_f64(1.0 - schedule.jitter);
+            assert!(
+                pair[1] - pair[0] >= least,
+                "failure {k}: asked again after {:?}, the default schedule waits {least:?}",
+                pair[1] - pair[0]
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timed_out_status_call_is_asked_again_at_once() {
+        let engine = WaiterEngine::new(Schedule::POLL);
+        let start = Instant::now();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let call = timed_api(start, Duration::from_secs(60), calls.clone(), |at| {
+            (at < Duration::from_secs(30))
+                .then(|| AwsError::no_answer("status call", Duration::from_secs(1)))
+        });
+        let _ = tokio::time::timeout(
+            Duration::from_secs(40),
+            wait_gone(
+                &engine,
+                "p",
+                "m",
+                call,
+                start + Duration::from_secs(600),
+                &CancellationToken::new(),
+            ),
+        )
+        .await;
+        let calls = lock(&calls).clone();
+        let episode: Vec<Duration> = calls
+            .into_iter()
+            .filter(|at| *at < Duration::from_secs(30))
+            .collect();
+        for pair in episode.windows(2) {
+            assert!(pair[1] - pair[0] <= MIN_GAP * 2, "{episode:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_learned_wait_with_a_wrong_first_guess_notices_within_the_bound() {
+        use super::super::cadence::{FLOOR, TRUST_STEP, WINDOW_RATIO};
+        let engine = WaiterEngine::new(Schedule::POLL);
+        let stop = CancellationToken::new();
+        // Learn: removals take 300 s ± 30 %.
+        for (i, seconds) in [210.0, 250.0, 300.0, 340.0, 390.0].into_iter().enumerate() {
+            let start = Instant::now();
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let call = timed_api(start, Duration::from_secs_f64(seconds), calls, |_| None);
+            wait_gone(
+                &engine,
+                &format!("learn{i}"),
+                "m",
+                call,
+                start + Duration::from_secs(3600),
+                &stop,
+            )
+            .await
+            .unwrap();
+        }
+        let guess = Some((Duration::from_secs(3000), Duration::from_secs(3900)));
+        for (i, seconds) in [30.0, 220.0, 300.0, 380.0].into_iter().enumerate() {
+            let gone_at = Duration::from_secs_f64(seconds);
+            let start = Instant::now();
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let call = timed_api(start, gone_at, calls, |_| None);
+            engine
+                .wait(
+                    &format!("p{i}"),
+                    "m",
+                    call,
+                    Transition::Delete,
+                    guess,
+                    start + Duration::from_secs(3600),
+                    &stop,
+                    until_gone,
+                )
+                .await
+                .unwrap();
+            let late = start.elapsed() - gone_at;
+            let bound = if seconds >= 210.0 {
+                // Inside what was learned: a step of the window, a twentieth of 300 s and a bit.
+                Duration::from_secs_f64(WINDOW_RATIO * 300.0 * 1.4)
+            } else {
+                // Ten times earlier than ever seen: a factor of the time elapsed, bounded.
+                gone_at
+                    .mul_f64(TRUST_STEP - 1.0)
+                    .max(FLOOR * 2 * TRUST_STEP as u32)
+            };
+            assert!(
+                late <= bound,
+                "gone at {gone_at:?}: noticed {late:?} later (bound {bound:?})"
+            );
+        }
+    }
 }
