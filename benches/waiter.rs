@@ -121,6 +121,7 @@ fn draw(rng: &mut SmallRng, seconds: f64, jitter: f64) -> Duration {
 
 /// One wave: `PARENTS × per_parent` changes started now on the real engine. Returns the figures
 /// and, for creates, the window the engine had learned when each association's wait ended.
+#[allow(clippy::too_many_arguments)]
 async fn wave(
     engine: &Arc<WaiterEngine<&'static str>>,
     transition: Transition,
