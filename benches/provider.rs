@@ -22,14 +22,14 @@
 //! release build; a peer or an older build works too). Without it, the binary cargo built beside
 //! this harness.
 
+#[path = "rss/mod.rs"]
+mod rss;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::env;
-use std::ffi::OsString;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::CommandExt;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,10 +38,7 @@ use anyhow::{Context, Result, bail, ensure};
 use support::go_plugin_client::ClientIdentity;
 use support::{Cli, ProviderMirror, Workdir};
 
-/// Set (to the real provider's path) when this executable runs as the RSS-measuring wrapper.
-const WRAP_ENV: &str = "AWSASSOC_BENCH_WRAP";
-/// File the wrapper appends `pid max_rss_kib exit_code` lines to.
-const RSS_LOG_ENV: &str = "AWSASSOC_BENCH_RSS_LOG";
+use rss::{RSS_LOG_ENV, WRAP_ENV, mb};
 /// go-plugin's magic cookie for Terraform and OpenTofu providers.
 const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The release provider cargo built for this bench.
@@ -56,9 +53,7 @@ fn provider() -> PathBuf {
 }
 
 fn main() -> Result<()> {
-    if let Some(real) = env::var_os(WRAP_ENV) {
-        wrap(real);
-    }
+    rss::wrap_if_asked();
     let handshakes = knob("AWSASSOC_BENCH_HANDSHAKES", 200)?;
     let plans = knob("AWSASSOC_BENCH_PLANS", 11)?;
     ensure!(handshakes >= 1 && plans >= 1, "run counts must be positive");
@@ -312,15 +307,7 @@ fn plan_peak_rss(provider: &Path, scratch: &Path) -> Result<Vec<u64>> {
         .env(RSS_LOG_ENV, &log);
     wd.plan();
 
-    let text = fs::read_to_string(&log).unwrap_or_default();
-    text.lines()
-        .map(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kib| kib.parse().ok())
-                .with_context(|| format!("bad RSS log line {l:?}"))
-        })
-        .collect()
+    rss::read_log(&log)
 }
 
 /// Wall times of `runs` plans of `examples/provider` and, interleaved with them so both see the
@@ -343,47 +330,6 @@ fn plan_wall_times(
     Ok((0..runs)
         .map(|_| (with.plan().elapsed, without.plan().elapsed))
         .unzip())
-}
-
-/// Wrapper mode: run the real provider with our stdio and environment, wait for it with `wait4` to
-/// get its exact peak RSS, log it, and exit with its status.
-fn wrap(real: OsString) -> ! {
-    let mut cmd = Command::new(&real);
-    cmd.env_remove(WRAP_ENV);
-    // SAFETY: prctl is async-signal-safe. If go-plugin SIGKILLs this wrapper, the provider dies too
-    // instead of lingering.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let child = match cmd.spawn() {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!(
-                "bench wrapper: cannot start {}: {e}",
-                PathBuf::from(&real).display()
-            );
-            std::process::exit(1);
-        }
-    };
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let code = if waited == pid && libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        1
-    };
-    if let Some(log) = env::var_os(RSS_LOG_ENV) {
-        if let Ok(mut file) = fs::OpenOptions::new().create(true).append(true).open(log) {
-            let _ = writeln!(file, "{pid} {} {code}", usage.ru_maxrss);
-        }
-    }
-    std::process::exit(code);
 }
 
 /// Removes inherited Terraform and plugin variables, so the provider sees what the CLI would give it.
@@ -416,11 +362,6 @@ fn percentile(samples: &[Duration], pct: usize) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
-/// KiB (Linux `ru_maxrss`) to MB.
-fn mb(kib: u64) -> f64 {
-    kib as f64 * 1024.0 / 1e6
 }
 
 struct Row {

@@ -1,22 +1,36 @@
 //! Destroy at scale, through the real CLI and the emulator: N associations of each kind over
 //! several parents (Client VPN: N/2 endpoints with two subnets each; route servers: N, one VPC
 //! each; Connect peers: N on one global network; applications: N on one WorkSpace), applied and
-//! then destroyed with `-parallelism=10`, when AWS takes D to associate and to disassociate.
-//! Run with `scripts/bench` (release build); this prints figures, it passes or fails nothing.
+//! then destroyed with `-parallelism=10`. Creates take 300 ms, removals D, each spread by the
+//! emulator's `jitter` (0.3: every transition takes its duration × a uniform factor in
+//! [0.7, 1.3]), so the create time a resource saw is a first guess of its removal, not the
+//! answer. Run with `scripts/bench` (release build); this prints figures, it passes or fails
+//! nothing.
 //!
-//! For each D it prints:
-//! - destroy wall time against the ideal, `waves × D` (waves = ⌈4N / parallelism⌉): the CLI's
-//!   own fixed cost (about 0.6 s) is part of the wall time;
-//! - AWS calls per association during the destroy, by operation (refresh, disassociate, polls);
+//! For each D, over several runs (median, and the spread from the least to the most):
+//! - destroy wall time against the CLI's wave ideal, `waves × D` (waves = ⌈4N / parallelism⌉,
+//!   the CLI's own schedule with every removal taking exactly D; the CLI's fixed cost, about
+//!   0.6 s, is part of the wall time);
+//! - AWS calls per association during the destroy, by operation, and status calls per parent
+//!   (what the shared poll costs; the layout has 17 parents for 40 associations);
 //! - the overshoot of every association: when the provider noticed it gone (the first status
 //!   call for its parent after the emulator reports it finished, from the call log) minus when
-//!   AWS made it gone; median and p90, absolute and as a fraction of D;
-//! - the refresh cost: status calls per association for a `plan` of the applied configuration.
+//!   AWS made it gone;
+//! - the refresh cost: status calls per association for a `plan` of the applied configuration;
+//! - peak RSS of every provider process of the destroy (configured, calling AWS), measured by the
+//!   `wait4` wrapper of `benches/rss`;
+//! - hashicorp/aws's schedules on the same removals (modelled from each association's own
+//!   removal time in this run: Client VPN first looks after 4 minutes, then every 10 s; route
+//!   server at once, then 200 ms doubling to 10 s; each association polls on its own).
 //!
 //! Knobs: `AWSASSOC_SCALE_N` (default 10), `AWSASSOC_SCALE_SECONDS` (comma-separated D values,
-//! default `3,20`), `AWSASSOC_BENCH_PROVIDER` (the provider binary to measure: `scripts/bench`
-//! sets it to the release build; an older build works too) and `AWSASSOC_TF_CLI` (the CLI).
+//! default `3,20`; `scripts/bench --long` adds 120), `AWSASSOC_SCALE_RUNS` (default 3),
+//! `AWSASSOC_SCALE_CREATE_MS` (default 300), `AWSASSOC_SCALE_JITTER` (default 0.3),
+//! `AWSASSOC_BENCH_PROVIDER` (the provider binary to measure: `scripts/bench` sets it to the
+//! release build; an older build works too) and `AWSASSOC_TF_CLI` (the CLI).
 
+#[path = "rss/mod.rs"]
+mod rss;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -25,7 +39,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
-use awsassoc_sim::{AssociationRecord, CallRecord};
+use awsassoc_sim::{AssociationRecord, CallRecord, Family};
 use serde_json::{Value, json};
 use support::kinds::{self, Kind};
 use support::{Cli, ProviderMirror, REQUIRED_PROVIDERS, Workdir};
@@ -33,17 +47,27 @@ use support::{Cli, ProviderMirror, REQUIRED_PROVIDERS, Workdir};
 /// Terraform's default, and what the figures were measured with.
 const PARALLELISM: usize = 10;
 
+fn knob<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
+    match env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .with_context(|| format!("{name}={v:?} is not valid")),
+        Err(_) => Ok(default),
+    }
+}
+
 fn main() -> Result<()> {
-    let n: usize = env::var("AWSASSOC_SCALE_N")
-        .ok()
-        .map(|v| v.parse())
-        .transpose()
-        .context("AWSASSOC_SCALE_N must be a whole number")?
-        .unwrap_or(10);
+    rss::wrap_if_asked();
+    let n: usize = knob("AWSASSOC_SCALE_N", 10)?;
     ensure!(
         n >= 2 && n % 2 == 0,
         "AWSASSOC_SCALE_N must be even and at least 2"
     );
+    let runs: usize = knob("AWSASSOC_SCALE_RUNS", 3)?;
+    let create_ms: u64 = knob("AWSASSOC_SCALE_CREATE_MS", 300)?;
+    let jitter: f64 = knob("AWSASSOC_SCALE_JITTER", 0.3)?;
     let seconds: Vec<f64> = env::var("AWSASSOC_SCALE_SECONDS")
         .unwrap_or_else(|_| "3,20".to_owned())
         .split(',')
@@ -58,77 +82,199 @@ fn main() -> Result<()> {
     println!("provider: {}", provider.display());
     println!("cli:      {} ({})", cli.path().display(), cli.version()?);
     println!(
-        "scale:    {n} associations of each kind ({} in all), -parallelism={PARALLELISM}",
+        "scale:    {n} associations of each kind ({} in all), -parallelism={PARALLELISM}, creates {create_ms} ms, jitter {jitter}, {runs} runs per D",
         4 * n
     );
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awsassoc-scale");
     std::fs::create_dir_all(&scratch)?;
-    let mirror = ProviderMirror::build(&scratch.join("mirror"), &provider)?;
+    // The mirror holds this executable, which runs the provider under the RSS wrapper.
+    let me = env::current_exe().context("locating the bench executable")?;
+    let mirror = ProviderMirror::build(&scratch.join("mirror"), &me)?;
+    let provider = std::fs::canonicalize(&provider)?;
 
     for d in seconds {
-        let figures = run(n, d, &mirror)?;
-        figures.print(n, d);
+        let mut figures = Vec::new();
+        for run_number in 0..runs {
+            eprintln!("D = {d} s, run {} of {runs}", run_number + 1);
+            let log = scratch.join(format!("rss-{d}-{run_number}.log"));
+            figures.push(run(n, d, create_ms, jitter, &mirror, &provider, &log)?);
+        }
+        print(&figures, n, d);
     }
     Ok(())
 }
 
 /// What one apply-and-destroy run measured.
 struct Figures {
-    apply_wall: f64,
     destroy_wall: f64,
     /// Calls per operation during the destroy.
     destroy_calls: BTreeMap<String, usize>,
+    /// Status calls during the destroy.
+    status_calls: usize,
+    parents: usize,
     /// Status calls during a `plan` of the applied configuration.
     refresh_calls: usize,
     /// Seconds from "AWS made it gone" to "the provider noticed", one per association.
     overshoot: Vec<f64>,
+    /// The same, per family.
+    overshoot_by_family: BTreeMap<String, Vec<f64>>,
+    /// Each association's removal time (seconds from its removal starting to AWS finishing it).
+    removals: Vec<(Family, f64)>,
+    /// Peak RSS (KiB) of each provider process of the destroy.
+    destroy_rss: Vec<u64>,
 }
 
-impl Figures {
-    fn print(&self, n: usize, d: f64) {
-        let associations = (4 * n) as f64;
-        let waves = (4 * n).div_ceil(PARALLELISM) as f64;
-        let ideal = waves * d;
-        println!("\n== D = {d} s");
-        println!("apply:   {:.1} s (ideal {ideal:.0} s)", self.apply_wall);
+/// Median and spread of one figure over the runs.
+fn spread(values: impl IntoIterator<Item = f64>) -> String {
+    let mut values: Vec<f64> = values.into_iter().collect();
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return "-".into();
+    }
+    let median = values[values.len() / 2];
+    format!(
+        "{median:.2} [{:.2}-{:.2}]",
+        values[0],
+        values[values.len() - 1]
+    )
+}
+
+fn pick(values: &[f64], q: usize) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[(sorted.len() * q / 100).min(sorted.len() - 1)]
+}
+
+/// hashicorp/aws's waiter for one removal taking `removal` seconds: when it notices, and its
+/// status calls.
+fn upstream(family: Family, removal: f64) -> Option<(f64, usize)> {
+    let (delay, interval) = match family {
+        Family::ClientVpn => (240.0, Some(10.0)),
+        Family::RouteServer => (0.0, None),
+        _ => return None,
+    };
+    let (mut at, mut wait, mut calls) = (delay, 0.1f64, 0);
+    loop {
+        calls += 1;
+        if at >= removal {
+            return Some((at, calls));
+        }
+        wait = match interval {
+            Some(interval) => interval,
+            None => (wait * 2.0).min(10.0),
+        };
+        at += wait;
+    }
+}
+
+fn print(runs: &[Figures], n: usize, d: f64) {
+    let associations = (4 * n) as f64;
+    let waves = (4 * n).div_ceil(PARALLELISM) as f64;
+    let ideal = waves * d;
+    println!("\n== D = {d} s ({} runs; median [least-most])", runs.len());
+    println!("| metric | ours | hashicorp/aws schedules (modelled on the same removals) |");
+    println!("|---|---|---|");
+    println!(
+        "| destroy wall / CLI wave ideal ({waves:.0} waves x {d} s = {ideal:.0} s) | {} ({} s) | - |",
+        spread(runs.iter().map(|r| r.destroy_wall / ideal)),
+        spread(runs.iter().map(|r| r.destroy_wall)),
+    );
+    let total = |r: &Figures| r.destroy_calls.values().sum::<usize>() as f64;
+    println!(
+        "| AWS calls per association during the destroy | {} | - |",
+        spread(runs.iter().map(|r| total(r) / associations)),
+    );
+    println!(
+        "| status calls per parent ({} parents) | {} | - |",
+        runs.first().map_or(0, |r| r.parents),
+        spread(
+            runs.iter()
+                .map(|r| r.status_calls as f64 / r.parents.max(1) as f64)
+        ),
+    );
+    println!(
+        "| status calls per association | {} | - |",
+        spread(runs.iter().map(|r| r.status_calls as f64 / associations)),
+    );
+    println!(
+        "| overshoot p50 / p90, all associations | {} / {} s | - |",
+        spread(runs.iter().map(|r| pick(&r.overshoot, 50))),
+        spread(runs.iter().map(|r| pick(&r.overshoot, 90))),
+    );
+    for family in [Family::ClientVpn, Family::RouteServer] {
+        let ours = |r: &Figures, q| {
+            pick(
+                r.overshoot_by_family
+                    .get(&family.to_string())
+                    .map_or(&[][..], |v| v),
+                q,
+            )
+        };
+        let theirs: Vec<(f64, f64)> = runs
+            .iter()
+            .map(|r| {
+                let modelled: Vec<(f64, f64)> = r
+                    .removals
+                    .iter()
+                    .filter(|(f, _)| *f == family)
+                    .filter_map(|(f, removal)| {
+                        upstream(*f, *removal).map(|(at, calls)| (at - removal, calls as f64))
+                    })
+                    .collect();
+                let overshoot: Vec<f64> = modelled.iter().map(|m| m.0).collect();
+                let calls =
+                    modelled.iter().map(|m| m.1).sum::<f64>() / modelled.len().max(1) as f64;
+                (pick(&overshoot, 90), calls)
+            })
+            .collect();
         println!(
-            "destroy: {:.1} s, ideal {waves:.0} waves x {d} s = {ideal:.0} s, ratio {:.2}",
-            self.destroy_wall,
-            self.destroy_wall / ideal
+            "| {family}: overshoot p90 | {} s | {} s |",
+            spread(runs.iter().map(|r| ours(r, 90))),
+            spread(theirs.iter().map(|t| t.0)),
         );
-        let total: usize = self.destroy_calls.values().sum();
         println!(
-            "AWS calls per association during the destroy: {:.2}",
-            total as f64 / associations
+            "| {family}: status calls per association (hashicorp/aws: its own poll each, plus refresh and disassociate: +2) | {} | {} |",
+            spread(runs.iter().map(|r| {
+                let operation = kinds::kind(family).describe_action;
+                *r.destroy_calls.get(operation).unwrap_or(&0) as f64 / n as f64
+            })),
+            spread(theirs.iter().map(|t| t.1)),
         );
-        for (operation, count) in &self.destroy_calls {
+    }
+    println!(
+        "| refresh (plan): status calls per association | {} | 1.00 (one read each) |",
+        spread(runs.iter().map(|r| r.refresh_calls as f64 / associations)),
+    );
+    println!(
+        "| peak RSS per provider process during the destroy (MB, the largest of each run) | {} | 100-218 (published) |",
+        spread(
+            runs.iter()
+                .map(|r| rss::mb(r.destroy_rss.iter().copied().max().unwrap_or(0)))
+        ),
+    );
+    if let Some(last) = runs.last() {
+        println!("calls by operation, last run (per association):");
+        for (operation, count) in &last.destroy_calls {
             println!(
                 "  {operation:<36} {:.2} ({count})",
                 *count as f64 / associations
             );
         }
-        let mut overshoot = self.overshoot.clone();
-        overshoot.sort_by(f64::total_cmp);
-        let pick = |q: usize| overshoot[(overshoot.len() * q / 100).min(overshoot.len() - 1)];
-        if !overshoot.is_empty() {
-            println!(
-                "overshoot (noticed - gone), {} associations: median {:.2} s ({:.0}% of D), p90 {:.2} s ({:.0}% of D)",
-                overshoot.len(),
-                pick(50),
-                100.0 * pick(50) / d,
-                pick(90),
-                100.0 * pick(90) / d
-            );
-        }
-        println!(
-            "refresh (plan of the applied configuration): {:.2} status calls per association ({} in all)",
-            self.refresh_calls as f64 / associations,
-            self.refresh_calls
-        );
     }
 }
 
-fn run(n: usize, d: f64, mirror: &ProviderMirror) -> Result<Figures> {
+fn run(
+    n: usize,
+    d: f64,
+    create_ms: u64,
+    jitter: f64,
+    mirror: &ProviderMirror,
+    provider: &Path,
+    rss_log: &Path,
+) -> Result<Figures> {
     let sim = support::sim::start_sim()?;
     sim.block_on(sim.admin.seed(&world(n)))?;
     let ms = (d * 1000.0).round() as u64;
@@ -136,7 +282,7 @@ fn run(n: usize, d: f64, mirror: &ProviderMirror) -> Result<Figures> {
         .map(|k| {
             (
                 k.family.to_string(),
-                json!({"associate_ms": ms, "disassociate_ms": ms}),
+                json!({"associate_ms": create_ms, "disassociate_ms": ms, "jitter": jitter}),
             )
         })
         .collect();
@@ -145,6 +291,8 @@ fn run(n: usize, d: f64, mirror: &ProviderMirror) -> Result<Figures> {
     let mut wd = Workdir::new();
     wd.cli_config(mirror.cli_config());
     wd.timeout(std::time::Duration::from_secs(1800));
+    wd.env(rss::WRAP_ENV, provider)
+        .env(rss::RSS_LOG_ENV, rss_log);
     wd.write(
         "providers.tf",
         &format!("{REQUIRED_PROVIDERS}\n{}", sim.provider_block()),
@@ -153,7 +301,7 @@ fn run(n: usize, d: f64, mirror: &ProviderMirror) -> Result<Figures> {
     wd.init();
     let parallelism = format!("-parallelism={PARALLELISM}");
     eprintln!("D = {d} s: apply ...");
-    let apply = wd.run_ok(&["apply", "-auto-approve", &parallelism]);
+    wd.run_ok(&["apply", "-auto-approve", &parallelism]);
 
     let calls = |sim: &support::sim::Sim| -> Result<Vec<CallRecord>> {
         Ok(sim.block_on(sim.admin.calls())?.log)
@@ -168,28 +316,64 @@ fn run(n: usize, d: f64, mirror: &ProviderMirror) -> Result<Figures> {
         .count();
 
     let before_destroy = calls(&sim)?.len();
+    let _ = std::fs::remove_file(rss_log);
     eprintln!("D = {d} s: destroy ...");
     let destroy = wd.run_ok(&["destroy", "-auto-approve", &parallelism]);
+    let destroy_rss = rss::read_log(rss_log)?;
     let log = calls(&sim)?;
     let destroy_log = &log[before_destroy..];
     let mut destroy_calls = BTreeMap::new();
     for call in destroy_log {
         *destroy_calls.entry(call.operation.clone()).or_insert(0) += 1;
     }
+    let status_calls = destroy_log
+        .iter()
+        .filter(|c| status_operations.contains(&c.operation.as_str()))
+        .count();
     let associations = sim.block_on(sim.admin.associations())?;
+    let parents = {
+        let mut parents: Vec<&str> = associations.iter().map(|a| a.parent.as_str()).collect();
+        parents.sort_unstable();
+        parents.dedup();
+        parents.len()
+    };
     if env::var_os("AWSASSOC_SCALE_TRACE").is_some() {
         trace(destroy_log);
     }
-    let overshoot = associations
-        .iter()
-        .filter_map(|a| noticed_after(a, kinds::kind(a.family), destroy_log))
-        .collect();
+    let mut overshoot = Vec::new();
+    let mut overshoot_by_family: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut removals = Vec::new();
+    for a in &associations {
+        if let Some(late) = noticed_after(a, kinds::kind(a.family), destroy_log) {
+            overshoot.push(late);
+            overshoot_by_family
+                .entry(a.family.to_string())
+                .or_default()
+                .push(late);
+        }
+        // Client VPN and route server walk `…associated → disassociating → disassociated`:
+        // the removal began at the transition before the finished one.
+        let finished = a
+            .history
+            .iter()
+            .position(|t| Some(t.at_ms) == a.finished_at());
+        let removing = finished
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| a.history[i].at_ms);
+        if let (Some(from), Some(to)) = (removing, a.finished_at()) {
+            removals.push((a.family, (to - from) / 1000.0));
+        }
+    }
     Ok(Figures {
-        apply_wall: apply.elapsed.as_secs_f64(),
         destroy_wall: destroy.elapsed.as_secs_f64(),
         destroy_calls,
+        status_calls,
+        parents,
         refresh_calls,
         overshoot,
+        overshoot_by_family,
+        removals,
+        destroy_rss,
     })
 }
 
