@@ -31,8 +31,7 @@
 
 #[path = "rss/mod.rs"]
 mod rss;
-#[path = "../tests/support/mod.rs"]
-mod support;
+use awsassoc_test_harness as support;
 
 use std::collections::BTreeMap;
 use std::env;

@@ -24,6 +24,27 @@ die() {
     exit 1
 }
 
+# ensure_tool COMMAND PACKAGE: finds COMMAND on PATH or, as root on a machine with apt-get,
+# installs PACKAGE, loudly: a tool a test needs is set up here, never inside a test (the test
+# fails with the reason when it is absent).
+ensure_tool() {
+    local tool="$1" package="$2"
+    if command -v "$tool" >/dev/null 2>&1; then
+        echo "$tool: $(command -v "$tool")"
+        return
+    fi
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "!! $tool is missing: installing $package with apt-get" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" >&2 ||
+            { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" >&2; } ||
+            die "apt-get could not install $package (for $tool)"
+        command -v "$tool" >/dev/null 2>&1 || die "apt-get installed $package but $tool is not on PATH"
+        echo "$tool: $(command -v "$tool") (installed)"
+        return
+    fi
+    die "$tool is missing and cannot be installed here (needs root and apt-get): install $package; a test needs it"
+}
+
 # Where cargo puts build output (honours CARGO_TARGET_DIR like cargo does).
 target_dir() {
     printf '%s\n' "${CARGO_TARGET_DIR:-$REPO_ROOT/target}"

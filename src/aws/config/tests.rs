@@ -484,7 +484,9 @@ fn defaults_and_empty_strings() {
     assert_eq!(settings.profile, None);
     assert_eq!(settings.region, None);
     assert_eq!(settings.max_retries, None);
-    assert_eq!(settings.max_attempts(), default_max_retries() + 1);
+    // The documented default of 25 retries, plus the first attempt: a literal, not the code's
+    // own arithmetic, so a wrong default or a lost `+ 1` fails here.
+    assert_eq!(settings.max_attempts(), 26);
     assert_eq!(settings.retry_mode, RetryMode::Standard);
     assert!(!settings.preflight_dry_run);
     assert_eq!(settings.endpoints, Endpoints::default());

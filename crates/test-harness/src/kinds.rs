@@ -187,8 +187,8 @@ macro_rules! scenarios {
         );
     };
     (@kinds $tests:tt $($kind_mod:ident => $family:ident),* $(,)?) => {
-        const _: fn(awsassoc_sim::Family) = |family| match family {
-            $(awsassoc_sim::Family::$family => {}),*
+        const _: fn($crate::awsassoc_sim::Family) = |family| match family {
+            $($crate::awsassoc_sim::Family::$family => {}),*
         };
         $( $crate::scenarios!(@module $kind_mod $family $tests); )*
     };
@@ -197,7 +197,7 @@ macro_rules! scenarios {
             $(
                 #[test]
                 fn $test() {
-                    super::$test($crate::support::kinds::kind(awsassoc_sim::Family::$family))
+                    super::$test($crate::kinds::kind($crate::awsassoc_sim::Family::$family))
                 }
             )*
         }

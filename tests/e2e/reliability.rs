@@ -6,16 +6,15 @@
 //! association that already existed. Then, once: a broken credential source, secrets at
 //! `TF_LOG=trace`, a panic in one operation, and hostile input.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::kinds::{CLIENT_VPN, CONNECT_PEER, Kind, ROUTE_SERVER, WORKSPACES_APPLICATION};
+use crate::support::scenario::Scenario;
+use crate::support::scenarios;
+use crate::support::{REQUIRED_PROVIDERS, Workdir};
 use awsassoc_sim::FaultKind;
 use awsassoc_sim::admin_client::AssociateRequest;
 use serde_json::json;
-use support::kinds::{CLIENT_VPN, CONNECT_PEER, Kind, ROUTE_SERVER, WORKSPACES_APPLICATION};
-use support::scenario::Scenario;
-use support::{REQUIRED_PROVIDERS, Workdir};
 
 /// One line per diagnostic: the CLI wraps long messages to the terminal width.
 fn flat(text: &str) -> String {
@@ -36,13 +35,61 @@ fn assert_fault_injected(s: &Scenario, operation: &str, fault: FaultKind) {
     );
 }
 
+/// After each answer of `mutation` that was lost, the provider looked (a status call of that
+/// parent) before it sent anything for that parent again, and looked at all: nothing is sent
+/// again blind. Only for a single association per parent, where the next mutation of the
+/// parent can only be a resend. An associate with an idempotency token (Client VPN's
+/// `ClientToken`) may be resent without a look when AWS made no second association of it: the
+/// caller passes `idempotent` and this checks that the emulator holds one record only.
+fn assert_looked_before_sending_again(s: &Scenario, mutation: &str, idempotent: bool) {
+    let calls = s.calls();
+    let mut lost_answers = 0;
+    for (i, lost) in calls.iter().enumerate() {
+        if lost.operation != mutation || lost.fault != Some(FaultKind::LostResponse) {
+            continue;
+        }
+        lost_answers += 1;
+        let later = &calls[i + 1..];
+        let looked = |c: &awsassoc_sim::CallRecord| {
+            c.operation == s.kind.describe_action && c.subject == lost.subject
+        };
+        let resent = later
+            .iter()
+            .position(|c| c.operation == mutation && c.subject == lost.subject);
+        match resent {
+            Some(next) if idempotent && !later[..next].iter().any(looked) => {
+                let records = s.associations();
+                assert_eq!(
+                    records.len(),
+                    1,
+                    "{mutation} resent blind made a second association: {records:?}"
+                );
+            }
+            Some(next) => assert!(
+                later[..next].iter().any(looked),
+                "{mutation} for {:?} sent again after a lost answer without a look: {calls:?}",
+                lost.subject
+            ),
+            None => assert!(
+                later.iter().any(looked),
+                "the provider never looked after a lost {mutation} answer: {calls:?}"
+            ),
+        }
+    }
+    assert!(
+        lost_answers > 0,
+        "no {mutation} answer was lost: the scenario did not exercise the fault"
+    );
+}
+
 /// Half of the associate calls are carried out by AWS but their answers never arrive. The
-/// provider looks before it sends again, so it neither orphans an association nor fails on
-/// "already associated": after apply, the emulator's live associations are exactly the ones in
-/// state, and destroy leaves none.
+/// provider looks before it sends again (checked in the call log), so it neither orphans an
+/// association nor fails on "already associated": after apply, the emulator's live
+/// associations are exactly the ones in state, and destroy leaves none. One association, so
+/// the next associate of the parent can only be a resend.
 fn lost_answers_to_associate_converge(kind: &'static Kind) {
     let s = Scenario::new(kind);
-    s.configure_with_sibling();
+    s.configure("");
     s.set_faults(json!({
         "rules": [{"operation": kind.associate_action, "lost_response_rate": 0.5}],
         "seed": 11
@@ -50,6 +97,7 @@ fn lost_answers_to_associate_converge(kind: &'static Kind) {
     s.dir.init();
     let apply = s.dir.apply();
     assert_fault_injected(&s, kind.associate_action, FaultKind::LostResponse);
+    assert_looked_before_sending_again(&s, kind.associate_action, kind.idempotent_associate);
     assert!(!s.import_ids_in_state().is_empty(), "{apply}");
     assert_eq!(s.live_import_ids(), s.import_ids_in_state(), "{apply}");
 
@@ -60,10 +108,10 @@ fn lost_answers_to_associate_converge(kind: &'static Kind) {
 }
 
 /// Half of the disassociate answers are lost: the provider looks, sees the removal under way,
-/// and waits for it instead of failing or sending it again.
+/// and waits for it instead of failing or sending it again (one association, as above).
 fn lost_answers_to_disassociate_converge(kind: &'static Kind) {
     let s = Scenario::new(kind);
-    s.configure_with_sibling();
+    s.configure("");
     s.dir.init();
     s.dir.apply();
     s.set_faults(json!({
@@ -72,14 +120,18 @@ fn lost_answers_to_disassociate_converge(kind: &'static Kind) {
     }));
     let destroy = s.dir.destroy();
     assert_fault_injected(&s, kind.disassociate_action, FaultKind::LostResponse);
+    assert_looked_before_sending_again(&s, kind.disassociate_action, false);
     assert!(s.live_import_ids().is_empty(), "{destroy}");
     assert!(s.import_ids_in_state().is_empty(), "{destroy}");
     s.assert_all_gone();
 }
 
 /// A replace inside the grace period leaves the finished record of the old association listed
-/// next to the new one. Whatever order AWS lists them in, the new association is live: the create
-/// succeeds, a refresh keeps it in state, and the plan after it is empty.
+/// next to the new one, under the same import ID. Whatever order AWS lists them in, the new
+/// association is live: the create succeeds, a refresh keeps it in state, and the plan after it
+/// is empty. Only Connect peers and WorkSpaces applications can produce this: a route server's
+/// association vanishes without a finished record, and a new Client VPN association has an ID
+/// of its own.
 fn listing_order_never_fakes_a_gone(kind: &'static Kind) {
     let s = Scenario::new(kind);
     s.set_durations(json!({ kind.family.to_string(): {"grace_ms": 60_000} }));
@@ -94,6 +146,16 @@ fn listing_order_never_fakes_a_gone(kind: &'static Kind) {
         assert!(
             replace.stdout.contains("1 added, 0 changed, 1 destroyed"),
             "{order}: {replace}"
+        );
+        // The fault arose: the old association's finished record is still listed under the
+        // live one's import ID, so a listing can put one before or after the other.
+        let records = s.associations();
+        let live = records.iter().find(|r| r.is_live()).expect("a live record");
+        assert!(
+            records.iter().any(|r| r.is_finished()
+                && r.phase() != awsassoc_sim::Phase::Gone
+                && kind.import_id(r) == kind.import_id(live)),
+            "{order}: no finished record shares the live one's import ID: {records:?}"
         );
         assert_eq!(
             s.live_import_ids(),
@@ -142,23 +204,46 @@ fn a_hung_status_call_blocks_no_wait_beyond_one_attempt_timeout(kind: &'static K
         .into_iter()
         .filter(|c| c.operation == kind.describe_action && c.at_ms > first_disassociate)
         .collect();
-    let last_poll = polls.last().map(|c| c.at_ms).unwrap_or_default();
-    for hung in polls.iter().filter(|c| c.fault == Some(FaultKind::Hang)) {
-        if hung.at_ms == last_poll {
-            continue;
-        }
-        let next = polls
+    // Per parent: after each hung poll (but the parent's last), the parent is asked again within
+    // one attempt timeout plus a margin a loaded machine keeps. Without the attempt timeout the
+    // hung call would hold the wait for the whole call timeout (5 minutes by default).
+    const MARGIN_MS: f64 = 5_000.0;
+    let mut checked = 0;
+    let mut parents: Vec<_> = polls.iter().filter_map(|c| c.subject.clone()).collect();
+    parents.sort();
+    parents.dedup();
+    assert!(!parents.is_empty(), "no poll names its parent: {polls:?}");
+    for parent in &parents {
+        let of_parent: Vec<_> = polls
             .iter()
-            .map(|c| c.at_ms)
-            .find(|&at| at > hung.at_ms)
-            .expect("a poll after the hung one");
-        // One attempt timeout, plus the status call's margin and a scheduling allowance.
-        assert!(
-            next - hung.at_ms <= ATTEMPT_TIMEOUT_MS + 2_000.0,
-            "the parent was not asked again for {} ms after a hung call",
-            next - hung.at_ms
-        );
+            .filter(|c| c.subject.as_ref() == Some(parent))
+            .collect();
+        for pair in of_parent.windows(2) {
+            if pair[0].fault != Some(FaultKind::Hang) {
+                continue;
+            }
+            checked += 1;
+            let gap = pair[1].at_ms - pair[0].at_ms;
+            assert!(
+                gap <= ATTEMPT_TIMEOUT_MS + MARGIN_MS,
+                "{parent} was not asked again for {gap} ms after a hung call: {destroy}"
+            );
+        }
     }
+    assert!(
+        checked > 0,
+        "no hung poll was followed by another poll of its parent: {polls:?}"
+    );
+}
+
+#[test]
+fn listing_order_never_fakes_a_gone_for_connect_peers() {
+    listing_order_never_fakes_a_gone(&CONNECT_PEER);
+}
+
+#[test]
+fn listing_order_never_fakes_a_gone_for_workspaces_applications() {
+    listing_order_never_fakes_a_gone(&WORKSPACES_APPLICATION);
 }
 
 /// An association that exists before apply (made outside Terraform) is neither adopted nor
@@ -240,25 +325,8 @@ fn lagging_lists_and_lost_answers_orphan_nothing(kind: &'static Kind) {
     );
     assert_eq!(s.live_import_ids(), s.import_ids_in_state(), "{apply}");
     // Between the lost answer and anything sent again, the provider looked (or, for an API
-    // with an idempotency token, sent the very same request).
-    let calls = s.calls();
-    let lost = calls
-        .iter()
-        .position(|c| c.operation == kind.associate_action)
-        .expect("an associate call");
-    if !kind.idempotent_associate {
-        let resent = calls[lost + 1..]
-            .iter()
-            .position(|c| c.operation == kind.associate_action);
-        if let Some(resent) = resent {
-            assert!(
-                calls[lost + 1..lost + 1 + resent]
-                    .iter()
-                    .any(|c| c.operation == kind.describe_action),
-                "sent again without looking: {apply}"
-            );
-        }
-    }
+    // with an idempotency token, sent the very same request: AWS made no second association).
+    assert_looked_before_sending_again(&s, kind.associate_action, kind.idempotent_associate);
 
     s.set_faults(json!({}));
     s.dir.destroy();
@@ -293,7 +361,6 @@ scenarios! {
     a_lagging_list_alone_never_taints_a_healthy_create,
     lost_answers_to_associate_converge,
     lost_answers_to_disassociate_converge,
-    listing_order_never_fakes_a_gone,
     a_hung_status_call_blocks_no_wait_beyond_one_attempt_timeout,
     an_existing_association_is_reported_with_its_import_id,
 }
@@ -791,6 +858,10 @@ fn an_overflowing_duration_is_a_diagnostic_on_its_attribute() {
     let plan = s.dir.run_err(&["plan"]);
     let output = flat(&plan.combined());
     assert!(output.contains("Invalid timeout"), "{plan}");
-    assert!(output.contains("delete"), "{plan}");
+    // On the attribute: the detail names `timeouts.delete`, and the CLI points at its line
+    // (line 5 of main.tf; the block opens on line 4). The echoed source line alone matches
+    // neither.
+    assert!(output.contains("timeouts.delete:"), "{plan}");
+    assert!(output.contains("main.tf line 5"), "{plan}");
     assert!(!output.contains("panic"), "{plan}");
 }

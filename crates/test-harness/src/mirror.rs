@@ -27,7 +27,6 @@ pub const HOSTS: [&str; 2] = ["registry.opentofu.org", "registry.terraform.io"];
 /// A filesystem mirror holding the provider, plus the CLI configuration that points at it.
 #[derive(Debug)]
 pub struct ProviderMirror {
-    root: PathBuf,
     cli_config: PathBuf,
 }
 
@@ -37,8 +36,8 @@ impl ProviderMirror {
     pub fn get() -> &'static ProviderMirror {
         static MIRROR: OnceLock<Result<ProviderMirror, String>> = OnceLock::new();
         let built = MIRROR.get_or_init(|| {
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awsassoc-e2e");
-            let binary = Path::new(env!("CARGO_BIN_EXE_terraform-provider-awsassoc"));
+            let dir = crate::target_tmpdir().join("awsassoc-e2e");
+            let binary = &crate::provider_binary();
             ProviderMirror::build(&dir, binary).map_err(|e| format!("{e:#}"))
         });
         match built {
@@ -77,12 +76,7 @@ impl ProviderMirror {
             .with_context(|| format!("writing {}", tmp.display()))?;
         fs::rename(&tmp, &cli_config)
             .with_context(|| format!("placing {}", cli_config.display()))?;
-        Ok(ProviderMirror { root, cli_config })
-    }
-
-    /// The mirror directory (the `path` of the `filesystem_mirror` block).
-    pub fn root(&self) -> &Path {
-        &self.root
+        Ok(ProviderMirror { cli_config })
     }
 
     /// The CLI configuration file to pass as `TF_CLI_CONFIG_FILE`.

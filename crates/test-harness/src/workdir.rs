@@ -38,7 +38,7 @@ pub struct Workdir {
 impl Workdir {
     /// An empty working directory under cargo's per-target temp dir.
     pub fn new() -> Workdir {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let base = &crate::target_tmpdir();
         fs::create_dir_all(base).expect("creating CARGO_TARGET_TMPDIR");
         let dir = tempfile::Builder::new()
             .prefix("e2e-")
@@ -99,7 +99,8 @@ impl Workdir {
         self
     }
 
-    /// Changes how long each later command may run before it is killed and the test fails.
+    /// Changes how long each later command may run before it is killed and the test fails (the
+    /// scale benchmark's long destroys; the tests keep the default).
     pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
         self.timeout = timeout;
         self
@@ -127,8 +128,9 @@ impl Workdir {
     pub fn try_run(&self, args: &[&str]) -> Result<CmdOutput> {
         process::run(&mut self.command(args), self.timeout).with_context(|| {
             format!(
-                "running {} in {}",
+                "running {} ({:?}) in {}",
                 Cli::get().path().display(),
+                Cli::get().origin(),
                 self.path().display()
             )
         })

@@ -24,7 +24,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use super::mirror::{HOSTS, PROVIDER_VERSION, cli_config_text, platform};
+use super::mirror::{HOSTS, PROVIDER_VERSION, cli_config_text};
 use super::process::{self, CmdOutput};
 use super::repo_root;
 
@@ -36,7 +36,7 @@ pub const RELEASE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The provider binary cargo built for this test run.
 pub fn test_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-awsassoc"))
+    crate::provider_binary()
 }
 
 /// The test binary pinned for one test: a hard link (a copy across file systems) in a directory
@@ -49,7 +49,7 @@ pub struct PinnedBinary {
 
 impl PinnedBinary {
     pub fn new() -> PinnedBinary {
-        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let base = &crate::target_tmpdir();
         fs::create_dir_all(base).expect("creating CARGO_TARGET_TMPDIR");
         let dir = tempfile::Builder::new()
             .prefix("release-bin-")
@@ -60,6 +60,12 @@ impl PinnedBinary {
             fs::copy(test_binary(), &path).expect("copying the test binary");
         }
         PinnedBinary { _dir: dir, path }
+    }
+}
+
+impl Default for PinnedBinary {
+    fn default() -> Self {
+        PinnedBinary::new()
     }
 }
 
@@ -322,43 +328,14 @@ impl PackedMirror {
     }
 }
 
-/// `gpg`, installed with apt-get when it is missing and this is a root Debian machine (as CI
-/// is), else the reason there is none. Looked for once per test process.
+/// `gpg` on `PATH`, or the reason there is none. Tests never install it: `scripts/test` finds
+/// or installs it (its "Tools the tests need" step) before any test runs.
 pub fn gpg() -> Result<PathBuf, String> {
-    static GPG: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    GPG.get_or_init(|| {
-        if let Some(path) = which("gpg") {
-            return Ok(path);
-        }
-        // SAFETY: geteuid(2) cannot fail and touches no memory.
-        let root = unsafe { libc::geteuid() } == 0;
-        if !root || which("apt-get").is_none() {
-            return Err(
-                "gpg is not installed, and apt-get cannot install it here (needs root and \
-                        Debian): install gnupg to run this test"
-                    .to_owned(),
-            );
-        }
-        eprintln!("gpg is missing: installing gnupg with apt-get");
-        let apt = |args: &[&str]| {
-            let mut cmd = Command::new("apt-get");
-            cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-            process::run(&mut cmd, Duration::from_secs(600))
-        };
-        let install = ["install", "-y", "--no-install-recommends", "gnupg"];
-        let first = apt(&install);
-        if !matches!(&first, Ok(out) if out.success()) {
-            // A fresh machine may have no package lists yet.
-            let _ = apt(&["update"]);
-            match apt(&install) {
-                Ok(out) if out.success() => {}
-                Ok(out) => return Err(format!("apt-get install gnupg failed: {out}")),
-                Err(e) => return Err(format!("apt-get install gnupg failed: {e:#}")),
-            }
-        }
-        which("gpg").ok_or_else(|| "apt-get installed gnupg but gpg is not on PATH".to_owned())
+    which("gpg").ok_or_else(|| {
+        "gpg is not on PATH: run the suite through scripts/test, which installs gnupg \
+         (apt-get, as root), or install gnupg yourself"
+            .to_owned()
     })
-    .clone()
 }
 
 fn which(name: &str) -> Option<PathBuf> {
@@ -490,7 +467,7 @@ impl ReleaseServer {
     pub fn start(dist: &Path, key: Option<SigningKey>) -> Result<ReleaseServer> {
         let dir = tempfile::Builder::new()
             .prefix("release-server-")
-            .tempdir_in(Path::new(env!("CARGO_TARGET_TMPDIR")))?;
+            .tempdir_in(crate::target_tmpdir())?;
         let key_pair = rcgen::KeyPair::generate().context("TLS key")?;
         let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
             .context("certificate parameters")?;

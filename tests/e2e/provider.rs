@@ -5,12 +5,10 @@
 //! `examples/provider` alone never configure the provider (they only fetch its schema). Tests of
 //! configuration handling therefore add one resource, which plans without any AWS call.
 
-mod support;
+use crate::support::mirror::PROVIDER_VERSION;
 
-use support::mirror::PROVIDER_VERSION;
-
+use crate::support::{Cli, REQUIRED_PROVIDERS, Workdir, provider_block};
 use serde_json::Value;
-use support::{Cli, REQUIRED_PROVIDERS, Workdir, provider_block};
 
 /// The four association resources the provider exists for, with the arguments each one requires.
 const RESOURCES: [(&str, &[&str]); 4] = [
@@ -87,7 +85,7 @@ fn the_harness_drives_a_terraform_compatible_cli() {
 
 #[test]
 fn the_examples_are_in_canonical_format() {
-    let examples = support::repo_root().join("examples");
+    let examples = crate::support::repo_root().join("examples");
     let examples = examples.to_str().expect("repository path is UTF-8");
     let out = Workdir::new().run(&["fmt", "-check", "-diff", "-recursive", examples]);
     assert!(out.success(), "run `tofu fmt -recursive examples`: {out}");

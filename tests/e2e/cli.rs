@@ -6,24 +6,23 @@
 //! environment, which show no secret. A workflow the CLI does not have is skipped and recorded
 //! (see `support::skip`).
 
-mod support;
-
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::support::cli::Feature;
+use crate::support::kinds::{Kind, ROUTE_SERVER};
+use crate::support::scenario::Scenario;
+use crate::support::scenarios;
+use crate::support::skip::cli_supports;
+use crate::support::{REQUIRED_PROVIDERS, Workdir};
 use awsassoc_sim::FaultKind;
 use awsassoc_sim::admin_client::AdminClient;
 use serde_json::json;
-use support::cli::Feature;
-use support::kinds::{Kind, ROUTE_SERVER};
-use support::scenario::Scenario;
-use support::skip::cli_supports;
-use support::{REQUIRED_PROVIDERS, Workdir};
 
 /// An association made outside Terraform is brought in by an `import` block whose resource
 /// configuration the CLI generates from the provider's schema; afterwards the plan is empty.
@@ -306,12 +305,12 @@ fn an_interrupted_destroy_keeps_state_and_the_next_destroy_finishes() {
     s.dir.init();
     s.dir.apply();
     s.set_durations(json!({"route_server": {"disassociate_ms": 8_000}}));
-    let started = Instant::now();
-    let destroy = s
-        .dir
-        .run_interrupted(&["destroy", "-auto-approve"], move || {
-            started.elapsed() > Duration::from_secs(3)
-        });
+    // Ctrl-C once AWS has been asked to disassociate: the wait is under way, whatever the
+    // machine's speed.
+    let destroy = s.dir.run_interrupted(
+        &["destroy", "-auto-approve"],
+        once_called(s.sim.url(), ROUTE_SERVER.disassociate_action),
+    );
     assert!(!destroy.success(), "{destroy}");
     assert_eq!(
         s.import_ids_in_state(),

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::kinds::Kind;
 use super::sim::{Sim, start_sim, test_world};
-use super::{REQUIRED_PROVIDERS, Workdir, provider_block};
+use super::{REQUIRED_PROVIDERS, Workdir};
 
 /// A seeded emulator and a working directory whose provider points at it.
 pub struct Scenario {
@@ -28,8 +28,9 @@ impl Scenario {
         sim.block_on(sim.admin.seed(&test_world()))
             .expect("world seeds");
         let dir = Workdir::new();
-        let provider =
-            provider_block(sim.url()).replace("preflight_dry_run = false", provider_extra);
+        let provider = sim
+            .provider_block()
+            .replace("preflight_dry_run = false", provider_extra);
         dir.write("providers.tf", &format!("{REQUIRED_PROVIDERS}\n{provider}"));
         Scenario { sim, dir, kind }
     }
