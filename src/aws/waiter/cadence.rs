@@ -45,10 +45,10 @@ pub const WINDOW_FLOOR: Duration = Duration::from_millis(500);
 pub const CEILING: Duration = Duration::from_secs(180);
 
 /// Without a learned window, the lateness accepted is this fraction of the time elapsed.
-pub const BLIND_RATIO: f64 = 0.105;
+pub const BLIND_RATIO: f64 = 0.1025;
 
 /// Inside a learned window, polls are this fraction of the window's middle apart.
-pub const WINDOW_RATIO: f64 = 0.055;
+pub const WINDOW_RATIO: f64 = 0.053;
 
 /// Past a learned window (later than anything seen), the lateness accepted is this fraction of
 /// the time elapsed.
@@ -323,7 +323,7 @@ impl Learned {
     }
 
     /// Where the next change is expected to finish: the range of the recent completions (each
-    /// taken at the middle of its bracket), widened on both sides by the gap one more sample
+    /// taken at the middle of its bracket, or half a blind step before its end), widened on both sides by the gap one more sample
     /// would be expected to add (range ÷ (n − 1)), so the spread AWS showed is carried, not only
     /// its middle; one sample alone is widened by [`PRIOR_SPREAD`]. The window reaches at least
     /// the earliest "done" answer, so a steady duration is aimed at a moment it is known to be
@@ -334,10 +334,17 @@ impl Learned {
             return None;
         }
         let seconds = |d: &Duration| d.as_secs_f64();
+        // Each change finished somewhere in its bracket: taken at its middle, but never more
+        // than half a blind step before it was seen done (a bracket that opened with a sparse
+        // look long before says little about how early the change was over).
         let middles: Vec<f64> = self
             .samples
             .iter()
-            .map(|(not_yet, done)| (seconds(not_yet) + seconds(done)) / 2.0)
+            .map(|(not_yet, done)| {
+                let (not_yet, done) = (seconds(not_yet), seconds(done));
+                let blind_step = lateness_bound(Duration::from_secs_f64(done)).as_secs_f64();
+                done - (done - not_yet).min(blind_step) / 2.0
+            })
             .collect();
         let low = middles.iter().copied().fold(f64::INFINITY, f64::min);
         let high = middles.iter().copied().fold(0.0, f64::max);
