@@ -380,8 +380,9 @@ impl<A: Association> AssociationResource<A> {
 /// How long creating associations of this kind took, as the provider had learned it when this
 /// one was created, kept in the resource's private state. A later destroy, in another process
 /// that has not seen a removal of this kind yet, uses it as its first guess of how long the
-/// removal takes: AWS takes the same order of time both ways (Client VPN: minutes), and a wrong
-/// guess costs at most one default poll interval, never correctness.
+/// removal takes: AWS takes the same order of time both ways (Client VPN: minutes). The waiter
+/// trusts a guess only down to half its earliest end and looks a few times before that, so a
+/// wrong guess costs a few calls and a bounded lateness, never correctness.
 #[derive(Debug, Default, PartialEq)]
 struct CreateTime(Option<(Duration, Duration)>);
 
