@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_workspaces::types::WorkSpaceAssociatedResourceType;
-use awsassoc_sim::{AdminClient, Family, FaultKind, SimConfig, SimHandle, World};
+use awsassoc_sim::{AdminClient, Family, FaultKind, SimHandle};
 use serde_json::json;
 
 #[macro_use]
@@ -27,28 +27,16 @@ const SPREAD_SUBNETS: usize = 8;
 const SPREAD_WORKSPACES: usize = 6;
 
 async fn sim() -> (SimHandle, AdminClient) {
-    let mut world: World =
-        serde_json::from_str(include_str!("../../examples/quickstart/world.json")).unwrap();
-    world.merge(
-        serde_json::from_value(json!({
-            "subnets": (0..SPREAD_SUBNETS).map(|i| json!({
-                "id": format!("subnet-az{i}"), "vpc_id": VPC,
-                "availability_zone": format!("test-az-{i}"), "cidr": format!("10.0.{}.0/24", 10 + i)
-            })).collect::<Vec<_>>(),
-            "workspaces": (0..SPREAD_WORKSPACES)
-                .map(|i| json!({"id": format!("ws-spread00{i}")}))
-                .collect::<Vec<_>>()
-        }))
-        .unwrap(),
-    );
-    let handle = awsassoc_sim::start(SimConfig {
-        world,
-        ..SimConfig::default()
-    })
+    support::start_with(support::quickstart_world_with(json!({
+        "subnets": (0..SPREAD_SUBNETS).map(|i| json!({
+            "id": format!("subnet-az{i}"), "vpc_id": VPC,
+            "availability_zone": format!("test-az-{i}"), "cidr": format!("10.0.{}.0/24", 10 + i)
+        })).collect::<Vec<_>>(),
+        "workspaces": (0..SPREAD_WORKSPACES)
+            .map(|i| json!({"id": format!("ws-spread00{i}")}))
+            .collect::<Vec<_>>()
+    })))
     .await
-    .unwrap();
-    let admin = handle.admin();
-    (handle, admin)
 }
 
 /// `(association id, status code)` of the endpoint's target networks, as listed.

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aws_sdk_workspaces::types::{AssociationState, WorkSpaceAssociatedResourceType};
-use awsassoc_sim::{AdminClient, AssociateRequest, Family, SimConfig, SimHandle, World};
+use awsassoc_sim::{AdminClient, AssociateRequest, Family, SimHandle};
 use serde_json::json;
 
 #[macro_use]
@@ -20,23 +20,11 @@ const OTHER_APPLICATION: &str = "wsa-00000002";
 const DEPLOY_MS: f64 = 300.0;
 
 async fn sim() -> (SimHandle, AdminClient) {
-    let mut world: World =
-        serde_json::from_str(include_str!("../../examples/quickstart/world.json")).unwrap();
-    world.merge(
-        serde_json::from_value(json!({
-            "applications": [{"id": OTHER_APPLICATION}],
-            "workspaces": [{"id": "ws-00000002"}]
-        }))
-        .unwrap(),
-    );
-    let handle = awsassoc_sim::start(SimConfig {
-        world,
-        ..SimConfig::default()
-    })
+    support::start_with(support::quickstart_world_with(json!({
+        "applications": [{"id": OTHER_APPLICATION}],
+        "workspaces": [{"id": "ws-00000002"}]
+    })))
     .await
-    .unwrap();
-    let admin = handle.admin();
-    (handle, admin)
 }
 
 fn associate(

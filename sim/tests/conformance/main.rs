@@ -43,9 +43,7 @@ const APPLICATION: &str = "wsa-0a1b2c3d4";
 
 /// The quickstart world plus extra parents the rule checks need.
 fn test_world() -> World {
-    let mut world: World =
-        serde_json::from_str(include_str!("../../../examples/quickstart/world.json")).unwrap();
-    let extra = json!({
+    support::quickstart_world_with(json!({
         "subnets": (0..8).map(|i| json!({
             "id": format!("subnet-az{i}"), "vpc_id": VPC,
             "availability_zone": format!("test-az-{i}"), "cidr": format!("10.0.{}.0/24", 10 + i)
@@ -70,9 +68,7 @@ fn test_world() -> World {
             {"id": "ws-00000002"}, {"id": "ws-00000003"},
             {"id": "ws-building1", "state": "PENDING"}
         ]
-    });
-    world.merge(serde_json::from_value(extra).unwrap());
-    world
+    }))
 }
 
 async fn sim() -> (SimHandle, AdminClient) {

@@ -9,7 +9,28 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
-use awsassoc_sim::SimHandle;
+use awsassoc_sim::admin_client::AdminClient;
+use awsassoc_sim::{SimConfig, SimHandle, World};
+
+/// The quickstart world (`examples/quickstart/world.json`) with `extra` parents merged in.
+pub fn quickstart_world_with(extra: serde_json::Value) -> World {
+    let mut world: World =
+        serde_json::from_str(include_str!("../../../examples/quickstart/world.json")).unwrap();
+    world.merge(serde_json::from_value(extra).unwrap());
+    world
+}
+
+/// An emulator on a loopback port holding `world`, and its admin client.
+pub async fn start_with(world: World) -> (SimHandle, AdminClient) {
+    let handle = awsassoc_sim::start(SimConfig {
+        world,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = handle.admin();
+    (handle, admin)
+}
 
 /// Polls `probe` until it yields a value; states advance on wall-clock time, so fixed sleeps
 /// would be either flaky or slow.
