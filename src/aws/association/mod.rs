@@ -73,6 +73,11 @@ pub struct Observation {
     /// The change is staged and waits for a separate deployment step before AWS carries it out
     /// (WorkSpaces `PENDING_INSTALL_DEPLOYMENT`, `PENDING_UNINSTALL_DEPLOYMENT`).
     pub staged: bool,
+    /// Another association of the same parent is being carried out (installed or removed
+    /// after a deployment): AWS refuses further changes on a parent that deploys its changes
+    /// (WorkSpaces answers `ResourceInUseException`) until that ends. Set from the whole
+    /// listing by [`Listing::into_map`], so every member's answer of a status call carries it.
+    pub parent_changing: bool,
     /// Attributes the answer carries, by schema name (computed ones, and for an import the
     /// arguments the import ID does not give).
     pub attributes: Vec<(&'static str, Value)>,
@@ -146,7 +151,15 @@ impl Listing {
         listing
     }
 
-    pub fn into_map(self) -> HashMap<String, Observation> {
+    /// Every member's record, each marked with whether the parent has a change under way.
+    pub fn into_map(mut self) -> HashMap<String, Observation> {
+        let changing = self
+            .0
+            .values()
+            .any(|o| matches!(o.phase, Phase::Pending | Phase::Deleting) && !o.staged);
+        for observation in self.0.values_mut() {
+            observation.parent_changing = changing;
+        }
         self.0
     }
 
@@ -454,6 +467,7 @@ mod tests {
             phase,
             created: created_secs.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s)),
             staged: false,
+            parent_changing: false,
             attributes: Vec::new(),
         }
     }

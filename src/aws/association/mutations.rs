@@ -7,11 +7,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use tf_provider_framework::value::Value;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::{Association, AssociationKey, Disassociation, Observation, Phase};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, ErrorKind};
-use crate::aws::waiter::{Look, Mutation, Reaction};
+use crate::aws::waiter::poller::StatusCall;
+use crate::aws::waiter::{Look, Mutation, Reaction, Transition, Verdict, WaitError, WaiterEngine};
 
 /// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
 const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
@@ -27,6 +30,9 @@ fn react_by_kind<A: Association>(error: &AwsError) -> Reaction {
         return Reaction::CheckState;
     }
     match error.kind {
+        // A kind that deploys its changes carries out one deployment per parent at a time:
+        // "busy" means another one is under way, and the parent's listing shows when it ends.
+        ErrorKind::Busy if A::SPEC.deployment.is_some() => Reaction::AwaitParent,
         ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
         ErrorKind::Unknown => Reaction::Look,
         ErrorKind::Credentials | ErrorKind::Denied | ErrorKind::Rejected => Reaction::Fail,
@@ -152,12 +158,77 @@ impl<A: Association> Mutation for Associate<'_, A> {
     }
 }
 
+/// Where a mutation that AWS refused because its parent is changing waits for that change to
+/// end ([`Reaction::AwaitParent`]): the parent's shared status poll, registered under the
+/// member the operation is about. Waits on the same parent (the removals being carried out
+/// among them) aim their polls at the change's end, so this wait rarely adds a call.
+pub struct ParentWatch<'a> {
+    pub waiters: &'a WaiterEngine<Observation>,
+    pub call: StatusCall<Observation>,
+    pub key: &'a AssociationKey,
+}
+
+impl ParentWatch<'_> {
+    /// Waits until a status answer shows no change under way on the parent (or the member is
+    /// no longer listed). Whether a change was seen at all, so an answer that shows none at
+    /// once (AWS's lists lag behind its refusal) is followed by the retry schedule's pause
+    /// rather than by an immediate resend.
+    pub async fn until_free(
+        &self,
+        deadline: Instant,
+        stop: &CancellationToken,
+    ) -> Result<bool, AwsError> {
+        let mut seen_changing = false;
+        let waited = self
+            .waiters
+            .wait(
+                &self.key.parent,
+                &self.key.member,
+                self.call.clone(),
+                Transition::ParentFree,
+                None,
+                deadline,
+                stop,
+                |seen| match seen {
+                    Some(observation) if observation.parent_changing => {
+                        seen_changing = true;
+                        Verdict::Continue
+                    }
+                    _ => Verdict::Done(()),
+                },
+            )
+            .await;
+        match waited {
+            // The mutation engine ends at the deadline or on the stop by itself.
+            Ok(()) | Err(WaitError::Timeout | WaitError::Interrupted) => Ok(seen_changing),
+            Err(WaitError::Aws(error)) => Err(error),
+            Err(WaitError::Failed(message)) => {
+                Err(AwsError::answered("status call", None, message, None))
+            }
+        }
+    }
+}
+
+/// Waits on `watch` when there is one; otherwise reports that nothing was seen.
+async fn until_free(
+    watch: Option<&ParentWatch<'_>>,
+    deadline: Instant,
+    stop: &CancellationToken,
+) -> Result<bool, AwsError> {
+    match watch {
+        Some(watch) => watch.until_free(deadline, stop).await,
+        None => Ok(false),
+    }
+}
+
 /// One delete: `DisassociateX` for a known association. A not-found answer means it is already
 /// gone.
 pub struct Disassociate<'a, A: Association> {
     pub association: &'a A,
     pub aws: &'a AwsClients,
     pub key: &'a AssociationKey,
+    /// Where to wait when AWS refuses because the parent is changing.
+    pub watch: Option<ParentWatch<'a>>,
 }
 
 #[async_trait]
@@ -195,6 +266,14 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
             .parent_busy(&self.aws.single_attempt, &self.key.parent)
             .await
     }
+
+    async fn until_parent_free(
+        &self,
+        deadline: Instant,
+        stop: &CancellationToken,
+    ) -> Result<bool, AwsError> {
+        until_free(self.watch.as_ref(), deadline, stop).await
+    }
 }
 
 /// One deployment of a parent's staged changes (WorkSpaces `DeployWorkspaceApplications`).
@@ -206,6 +285,8 @@ pub struct Deploy<'a, A: Association> {
     pub association: &'a A,
     pub aws: &'a AwsClients,
     pub parent: &'a str,
+    /// Where to wait while another deployment of the parent is carried out.
+    pub watch: Option<ParentWatch<'a>>,
 }
 
 #[async_trait]
@@ -233,5 +314,13 @@ impl<A: Association> Mutation for Deploy<'_, A> {
         self.association
             .parent_busy(&self.aws.single_attempt, self.parent)
             .await
+    }
+
+    async fn until_parent_free(
+        &self,
+        deadline: Instant,
+        stop: &CancellationToken,
+    ) -> Result<bool, AwsError> {
+        until_free(self.watch.as_ref(), deadline, stop).await
     }
 }

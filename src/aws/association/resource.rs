@@ -22,7 +22,7 @@ use tf_provider_framework::timeouts::{self, format_duration};
 use tf_provider_framework::value::{Type, Value};
 use tokio::time::Instant;
 
-use super::mutations::{Associate, Deploy, Disassociate};
+use super::mutations::{Associate, Deploy, Disassociate, ParentWatch};
 use super::{
     Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role,
 };
@@ -30,6 +30,7 @@ use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
 use crate::aws::ids::IdFormat;
 use crate::aws::waiter::poller::StatusCall;
+use crate::aws::waiter::shared::Announced;
 use crate::aws::waiter::{
     MutationFailure, Rules, Schedule, SharedCalls, Transition, Verdict, WaitError, WaiterEngine,
     mutate,
@@ -110,6 +111,20 @@ impl<A: Association> AssociationResource<A> {
             }),
             time_limit,
             lists_everything: true,
+        }
+    }
+
+    /// Where an operation on `key` waits while AWS refuses it because another change on the
+    /// parent is under way: the parent's shared status poll.
+    fn parent_watch<'a>(
+        &'a self,
+        ctx: &Context<AwsClients>,
+        key: &'a AssociationKey,
+    ) -> ParentWatch<'a> {
+        ParentWatch {
+            waiters: &self.waiters,
+            call: self.status_call(ctx.client.clone(), &key.parent),
+            key,
         }
     }
 
@@ -244,12 +259,14 @@ impl<A: Association> AssociationResource<A> {
     async fn deploy(
         &self,
         ctx: &Context<AwsClients>,
-        parent: &str,
+        key: &AssociationKey,
+        announced: Option<&mut Announced<'_>>,
         deadline: Instant,
     ) -> Result<(), AwsError> {
         let operation = A::SPEC.deployment.unwrap_or("deployment");
+        let parent = key.parent.as_str();
         self.deployments
-            .run(parent, || async {
+            .run(parent, announced, || async {
                 tracing::info!(
                     resource = self.name(),
                     parent,
@@ -260,6 +277,7 @@ impl<A: Association> AssociationResource<A> {
                     association: self.association.as_ref(),
                     aws: &ctx.client,
                     parent,
+                    watch: Some(self.parent_watch(ctx, key)),
                 };
                 let rules = Rules {
                     retry: Schedule::RETRY,
@@ -523,6 +541,13 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let deadline = Instant::now() + timeout;
         let aws = &ctx.client;
         let name = self.name();
+        // Creates that start together stage their changes together: the deployment waits for
+        // each of them (see `SharedCalls`).
+        let mut announced = self
+            .association
+            .planned_key(planned)
+            .filter(|_| self.deploys(planned))
+            .map(|key| self.deployments.announce(&key.parent));
         let associate = Associate::new(self.association.as_ref(), aws, planned);
         let rules = Rules {
             retry: Schedule::RETRY,
@@ -605,7 +630,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         // From here on the association exists: every outcome keeps it in state (an error makes
         // Terraform mark it tainted).
         let deploys = self.deploys(planned);
-        if deploys && let Err(error) = self.deploy(ctx, &key.parent, deadline).await {
+        if deploys && let Err(error) = self.deploy(ctx, &key, announced.as_mut(), deadline).await {
             let state = self.state_with(planned, &key, Some(&first));
             let error = self.interruption_or(ctx, deadline, error);
             return Outcome::kept(
@@ -707,10 +732,21 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     &ctx.stop,
                 )
                 .await;
+            // AWS refuses a disassociate while another change on the parent is carried out:
+            // wait for its end on the shared poll rather than send a call bound to be refused
+            // (an error here is left to the disassociate, which meets the same condition).
+            if let Ok(Some(observation)) = &current
+                && observation.parent_changing
+            {
+                let _ = self
+                    .parent_watch(ctx, &key)
+                    .until_free(deadline, &ctx.stop)
+                    .await;
+            }
             if let Ok(Some(observation)) = current
                 && observation.phase == Phase::Pending
                 && observation.staged
-                && let Err(error) = self.deploy(ctx, &key.parent, deadline).await
+                && let Err(error) = self.deploy(ctx, &key, None, deadline).await
             {
                 let error = self.interruption_or(ctx, deadline, error);
                 return self
@@ -725,10 +761,13 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     .into();
             }
         }
+        // Removals freed together (the parent's last change ended) share one deployment.
+        let mut announced = deploys.then(|| self.deployments.announce(&key.parent));
         let disassociate = Disassociate {
             association: self.association.as_ref(),
             aws,
             key: &key,
+            watch: Some(self.parent_watch(ctx, &key)),
         };
         let rules = Rules {
             retry: Schedule::RETRY,
@@ -769,7 +808,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         }
         tracing::info!(resource = name, id = %id, "disassociation requested; waiting until gone");
 
-        if deploys && let Err(error) = self.deploy(ctx, &key.parent, deadline).await {
+        if deploys && let Err(error) = self.deploy(ctx, &key, announced.as_mut(), deadline).await {
             let error = self.interruption_or(ctx, deadline, error);
             return self
                 .wait_error("deleted", &key, error, None, timeout, aws)

@@ -48,6 +48,7 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
             state.as_str(),
             "PENDING_INSTALL_DEPLOYMENT" | "PENDING_UNINSTALL_DEPLOYMENT"
         ),
+        parent_changing: false,
         state,
         created: association
             .created()

@@ -41,6 +41,12 @@ pub enum Reaction {
     /// The code says the parent is in a state that refuses changes; whether that state passes
     /// (a rebooting WorkSpace) decides between waiting and giving up.
     CheckParent,
+    /// AWS refused because another change on the same parent is being carried out (a
+    /// WorkSpace deploying other applications): wait until the parent's status poll shows it
+    /// ended, then send again at once. A retry schedule would either ask too often or notice
+    /// the end late; the shared poll aims at the end of the change under way, and costs nothing
+    /// extra while other waits on the parent poll anyway.
+    AwaitParent,
     /// A definitive refusal: give up.
     Fail,
 }
@@ -97,6 +103,18 @@ pub trait Mutation: Send + Sync {
 
     /// For [`Reaction::CheckParent`]: whether the parent's refusing state is a passing one.
     async fn parent_busy(&self) -> Result<bool, AwsError> {
+        Ok(false)
+    }
+
+    /// For [`Reaction::AwaitParent`]: waits (until `deadline`, or Terraform's stop) until the
+    /// parent no longer shows a change under way. `Ok(true)` when a change was seen and then
+    /// ended; `Ok(false)` when none was seen at all, so AWS knows of one its lists do not show
+    /// yet, and the engine pauses on its retry schedule instead.
+    async fn until_parent_free(
+        &self,
+        _deadline: Instant,
+        _stop: &CancellationToken,
+    ) -> Result<bool, AwsError> {
         Ok(false)
     }
 }
@@ -171,10 +189,15 @@ pub async fn mutate<M: Mutation>(
                         Reaction::Conflict => Next::Look(Why::Claimed),
                         Reaction::CheckState => Next::Look(Why::Ambiguous),
                         Reaction::CheckParent => Next::CheckParent,
+                        Reaction::AwaitParent => Next::AwaitParent,
                     };
                     last_error = Some(error);
-                    // A claimed effect is usually visible at once; the others need a pause.
-                    if !matches!(next, Next::Look(Why::Claimed) | Next::CheckParent) {
+                    // A claimed effect is usually visible at once, a parent's change is waited
+                    // out on its status poll; the others need a pause.
+                    if !matches!(
+                        next,
+                        Next::Look(Why::Claimed) | Next::CheckParent | Next::AwaitParent
+                    ) {
                         pause(&mut step).await;
                     }
                 }
@@ -191,6 +214,18 @@ pub async fn mutate<M: Mutation>(
                 Some(Err(error)) => return Err(MutationFailure::Refused { error, uncertain }),
                 None => return Err(timed_out(uncertain, last_error, mutation).await),
             },
+            Next::AwaitParent => {
+                match mutation.until_parent_free(deadline, stop).await {
+                    Ok(true) => {}
+                    Ok(false) => pause(&mut step).await,
+                    Err(error) if error.is_transient() => {
+                        last_error = Some(error);
+                        pause(&mut step).await;
+                    }
+                    Err(error) => return Err(MutationFailure::Refused { error, uncertain }),
+                }
+                next = Next::Send;
+            }
             Next::Look(why) => match bounded(deadline, mutation.look()).await {
                 Some(Ok(Look::InEffect(found))) => {
                     return if uncertain {
@@ -270,6 +305,7 @@ enum Next {
     Send,
     Look(Why),
     CheckParent,
+    AwaitParent,
 }
 
 /// Runs `call` unless the deadline passes first (`None`).

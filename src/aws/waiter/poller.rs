@@ -185,6 +185,9 @@ const READ_BATCH_MAX: Duration = Duration::from_millis(40);
 pub enum Transition {
     Create,
     Delete,
+    /// Another association's change on the same parent ending, for a mutation that AWS
+    /// refuses until then: learned apart, so it never skews the learned create and delete times.
+    ParentFree,
 }
 
 pub struct WaiterEngine<T> {

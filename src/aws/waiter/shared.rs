@@ -5,6 +5,14 @@
 //! the WorkSpace, and the deployment carries out every change staged at that moment. Ten
 //! applications created together therefore need one deployment, not ten; and while a deployment
 //! runs AWS refuses another, so ten separate ones would also queue behind each other.
+//!
+//! An operation says it will ask before it stages its change ([`SharedCalls::announce`]), and a
+//! batch is called as soon as every announced operation has joined it, at most a window after
+//! it opened. An operation that has not announced has staged nothing the call could carry out,
+//! so there is nothing to wait for beyond the announced ones: operations freed together (the
+//! previous deployment ended) share one call without each batch losing the whole window, and a
+//! straggler that did stage its change is waited for rather than left to the next deployment,
+//! a whole change later.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,60 +20,138 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::aws::error::AwsError;
 
 type Outcome = Option<Result<(), AwsError>>;
 
+/// What is known of one parent's calls.
+struct ParentCalls {
+    /// The open batch, while its opener waits.
+    open: Option<watch::Receiver<Outcome>>,
+    /// Announced operations that have not asked yet.
+    coming: watch::Sender<usize>,
+}
+
 /// One shared call per parent and window.
 pub struct SharedCalls {
     window: Duration,
-    open: Mutex<HashMap<String, watch::Receiver<Outcome>>>,
+    parents: Mutex<HashMap<String, ParentCalls>>,
 }
 
 fn lock<V>(mutex: &Mutex<V>) -> MutexGuard<'_, V> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// An operation's word that it will ask for `parent`'s call; kept until it asks, or dropped
+/// when it turns out it will not (its change failed).
+pub struct Announced<'a> {
+    shared: &'a SharedCalls,
+    parent: String,
+    pending: bool,
+}
+
+impl Announced<'_> {
+    /// The operation asks now, or will not ask: batches stop waiting for it.
+    fn arrive(&mut self) {
+        if std::mem::take(&mut self.pending) {
+            let parents = lock(&self.shared.parents);
+            if let Some(calls) = parents.get(&self.parent) {
+                calls
+                    .coming
+                    .send_modify(|coming| *coming = coming.saturating_sub(1));
+            }
+        }
+    }
+}
+
+impl Drop for Announced<'_> {
+    fn drop(&mut self) {
+        self.arrive();
+    }
+}
+
 impl SharedCalls {
-    /// Operations that ask within `window` of the first share its call.
+    /// A batch waits at most `window` for the announced operations that have not asked yet.
     pub fn new(window: Duration) -> Self {
         SharedCalls {
             window,
-            open: Mutex::new(HashMap::new()),
+            parents: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Says an operation will ask for `parent`'s call: a batch waits for it (at most the
+    /// window) before calling.
+    pub fn announce(&self, parent: &str) -> Announced<'_> {
+        let mut parents = lock(&self.parents);
+        let calls = parents
+            .entry(parent.to_owned())
+            .or_insert_with(|| ParentCalls {
+                open: None,
+                coming: watch::Sender::new(0),
+            });
+        calls.coming.send_modify(|coming| *coming += 1);
+        Announced {
+            shared: self,
+            parent: parent.to_owned(),
+            pending: true,
         }
     }
 
     /// The result of one call of `call` for `parent`, made by whichever operation opened the
-    /// batch this one joined (the call is made once the window has passed). An operation that
-    /// opened a batch and was dropped before making the call leaves its batch to the next one
-    /// that asks.
-    pub async fn run<F, Fut>(&self, parent: &str, call: F) -> Result<(), AwsError>
+    /// batch this one joined: once every announced operation has asked, or the window has
+    /// passed. An operation that opened a batch and was dropped before making the call leaves
+    /// its batch to the next one that asks. `announced` is this operation's own word, if it
+    /// gave one.
+    pub async fn run<F, Fut>(
+        &self,
+        parent: &str,
+        announced: Option<&mut Announced<'_>>,
+        call: F,
+    ) -> Result<(), AwsError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(), AwsError>>,
     {
+        if let Some(announced) = announced {
+            announced.arrive();
+        }
         let mut call = Some(call);
         loop {
             let (mut outcome, opened) = {
-                let mut open = lock(&self.open);
-                match open.get(parent) {
+                let mut parents = lock(&self.parents);
+                let calls = parents
+                    .entry(parent.to_owned())
+                    .or_insert_with(|| ParentCalls {
+                        open: None,
+                        coming: watch::Sender::new(0),
+                    });
+                match &calls.open {
                     // A batch whose opener is still there: join it.
                     Some(receiver) if receiver.has_changed().is_ok() => (receiver.clone(), None),
                     _ => {
                         let (sender, receiver) = watch::channel(None);
-                        open.insert(parent.to_owned(), receiver.clone());
-                        (receiver, Some(sender))
+                        calls.open = Some(receiver.clone());
+                        (receiver, Some((sender, calls.coming.subscribe())))
                     }
                 }
             };
-            if let Some(sender) = opened {
-                tokio::time::sleep(self.window).await;
+            if let Some((sender, mut coming)) = opened {
+                let until = Instant::now() + self.window;
+                // Every announced operation has asked, or the window is over.
+                let _ =
+                    tokio::time::timeout_at(until, coming.wait_for(|coming| *coming == 0)).await;
                 // Later operations open the next batch: this one's call may not cover them.
                 {
-                    let mut open = lock(&self.open);
-                    if open.get(parent).is_some_and(|r| r.same_channel(&outcome)) {
-                        open.remove(parent);
+                    let mut parents = lock(&self.parents);
+                    if let Some(calls) = parents.get_mut(parent)
+                        && calls
+                            .open
+                            .as_ref()
+                            .is_some_and(|r| r.same_channel(&outcome))
+                    {
+                        calls.open = None;
                     }
                 }
                 let Some(call) = call.take() else {
@@ -98,50 +184,129 @@ mod tests {
 
     use super::*;
 
+    const WINDOW: Duration = Duration::from_millis(300);
+
+    /// Runs one operation on `parent` that announces itself, waits at `started` until the
+    /// others have too, and asks after `delay`; returns when the shared call was made,
+    /// counting calls in `calls`.
+    fn operation(
+        shared: &Arc<SharedCalls>,
+        calls: &Arc<AtomicUsize>,
+        parent: &'static str,
+        started: Option<Arc<tokio::sync::Barrier>>,
+        delay: Duration,
+    ) -> tokio::task::JoinHandle<Instant> {
+        let (shared, calls) = (shared.clone(), calls.clone());
+        tokio::spawn(async move {
+            let mut announced = shared.announce(parent);
+            if let Some(started) = started {
+                started.wait().await;
+            }
+            tokio::time::sleep(delay).await;
+            let made_at = Arc::new(Mutex::new(None));
+            let record = made_at.clone();
+            shared
+                .run(parent, Some(&mut announced), || async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    *lock(&record) = Some(Instant::now());
+                    Ok(())
+                })
+                .await
+                .unwrap();
+            let at = *lock(&made_at);
+            at.unwrap_or_else(Instant::now)
+        })
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn operations_asking_within_the_window_share_one_call() {
-        let shared = Arc::new(SharedCalls::new(Duration::from_millis(300)));
+    async fn announced_operations_share_one_call_made_when_the_last_one_asks() {
+        let shared = Arc::new(SharedCalls::new(WINDOW));
         let calls = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for i in 0..10u64 {
-            let (shared, calls) = (shared.clone(), calls.clone());
-            tasks.push(tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(20 * i)).await;
-                shared
-                    .run("ws-1", || async {
-                        calls.fetch_add(1, Ordering::SeqCst);
-                        Ok(())
-                    })
-                    .await
-            }));
-        }
+        let start = Instant::now();
+        let started = Arc::new(tokio::sync::Barrier::new(10));
+        let tasks: Vec<_> = (0..10u64)
+            .map(|i| {
+                let delay = Duration::from_millis(20 * i);
+                operation(&shared, &calls, "ws-1", Some(started.clone()), delay)
+            })
+            .collect();
+        let mut made = Vec::new();
         for task in tasks {
-            task.await.unwrap().unwrap();
+            made.push(task.await.unwrap().duration_since(start));
         }
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-        // Later, a new batch; another parent never shares.
-        shared.run("ws-1", || async { Ok(()) }).await.unwrap();
-        let other = shared.run("ws-2", || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        });
-        other.await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "one call for ten operations"
+        );
+        // The last one asked 180 ms in: the call did not wait out the 300 ms window.
+        assert!(
+            made.iter().all(|at| *at == Duration::from_millis(180)),
+            "{made:?}"
+        );
+        // Another parent never shares.
+        operation(&shared, &calls, "ws-2", None, Duration::ZERO)
+            .await
+            .unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_batch_waits_at_most_the_window_for_an_announced_operation() {
+        let shared = Arc::new(SharedCalls::new(WINDOW));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        // Announced, never asks while the batch is open.
+        let _late = shared.announce("ws-1");
+        let at = operation(&shared, &calls, "ws-1", None, Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!(at.duration_since(start), WINDOW);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn with_nothing_announced_the_call_is_made_at_once() {
+        let shared = Arc::new(SharedCalls::new(WINDOW));
+        let start = Instant::now();
+        shared.run("ws-1", None, || async { Ok(()) }).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_operation_that_will_not_ask_releases_the_batch() {
+        let shared = Arc::new(SharedCalls::new(WINDOW));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let failing = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let _announced = shared.announce("ws-1");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Its change failed: it drops its word without asking.
+            })
+        };
+        let at = operation(&shared, &calls, "ws-1", None, Duration::ZERO)
+            .await
+            .unwrap();
+        failing.await.unwrap();
+        assert_eq!(at.duration_since(start), Duration::from_millis(50));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_batch_whose_opener_is_dropped_is_taken_over() {
-        let shared = Arc::new(SharedCalls::new(Duration::from_millis(300)));
+        let shared = Arc::new(SharedCalls::new(WINDOW));
+        // A third operation keeps the batch open.
+        let _coming = shared.announce("ws-1");
         let opener = {
             let shared = shared.clone();
-            tokio::spawn(async move { shared.run("ws-1", || async { Ok(()) }).await })
+            tokio::spawn(async move { shared.run("ws-1", None, || async { Ok(()) }).await })
         };
         tokio::time::sleep(Duration::from_millis(10)).await;
         let joiner = {
             let shared = shared.clone();
             tokio::spawn(async move {
                 shared
-                    .run("ws-1", || async {
+                    .run("ws-1", None, || async {
                         Err(AwsError::answered(
                             "Deploy",
                             Some("X"),
