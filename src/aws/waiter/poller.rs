@@ -1115,6 +1115,85 @@ mod tests {
         }
     }
 
+    /// Collects the `parent` field of every warning logged on this thread.
+    #[derive(Clone, Default)]
+    struct Warnings(Arc<Mutex<Vec<String>>>);
+
+    struct ParentField(Option<String>);
+
+    impl tracing::field::Visit for ParentField {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "parent" {
+                self.0 = Some(format!("{value:?}"));
+            }
+        }
+    }
+
+    impl tracing::Subscriber for Warnings {
+        fn register_callsite(
+            &self,
+            _: &'static tracing::Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            tracing::subscriber::Interest::sometimes()
+        }
+        fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+            *metadata.level() == tracing::Level::WARN
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut parent = ParentField(None);
+            event.record(&mut parent);
+            lock(&self.0).push(parent.0.unwrap_or_default());
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_episode_of_failing_status_calls_is_warned_about_once_per_parent() {
+        let warnings = Warnings::default();
+        // The test runtime runs every task on this thread.
+        let _capture = tracing::subscriber::set_default(warnings.clone());
+        let engine = WaiterEngine::new(Schedule::POLL);
+        let start = Instant::now();
+        // Two episodes of 500s (0-20 s and 30-40 s) on two parents, each polled by two waits.
+        let failing = |at: Duration| {
+            let second = at.as_secs();
+            (second < 20 || (30..40).contains(&second)).then(|| error("InternalError", 500))
+        };
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let stop = CancellationToken::new();
+        let deadline = start + Duration::from_secs(600);
+        let call = || timed_api(start, Duration::from_secs(50), calls.clone(), failing);
+        let (p1, p2) = (call(), call());
+        let waits = tokio::join!(
+            wait_gone(&engine, "p1", "m1", p1.clone(), deadline, &stop),
+            wait_gone(&engine, "p1", "m2", p1, deadline, &stop),
+            wait_gone(&engine, "p2", "m1", p2.clone(), deadline, &stop),
+            wait_gone(&engine, "p2", "m2", p2, deadline, &stop),
+        );
+        for result in [waits.0, waits.1, waits.2, waits.3] {
+            result.unwrap();
+        }
+        let warned = lock(&warnings.0).clone();
+        let count = |parent: &str| warned.iter().filter(|p| p.as_str() == parent).count();
+        assert_eq!(
+            (count("p1"), count("p2")),
+            (2, 2),
+            "one warning per episode per parent: {warned:?}"
+        );
+        // Many failed calls lay behind those four lines.
+        let failed = lock(&calls)
+            .iter()
+            .filter(|at| failing(**at).is_some())
+            .count();
+        assert!(failed >= 8, "{failed} failed calls");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_timed_out_status_call_is_asked_again_at_once() {
         let engine = WaiterEngine::new(Schedule::POLL);
