@@ -1,5 +1,5 @@
 //! The CLI workflows users run, under whichever CLI the suite runs with (`scripts/test` runs it
-//! under OpenTofu and under Terraform): `import` blocks with generated configuration, `removed`
+//! under OpenTofu 1.6.2, the Terraform on `PATH` and Terraform 1.15.5): `import` blocks with generated configuration, `removed`
 //! blocks, `-refresh-only`, the `test` command, Ctrl-C during a destroy, also with a provider in
 //! debug mode that the CLI reattaches to; and the logs of a CLI run (`TF_LOG`) with credentials
 //! from the shared files (role chains, `credential_process`, SSO) and endpoints from the
