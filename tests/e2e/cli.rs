@@ -311,7 +311,13 @@ fn an_interrupted_destroy_keeps_state_and_the_next_destroy_finishes() {
         &["destroy", "-auto-approve"],
         once_called(s.sim.url(), ROUTE_SERVER.disassociate_action),
     );
-    assert!(!destroy.success(), "{destroy}");
+    // An exit code, not death by SIGINT: the CLI's own interrupt handling ran (it stops the
+    // provider and writes state), as it must through any wrapper that runs it (tools/terraform).
+    assert_eq!(
+        destroy.code(),
+        Some(1),
+        "the CLI handles Ctrl-C and fails the destroy: {destroy}"
+    );
     assert_eq!(
         s.import_ids_in_state(),
         vec![format!("{},{}", ROUTE_SERVER.parent, ROUTE_SERVER.child)],
