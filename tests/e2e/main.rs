@@ -1,5 +1,6 @@
 //! The end-to-end tests: the real Terraform-compatible CLI (OpenTofu by default, Terraform with
-//! `AWSASSOC_TF_CLI=terraform`; `scripts/test` runs this binary under each) drives the provider
+//! `AWSASSOC_TF_CLI=terraform`; `scripts/test` runs this binary under OpenTofu 1.6.2, the
+//! Terraform on `PATH` and the pinned Terraform 1.15.5 of `tools/terraform/`) drives the provider
 //! binary cargo built for the run, against the in-process emulator on loopback. One binary, so
 //! the harness and the AWS SDKs it links are compiled and linked once.
 //!

@@ -3,7 +3,7 @@
 //! `AWSASSOC_TF_CLI=terraform`) installs them the ways a platform team publishes them.
 //!
 //! What each CLI records in `.terraform.lock.hcl` depends on where the package came from (checked
-//! with OpenTofu 1.6.2 and Terraform 1.11.4):
+//! with OpenTofu 1.6.2 and Terraform 1.11.4 and 1.15.5):
 //! - from a filesystem mirror (`init`, and `providers lock -fs-mirror`): only the `h1:` hash it
 //!   computes over the zip's contents; neither CLI records a `zh:` hash there, because nothing
 //!   signed vouches for one;

