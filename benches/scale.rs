@@ -121,6 +121,9 @@ struct Figures {
     removals: Vec<(Family, f64)>,
     /// Peak RSS (KiB) of each provider process of the destroy.
     destroy_rss: Vec<u64>,
+    /// The WorkSpace's removals, grouped by the deployment that carried them out: how many
+    /// deployments, and the sum of each one's longest removal.
+    deployment_chain: (usize, f64),
 }
 
 /// Median and spread of one figure over the runs.
@@ -244,6 +247,15 @@ fn print(runs: &[Figures], n: usize, d: f64) {
         );
     }
     println!(
+        "| WorkSpaces: deployments one after another (AWS refuses one while another runs), and the sum of each one's longest removal: a floor for the wall, given when the CLI handed the applications over | {} deployments, {} s (wall / that: {}) | no such resource |",
+        spread(runs.iter().map(|r| r.deployment_chain.0 as f64)),
+        spread(runs.iter().map(|r| r.deployment_chain.1)),
+        spread(
+            runs.iter()
+                .map(|r| r.destroy_wall / r.deployment_chain.1.max(f64::EPSILON))
+        ),
+    );
+    println!(
         "| refresh (plan): status calls per association | {} | 1.00 (one read each) |",
         spread(runs.iter().map(|r| r.refresh_calls as f64 / associations)),
     );
@@ -364,6 +376,7 @@ fn run(
         }
     }
     Ok(Figures {
+        deployment_chain: deployment_chain(&associations),
         destroy_wall: destroy.elapsed.as_secs_f64(),
         destroy_calls,
         status_calls,
@@ -374,6 +387,27 @@ fn run(
         removals,
         destroy_rss,
     })
+}
+
+/// The WorkSpaces applications' removals grouped by the deployment that started them (the same
+/// instant), as (deployments, sum over them of the longest removal in seconds).
+fn deployment_chain(associations: &[AssociationRecord]) -> (usize, f64) {
+    let mut removals: Vec<(f64, f64)> = associations
+        .iter()
+        .filter(|a| a.family == Family::WorkspacesApplication)
+        .filter_map(|a| Some((a.reached("PENDING_UNINSTALL")?, a.reached("REMOVED")?)))
+        .collect();
+    removals.sort_by(|x, y| x.0.total_cmp(&y.0));
+    // One deployment starts all its removals within a few milliseconds.
+    let mut groups: Vec<(f64, f64)> = Vec::new();
+    for (start, end) in removals {
+        let took = (end - start) / 1000.0;
+        match groups.last_mut() {
+            Some((first, longest)) if start - *first < 50.0 => *longest = longest.max(took),
+            _ => groups.push((start, took)),
+        }
+    }
+    (groups.len(), groups.iter().map(|g| g.1).sum())
 }
 
 /// Prints every call of the destroy by parent, in seconds from the destroy's first call: where

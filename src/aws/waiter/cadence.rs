@@ -12,8 +12,10 @@
 //!   watched as closely as nothing at all once it matters, and polled sparsely before;
 //! - **learned** in this process ([`Learned`]: the spread of recent changes of the same kind and
 //!   direction, not only their middle): sparse until the window opens, then evenly spaced at
-//!   [`WINDOW_RATIO`] of the window's middle, and past the window at [`LATE_RATIO`] of the time
-//!   elapsed.
+//!   [`WINDOW_RATIO`] of the window's middle, and past the window at [`LATE_RATIO`] of the
+//!   expected duration plus the overrun (so a little late is watched as closely as the
+//!   expected duration allows, and a change far later than anything seen costs polls in the
+//!   logarithm of its delay).
 //!
 //! Before a trusted start (the guess's half, the window's start) the wait still looks, at
 //! points a factor [`TRUST_STEP`] apart counted back from that start, and never more than
@@ -51,7 +53,7 @@ pub const BLIND_RATIO: f64 = 0.1025;
 pub const WINDOW_RATIO: f64 = 0.053;
 
 /// Past a learned window (later than anything seen), the lateness accepted is this fraction of
-/// the time elapsed.
+/// the window's middle plus the time past its end.
 pub const LATE_RATIO: f64 = 0.05;
 
 /// Before a trusted start, the polls are this factor apart, counted back from the start.
@@ -173,8 +175,9 @@ impl Blind {
 enum Then {
     /// Joins the blind plan.
     Blind,
-    /// Later than anything learned: steps of [`LATE_RATIO`].
-    Late,
+    /// Later than anything learned (the window's middle and end): steps of [`LATE_RATIO`] of
+    /// the middle plus the overrun.
+    Late { middle: Duration, latest: Duration },
 }
 
 /// One wait's wishes: the offsets at which it wants an answer, grown on demand.
@@ -231,7 +234,7 @@ impl Cadence {
                 if latest > point {
                     plan.push(latest);
                 }
-                then = Then::Late;
+                then = Then::Late { middle, latest };
             }
         }
         // A guess's plan joins the blind one at the first blind point well after its start.
@@ -258,9 +261,10 @@ impl Cadence {
                     self.next_blind += 1;
                     point
                 }
-                Then::Late => {
+                Then::Late { middle, latest } => {
                     let last = self.plan.last().copied().unwrap_or_default();
-                    last + last.mul_f64(LATE_RATIO).clamp(WINDOW_FLOOR, CEILING)
+                    let expected = middle + last.saturating_sub(latest);
+                    last + expected.mul_f64(LATE_RATIO).clamp(WINDOW_FLOOR, CEILING)
                 }
             };
             self.plan.push(next);

@@ -149,6 +149,11 @@ struct Entry {
     due: Instant,
     /// A read not yet asked about: later reads extend its batch.
     batching: bool,
+    /// Waits for the end of a change that the parent's other waits are watching
+    /// ([`Transition::ParentFree`]): its wishes count only when no other entry has any, so
+    /// operations parked behind a WorkSpace's deployment hear the ticks of the waits aimed at
+    /// that deployment's end instead of each polling on a grid of its own.
+    follower: bool,
 }
 
 struct Poller<T> {
@@ -271,7 +276,8 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
             (None, None) => Knowledge::Nothing,
         };
         let cadence = Cadence::new(self.schedule, knowledge, self.jitter_seed);
-        let membership = self.join(parent, member, call, cadence, None);
+        let follower = transition == Transition::ParentFree;
+        let membership = self.join(parent, member, call, cadence, None, follower);
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_not_done = Duration::ZERO;
         loop {
@@ -328,7 +334,14 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
             }
         }
         let cadence = Cadence::new(self.schedule, Knowledge::Nothing, self.jitter_seed);
-        let membership = self.join(parent, member, call, cadence, Some(began + READ_BATCH));
+        let membership = self.join(
+            parent,
+            member,
+            call,
+            cadence,
+            Some(began + READ_BATCH),
+            false,
+        );
         let mut ticks = membership.poller.ticks.subscribe();
         let mut last_error = None;
         loop {
@@ -359,6 +372,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         call: StatusCall<T>,
         mut cadence: Cadence,
         due: Option<Instant>,
+        follower: bool,
     ) -> Membership<T> {
         let now = Instant::now();
         let batching = due.is_some();
@@ -370,6 +384,7 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
             cadence,
             due,
             batching,
+            follower,
         };
         let mut registry = lock(&self.pollers);
         let poller = match registry.get(parent) {
@@ -516,7 +531,13 @@ async fn run_poller<T: Send + Sync + 'static>(
         let due = {
             let mut pollers = lock(&registry);
             let entries = lock(&poller.entries);
-            match entries.values().map(|e| e.due).min() {
+            // Followers ask for themselves only when nobody else on the parent asks.
+            let leading = entries
+                .values()
+                .filter(|e| !e.follower)
+                .map(|e| e.due)
+                .min();
+            match leading.or_else(|| entries.values().map(|e| e.due).min()) {
                 Some(due) => due,
                 None => {
                     // Checked under the registry lock, where joins happen, so no wait is
@@ -1113,6 +1134,109 @@ mod tests {
                 pair[1] - pair[0]
             );
         }
+    }
+
+    /// A parent whose change ends at 10 s: the member "m" being removed is gone then, and
+    /// every other member reads "busy" before and "free" after. Records when it was asked.
+    fn change_ending_at_ten_seconds(
+        start: Instant,
+        calls: Arc<Mutex<Vec<Duration>>>,
+    ) -> StatusCall<&'static str> {
+        status_call(Arc::new(move |members: Vec<String>| {
+            let at = start.elapsed();
+            lock(&calls).push(at);
+            let done = at >= Duration::from_secs(10);
+            let answer = members
+                .into_iter()
+                .filter_map(|m| match (m.as_str(), done) {
+                    ("m", true) => None,
+                    ("m", false) => Some((m, "disassociating")),
+                    (_, false) => Some((m, "busy")),
+                    (_, true) => Some((m, "free")),
+                })
+                .collect();
+            Box::pin(async move { Ok(answer) })
+        }))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn operations_parked_behind_a_change_follow_the_wait_on_it_at_no_extra_call() {
+        let calls_with = |parked: u64| async move {
+            // No jitter: both runs poll on the same grid unless the parked operations move it.
+            let engine = WaiterEngine::new(Schedule {
+                jitter: 0.0,
+                ..Schedule::POLL
+            });
+            let stop = CancellationToken::new();
+            let start = Instant::now();
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let call = change_ending_at_ten_seconds(start, calls.clone());
+            let deadline = start + Duration::from_secs(60);
+            let parked = (0..parked).map(|i| {
+                let (engine, stop, call) = (&engine, &stop, call.clone());
+                async move {
+                    tokio::time::sleep(Duration::from_millis(1000 + 300 * i)).await;
+                    let member = format!("f{i}");
+                    let freed = engine
+                        .wait(
+                            "p",
+                            &member,
+                            call,
+                            Transition::ParentFree,
+                            None,
+                            deadline,
+                            stop,
+                            |seen| match seen {
+                                Some(&"busy") => Verdict::Continue,
+                                _ => Verdict::Done(Instant::now()),
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    freed.duration_since(start)
+                }
+            });
+            let removal = wait_gone(&engine, "p", "m", call.clone(), deadline, &stop);
+            let (removed, freed) = tokio::join!(removal, join_all(parked));
+            removed.unwrap();
+            let asked = lock(&calls).clone();
+            (asked, freed)
+        };
+        let (alone, _) = calls_with(0).await;
+        let (followed, freed) = calls_with(3).await;
+        // The parked operations never changed when the parent was asked...
+        assert_eq!(followed, alone, "parked operations moved or added calls");
+        // ...and each was freed by the answer that saw the change end.
+        let ended = alone
+            .iter()
+            .copied()
+            .find(|at| *at >= Duration::from_secs(10));
+        assert!(
+            freed.iter().all(|at| Some(*at) == ended),
+            "{freed:?} vs {ended:?}"
+        );
+    }
+
+    /// Polls every future to completion on this task.
+    async fn join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+        let mut pinned: Vec<Pin<Box<F>>> = futures.map(Box::pin).collect();
+        let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+                if output.is_none()
+                    && let std::task::Poll::Ready(value) = future.as_mut().poll(cx)
+                {
+                    *output = Some(value);
+                }
+            }
+            if outputs.iter().all(Option::is_some) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        outputs.into_iter().flatten().collect()
     }
 
     /// Collects the `parent` field of every warning logged on this thread.
