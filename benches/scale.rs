@@ -252,7 +252,8 @@ fn print(runs: &[Figures], n: usize, d: f64) {
         spread(runs.iter().map(|r| r.deployment_chain.1)),
         spread(
             runs.iter()
-                .map(|r| r.destroy_wall / r.deployment_chain.1.max(f64::EPSILON))
+                .filter(|r| r.deployment_chain.1 > 0.0)
+                .map(|r| r.destroy_wall / r.deployment_chain.1)
         ),
     );
     println!(

@@ -73,10 +73,16 @@ pub struct Observation {
     /// The change is staged and waits for a separate deployment step before AWS carries it out
     /// (WorkSpaces `PENDING_INSTALL_DEPLOYMENT`, `PENDING_UNINSTALL_DEPLOYMENT`).
     pub staged: bool,
-    /// Another association of the same parent is being carried out (installed or removed
-    /// after a deployment): AWS refuses further changes on a parent that deploys its changes
-    /// (WorkSpaces answers `ResourceInUseException`) until that ends. Set from the whole
-    /// listing by [`Listing::into_map`], so every member's answer of a status call carries it.
+    /// This record's change is being carried out by a deployment (WorkSpaces `PENDING_INSTALL`,
+    /// `INSTALLING`, `PENDING_UNINSTALL`, `UNINSTALLING`): the kind's own state words say so,
+    /// and a word the provider does not know never counts.
+    pub deploying: bool,
+    /// Some association of the same parent (this one included) is [`deploying`]: AWS refuses
+    /// other changes on such a parent until the deployment ends (WorkSpaces answers
+    /// `ResourceInUseException`). Set from the whole listing by [`Listing::into_map`], so every
+    /// member's answer of a status call carries it.
+    ///
+    /// [`deploying`]: Observation::deploying
     pub parent_changing: bool,
     /// Attributes the answer carries, by schema name (computed ones, and for an import the
     /// arguments the import ID does not give).
@@ -153,10 +159,7 @@ impl Listing {
 
     /// Every member's record, each marked with whether the parent has a change under way.
     pub fn into_map(mut self) -> HashMap<String, Observation> {
-        let changing = self
-            .0
-            .values()
-            .any(|o| matches!(o.phase, Phase::Pending | Phase::Deleting) && !o.staged);
+        let changing = self.0.values().any(|o| o.deploying);
         for observation in self.0.values_mut() {
             observation.parent_changing = changing;
         }
@@ -467,9 +470,34 @@ mod tests {
             phase,
             created: created_secs.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s)),
             staged: false,
+            deploying: false,
             parent_changing: false,
             attributes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn every_member_hears_that_its_parent_is_deploying() {
+        let deploying = Observation {
+            deploying: true,
+            ..record(Phase::Deleting, Some(1))
+        };
+        let staged = Observation {
+            staged: true,
+            ..record(Phase::Deleting, Some(2))
+        };
+        let mut listing = Listing::default();
+        listing.record("wsa-1", deploying);
+        listing.record("wsa-2", staged.clone());
+        listing.record("wsa-3", record(Phase::Ready, Some(3)));
+        let answer = listing.into_map();
+        assert!(answer.values().all(|o| o.parent_changing), "{answer:?}");
+        // Staged changes, and states the kind does not call deploying, never make a parent busy.
+        let mut listing = Listing::default();
+        listing.record("wsa-2", staged);
+        listing.record("wsa-4", record(Phase::Pending, Some(4)));
+        let answer = listing.into_map();
+        assert!(answer.values().all(|o| !o.parent_changing), "{answer:?}");
     }
 
     #[test]

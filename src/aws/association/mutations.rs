@@ -14,7 +14,9 @@ use super::{Association, AssociationKey, Disassociation, Observation, Phase};
 use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::waiter::poller::StatusCall;
-use crate::aws::waiter::{Look, Mutation, Reaction, Transition, Verdict, WaitError, WaiterEngine};
+use crate::aws::waiter::{
+    Look, Mutation, ParentWait, Reaction, Transition, Verdict, WaitError, WaiterEngine,
+};
 
 /// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
 const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
@@ -161,24 +163,31 @@ impl<A: Association> Mutation for Associate<'_, A> {
 /// Where a mutation that AWS refused because its parent is changing waits for that change to
 /// end ([`Reaction::AwaitParent`]): the parent's shared status poll, registered under the
 /// member the operation is about. Waits on the same parent (the removals being carried out
-/// among them) aim their polls at the change's end, so this wait rarely adds a call.
+/// among them) aim their polls at the change's end, and this wait follows them.
 pub struct ParentWatch<'a> {
     pub waiters: &'a WaiterEngine<Observation>,
     pub call: StatusCall<Observation>,
     pub key: &'a AssociationKey,
 }
 
+/// How a [`ParentWatch`] wait ended, with the member's last observation (`None`: not listed).
+pub struct Freed {
+    pub wait: ParentWait<()>,
+    pub last: Option<Observation>,
+}
+
 impl ParentWatch<'_> {
-    /// Waits until a status answer shows no change under way on the parent (or the member is
-    /// no longer listed). Whether a change was seen at all, so an answer that shows none at
-    /// once (AWS's lists lag behind its refusal) is followed by the retry schedule's pause
-    /// rather than by an immediate resend.
+    /// Waits until a status answer shows no change under way on the parent, or the member no
+    /// longer listed. With `staged_change`, also until the member's staged change is no longer
+    /// staged: another operation's deployment has taken it along, and this one's is done.
     pub async fn until_free(
         &self,
         deadline: Instant,
         stop: &CancellationToken,
-    ) -> Result<bool, AwsError> {
+        staged_change: bool,
+    ) -> Result<Freed, AwsError> {
         let mut seen_changing = false;
+        let mut last = None;
         let waited = self
             .waiters
             .wait(
@@ -189,23 +198,38 @@ impl ParentWatch<'_> {
                 None,
                 deadline,
                 stop,
-                |seen| match seen {
-                    Some(observation) if observation.parent_changing => {
-                        seen_changing = true;
-                        Verdict::Continue
+                |seen| {
+                    last = seen.cloned();
+                    match seen {
+                        Some(observation) if staged_change && !observation.staged => {
+                            Verdict::Done(ParentWait::InEffect(()))
+                        }
+                        Some(observation) if observation.parent_changing => {
+                            seen_changing = true;
+                            Verdict::Continue
+                        }
+                        None if staged_change => Verdict::Done(ParentWait::InEffect(())),
+                        _ if seen_changing => Verdict::Done(ParentWait::Ended),
+                        _ => Verdict::Done(ParentWait::NothingSeen),
                     }
-                    _ => Verdict::Done(()),
                 },
             )
             .await;
-        match waited {
+        let wait = match waited {
+            Ok(wait) => wait,
             // The mutation engine ends at the deadline or on the stop by itself.
-            Ok(()) | Err(WaitError::Timeout | WaitError::Interrupted) => Ok(seen_changing),
-            Err(WaitError::Aws(error)) => Err(error),
+            Err(WaitError::Timeout | WaitError::Interrupted) => ParentWait::Ended,
+            Err(WaitError::Aws(error)) => return Err(error),
             Err(WaitError::Failed(message)) => {
-                Err(AwsError::answered("status call", None, message, None))
+                return Err(AwsError::answered(
+                    "status call",
+                    None,
+                    format!("waiting for {} to be free: {message}", self.key.parent),
+                    None,
+                ));
             }
-        }
+        };
+        Ok(Freed { wait, last })
     }
 }
 
@@ -214,10 +238,11 @@ async fn until_free(
     watch: Option<&ParentWatch<'_>>,
     deadline: Instant,
     stop: &CancellationToken,
-) -> Result<bool, AwsError> {
+    staged_change: bool,
+) -> Result<ParentWait<()>, AwsError> {
     match watch {
-        Some(watch) => watch.until_free(deadline, stop).await,
-        None => Ok(false),
+        Some(watch) => Ok(watch.until_free(deadline, stop, staged_change).await?.wait),
+        None => Ok(ParentWait::NothingSeen),
     }
 }
 
@@ -271,8 +296,13 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
         &self,
         deadline: Instant,
         stop: &CancellationToken,
-    ) -> Result<bool, AwsError> {
-        until_free(self.watch.as_ref(), deadline, stop).await
+    ) -> Result<ParentWait<Disassociation>, AwsError> {
+        Ok(
+            match until_free(self.watch.as_ref(), deadline, stop, false).await? {
+                ParentWait::InEffect(()) | ParentWait::Ended => ParentWait::Ended,
+                ParentWait::NothingSeen => ParentWait::NothingSeen,
+            },
+        )
     }
 }
 
@@ -316,11 +346,13 @@ impl<A: Association> Mutation for Deploy<'_, A> {
             .await
     }
 
+    /// A deployment parked behind another one is done when that one took this one's staged
+    /// change along: several deployments refused at once must not each wait out the next.
     async fn until_parent_free(
         &self,
         deadline: Instant,
         stop: &CancellationToken,
-    ) -> Result<bool, AwsError> {
-        until_free(self.watch.as_ref(), deadline, stop).await
+    ) -> Result<ParentWait<()>, AwsError> {
+        until_free(self.watch.as_ref(), deadline, stop, true).await
     }
 }

@@ -43,7 +43,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// timeout: a safety margin, so the SDK's limit is the one that normally applies.
 const STATUS_CALL_MARGIN: Duration = Duration::from_secs(1);
 
-/// How long a deployment waits for other operations on the same parent to join it.
+/// The longest a deployment waits for the operations on the same parent that announced they
+/// will ask for it (it goes as soon as all have).
 const DEPLOY_BATCH: Duration = Duration::from_millis(300);
 
 /// The argument of a kind whose changes are staged until deployed.
@@ -253,9 +254,11 @@ impl<A: Association> AssociationResource<A> {
             && !matches!(config.attr(DEPLOY_ARGUMENT), Some(Value::Bool(false)))
     }
 
-    /// Carries out the staged changes of `parent`: one deployment for every operation on that
-    /// parent that asks within a short window, sent again while AWS says another one runs or
-    /// the parent is passing through a state that refuses it.
+    /// Carries out the staged changes of `key`'s parent: one deployment for every operation on
+    /// that parent that asks before it is sent (`announced`: this operation's word that it
+    /// would). While AWS says another deployment runs, it waits on the parent's status poll
+    /// for that one's end, or until that one has taken this change along; while the parent
+    /// passes through a state that refuses it, it is sent again later.
     async fn deploy(
         &self,
         ctx: &Context<AwsClients>,
@@ -722,7 +725,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         // AWS refuses to disassociate an application whose installation is still staged (a
         // create that was interrupted before its deployment): deploy it first.
         if deploys {
-            let current = self
+            let mut current = self
                 .waiters
                 .read(
                     &key.parent,
@@ -733,15 +736,17 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 )
                 .await;
             // AWS refuses a disassociate while another change on the parent is carried out:
-            // wait for its end on the shared poll rather than send a call bound to be refused
-            // (an error here is left to the disassociate, which meets the same condition).
+            // wait for its end on the shared poll rather than send a call bound to be refused,
+            // and decide on what the poll saw last (an error here is left to the disassociate,
+            // which meets the same condition).
             if let Ok(Some(observation)) = &current
                 && observation.parent_changing
-            {
-                let _ = self
+                && let Ok(freed) = self
                     .parent_watch(ctx, &key)
-                    .until_free(deadline, &ctx.stop)
-                    .await;
+                    .until_free(deadline, &ctx.stop, false)
+                    .await
+            {
+                current = Ok(freed.last);
             }
             if let Ok(Some(observation)) = current
                 && observation.phase == Phase::Pending

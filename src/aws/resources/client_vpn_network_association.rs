@@ -49,6 +49,7 @@ fn observation(
         // Association IDs are never reused, so duplicate records cannot occur.
         created: None,
         staged: false,
+        deploying: false,
         parent_changing: false,
         attributes,
     }

@@ -75,6 +75,7 @@ fn observation(association: &ConnectPeerAssociation) -> Observation {
         // The API reports no creation time; a live record still beats a `DELETED` one.
         created: None,
         staged: false,
+        deploying: false,
         parent_changing: false,
     }
 }

@@ -37,6 +37,7 @@ fn observation(association: &RouteServerAssociation) -> Observation {
         // The API reports no creation time; a finished record is never listed (it vanishes).
         created: None,
         staged: false,
+        deploying: false,
         parent_changing: false,
     }
 }

@@ -48,6 +48,10 @@ fn observation(association: &WorkspaceResourceAssociation) -> Observation {
             state.as_str(),
             "PENDING_INSTALL_DEPLOYMENT" | "PENDING_UNINSTALL_DEPLOYMENT"
         ),
+        deploying: matches!(
+            state.as_str(),
+            "PENDING_INSTALL" | "INSTALLING" | "PENDING_UNINSTALL" | "UNINSTALLING"
+        ),
         parent_changing: false,
         state,
         created: association

@@ -18,7 +18,7 @@ pub mod poller;
 pub mod schedule;
 pub mod shared;
 
-pub use mutation::{Look, Mutation, MutationFailure, Reaction, Rules, mutate};
+pub use mutation::{Look, Mutation, MutationFailure, ParentWait, Reaction, Rules, mutate};
 pub use poller::{PollFn, Transition, Verdict, WaitError, WaiterEngine};
 pub use schedule::Schedule;
 pub use shared::SharedCalls;

@@ -1,4 +1,4 @@
-//! Mutations (associate, disassociate) sent so that none is ever repeated blindly.
+//! Mutations (associate, disassociate, deploy) sent so that none is ever repeated blindly.
 //!
 //! A mutation's answer is one of three things: AWS did it, AWS definitively did not (throttled,
 //! busy, refused), or nobody knows (no answer, a timeout, a 5xx, an unreadable reply). The first
@@ -41,11 +41,10 @@ pub enum Reaction {
     /// The code says the parent is in a state that refuses changes; whether that state passes
     /// (a rebooting WorkSpace) decides between waiting and giving up.
     CheckParent,
-    /// AWS refused because another change on the same parent is being carried out (a
-    /// WorkSpace deploying other applications): wait until the parent's status poll shows it
-    /// ended, then send again at once. A retry schedule would either ask too often or notice
-    /// the end late; the shared poll aims at the end of the change under way, and costs nothing
-    /// extra while other waits on the parent poll anyway.
+    /// AWS refused because another change on the same parent is being carried out: wait until
+    /// the parent's status poll shows it ended, then send again at once. A retry schedule would
+    /// either ask too often or notice the end late; the shared poll aims at the end of the
+    /// change under way, and costs nothing extra while other waits on the parent poll anyway.
     AwaitParent,
     /// A definitive refusal: give up.
     Fail,
@@ -107,16 +106,29 @@ pub trait Mutation: Send + Sync {
     }
 
     /// For [`Reaction::AwaitParent`]: waits (until `deadline`, or Terraform's stop) until the
-    /// parent no longer shows a change under way. `Ok(true)` when a change was seen and then
-    /// ended; `Ok(false)` when none was seen at all, so AWS knows of one its lists do not show
-    /// yet, and the engine pauses on its retry schedule instead.
+    /// parent no longer shows a change under way, or until that change has carried out this
+    /// mutation's effect too. The default knows no way to watch the parent.
     async fn until_parent_free(
         &self,
         _deadline: Instant,
         _stop: &CancellationToken,
-    ) -> Result<bool, AwsError> {
-        Ok(false)
+    ) -> Result<ParentWait<Self::Done>, AwsError> {
+        Ok(ParentWait::NothingSeen)
     }
+}
+
+/// How a wait for the parent's change ([`Mutation::until_parent_free`]) ended.
+#[derive(Debug)]
+pub enum ParentWait<T> {
+    /// A change was seen under way and has ended (or the deadline or Terraform's stop came
+    /// first, which the engine notices itself): send again at once.
+    Ended,
+    /// No change was seen: AWS knows of one its lists do not show yet. Send again after the
+    /// retry schedule's pause rather than at once.
+    NothingSeen,
+    /// The change under way carried out this mutation's effect too (another operation's
+    /// deployment took this one's staged change along).
+    InEffect(T),
 }
 
 /// When and for how long the engine tries.
@@ -216,8 +228,9 @@ pub async fn mutate<M: Mutation>(
             },
             Next::AwaitParent => {
                 match mutation.until_parent_free(deadline, stop).await {
-                    Ok(true) => {}
-                    Ok(false) => pause(&mut step).await,
+                    Ok(ParentWait::InEffect(done)) => return Ok(done),
+                    Ok(ParentWait::Ended) => {}
+                    Ok(ParentWait::NothingSeen) => pause(&mut step).await,
                     Err(error) if error.is_transient() => {
                         last_error = Some(error);
                         pause(&mut step).await;
@@ -394,6 +407,7 @@ mod tests {
         match error.kind {
             _ if error.has_code("AlreadyAssociated") => Reaction::Conflict,
             _ if error.has_code("Rebooting") => Reaction::CheckParent,
+            _ if error.has_code("ResourceInUseException") => Reaction::AwaitParent,
             ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
             ErrorKind::Unknown => Reaction::Look,
             _ => Reaction::Fail,
@@ -408,6 +422,8 @@ mod tests {
         looks: Mutex<Vec<Look<&'static str>>>,
         looked: Mutex<usize>,
         parent_busy: Mutex<Vec<bool>>,
+        /// How each wait for the parent's change ends (none left: nothing was seen).
+        parent_waits: Mutex<Vec<ParentWait<&'static str>>>,
         react: fn(&AwsError) -> Reaction,
         /// Cancelled when the first attempt is sent, to model Ctrl-C during it.
         stop_on_send: Option<CancellationToken>,
@@ -424,6 +440,7 @@ mod tests {
                 looks: Mutex::new(looks),
                 looked: Mutex::new(0),
                 parent_busy: Mutex::new(Vec::new()),
+                parent_waits: Mutex::new(Vec::new()),
                 react: associate_rules,
                 stop_on_send: None,
             }
@@ -463,6 +480,72 @@ mod tests {
         async fn parent_busy(&self) -> Result<bool, AwsError> {
             Ok(self.parent_busy.lock().unwrap().remove(0))
         }
+
+        async fn until_parent_free(
+            &self,
+            _deadline: Instant,
+            _stop: &CancellationToken,
+        ) -> Result<ParentWait<&'static str>, AwsError> {
+            let mut waits = self.parent_waits.lock().unwrap();
+            Ok(if waits.is_empty() {
+                ParentWait::NothingSeen
+            } else {
+                waits.remove(0)
+            })
+        }
+    }
+
+    /// [`run`] with a retry pause of a minute, on a paused clock: how long the mutation took
+    /// tells whether it paused.
+    async fn run_with_minute_pauses(
+        fake: &Fake,
+    ) -> (
+        Result<&'static str, MutationFailure<&'static str>>,
+        Duration,
+    ) {
+        let rules = Rules {
+            retry: Schedule {
+                first: Duration::from_secs(60),
+                factor: 1.0,
+                cap: Duration::from_secs(60),
+                jitter: 0.0,
+            },
+            ..rules(Duration::from_secs(600))
+        };
+        let started = Instant::now();
+        let result = mutate(rules, &CancellationToken::new(), fake).await;
+        (result, started.elapsed())
+    }
+
+    fn in_use() -> AwsError {
+        error("ResourceInUseException", 400)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_while_the_parent_changes_is_sent_again_as_soon_as_the_change_ends() {
+        let fake = Fake::new(vec![Err(in_use()), Ok("done")], vec![]);
+        *fake.parent_waits.lock().unwrap() = vec![ParentWait::Ended];
+        let (result, took) = run_with_minute_pauses(&fake).await;
+        assert_eq!(result.unwrap(), "done");
+        assert_eq!(fake.counts(), (2, 0));
+        assert!(took < Duration::from_secs(1), "paused {took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_whose_change_the_lists_do_not_show_waits_the_retry_pause() {
+        let fake = Fake::new(vec![Err(in_use()), Ok("done")], vec![]);
+        let (result, took) = run_with_minute_pauses(&fake).await;
+        assert_eq!(result.unwrap(), "done");
+        assert!(took >= Duration::from_secs(60), "sent again after {took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_carried_out_by_the_one_it_waited_for_is_not_sent_again() {
+        let fake = Fake::new(vec![Err(in_use())], vec![]);
+        *fake.parent_waits.lock().unwrap() = vec![ParentWait::InEffect("taken along")];
+        let (result, _) = run_with_minute_pauses(&fake).await;
+        assert_eq!(result.unwrap(), "taken along");
+        assert_eq!(fake.counts(), (1, 0));
     }
 
     async fn run(fake: &Fake) -> Result<&'static str, MutationFailure<&'static str>> {

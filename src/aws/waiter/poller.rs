@@ -2,7 +2,9 @@
 //!
 //! Each tick makes one status call that answers every waiting association of that parent, when
 //! the earliest of their [`Cadence`]s wants it; a newcomer pulls the next tick forward so it
-//! never inherits a long delay. Every status call is bounded by a time limit, so a hung call is
+//! never inherits a long delay, except a wait that only follows the others (an operation parked
+//! until a change on the parent ends, [`Transition::ParentFree`]), which asks for itself only
+//! when no other wait on the parent does. Every status call is bounded by a time limit, so a hung call is
 //! abandoned after one limit and the next tick asks again at once: no wait can block the others.
 //! An answer that is an error (a 5xx, a refused connection, throttling) is asked again no sooner
 //! than the default [`Schedule`] would, counted from the first failure of the episode, and the
@@ -151,8 +153,8 @@ struct Entry {
     batching: bool,
     /// Waits for the end of a change that the parent's other waits are watching
     /// ([`Transition::ParentFree`]): its wishes count only when no other entry has any, so
-    /// operations parked behind a WorkSpace's deployment hear the ticks of the waits aimed at
-    /// that deployment's end instead of each polling on a grid of its own.
+    /// operations parked behind a change hear the ticks of the waits aimed at that change's end
+    /// instead of each polling on a grid of its own.
     follower: bool,
 }
 
@@ -191,8 +193,17 @@ pub enum Transition {
     Create,
     Delete,
     /// Another association's change on the same parent ending, for a mutation that AWS
-    /// refuses until then: learned apart, so it never skews the learned create and delete times.
+    /// refuses until then. Such a wait begins somewhere inside that change, so how long it
+    /// took teaches nothing: it is never learned, and it follows the parent's other waits
+    /// (see `Entry::follower`).
     ParentFree,
+}
+
+impl Transition {
+    /// Whether a finished wait teaches the engine how long this change takes.
+    fn is_learned(self) -> bool {
+        self != Transition::ParentFree
+    }
 }
 
 pub struct WaiterEngine<T> {
@@ -270,7 +281,11 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
         mut decide: impl FnMut(Option<&T>) -> Verdict<R>,
     ) -> Result<R, WaitError> {
         let began = Instant::now();
-        let knowledge = match (self.expected(transition), guess) {
+        let learned = transition
+            .is_learned()
+            .then(|| self.expected(transition))
+            .flatten();
+        let knowledge = match (learned, guess) {
             (Some(learned), _) => Knowledge::Learned(learned),
             (None, Some(guess)) => Knowledge::Guess(guess),
             (None, None) => Knowledge::Nothing,
@@ -291,11 +306,13 @@ impl<T: Send + Sync + 'static> WaiterEngine<T> {
                 Ok(observation) => match decide(observation) {
                     Verdict::Continue => last_not_done = at,
                     Verdict::Done(result) => {
-                        lock(&self.learned).entry(transition).or_default().record(
-                            began,
-                            last_not_done,
-                            at,
-                        );
+                        if transition.is_learned() {
+                            lock(&self.learned).entry(transition).or_default().record(
+                                began,
+                                last_not_done,
+                                at,
+                            );
+                        }
                         return Ok(result);
                     }
                     Verdict::Fail(message) => return Err(WaitError::Failed(message)),

@@ -1,5 +1,5 @@
 //! Calls that operations on one parent share: the first operation that asks opens a batch,
-//! every operation that asks within a short window joins it, and one call answers them all.
+//! every operation that asks before the call is made joins it, and one call answers them all.
 //!
 //! WorkSpaces stages each application change until `DeployWorkspaceApplications` is called for
 //! the WorkSpace, and the deployment carries out every change staged at that moment. Ten
@@ -53,22 +53,26 @@ pub struct Announced<'a> {
 }
 
 impl Announced<'_> {
-    /// The operation asks now, or will not ask: batches stop waiting for it.
-    fn arrive(&mut self) {
-        if std::mem::take(&mut self.pending) {
-            let parents = lock(&self.shared.parents);
-            if let Some(calls) = parents.get(&self.parent) {
-                calls
-                    .coming
-                    .send_modify(|coming| *coming = coming.saturating_sub(1));
-            }
+    /// The operation asks now, or will not ask: batches stop waiting for it. Called with the
+    /// parents' lock held, so an opener never sees the count fall before the operation has
+    /// joined its batch.
+    fn arrive(&mut self, parents: &HashMap<String, ParentCalls>) {
+        if std::mem::take(&mut self.pending)
+            && let Some(calls) = parents.get(&self.parent)
+        {
+            calls
+                .coming
+                .send_modify(|coming| *coming = coming.saturating_sub(1));
         }
     }
 }
 
 impl Drop for Announced<'_> {
     fn drop(&mut self) {
-        self.arrive();
+        if self.pending {
+            let parents = lock(&self.shared.parents);
+            self.arrive(&parents);
+        }
     }
 }
 
@@ -114,13 +118,14 @@ impl SharedCalls {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(), AwsError>>,
     {
-        if let Some(announced) = announced {
-            announced.arrive();
-        }
+        let mut announced = announced;
         let mut call = Some(call);
         loop {
             let (mut outcome, opened) = {
                 let mut parents = lock(&self.parents);
+                if let Some(announced) = announced.take() {
+                    announced.arrive(&parents);
+                }
                 let calls = parents
                     .entry(parent.to_owned())
                     .or_insert_with(|| ParentCalls {
