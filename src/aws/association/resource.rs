@@ -30,7 +30,7 @@ use crate::aws::clients::AwsClients;
 use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
 use crate::aws::ids::IdFormat;
 use crate::aws::waiter::poller::StatusCall;
-use crate::aws::waiter::shared::Announced;
+use crate::aws::waiter::shared::{Announced, Window};
 use crate::aws::waiter::{
     MutationFailure, Rules, Schedule, SharedCalls, Transition, Verdict, WaitError, WaiterEngine,
     mutate,
@@ -43,9 +43,13 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// timeout: a safety margin, so the SDK's limit is the one that normally applies.
 const STATUS_CALL_MARGIN: Duration = Duration::from_secs(1);
 
-/// The longest a deployment waits for the operations on the same parent that announced they
-/// will ask for it (it goes as soon as all have).
-const DEPLOY_BATCH: Duration = Duration::from_millis(300);
+/// How long a deployment waits for the other operations on the same parent: 300 ms for those
+/// Terraform is still handing over, then up to 2 s for those that announced they will ask
+/// (their associate or disassociate is on its way).
+const DEPLOY_BATCH: Window = Window {
+    least: Duration::from_millis(300),
+    most: Duration::from_secs(2),
+};
 
 /// The argument of a kind whose changes are staged until deployed.
 const DEPLOY_ARGUMENT: &str = "deploy";

@@ -4,15 +4,13 @@
 //! WorkSpaces stages each application change until `DeployWorkspaceApplications` is called for
 //! the WorkSpace, and the deployment carries out every change staged at that moment. Ten
 //! applications created together therefore need one deployment, not ten; and while a deployment
-//! runs AWS refuses another, so ten separate ones would also queue behind each other.
+//! runs AWS refuses another, so a change that misses one waits for the whole of it.
 //!
-//! An operation says it will ask before it stages its change ([`SharedCalls::announce`]), and a
-//! batch is called as soon as every announced operation has joined it, at most a window after
-//! it opened. An operation that has not announced has staged nothing the call could carry out,
-//! so there is nothing to wait for beyond the announced ones: operations freed together (the
-//! previous deployment ended) share one call without each batch losing the whole window, and a
-//! straggler that did stage its change is waited for rather than left to the next deployment,
-//! a whole change later.
+//! So a batch waits a little ([`Window::least`]) for operations nobody knows of yet (Terraform
+//! hands a wave of operations over one after another, over a few hundred milliseconds), and
+//! then for every operation that said it would ask ([`SharedCalls::announce`]: it is about to
+//! stage its change, and its call to AWS may be slow), but never longer than
+//! [`Window::most`] after it opened.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,9 +32,18 @@ struct ParentCalls {
     coming: watch::Sender<usize>,
 }
 
-/// One shared call per parent and window.
+/// How long a batch stays open.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    /// Always waited, for operations that have not announced themselves yet.
+    pub least: Duration,
+    /// The most waited for announced operations that have not asked yet.
+    pub most: Duration,
+}
+
+/// One shared call per parent and batch.
 pub struct SharedCalls {
-    window: Duration,
+    window: Window,
     parents: Mutex<HashMap<String, ParentCalls>>,
 }
 
@@ -77,16 +84,16 @@ impl Drop for Announced<'_> {
 }
 
 impl SharedCalls {
-    /// A batch waits at most `window` for the announced operations that have not asked yet.
-    pub fn new(window: Duration) -> Self {
+    /// Batches open for `window`.
+    pub fn new(window: Window) -> Self {
         SharedCalls {
             window,
             parents: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Says an operation will ask for `parent`'s call: a batch waits for it (at most the
-    /// window) before calling.
+    /// Says an operation will ask for `parent`'s call: a batch waits for it (at most
+    /// [`Window::most`]) before calling.
     pub fn announce(&self, parent: &str) -> Announced<'_> {
         let mut parents = lock(&self.parents);
         let calls = parents
@@ -104,8 +111,8 @@ impl SharedCalls {
     }
 
     /// The result of one call of `call` for `parent`, made by whichever operation opened the
-    /// batch this one joined: once every announced operation has asked, or the window has
-    /// passed. An operation that opened a batch and was dropped before making the call leaves
+    /// batch this one joined: [`Window::least`] after the batch opened, once every announced
+    /// operation has asked, and no later than [`Window::most`]. An operation that opened a batch and was dropped before making the call leaves
     /// its batch to the next one that asks. `announced` is this operation's own word, if it
     /// gave one.
     pub async fn run<F, Fut>(
@@ -143,8 +150,10 @@ impl SharedCalls {
                 }
             };
             if let Some((sender, mut coming)) = opened {
-                let until = Instant::now() + self.window;
-                // Every announced operation has asked, or the window is over.
+                let opened_at = Instant::now();
+                tokio::time::sleep_until(opened_at + self.window.least).await;
+                // Every announced operation has asked, or the most is waited.
+                let until = opened_at + self.window.most;
                 let _ =
                     tokio::time::timeout_at(until, coming.wait_for(|coming| *coming == 0)).await;
                 // Later operations open the next batch: this one's call may not cover them.
@@ -189,7 +198,10 @@ mod tests {
 
     use super::*;
 
-    const WINDOW: Duration = Duration::from_millis(300);
+    const WINDOW: Window = Window {
+        least: Duration::from_millis(100),
+        most: Duration::from_millis(300),
+    };
 
     /// Runs one operation on `parent` that announces itself, waits at `started` until the
     /// others have too, and asks after `delay`; returns when the shared call was made,
@@ -244,7 +256,7 @@ mod tests {
             1,
             "one call for ten operations"
         );
-        // The last one asked 180 ms in: the call did not wait out the 300 ms window.
+        // The last one asked 180 ms in: the call waited for it, but not for the 300 ms most.
         assert!(
             made.iter().all(|at| *at == Duration::from_millis(180)),
             "{made:?}"
@@ -266,15 +278,31 @@ mod tests {
         let at = operation(&shared, &calls, "ws-1", None, Duration::ZERO)
             .await
             .unwrap();
-        assert_eq!(at.duration_since(start), WINDOW);
+        assert_eq!(at.duration_since(start), WINDOW.most);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn with_nothing_announced_the_call_is_made_at_once() {
+    async fn with_nothing_announced_the_call_waits_the_least_for_operations_not_yet_known() {
         let shared = Arc::new(SharedCalls::new(WINDOW));
+        let calls = Arc::new(AtomicUsize::new(0));
         let start = Instant::now();
+        let first = {
+            let (shared, calls) = (shared.clone(), calls.clone());
+            tokio::spawn(async move {
+                shared
+                    .run("ws-1", None, || async move {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        // One that Terraform hands over a little later, without announcing itself.
+        tokio::time::sleep(Duration::from_millis(60)).await;
         shared.run("ws-1", None, || async { Ok(()) }).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        first.await.unwrap().unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(start.elapsed(), WINDOW.least);
     }
 
     #[tokio::test(start_paused = true)]
@@ -286,7 +314,7 @@ mod tests {
             let shared = shared.clone();
             tokio::spawn(async move {
                 let _announced = shared.announce("ws-1");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(150)).await;
                 // Its change failed: it drops its word without asking.
             })
         };
@@ -294,7 +322,8 @@ mod tests {
             .await
             .unwrap();
         failing.await.unwrap();
-        assert_eq!(at.duration_since(start), Duration::from_millis(50));
+        // Released at 150 ms, before the 300 ms most.
+        assert_eq!(at.duration_since(start), Duration::from_millis(150));
     }
 
     #[tokio::test(start_paused = true)]
