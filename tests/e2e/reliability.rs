@@ -597,6 +597,100 @@ fn a_rebooting_workspace_is_waited_out() {
     s.dir.destroy();
 }
 
+/// AWS carries out one deployment per WorkSpace at a time and refuses application changes while
+/// it runs. A removal that Terraform hands over while another run's deployment is installing an
+/// application on the same WorkSpace waits on its status poll for that installation to end, then
+/// goes at once: nothing is sent into the refusal. The two runs sign with different keys, so the
+/// emulator's call log tells their calls apart.
+#[test]
+fn a_removal_during_another_runs_deployment_waits_for_its_end() {
+    let kind = &WORKSPACES_APPLICATION;
+    let s = Scenario::new(kind);
+    s.configure("");
+    s.dir.init();
+    s.dir.apply();
+    let installs_after_first_apply = s.call_count("DeployWorkspaceApplications");
+    // The other run's installation takes 10 s from its deployment.
+    s.set_durations(json!({"workspaces_application": {"associate_ms": 10_000}}));
+    let other = Workdir::new();
+    other.write(
+        "providers.tf",
+        &s.dir.read("providers.tf").replace(
+            "access_key        = \"test\"",
+            "access_key        = \"other\"",
+        ),
+    );
+    let sibling = kind
+        .sibling_arguments
+        .expect("a WorkSpace holds several applications");
+    other.write(
+        "main.tf",
+        &format!(
+            "resource \"{}\" \"other\" {{\n  {sibling}\n}}\n",
+            kind.resource_type
+        ),
+    );
+    other.init();
+    let (other_apply, destroy) = std::thread::scope(|scope| {
+        let other_apply = scope.spawn(|| other.apply());
+        // Once the other run's deployment has gone out, remove the first application.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while s.call_count("DeployWorkspaceApplications") == installs_after_first_apply {
+            assert!(Instant::now() < deadline, "the other run never deployed");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let destroy = s.dir.destroy();
+        (other_apply.join().expect("the other apply"), destroy)
+    });
+    let installed = s
+        .associations()
+        .into_iter()
+        .find(|a| a.child == "wsa-0a1b2c3d5")
+        .and_then(|a| a.reached("COMPLETED"))
+        .unwrap_or_else(|| panic!("the other run's application was installed: {other_apply}"));
+    let ours: Vec<_> = s
+        .calls()
+        .into_iter()
+        .filter(|c| c.access_key_id.as_deref() == Some("test"))
+        .collect();
+    // The removal was handed over while the other application was installing: besides the
+    // refresh, the destroy asked about the WorkSpace several times during the installation.
+    let other_deployed = s
+        .calls()
+        .iter()
+        .find(|c| {
+            c.access_key_id.as_deref() == Some("other")
+                && c.operation == "DeployWorkspaceApplications"
+        })
+        .map(|c| c.at_ms)
+        .expect("the other run deployed");
+    let looks_during_install = ours
+        .iter()
+        .filter(|c| c.operation == kind.describe_action)
+        .filter(|c| c.at_ms >= other_deployed && c.at_ms < installed)
+        .count();
+    assert!(
+        looks_during_install >= 3,
+        "the removal never waited for the installation ({looks_during_install} looks)\n{destroy}"
+    );
+    let disassociates: Vec<_> = ours
+        .iter()
+        .filter(|c| c.operation == kind.disassociate_action)
+        .collect();
+    assert_eq!(
+        disassociates.len(),
+        1,
+        "one disassociate, never refused: {disassociates:?}\n{destroy}"
+    );
+    assert_eq!(disassociates[0].status, 200, "{destroy}");
+    assert!(
+        disassociates[0].at_ms >= installed,
+        "sent {} ms before the installation ended",
+        installed - disassociates[0].at_ms
+    );
+    other.destroy();
+}
+
 /// A provider block that points every service at `url` and takes credentials from the
 /// environment (no keys in the block).
 fn provider_without_keys(url: &str) -> String {

@@ -186,6 +186,11 @@ impl ParentWatch<'_> {
         stop: &CancellationToken,
         staged_change: bool,
     ) -> Result<Freed, AwsError> {
+        tracing::info!(
+            parent = %self.key.parent,
+            member = %self.key.member,
+            "AWS is carrying out another change on the parent; waiting for it to end"
+        );
         let mut seen_changing = false;
         let mut last = None;
         let waited = self
