@@ -41,6 +41,15 @@ pub struct Window {
     pub most: Duration,
 }
 
+impl Default for ParentCalls {
+    fn default() -> Self {
+        ParentCalls {
+            open: None,
+            coming: watch::Sender::new(0),
+        }
+    }
+}
+
 /// One shared call per parent and batch.
 pub struct SharedCalls {
     window: Window,
@@ -96,12 +105,7 @@ impl SharedCalls {
     /// [`Window::most`]) before calling.
     pub fn announce(&self, parent: &str) -> Announced<'_> {
         let mut parents = lock(&self.parents);
-        let calls = parents
-            .entry(parent.to_owned())
-            .or_insert_with(|| ParentCalls {
-                open: None,
-                coming: watch::Sender::new(0),
-            });
+        let calls = parents.entry(parent.to_owned()).or_default();
         calls.coming.send_modify(|coming| *coming += 1);
         Announced {
             shared: self,
@@ -133,12 +137,7 @@ impl SharedCalls {
                 if let Some(announced) = announced.take() {
                     announced.arrive(&parents);
                 }
-                let calls = parents
-                    .entry(parent.to_owned())
-                    .or_insert_with(|| ParentCalls {
-                        open: None,
-                        coming: watch::Sender::new(0),
-                    });
+                let calls = parents.entry(parent.to_owned()).or_default();
                 match &calls.open {
                     // A batch whose opener is still there: join it.
                     Some(receiver) if receiver.has_changed().is_ok() => (receiver.clone(), None),
