@@ -99,17 +99,34 @@ pub async fn handle(sim: &Sim, parts: &Parts, body: Body) -> Response<Body> {
         }
     };
     debug!(method, path, "admin request");
-    route(sim, method, path, &body).unwrap_or_else(AdminError::into_response)
+    let region = region_of(parts.uri.query());
+    route(sim, method, path, region.as_deref(), &body).unwrap_or_else(AdminError::into_response)
 }
 
-fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Body>, AdminError> {
+/// The region an admin call addresses: its `region` query parameter (`?region=eu-west-1`),
+/// else the default region. Parents, associations and WorkSpace states are per region; faults,
+/// durations, the call log and STS are shared.
+fn region_of(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == "region")
+        .map(|(_, value)| value.into_owned())
+        .filter(|region| !region.is_empty())
+}
+
+fn route(
+    sim: &Sim,
+    method: &str,
+    path: &str,
+    region: Option<&str>,
+    body: &[u8],
+) -> Result<Response<Body>, AdminError> {
     let response = match (method, path) {
         ("GET", "/_sim/health") => {
             ok(json!({"ok": true, "open_connections": sim.open_connections()}))
         }
         ("POST", "/_sim/seed") => {
             let world: World = parse(body, "world")?;
-            let mut inner = sim.lock();
+            let mut inner = sim.lock_in(region);
             // A reseeded WorkSpace has the state the seed gives it, not a pending revert.
             inner
                 .workspace_reverts
@@ -121,10 +138,9 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
             sim.reset();
             ok(json!({"ok": true}))
         }
-        ("GET", "/_sim/world") => ok(world_view(sim)),
+        ("GET", "/_sim/world") => ok(world_view(sim, region)),
         ("GET", "/_sim/associations") => {
-            let mut inner = sim.lock();
-            inner.advance_all(now_ms());
+            let (inner, _) = sim.lock_now_in(region);
             ok(json!(inner.association_records()))
         }
         ("GET", "/_sim/calls") => ok(json!(sim.lock().calls)),
@@ -147,9 +163,9 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
             inner.durations = durations;
             ok(json!(durations))
         }
-        ("POST", "/_sim/disassociate") => disassociate(sim, body)?,
-        ("POST", "/_sim/associate") => associate(sim, body)?,
-        ("POST", "/_sim/workspace_state") => workspace_state(sim, body)?,
+        ("POST", "/_sim/disassociate") => disassociate(sim, region, body)?,
+        ("POST", "/_sim/associate") => associate(sim, region, body)?,
+        ("POST", "/_sim/workspace_state") => workspace_state(sim, region, body)?,
         ("GET", "/_sim/sts/sessions") => ok(json!(sim.lock().sts_sessions)),
         ("GET", "/_sim/sts/issued_secrets") => ok(json!(sim.lock().sts_issued_secrets)),
         (
@@ -175,9 +191,8 @@ fn route(sim: &Sim, method: &str, path: &str, body: &[u8]) -> Result<Response<Bo
 
 /// The parents, plus what each family derives from its associations (e.g. a Client VPN
 /// endpoint's status).
-fn world_view(sim: &Sim) -> Value {
-    let mut inner = sim.lock();
-    inner.advance_all(now_ms());
+fn world_view(sim: &Sim, region: Option<&str>) -> Value {
+    let (inner, _) = sim.lock_now_in(region);
     let mut view = json!(inner.world);
     for family in Family::ALL {
         if let Some(add) = family.spec().world_view {
@@ -194,9 +209,13 @@ struct DisassociateRequest {
 }
 
 /// Removes an association out of band, as if someone deleted it in the console (drift).
-fn disassociate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
+fn disassociate(
+    sim: &Sim,
+    region: Option<&str>,
+    body: &[u8],
+) -> Result<Response<Body>, AdminError> {
     let req: DisassociateRequest = parse(body, "disassociate")?;
-    let (mut inner, now) = sim.lock_now();
+    let (mut inner, now) = sim.lock_now_in(region);
     // The live record first: after a re-association the finished one is still listed.
     let seq = match inner.current_mut(req.family, |a| a.id == req.id) {
         Some(a) => Some(a.seq),
@@ -221,9 +240,9 @@ fn record_of(inner: &crate::state::Inner, seq: u64) -> Option<crate::state::Asso
 
 /// Creates an association out of band through the family's own checks, as if someone made it
 /// outside the provider.
-fn associate(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
+fn associate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let req: AssociateRequest = parse(body, "associate")?;
-    let (mut inner, now) = sim.lock_now();
+    let (mut inner, now) = sim.lock_now_in(region);
     let seq = (req.family.spec().out_of_band)(&mut inner, &req, now)?;
     // Made outside the provider, before anyone looked: lists see it at once.
     if let Some(a) = inner.by_seq_mut(seq) {
@@ -245,7 +264,11 @@ struct WorkspaceStateRequest {
 
 /// Sets a WorkSpace's state (a reboot, a stop, maintenance), optionally for a while only, so
 /// tests can meet the "WorkSpace not AVAILABLE or STOPPED" refusals.
-fn workspace_state(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError> {
+fn workspace_state(
+    sim: &Sim,
+    region: Option<&str>,
+    body: &[u8],
+) -> Result<Response<Body>, AdminError> {
     let req: WorkspaceStateRequest = parse(body, "workspace_state")?;
     if !WORKSPACE_STATES.contains(&req.state.as_str()) {
         return Err(fail(
@@ -257,7 +280,7 @@ fn workspace_state(sim: &Sim, body: &[u8]) -> Result<Response<Body>, AdminError>
             ),
         ));
     }
-    let (mut inner, now) = sim.lock_now();
+    let (mut inner, now) = sim.lock_now_in(region);
     let Some(ws) = inner.world.workspace_mut(&req.workspace_id) else {
         return Err(fail(404, format!("no WorkSpace {}", req.workspace_id)));
     };

@@ -98,6 +98,9 @@ pub struct WorkspaceStateChange {
 #[derive(Debug, Clone)]
 pub struct AdminClient {
     url: String,
+    /// The region the per-region calls (seed, world, associations, associate, disassociate,
+    /// WorkSpace states) address; `None`: the emulator's default region.
+    region: Option<String>,
 }
 
 /// A response as received: status, headers (names lower-cased) and body bytes.
@@ -132,6 +135,16 @@ impl AdminClient {
     pub fn new(url: impl AsRef<str>) -> AdminClient {
         AdminClient {
             url: url.as_ref().trim_end_matches('/').to_string(),
+            region: None,
+        }
+    }
+
+    /// A client whose per-region calls address `region` (the emulator keeps parents and
+    /// associations per region, from the SigV4 signing region of each AWS request).
+    pub fn in_region(&self, region: impl Into<String>) -> AdminClient {
+        AdminClient {
+            url: self.url.clone(),
+            region: Some(region.into()),
         }
     }
 
@@ -184,6 +197,11 @@ impl AdminClient {
         body: Option<Value>,
     ) -> anyhow::Result<T> {
         let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        let path = match &self.region {
+            Some(region) => format!("{path}?region={region}"),
+            None => path.to_owned(),
+        };
+        let path = path.as_str();
         let response = self
             .raw(
                 method,

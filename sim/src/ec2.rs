@@ -37,8 +37,9 @@ pub fn handle(
     operation: &str,
     params: &Params,
     request_id: &str,
+    region: Option<&str>,
 ) -> ApiResult<String> {
-    let (mut inner, now) = sim.lock_now();
+    let (mut inner, now) = sim.lock_now_in(region);
     let members = run(&mut inner, params, now)?;
     let mut out = XmlResponse::new(operation, request_id);
     out.append(members);

@@ -114,8 +114,14 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// Runs one NetworkManager operation and returns the JSON success body.
-pub fn handle(sim: &Sim, route: &Route, query: Option<&str>, body: &[u8]) -> ApiResult<String> {
-    let (mut inner, now) = sim.lock_now();
+pub fn handle(
+    sim: &Sim,
+    route: &Route,
+    query: Option<&str>,
+    body: &[u8],
+    region: Option<&str>,
+) -> ApiResult<String> {
+    let (mut inner, now) = sim.lock_now_in(region);
     let request = Request {
         labels: &route.labels,
         query,

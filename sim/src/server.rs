@@ -179,6 +179,9 @@ struct Call<'a> {
     operation: &'a str,
     request_id: &'a str,
     access_key_id: Option<&'a str>,
+    /// The region of the SigV4 credential scope: whose state the call is served from (`None`:
+    /// the default region).
+    region: Option<&'a str>,
 }
 
 async fn aws(
@@ -195,6 +198,7 @@ async fn aws(
     let credential = credential(header(parts, "authorization"), parts.uri.query());
     let access_key_id = scope_part(credential.as_deref(), 0);
     let scope_service = scope_part(credential.as_deref(), 3);
+    let region = scope_part(credential.as_deref(), 2);
     let cbor = workspaces::is_rpcv2_cbor(
         path,
         header(parts, "smithy-protocol"),
@@ -252,6 +256,7 @@ async fn aws(
             access_key_id: access_key_id.map(str::to_owned),
             subject: subject.clone(),
             error_code: error_code.map(str::to_owned),
+            region: region.map(str::to_owned),
         });
     };
     // Authentication comes first, as on AWS: a key of an expired session is refused before
@@ -288,6 +293,7 @@ async fn aws(
                 operation: &operation,
                 request_id,
                 access_key_id,
+                region,
             };
             match decision.fault {
                 Some(FaultKind::Drop) => {
@@ -338,7 +344,7 @@ async fn aws(
         path,
         status,
         error = result.as_ref().err().map(|e| e.code.as_str()),
-        region = scope_part(credential.as_deref(), 2),
+        region,
         request_id,
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "aws request"
@@ -435,13 +441,18 @@ fn run(sim: &Sim, decoded: Decoded, call: &Call<'_>) -> Result<String, ApiError>
             call.request_id,
             call.access_key_id,
         ),
-        Decoded::Ec2(run, params) => {
-            ec2::handle(sim, run, call.operation, &params, call.request_id)
-        }
+        Decoded::Ec2(run, params) => ec2::handle(
+            sim,
+            run,
+            call.operation,
+            &params,
+            call.request_id,
+            call.region,
+        ),
         Decoded::NetworkManager(route) => {
-            networkmanager::handle(sim, &route, call.parts.uri.query(), call.body)
+            networkmanager::handle(sim, &route, call.parts.uri.query(), call.body, call.region)
         }
-        Decoded::WorkSpaces(run, input) => workspaces::handle(sim, run, &input),
+        Decoded::WorkSpaces(run, input) => workspaces::handle(sim, run, &input, call.region),
     }
 }
 

@@ -89,6 +89,10 @@ pub struct CallRecord {
     /// The AWS error code answered, when the answer was an error (injected or not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// The region whose state the call was served from (the credential scope's, else the
+    /// default region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// One STS AssumeRole session as the admin API reports it. It holds no secret (the secret
@@ -159,6 +163,25 @@ pub struct TokenRecord {
     pub association_seq: u64,
 }
 
+/// The region the emulator serves when a request names none (unsigned, or an admin call
+/// without `?region=`) and the seed does not say otherwise.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// What AWS keeps per region: parents, associations and the idempotency tokens used on them.
+/// Two regions can hold the same IDs without meeting.
+#[derive(Default)]
+pub struct RegionState {
+    pub world: World,
+    pub associations: Vec<Association>,
+    pub client_tokens: HashMap<String, TokenRecord>,
+    pub workspace_reverts: Vec<StateRevert>,
+}
+
+/// The emulator's state. The regional part (`world`, `associations`, `client_tokens`,
+/// `workspace_reverts`) is that of the region being served, which [`Sim::lock_in`] brings in
+/// under the lock before a handler sees it; every other region waits in `parked`. So a handler
+/// only ever sees one region, and everything else (faults, durations, the call log, STS) is
+/// shared by all.
 pub struct Inner {
     pub world: World,
     pub associations: Vec<Association>,
@@ -172,6 +195,12 @@ pub struct Inner {
     pub sts_issued_secrets: Vec<IssuedSecret>,
     /// WorkSpace states that end on their own (`POST /_sim/workspace_state` with `for_ms`).
     pub workspace_reverts: Vec<StateRevert>,
+    /// The region whose state the regional fields hold.
+    served: String,
+    /// The region of requests that name none: the startup seed's `region`, else us-east-1.
+    default_region: String,
+    /// Every other region's state.
+    parked: HashMap<String, RegionState>,
 }
 
 pub struct Sim {
@@ -222,6 +251,22 @@ impl Sim {
         (inner, now)
     }
 
+    /// Locks the state serving `region` (`None`: the default region).
+    pub fn lock_in(&self, region: Option<&str>) -> MutexGuard<'_, Inner> {
+        let mut inner = self.lock();
+        let region = region.map_or_else(|| inner.default_region.clone(), str::to_owned);
+        inner.serve(&region);
+        inner
+    }
+
+    /// [`Sim::lock_in`] with the region's associations brought up to now, and that now.
+    pub fn lock_now_in(&self, region: Option<&str>) -> (MutexGuard<'_, Inner>, f64) {
+        let now = now_ms();
+        let mut inner = self.lock_in(region);
+        inner.advance_all(now);
+        (inner, now)
+    }
+
     pub fn reset(&self) {
         let mut inner = self.lock();
         *inner = Inner::new(
@@ -241,7 +286,14 @@ fn rng_for(seed: Option<u64>) -> StdRng {
 
 impl Inner {
     fn new(world: World, durations: Durations, faults: FaultSettings) -> Inner {
+        let default_region = world
+            .region
+            .clone()
+            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
         Inner {
+            served: default_region.clone(),
+            default_region,
+            parked: HashMap::new(),
             world,
             associations: Vec::new(),
             next_seq: 1,
@@ -253,6 +305,50 @@ impl Inner {
             sts_sessions: Vec::new(),
             sts_issued_secrets: Vec::new(),
             workspace_reverts: Vec::new(),
+        }
+    }
+
+    /// Makes `region`'s state the one the regional fields hold, parking the one they held. A
+    /// region seen for the first time starts empty, with the account of the default region.
+    pub fn serve(&mut self, region: &str) {
+        if self.served == region {
+            return;
+        }
+        let incoming = self.parked.remove(region).unwrap_or_else(|| RegionState {
+            world: World {
+                region: Some(region.to_owned()),
+                account_id: self.account_id(),
+                ..World::default()
+            },
+            ..RegionState::default()
+        });
+        let outgoing = RegionState {
+            world: std::mem::replace(&mut self.world, incoming.world),
+            associations: std::mem::replace(&mut self.associations, incoming.associations),
+            client_tokens: std::mem::replace(&mut self.client_tokens, incoming.client_tokens),
+            workspace_reverts: std::mem::replace(
+                &mut self.workspace_reverts,
+                incoming.workspace_reverts,
+            ),
+        };
+        let left = std::mem::replace(&mut self.served, region.to_owned());
+        self.parked.insert(left, outgoing);
+    }
+
+    /// The region being served.
+    pub fn region(&self) -> &str {
+        &self.served
+    }
+
+    /// The account that owns everything (the seed's `account_id` of the default region), for
+    /// callers that did not assume a role.
+    pub fn account_id(&self) -> Option<String> {
+        if self.served == self.default_region {
+            self.world.account_id.clone()
+        } else {
+            self.parked
+                .get(&self.default_region)
+                .and_then(|state| state.world.account_id.clone())
         }
     }
 

@@ -95,9 +95,7 @@ fn caller(inner: &Inner, access_key_id: Option<&str>) -> Caller {
         };
     }
     let account = inner
-        .world
-        .account_id
-        .clone()
+        .account_id()
         .unwrap_or_else(|| DEFAULT_ACCOUNT.to_string());
     Caller {
         arn: format!("arn:aws:iam::{account}:user/{DEFAULT_USER}"),

@@ -102,7 +102,7 @@ impl Input {
 }
 
 /// Runs one WorkSpaces operation and returns the JSON success body.
-pub fn handle(sim: &Sim, run: Handler, input: &Input) -> ApiResult<String> {
-    let (mut inner, now) = sim.lock_now();
+pub fn handle(sim: &Sim, run: Handler, input: &Input, region: Option<&str>) -> ApiResult<String> {
+    let (mut inner, now) = sim.lock_now_in(region);
     Ok(run(&mut inner, input, now)?.to_string())
 }

@@ -98,10 +98,9 @@ impl ServiceClients {
     }
 }
 
-/// The clients every resource uses, built once per ConfigureProvider. Both sets share one
-/// credential cache, so an assumed role is assumed once.
+/// The clients of one region: both bundles, built once and shared by every operation there.
 #[derive(Clone)]
-pub struct AwsClients {
+pub struct RegionClients {
     /// For refreshes, imports and DryRun checks: the SDK retries throttling and transient
     /// failures itself, each attempt bounded by `api_call_attempt_timeout` and the whole call by
     /// `api_call_timeout`.
@@ -110,6 +109,30 @@ pub struct AwsClients {
     /// `api_call_attempt_timeout`. The waiter engine decides what happens next, so a mutation
     /// whose answer was lost is looked up instead of being sent again by the SDK.
     pub single_attempt: ServiceClients,
+}
+
+impl RegionClients {
+    fn build(reads: &SdkConfig, single_attempt: &SdkConfig, endpoints: &Endpoints) -> Self {
+        RegionClients {
+            reads: ServiceClients::build(reads, endpoints),
+            single_attempt: ServiceClients::build(single_attempt, endpoints),
+        }
+    }
+}
+
+/// The clients every resource uses, configured once per ConfigureProvider: those of the
+/// provider's region at once, those of any other region (a resource's own `region`) on first
+/// use. Every region's clients come from the same resolved settings and share one credential
+/// provider and cache, so an assumed role is assumed once whatever the region.
+#[derive(Clone)]
+pub struct AwsClients {
+    /// The region resolved for the provider (block, environment or profile).
+    region: Arc<str>,
+    /// The SDK configurations of the two bundles, for the clients of further regions.
+    reads_config: SdkConfig,
+    single_attempt_config: SdkConfig,
+    /// Every region's clients made so far, the provider's own included.
+    by_region: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<RegionClients>>>>,
     pub settings: Arc<ProviderSettings>,
     /// Where the credentials come from, in words, for messages about credential failures.
     pub credential_source: Arc<str>,
@@ -123,6 +146,7 @@ impl fmt::Debug for AwsClients {
     // (and redact their secrets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsClients")
+            .field("region", &self.region)
             .field("settings", &self.settings)
             .field("credential_source", &self.credential_source)
             .finish_non_exhaustive()
@@ -153,23 +177,65 @@ impl AwsClients {
                 .operation_timeout(operation)
                 .build()
         };
-        let reads = base
+        let reads_config = base
             .to_builder()
             .retry_config(retry_config(&settings))
             .timeout_config(timeouts(settings.call_timeout()))
             .build();
-        let single_attempt = base
+        let single_attempt_config = base
             .to_builder()
             .retry_config(RetryConfig::disabled())
             .timeout_config(timeouts(settings.attempt_timeout()))
             .build();
+        let region: Arc<str> = base.region().map_or("", |r| r.as_ref()).into();
+        let home = RegionClients::build(&reads_config, &single_attempt_config, &settings.endpoints);
+        let by_region = [(region.to_string(), Arc::new(home))].into_iter().collect();
         Ok(AwsClients {
-            reads: ServiceClients::build(&reads, &settings.endpoints),
-            single_attempt: ServiceClients::build(&single_attempt, &settings.endpoints),
+            region,
+            reads_config,
+            single_attempt_config,
+            by_region: Arc::new(std::sync::Mutex::new(by_region)),
             credential_source: credential_source(&settings, env).into(),
             settings: Arc::new(settings),
             redactor,
         })
+    }
+
+    /// The provider's region: where an object without a `region` of its own lives.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The clients of the provider's region.
+    pub fn home(&self) -> Arc<RegionClients> {
+        self.in_region(&self.region)
+    }
+
+    /// The clients of `region`, made on first use and shared from then on. Making them is
+    /// local work (no network call): the region only changes where requests go and how they
+    /// are signed.
+    pub fn in_region(&self, region: &str) -> Arc<RegionClients> {
+        let mut by_region = self
+            .by_region
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        by_region
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                tracing::debug!(region, "making the AWS clients of another region");
+                let in_region = |config: &SdkConfig| {
+                    config
+                        .to_builder()
+                        .region(Region::new(region.to_owned()))
+                        .build()
+                };
+                Arc::new(RegionClients::build(
+                    &in_region(&self.reads_config),
+                    &in_region(&self.single_attempt_config),
+                    &self.settings.endpoints,
+                ))
+            })
+            .clone()
     }
 }
 
@@ -1015,7 +1081,7 @@ mod tests {
             .await
             .expect("clients build without network");
 
-        let call = clients.reads.ec2.describe_regions().send();
+        let call = clients.home().reads.ec2.describe_regions().send();
         let output = tokio::time::timeout(Duration::from_secs(20), call)
             .await
             .expect("the call completes quickly")
@@ -1083,7 +1149,7 @@ mod tests {
         let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
             .await
             .expect("clients");
-        let call = clients.single_attempt.ec2.describe_regions().send();
+        let call = clients.home().single_attempt.ec2.describe_regions().send();
         let answer = tokio::time::timeout(Duration::from_secs(20), call)
             .await
             .expect("the call ends quickly");
@@ -1114,7 +1180,7 @@ mod tests {
         let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
             .await
             .expect("clients");
-        let conf = clients.reads.workspaces.config();
+        let conf = clients.home().reads.workspaces.config();
         assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-central-2"));
         let retry = conf.retry_config().expect("retry config");
         assert_eq!(
@@ -1123,6 +1189,7 @@ mod tests {
         );
         assert_eq!(
             clients
+                .home()
                 .reads
                 .networkmanager
                 .config()
@@ -1137,11 +1204,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn another_regions_clients_are_made_once_from_the_same_settings() {
+        let clients = AwsClients::from_settings_in(static_settings(), &no_env(), &no_files())
+            .await
+            .expect("clients");
+        assert_eq!(clients.region(), "eu-central-2");
+        let west = clients.in_region("eu-west-1");
+        assert!(
+            Arc::ptr_eq(&west, &clients.in_region("eu-west-1")),
+            "one client set per region, shared"
+        );
+        let region = |config: &aws_sdk_ec2::Config| config.region().map(|r| r.as_ref().to_owned());
+        assert_eq!(
+            region(west.reads.ec2.config()).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region(west.single_attempt.ec2.config()).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region(clients.home().reads.ec2.config()).as_deref(),
+            Some("eu-central-2")
+        );
+        let attempts =
+            |config: &aws_sdk_ec2::Config| config.retry_config().map(|r| r.max_attempts());
+        assert_eq!(
+            attempts(west.reads.ec2.config()),
+            attempts(clients.home().reads.ec2.config())
+        );
+        assert_eq!(attempts(west.single_attempt.ec2.config()), Some(1));
+    }
+
+    #[tokio::test]
     async fn default_retries_are_twenty_five() {
         let clients = AwsClients::from_settings_in(static_settings(), &no_env(), &no_files())
             .await
             .expect("clients");
         let retry = clients
+            .home()
             .reads
             .ec2
             .config()
@@ -1175,6 +1276,7 @@ mod tests {
         };
         let region_of = |clients: &AwsClients| {
             clients
+                .home()
                 .reads
                 .ec2
                 .config()
@@ -1303,7 +1405,13 @@ mod tests {
             .await
             .expect("clients");
         assert_eq!(
-            clients.reads.ec2.config().region().map(|r| r.as_ref()),
+            clients
+                .home()
+                .reads
+                .ec2
+                .config()
+                .region()
+                .map(|r| r.as_ref()),
             Some("eu-west-3")
         );
         let credentials = credentials_of(&clients.settings, &no_env(), &Fs::real()).await;

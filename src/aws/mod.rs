@@ -7,5 +7,6 @@ pub mod config;
 pub mod error;
 pub mod ids;
 pub mod pages;
+pub mod region;
 pub mod resources;
 pub mod waiter;

@@ -17,6 +17,8 @@
 //!   `support::skip` and listed in `tests/expected-skips.txt`.
 //! - [`client_vpn`]: what only Client VPN has: the warning before the last target network goes,
 //!   shared status reads of one endpoint.
+//! - [`region`]: per-resource `region`: objects in two regions side by side, the `@region`
+//!   import suffix, replacements when a region changes.
 //! - [`release`]: `scripts/release`'s artifacts installed the ways a platform team publishes
 //!   them (mirrors, a signed registry).
 //!
@@ -28,6 +30,7 @@ use awsassoc_test_harness as support;
 mod cli;
 mod client_vpn;
 mod provider;
+mod region;
 mod release;
 mod reliability;
 mod resources;

@@ -21,6 +21,9 @@ pub struct Change<'a> {
     pub prior: &'a Value,
     /// Whether an object exists already (an update or replacement is being planned).
     pub updating: bool,
+    /// The value the provider's configuration gives the attribute when the configuration
+    /// leaves it unset, if it gives one (already planned in that case).
+    pub default: Option<&'a Value>,
 }
 
 /// A rule for one attribute's plan.
@@ -41,7 +44,9 @@ pub struct Effect {
 }
 
 /// A changed value cannot be applied in place: the plan replaces the object. A value not known
-/// until apply counts as changed, since it may well differ.
+/// until apply counts as changed, since it may well differ. A prior state that never recorded
+/// the attribute (null: written before it existed) taking the provider's default is no change:
+/// the object was made there all along (hashicorp/aws treats its new `region` so).
 #[derive(Debug, Clone, Copy)]
 pub struct RequiresReplace;
 
@@ -51,8 +56,10 @@ impl PlanModifier for RequiresReplace {
     }
 
     fn modify(&self, change: &Change<'_>, planned: &mut Value) -> Effect {
+        let first_recorded_default = change.prior.is_null() && change.default == Some(planned);
         Effect {
             requires_replace: change.updating
+                && !first_recorded_default
                 && (!planned.is_wholly_known() || planned != change.prior),
         }
     }
@@ -88,6 +95,7 @@ mod tests {
             config: &Value::Null,
             prior,
             updating,
+            default: None,
         }
     }
 
@@ -115,6 +123,39 @@ mod tests {
         assert!(
             !RequiresReplace
                 .modify(&change(&Value::Null, false), &mut other)
+                .requires_replace
+        );
+    }
+
+    #[test]
+    fn a_default_recorded_for_the_first_time_is_no_change_but_another_value_is() {
+        let default = Value::string("us-east-1");
+        let first_recording = Change {
+            default: Some(&default),
+            ..change(&Value::Null, true)
+        };
+        let mut planned = default.clone();
+        assert!(
+            !RequiresReplace
+                .modify(&first_recording, &mut planned)
+                .requires_replace
+        );
+        let mut elsewhere = Value::string("eu-west-1");
+        assert!(
+            RequiresReplace
+                .modify(&first_recording, &mut elsewhere)
+                .requires_replace
+        );
+        // A recorded value that differs from the provider's default is a move: replaced.
+        let recorded = Value::string("eu-west-1");
+        let provider_moved = Change {
+            default: Some(&default),
+            ..change(&recorded, true)
+        };
+        let mut planned = default.clone();
+        assert!(
+            RequiresReplace
+                .modify(&provider_moved, &mut planned)
                 .requires_replace
         );
     }

@@ -6,6 +6,8 @@
 //! keeps the proposal. What differs between attributes, such as whether a change can be applied
 //! in place, is each attribute's [plan modifiers](super::modifier), run here.
 
+use std::collections::BTreeMap;
+
 use super::diag::AttributePath;
 use super::modifier::Change;
 use super::schema::{Block, Nesting, Schema};
@@ -26,23 +28,55 @@ pub fn plan_change(
     proposed: &Value,
     config: &Value,
 ) -> PlannedChange {
+    plan_change_with_defaults(schema, prior, proposed, config, &BTreeMap::new())
+}
+
+/// [`plan_change`] with `defaults`: values the provider's configuration gives top-level
+/// attributes the resource's configuration leaves unset (see
+/// [`Resource::provider_defaults`](super::resource::Resource::provider_defaults)). They are
+/// planned instead of the proposal (the prior value, or "known after apply" on create), before
+/// the modifiers run, so a default that differs from the prior value is a change like any other.
+pub fn plan_change_with_defaults(
+    schema: &Schema,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    defaults: &BTreeMap<String, Value>,
+) -> PlannedChange {
     if prior.is_null() {
         let mut planned = unknown_computed(&schema.block, proposed, config);
-        apply_modifiers(&schema.block, None, &mut planned, prior, config);
+        fill_defaults(&mut planned, config, defaults);
+        apply_modifiers(&schema.block, None, &mut planned, prior, config, defaults);
         return PlannedChange {
             planned,
             requires_replace: Vec::new(),
         };
     }
     let mut planned = proposed.clone();
-    let requires_replace = apply_modifiers(&schema.block, None, &mut planned, prior, config);
+    fill_defaults(&mut planned, config, defaults);
+    let requires_replace =
+        apply_modifiers(&schema.block, None, &mut planned, prior, config, defaults);
     if !requires_replace.is_empty() {
         // A new object: nothing computed about the old one carries over.
         planned = unknown_computed(&schema.block, proposed, config);
+        fill_defaults(&mut planned, config, defaults);
     }
     PlannedChange {
         planned,
         requires_replace,
+    }
+}
+
+/// Plans each default for its attribute where the configuration leaves it unset.
+fn fill_defaults(planned: &mut Value, config: &Value, defaults: &BTreeMap<String, Value>) {
+    let Value::Object(fields) = planned else {
+        return;
+    };
+    for (name, default) in defaults {
+        let configured = config.attr(name).is_some_and(|v| !v.is_null());
+        if !configured && fields.contains_key(name) {
+            fields.insert(name.clone(), default.clone());
+        }
     }
 }
 
@@ -54,6 +88,7 @@ fn apply_modifiers(
     planned: &mut Value,
     prior: &Value,
     config: &Value,
+    defaults: &BTreeMap<String, Value>,
 ) -> Vec<AttributePath> {
     let mut requires_replace = Vec::new();
     let updating = !prior.is_null();
@@ -73,6 +108,11 @@ fn apply_modifiers(
             config: config.attr(&attribute.name).unwrap_or(&Value::Null),
             prior: prior.attr(&attribute.name).unwrap_or(&Value::Null),
             updating,
+            // Defaults are the provider's for top-level attributes only.
+            default: base
+                .is_none()
+                .then(|| defaults.get(&attribute.name))
+                .flatten(),
         };
         let value = fields.entry(attribute.name.clone()).or_insert(Value::Null);
         let mut replace = false;
@@ -99,6 +139,7 @@ fn apply_modifiers(
             inner,
             inner_prior,
             inner_config,
+            &BTreeMap::new(),
         ));
     }
     requires_replace

@@ -5,6 +5,7 @@
 //! operations: validate, create, read, delete and import. Planning, replacement, state upgrades
 //! and the wire encoding are the framework's job, so a resource never sees the protocol.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -133,6 +134,18 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// Deletes the remote object and returns once it is gone. An error keeps the object in the
     /// Terraform state, so a later destroy can pick it up again.
     async fn delete(&self, ctx: &Context<C>, prior: &Value) -> Diagnostics;
+
+    /// Values the provider's configuration gives top-level attributes that the resource's
+    /// configuration leaves unset (an optional, computed attribute whose default is a provider
+    /// argument, such as a per-resource region defaulting to the provider's). Plans show them
+    /// instead of "known after apply", and a default that differs from the prior value is a
+    /// change like a configured one (see [`plan_change_with_defaults`]). Only asked once the
+    /// provider is configured.
+    ///
+    /// [`plan_change_with_defaults`]: super::plan::plan_change_with_defaults
+    fn provider_defaults(&self, _client: &C) -> BTreeMap<String, Value> {
+        BTreeMap::new()
+    }
 
     /// Builds the partial state for `terraform import`; the core refreshes it with `read` next.
     fn import(&self, id: &str) -> Result<Value, Diagnostics>;

@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status};
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::isolation::{isolate, isolate_sync};
-use super::plan::plan_change;
+use super::plan::plan_change_with_defaults;
 use super::private::{PendingUpdates, Private};
 use super::proto::tfplugin6 as pb;
 use super::resource::{Context, Outcome, Provider, Removal, Resource};
@@ -418,7 +418,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     stored.resource_only(),
                 ));
             }
-            let change = plan_change(&registered.schema, &prior, &proposed, &config);
+            // Defaults from the provider's configuration need a configured provider; without
+            // one the attributes they fill stay "known after apply".
+            let defaults = match self.client.read().await.clone() {
+                Some(client) => registered.resource.provider_defaults(&client),
+                None => Default::default(),
+            };
+            let change = plan_change_with_defaults(
+                &registered.schema,
+                &prior,
+                &proposed,
+                &config,
+                &defaults,
+            );
             // The object a replacement removes: this one when an argument forces it, or, for
             // the create half of a replacement the core forced, the one its update plan named.
             let forced = prior.is_null();

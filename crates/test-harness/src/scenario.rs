@@ -117,14 +117,37 @@ impl Scenario {
 
     /// The resource's attributes from `tofu show -json`, or `None` when it is not in state.
     pub fn state_attributes(&self) -> Option<BTreeMap<String, Value>> {
+        self.state_attributes_of(&self.address())
+    }
+
+    /// Seeds the test world into another region of the emulator too (the same IDs as the
+    /// default region's).
+    pub fn seed_region(&self, region: &str) {
+        self.sim
+            .block_on(self.sim.admin.in_region(region).seed(&test_world()))
+            .expect("world seeds in the region");
+    }
+
+    /// What the emulator knows of this kind's associations in `region`, newest last.
+    pub fn associations_in(&self, region: &str) -> Vec<AssociationRecord> {
+        let all = self
+            .sim
+            .block_on(self.sim.admin.in_region(region).associations())
+            .expect("admin lists associations");
+        all.into_iter()
+            .filter(|a| a.family == self.kind.family)
+            .collect()
+    }
+
+    /// The attributes of the resource at `address` from `tofu show -json`, or `None` when it is
+    /// not in state.
+    pub fn state_attributes_of(&self, address: &str) -> Option<BTreeMap<String, Value>> {
         let state = self.dir.state_json();
         let resources = state
             .pointer("/values/root_module/resources")?
             .as_array()?
             .clone();
-        let resource = resources
-            .into_iter()
-            .find(|r| r["address"] == self.address().as_str())?;
+        let resource = resources.into_iter().find(|r| r["address"] == address)?;
         serde_json::from_value(resource["values"].clone()).ok()
     }
 

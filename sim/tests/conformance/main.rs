@@ -24,6 +24,7 @@ use support::*;
 mod client_vpn;
 mod connect_peer;
 mod cross_family;
+mod regions;
 mod route_server;
 mod sts;
 mod workspaces_application;

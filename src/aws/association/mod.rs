@@ -333,6 +333,9 @@ pub struct AssociationSpec {
     /// a repeat of the same request with what the first attempt did, so after an unknown
     /// outcome the request is sent again instead of guessed at from a listing.
     pub idempotency_token: bool,
+    /// Whether the API is regional: the resource then has hashicorp/aws 6.x's optional
+    /// top-level `region` (see [`region`](crate::aws::region)). False for a global service.
+    pub regional: bool,
 }
 
 /// One association kind: its [`AssociationSpec`] and how to talk to AWS about it. Adding a kind

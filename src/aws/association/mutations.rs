@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::{Association, AssociationKey, Disassociation, Observation, Phase};
-use crate::aws::clients::AwsClients;
+use crate::aws::clients::RegionClients;
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::waiter::poller::StatusCall;
 use crate::aws::waiter::{
@@ -48,7 +48,7 @@ fn react_by_kind<A: Association>(error: &AwsError) -> Reaction {
 /// not there at that look, and that is what the configuration asks for, is adopted.
 pub struct Associate<'a, A: Association> {
     pub association: &'a A,
-    pub aws: &'a AwsClients,
+    pub clients: &'a RegionClients,
     pub config: &'a Value,
     /// The same for every attempt of this create (an idempotency token where the API takes
     /// one).
@@ -60,10 +60,10 @@ pub struct Associate<'a, A: Association> {
 }
 
 impl<'a, A: Association> Associate<'a, A> {
-    pub fn new(association: &'a A, aws: &'a AwsClients, config: &'a Value) -> Self {
+    pub fn new(association: &'a A, clients: &'a RegionClients, config: &'a Value) -> Self {
         Associate {
             association,
-            aws,
+            clients,
             config,
             token: uuid::Uuid::new_v4().to_string(),
             sent: AtomicBool::new(false),
@@ -88,7 +88,7 @@ impl<A: Association> Mutation for Associate<'_, A> {
     async fn send(&self) -> Result<Self::Done, AwsError> {
         self.sent.store(true, Ordering::SeqCst);
         self.association
-            .associate(&self.aws.single_attempt, self.config, &self.token)
+            .associate(&self.clients.single_attempt, self.config, &self.token)
             .await
     }
 
@@ -108,7 +108,7 @@ impl<A: Association> Mutation for Associate<'_, A> {
     async fn look(&self) -> Result<Look<Self::Done>, AwsError> {
         let found = self
             .association
-            .find(&self.aws.single_attempt, self.config)
+            .find(&self.clients.single_attempt, self.config)
             .await?;
         let before_sending = !self.sent.load(Ordering::SeqCst);
         if before_sending {
@@ -152,7 +152,7 @@ impl<A: Association> Mutation for Associate<'_, A> {
         match self.association.planned_key(self.config) {
             Some(key) => {
                 self.association
-                    .parent_busy(&self.aws.single_attempt, &key.parent)
+                    .parent_busy(&self.clients.single_attempt, &key.parent)
                     .await
             }
             None => Ok(false),
@@ -167,6 +167,8 @@ impl<A: Association> Mutation for Associate<'_, A> {
 pub struct ParentWatch<'a> {
     pub waiters: &'a WaiterEngine<Observation>,
     pub call: StatusCall<Observation>,
+    /// The key the parent's shared poll goes by (its region and ID).
+    pub poll_key: String,
     pub key: &'a AssociationKey,
 }
 
@@ -196,7 +198,7 @@ impl ParentWatch<'_> {
         let waited = self
             .waiters
             .wait(
-                &self.key.parent,
+                &self.poll_key,
                 &self.key.member,
                 self.call.clone(),
                 Transition::ParentFree,
@@ -255,7 +257,7 @@ async fn until_free(
 /// gone.
 pub struct Disassociate<'a, A: Association> {
     pub association: &'a A,
-    pub aws: &'a AwsClients,
+    pub clients: &'a RegionClients,
     pub key: &'a AssociationKey,
     /// Where to wait when AWS refuses because the parent is changing.
     pub watch: Option<ParentWatch<'a>>,
@@ -268,7 +270,7 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
     async fn send(&self) -> Result<Disassociation, AwsError> {
         let answer = self
             .association
-            .send_disassociate(&self.aws.single_attempt, self.key, false)
+            .send_disassociate(&self.clients.single_attempt, self.key, false)
             .await;
         Disassociation::from_answer(answer, &A::SPEC)
     }
@@ -280,7 +282,7 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
     async fn look(&self) -> Result<Look<Disassociation>, AwsError> {
         let listing = self
             .association
-            .observe(&self.aws.single_attempt, &self.key.parent)
+            .observe(&self.clients.single_attempt, &self.key.parent)
             .await?;
         Ok(match listing.take_live(&self.key.member).map(|o| o.phase) {
             None => Look::InEffect(Disassociation::AlreadyGone),
@@ -293,7 +295,7 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
 
     async fn parent_busy(&self) -> Result<bool, AwsError> {
         self.association
-            .parent_busy(&self.aws.single_attempt, &self.key.parent)
+            .parent_busy(&self.clients.single_attempt, &self.key.parent)
             .await
     }
 
@@ -318,7 +320,7 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
 /// again, and "in use" (another deployment is running) is waited out.
 pub struct Deploy<'a, A: Association> {
     pub association: &'a A,
-    pub aws: &'a AwsClients,
+    pub clients: &'a RegionClients,
     pub parent: &'a str,
     /// Where to wait while another deployment of the parent is carried out.
     pub watch: Option<ParentWatch<'a>>,
@@ -330,7 +332,7 @@ impl<A: Association> Mutation for Deploy<'_, A> {
 
     async fn send(&self) -> Result<(), AwsError> {
         self.association
-            .deploy(&self.aws.single_attempt, self.parent)
+            .deploy(&self.clients.single_attempt, self.parent)
             .await
     }
 
@@ -347,7 +349,7 @@ impl<A: Association> Mutation for Deploy<'_, A> {
 
     async fn parent_busy(&self) -> Result<bool, AwsError> {
         self.association
-            .parent_busy(&self.aws.single_attempt, self.parent)
+            .parent_busy(&self.clients.single_attempt, self.parent)
             .await
     }
 

@@ -26,9 +26,10 @@ use super::mutations::{Associate, Deploy, Disassociate, ParentWatch};
 use super::{
     Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role,
 };
-use crate::aws::clients::AwsClients;
+use crate::aws::clients::{AwsClients, RegionClients};
 use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
 use crate::aws::ids::IdFormat;
+use crate::aws::region;
 use crate::aws::waiter::poller::StatusCall;
 use crate::aws::waiter::shared::{Announced, Window};
 use crate::aws::waiter::{
@@ -53,6 +54,21 @@ const DEPLOY_BATCH: Window = Window {
 
 /// The argument of a kind whose changes are staged until deployed.
 const DEPLOY_ARGUMENT: &str = "deploy";
+
+/// Where an operation on one object takes place: the object's effective region and that
+/// region's clients. The region is part of every key the shared status polls and deployments go
+/// by, so the same parent ID in two regions never shares a poll, a listing or a deployment.
+struct Place {
+    region: String,
+    clients: Arc<RegionClients>,
+}
+
+impl Place {
+    /// The key of `parent`'s shared status poll and deployments.
+    fn shared_key(&self, parent: &str) -> String {
+        format!("{}/{parent}", self.region)
+    }
+}
 
 /// Any [`Association`] served as a Terraform resource.
 pub struct AssociationResource<A: Association> {
@@ -79,6 +95,20 @@ impl<A: Association> AssociationResource<A> {
         A::SPEC.type_name
     }
 
+    /// Where operations on `object` (a configuration, plan or state) take place: its
+    /// effective region for a regional kind, the provider's for a global one.
+    fn place(&self, aws: &AwsClients, object: &Value) -> Place {
+        let region = if A::SPEC.regional {
+            region::effective_region(object, aws)
+        } else {
+            aws.region()
+        };
+        Place {
+            region: region.to_owned(),
+            clients: aws.in_region(region),
+        }
+    }
+
     fn key_of(&self, state: &Value) -> Result<AssociationKey, Diagnostics> {
         let (parent, member) = A::SPEC.key;
         match (state.attr_str(parent), state.attr_str(member)) {
@@ -99,16 +129,23 @@ impl<A: Association> AssociationResource<A> {
     }
 
     /// The parent's shared status call, for the waiter engine.
-    fn status_call(&self, aws: Arc<AwsClients>, parent: &str) -> StatusCall<Observation> {
+    fn status_call(
+        &self,
+        aws: &AwsClients,
+        place: &Place,
+        parent: &str,
+    ) -> StatusCall<Observation> {
         let association = self.association.clone();
         let parent = parent.to_owned();
+        let clients = place.clients.clone();
         let time_limit = aws.settings.attempt_timeout() + STATUS_CALL_MARGIN;
         StatusCall {
             poll: Arc::new(move |_members: Vec<String>| {
-                let (association, aws, parent) = (association.clone(), aws.clone(), parent.clone());
+                let (association, clients, parent) =
+                    (association.clone(), clients.clone(), parent.clone());
                 Box::pin(async move {
                     association
-                        .observe(&aws.single_attempt, &parent)
+                        .observe(&clients.single_attempt, &parent)
                         .await
                         .map(|listing| listing.into_map())
                         .map_err(|error| error.passing_if(A::SPEC.transient_read_codes))
@@ -124,11 +161,13 @@ impl<A: Association> AssociationResource<A> {
     fn parent_watch<'a>(
         &'a self,
         ctx: &Context<AwsClients>,
+        place: &Place,
         key: &'a AssociationKey,
     ) -> ParentWatch<'a> {
         ParentWatch {
             waiters: &self.waiters,
-            call: self.status_call(ctx.client.clone(), &key.parent),
+            call: self.status_call(&ctx.client, place, &key.parent),
+            poll_key: place.shared_key(&key.parent),
             key,
         }
     }
@@ -138,10 +177,14 @@ impl<A: Association> AssociationResource<A> {
     fn state_with(
         &self,
         base: &Value,
+        place: &Place,
         key: &AssociationKey,
         observation: Option<&Observation>,
     ) -> Value {
         let mut fields = base.as_object().cloned().unwrap_or_default();
+        if A::SPEC.regional {
+            fields.insert(region::REGION.into(), Value::string(&place.region));
+        }
         let (parent_attr, member_attr) = A::SPEC.key;
         fields.insert("id".into(), Value::string(self.association.id(key)));
         fields.insert(parent_attr.into(), Value::string(&key.parent));
@@ -182,8 +225,15 @@ impl<A: Association> AssociationResource<A> {
         )
     }
 
-    fn import_id(key: &AssociationKey) -> String {
-        format!("{},{}", key.parent, key.member)
+    /// The import ID of `key` in `place`: with the `@region` suffix when the region is not the
+    /// provider's, so the ID a message offers imports the object it names.
+    fn import_id_in(&self, aws: &AwsClients, place: &Place, key: &AssociationKey) -> String {
+        let id = format!("{},{}", key.parent, key.member);
+        if A::SPEC.regional && place.region != aws.region() {
+            format!("{id}@{}", place.region)
+        } else {
+            id
+        }
     }
 
     fn timeout(value: &Value, operation: &str) -> Result<Duration, Diagnostics> {
@@ -266,6 +316,7 @@ impl<A: Association> AssociationResource<A> {
     async fn deploy(
         &self,
         ctx: &Context<AwsClients>,
+        place: &Place,
         key: &AssociationKey,
         announced: Option<&mut Announced<'_>>,
         deadline: Instant,
@@ -273,7 +324,7 @@ impl<A: Association> AssociationResource<A> {
         let operation = A::SPEC.deployment.unwrap_or("deployment");
         let parent = key.parent.as_str();
         self.deployments
-            .run(parent, announced, || async {
+            .run(&place.shared_key(parent), announced, || async {
                 tracing::info!(
                     resource = self.name(),
                     parent,
@@ -282,9 +333,9 @@ impl<A: Association> AssociationResource<A> {
                 );
                 let deploy = Deploy {
                     association: self.association.as_ref(),
-                    aws: &ctx.client,
+                    clients: &place.clients,
                     parent,
-                    watch: Some(self.parent_watch(ctx, key)),
+                    watch: Some(self.parent_watch(ctx, place, key)),
                 };
                 let rules = Rules {
                     retry: Schedule::RETRY,
@@ -328,6 +379,7 @@ impl<A: Association> AssociationResource<A> {
     async fn wait_until_ready(
         &self,
         ctx: &Context<AwsClients>,
+        place: &Place,
         key: &AssociationKey,
         first: Observation,
         staged_is_done: bool,
@@ -338,10 +390,10 @@ impl<A: Association> AssociationResource<A> {
         // while, measured in time (polls may come fast).
         let allowance = ctx.client.settings.consistency_timeout();
         let unlisted_until = Instant::now() + allowance;
-        let call = self.status_call(ctx.client.clone(), &key.parent);
+        let call = self.status_call(&ctx.client, place, &key.parent);
         let waited = self
             .waiters
-            .wait(&key.parent, &key.member, call, Transition::Create, None, deadline, &ctx.stop, |seen| match seen {
+            .wait(&place.shared_key(&key.parent), &key.member, call, Transition::Create, None, deadline, &ctx.stop, |seen| match seen {
                 None if Instant::now() < unlisted_until => Verdict::Continue,
                 None => Verdict::Fail(format!(
                     "AWS stopped listing the association while it was being created (it was not listed for {}).",
@@ -371,6 +423,7 @@ impl<A: Association> AssociationResource<A> {
     fn unconfirmed_create(
         &self,
         planned: &Value,
+        place: &Place,
         uncertain: bool,
         headline: Diagnostic,
     ) -> Outcome {
@@ -384,7 +437,7 @@ impl<A: Association> AssociationResource<A> {
                     self.association.id(&key)
                 );
                 Outcome::kept(
-                    self.state_with(planned, &key, None),
+                    self.state_with(planned, place, &key, None),
                     Diagnostic::error(headline.summary, note).into(),
                 )
             }
@@ -488,6 +541,15 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             };
             attributes.push(attribute);
         }
+        if A::SPEC.regional {
+            attributes.push(
+                Attribute {
+                    computed: true,
+                    ..Attribute::optional(region::REGION, Type::String, region::DESCRIPTION)
+                }
+                .requires_replace(),
+            );
+        }
         if let Some(operation) = A::SPEC.deployment {
             attributes.push(Attribute::optional(
                 DEPLOY_ARGUMENT,
@@ -535,8 +597,20 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 );
             }
         }
+        if A::SPEC.regional {
+            diags.extend(region::validate(config));
+        }
         diags.extend(timeouts::validate(config, &["create", "delete"]));
         diags
+    }
+
+    /// A regional kind's `region` defaults to the provider's.
+    fn provider_defaults(&self, aws: &AwsClients) -> BTreeMap<String, Value> {
+        if A::SPEC.regional {
+            [(region::REGION.to_owned(), Value::string(aws.region()))].into()
+        } else {
+            BTreeMap::new()
+        }
     }
 
     async fn create(&self, ctx: &Context<AwsClients>, planned: &Value) -> Outcome {
@@ -547,6 +621,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         panic_if_asked(self.name());
         let deadline = Instant::now() + timeout;
         let aws = &ctx.client;
+        let place = self.place(aws, planned);
         let name = self.name();
         // Creates that start together stage their changes together: the deployment waits for
         // each of them (see `SharedCalls`).
@@ -554,8 +629,8 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             .association
             .planned_key(planned)
             .filter(|_| self.deploys(planned))
-            .map(|key| self.deployments.announce(&key.parent));
-        let associate = Associate::new(self.association.as_ref(), aws, planned);
+            .map(|key| self.deployments.announce(&place.shared_key(&key.parent)));
+        let associate = Associate::new(self.association.as_ref(), &place.clients, planned);
         let rules = Rules {
             retry: Schedule::RETRY,
             deadline,
@@ -565,7 +640,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let (key, first) = match mutate(rules, &ctx.stop, &associate).await {
             Ok(created) => created,
             Err(MutationFailure::InEffectBefore((key, _))) => {
-                let id = Self::import_id(&key);
+                let id = self.import_id_in(aws, &place, &key);
                 return Outcome::failed(
                     Diagnostic::error(
                         format!("{name} already exists"),
@@ -595,7 +670,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 } else {
                     WaitError::Timeout
                 };
-                let state = self.state_with(planned, &key, Some(&first));
+                let state = self.state_with(planned, &place, &key, Some(&first));
                 return Outcome::kept(
                     state,
                     self.wait_error("created", &key, error, Some(&first.state), timeout, aws)
@@ -607,7 +682,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     format!("Interrupted while creating {name}"),
                     "Terraform asked the provider to stop before AWS confirmed the association.",
                 );
-                return self.unconfirmed_create(planned, uncertain, headline);
+                return self.unconfirmed_create(planned, &place, uncertain, headline);
             }
             Err(MutationFailure::TimedOut {
                 uncertain,
@@ -625,11 +700,11 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                             .unwrap_or_default()
                     ),
                 );
-                return self.unconfirmed_create(planned, uncertain, headline);
+                return self.unconfirmed_create(planned, &place, uncertain, headline);
             }
             Err(MutationFailure::Refused { error, uncertain }) => {
                 let headline = self.aws_error(format!("Could not create {name}"), &error, aws);
-                return self.unconfirmed_create(planned, uncertain, headline);
+                return self.unconfirmed_create(planned, &place, uncertain, headline);
             }
         };
         tracing::info!(resource = name, id = %self.association.id(&key), state = %first.state, "association requested; waiting until ready");
@@ -637,8 +712,12 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         // From here on the association exists: every outcome keeps it in state (an error makes
         // Terraform mark it tainted).
         let deploys = self.deploys(planned);
-        if deploys && let Err(error) = self.deploy(ctx, &key, announced.as_mut(), deadline).await {
-            let state = self.state_with(planned, &key, Some(&first));
+        if deploys
+            && let Err(error) = self
+                .deploy(ctx, &place, &key, announced.as_mut(), deadline)
+                .await
+        {
+            let state = self.state_with(planned, &place, &key, Some(&first));
             let error = self.interruption_or(ctx, deadline, error);
             return Outcome::kept(
                 state,
@@ -648,9 +727,9 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         }
         let staged_is_done = A::SPEC.deployment.is_some() && !deploys;
         let (last, waited) = self
-            .wait_until_ready(ctx, &key, first, staged_is_done, deadline)
+            .wait_until_ready(ctx, &place, &key, first, staged_is_done, deadline)
             .await;
-        let state = self.state_with(planned, &key, Some(&last));
+        let state = self.state_with(planned, &place, &key, Some(&last));
         match waited {
             Ok(()) => {
                 let learned = CreateTime::from(self.waiters.expected(Transition::Create));
@@ -684,20 +763,21 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             }
         };
         let aws = &ctx.client;
+        let place = self.place(aws, current);
         // Reads of one parent share a status call with each other and with any wait on it.
         let observed = self
             .waiters
             .read(
-                &key.parent,
+                &place.shared_key(&key.parent),
                 &key.member,
-                self.status_call(ctx.client.clone(), &key.parent),
+                self.status_call(aws, &place, &key.parent),
                 Instant::now() + aws.settings.call_timeout(),
                 &ctx.stop,
             )
             .await;
         match observed {
             Ok(Some(observation)) if observation.phase.is_live() => {
-                Outcome::ok(self.state_with(current, &key, Some(&observation)))
+                Outcome::ok(self.state_with(current, &place, &key, Some(&observation)))
             }
             Ok(_) => {
                 tracing::info!(resource = self.name(), id = %self.association.id(&key), "association no longer exists; removing it from state");
@@ -723,6 +803,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         };
         let deadline = Instant::now() + timeout;
         let aws = &ctx.client;
+        let place = self.place(aws, prior);
         let name = self.name();
         let id = self.association.id(&key);
         let deploys = self.deploys(prior);
@@ -732,9 +813,9 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             let mut current = self
                 .waiters
                 .read(
-                    &key.parent,
+                    &place.shared_key(&key.parent),
                     &key.member,
-                    self.status_call(ctx.client.clone(), &key.parent),
+                    self.status_call(aws, &place, &key.parent),
                     deadline,
                     &ctx.stop,
                 )
@@ -746,7 +827,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             if let Ok(Some(observation)) = &current
                 && observation.parent_changing
                 && let Ok(freed) = self
-                    .parent_watch(ctx, &key)
+                    .parent_watch(ctx, &place, &key)
                     .until_free(deadline, &ctx.stop, false)
                     .await
             {
@@ -755,7 +836,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             if let Ok(Some(observation)) = current
                 && observation.phase == Phase::Pending
                 && observation.staged
-                && let Err(error) = self.deploy(ctx, &key, None, deadline).await
+                && let Err(error) = self.deploy(ctx, &place, &key, None, deadline).await
             {
                 let error = self.interruption_or(ctx, deadline, error);
                 return self
@@ -771,12 +852,13 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             }
         }
         // Removals freed together (the parent's last change ended) share one deployment.
-        let mut announced = deploys.then(|| self.deployments.announce(&key.parent));
+        let mut announced =
+            deploys.then(|| self.deployments.announce(&place.shared_key(&key.parent)));
         let disassociate = Disassociate {
             association: self.association.as_ref(),
-            aws,
+            clients: &place.clients,
             key: &key,
-            watch: Some(self.parent_watch(ctx, &key)),
+            watch: Some(self.parent_watch(ctx, &place, &key)),
         };
         let rules = Rules {
             retry: Schedule::RETRY,
@@ -817,7 +899,11 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         }
         tracing::info!(resource = name, id = %id, "disassociation requested; waiting until gone");
 
-        if deploys && let Err(error) = self.deploy(ctx, &key, announced.as_mut(), deadline).await {
+        if deploys
+            && let Err(error) = self
+                .deploy(ctx, &place, &key, announced.as_mut(), deadline)
+                .await
+        {
             let error = self.interruption_or(ctx, deadline, error);
             return self
                 .wait_error("deleted", &key, error, None, timeout, aws)
@@ -829,11 +915,11 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         // a listing may still show the record as it was before (a failed association that is
         // being disassociated included).
         let mut removal_seen = false;
-        let call = self.status_call(ctx.client.clone(), &key.parent);
+        let call = self.status_call(aws, &place, &key.parent);
         let waited = self
             .waiters
             .wait(
-                &key.parent,
+                &place.shared_key(&key.parent),
                 &key.member,
                 call,
                 Transition::Delete,
@@ -878,14 +964,26 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let (parent_attr, member_attr) = A::SPEC.key;
         let (parent_format, member_format) = self.key_formats();
         let example = self.import_example();
+        let suffix = if A::SPEC.regional {
+            ", optionally followed by `@region`"
+        } else {
+            ""
+        };
         let wrong = |why: String| {
             Diagnostics::from(Diagnostic::error(
                 "Invalid import ID",
                 format!(
-                    "{why}. The import ID of {} is `{parent_attr},{member_attr}`, for example {example:?}.",
+                    "{why}. The import ID of {} is `{parent_attr},{member_attr}`{suffix}, for example {example:?}.",
                     self.name()
                 ),
             ))
+        };
+        // Without a suffix the region stays unset here, and the read that follows the import
+        // records the provider's.
+        let (id, region) = if A::SPEC.regional {
+            region::split_import_id(id)
+        } else {
+            (id, None)
         };
         let parts: Vec<&str> = id.split(',').collect();
         let [parent, member] = parts.as_slice() else {
@@ -905,14 +1003,28 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             parent: (*parent).to_owned(),
             member: (*member).to_owned(),
         };
-        let base = null_object(&self.schema().block);
-        Ok(self.state_with(&base, &key, None))
+        let mut base = null_object(&self.schema().block);
+        if let (Some(region), Value::Object(fields)) = (region, &mut base) {
+            fields.insert(region::REGION.into(), Value::string(region));
+        }
+        let mut fields = base.as_object().cloned().unwrap_or_default();
+        let (parent_attr, member_attr) = A::SPEC.key;
+        fields.insert("id".into(), Value::string(self.association.id(&key)));
+        fields.insert(parent_attr.into(), Value::string(&key.parent));
+        fields.insert(member_attr.into(), Value::string(&key.member));
+        Ok(Value::Object(fields))
     }
 
     fn import_id(&self) -> Option<ImportId> {
         let (parent, member) = A::SPEC.key;
+        let region = if A::SPEC.regional {
+            "; to import from a region other than the provider's, append `@` and the region \
+             (`…@eu-west-1`), as hashicorp/aws does"
+        } else {
+            ""
+        };
         Some(ImportId {
-            shape: format!("`{parent}` and `{member}`, separated by a comma"),
+            shape: format!("`{parent}` and `{member}`, separated by a comma{region}"),
             example: self.import_example(),
         })
     }
@@ -926,14 +1038,15 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let Ok(key) = self.key_of(prior) else {
             return Diagnostics::new();
         };
+        let place = self.place(&ctx.client, prior);
         let mut diags = Diagnostics::new();
         if removal == Removal::Destroy {
-            diags.extend(self.preflight(ctx, &key).await);
+            diags.extend(self.preflight(ctx, &place, &key).await);
         }
         self.planned_removals.insert(key.clone());
         match self
             .association
-            .removal_warnings(&ctx.client.reads, &key, &self.planned_removals)
+            .removal_warnings(&place.clients.reads, &key, &self.planned_removals)
             .await
         {
             Ok(warnings) => warnings.into_iter().for_each(|w| diags.push(w)),
@@ -949,14 +1062,19 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
 impl<A: Association> AssociationResource<A> {
     /// With `preflight_dry_run`, asks AWS (DryRun) whether it would allow the disassociation, so
     /// a refusal stops the plan instead of the apply halfway through.
-    async fn preflight(&self, ctx: &Context<AwsClients>, key: &AssociationKey) -> Diagnostics {
+    async fn preflight(
+        &self,
+        ctx: &Context<AwsClients>,
+        place: &Place,
+        key: &AssociationKey,
+    ) -> Diagnostics {
         // Services without DryRun have nothing to ask at plan time.
         if !ctx.client.settings.preflight_dry_run || !A::SPEC.dry_run {
             return Diagnostics::new();
         }
         let answer = self
             .association
-            .send_disassociate(&ctx.client.reads, key, true)
+            .send_disassociate(&place.clients.reads, key, true)
             .await;
         match dry_run_permitted(answer) {
             Err(error) => Diagnostic::error(

@@ -281,7 +281,9 @@ pub const BLOCKS: &[&BlockSpec] = &[&ASSUME_ROLE, &ENDPOINTS];
 const PROVIDER_DESCRIPTION: &str = "The `awsassoc` provider manages AWS association resources \
     whose destroy waits until AWS reports the association gone. Credentials and region are \
     resolved like hashicorp/aws: arguments in this block first, then the standard `AWS_*` \
-    environment variables, then the shared configuration and credentials files.";
+    environment variables, then the shared configuration and credentials files. Each regional \
+    resource may name a `region` of its own, which defaults to the provider's (see the \
+    \"Per-resource region\" guide).";
 
 impl Argument {
     /// The schema attribute, its description completed with the default and the environment.

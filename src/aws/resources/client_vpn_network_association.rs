@@ -145,6 +145,7 @@ impl Association for ClientVpnNetworkAssociation {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: true,
+        regional: true,
     };
 
     /// Matches hashicorp/aws, whose `id` is the association ID.

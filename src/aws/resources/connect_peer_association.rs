@@ -116,6 +116,9 @@ impl Association for ConnectPeerAssociationResource {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: false,
+        // NetworkManager is a global service: like hashicorp/aws's networkmanager resources,
+        // no per-resource `region`.
+        regional: false,
     };
 
     async fn associate(

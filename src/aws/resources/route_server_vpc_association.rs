@@ -77,6 +77,7 @@ impl Association for RouteServerVpcAssociation {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: false,
+        regional: true,
     };
 
     async fn associate(
