@@ -14,7 +14,6 @@ use crate::admin_client::{AssociateRequest, WorkspaceStateChange};
 use crate::api::{ApiError, respond};
 use crate::families::{Family, OutOfBandError};
 use crate::faults::FaultSettings;
-use crate::lifecycle::now_ms;
 use crate::state::{Sim, StateRevert};
 use crate::world::{WORKSPACE_STATES, World};
 
