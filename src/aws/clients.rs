@@ -31,6 +31,7 @@ use tracing::level_filters::LevelFilter;
 use super::config::arguments::{self, Argument};
 use super::config::redact::Redactor;
 use super::config::{Endpoints, ProviderSettings, RetryMode, may_hold_userinfo, without_userinfo};
+use super::error::AwsError;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 
 // aws-config re-exports the profile-file types only through deprecated aliases (their new home,
@@ -111,6 +112,9 @@ pub struct AwsClients {
     /// whose answer was lost is looked up instead of being sent again by the SDK.
     pub single_attempt: ServiceClients,
     pub settings: Arc<ProviderSettings>,
+    /// The account the credentials belong to, asked of STS on first need (see
+    /// [`AwsClients::account_id`]).
+    account: Arc<AccountId>,
     /// Where the credentials come from, in words, for messages about credential failures.
     pub credential_source: Arc<str>,
     /// Every secret this configuration knows of (growing as temporary keys arrive), for text
@@ -163,7 +167,15 @@ impl AwsClients {
             .retry_config(RetryConfig::disabled())
             .timeout_config(timeouts(settings.attempt_timeout()))
             .build();
+        let mut sts = aws_sdk_sts::config::Builder::from(&reads);
+        if let Some(url) = &settings.endpoints.sts {
+            sts = sts.endpoint_url(url);
+        }
         Ok(AwsClients {
+            account: Arc::new(AccountId {
+                sts: aws_sdk_sts::Client::from_conf(sts.build()),
+                known: tokio::sync::OnceCell::new(),
+            }),
             reads: ServiceClients::build(&reads, &settings.endpoints),
             single_attempt: ServiceClients::build(&single_attempt, &settings.endpoints),
             credential_source: credential_source(&settings, env).into(),
@@ -171,6 +183,52 @@ impl AwsClients {
             redactor,
         })
     }
+}
+
+impl AwsClients {
+    /// The ID of the AWS account the credentials belong to, as STS `GetCallerIdentity` answers
+    /// it: asked once per provider process, when an operation first needs it (a resource
+    /// identity), and shared by the operations that need it at the same time. The call is
+    /// bounded like every read (`api_call_timeout`); a failure is not remembered, so the next
+    /// operation asks again.
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        const OPERATION: &str = "GetCallerIdentity";
+        let limit = self.settings.call_timeout() + ACCOUNT_CALL_MARGIN;
+        let account = self.account.known.get_or_try_init(|| async {
+            let call = self.account.sts.get_caller_identity().send();
+            let answer = tokio::time::timeout(limit, call)
+                .await
+                .map_err(|_| AwsError::no_answer(OPERATION, limit))?
+                .map_err(|error| AwsError::from_sdk(OPERATION, error))?;
+            answer
+                .account()
+                .filter(|account| !account.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| AwsError::missing(OPERATION, "Account"))
+        });
+        account.await.cloned()
+    }
+
+    /// The region the clients sign for: the provider's region, resolved from the block, the
+    /// environment or the profile.
+    pub fn region(&self) -> String {
+        self.reads
+            .ec2
+            .config()
+            .region()
+            .map(|region| region.as_ref().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// How long the account lookup may take beyond the SDK's own `api_call_timeout`, so the SDK's
+/// limit is the one that normally applies.
+const ACCOUNT_CALL_MARGIN: Duration = Duration::from_secs(1);
+
+/// The STS client that answers who the credentials belong to, and its answer once known.
+struct AccountId {
+    sts: aws_sdk_sts::Client,
+    known: tokio::sync::OnceCell<String>,
 }
 
 /// Checks the credential sources the environment names, the way the provider block's own are

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::identity::ResourceIdentity;
 use tf_provider_framework::resource::{Context, ImportId, Outcome, Removal, Resource};
 use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
 use tf_provider_framework::timeouts::{self, format_duration};
@@ -135,7 +136,7 @@ impl<A: Association> AssociationResource<A> {
 
     /// The state after an operation: the planned or prior values, the key, what AWS reported,
     /// and null for anything still unknown (Terraform accepts only wholly known results).
-    fn state_with(
+    pub(super) fn state_with(
         &self,
         base: &Value,
         key: &AssociationKey,
@@ -160,7 +161,7 @@ impl<A: Association> AssociationResource<A> {
     }
 
     /// The ID formats of the parent and member attributes, which make up the import ID.
-    fn key_formats(&self) -> (Option<IdFormat>, Option<IdFormat>) {
+    pub(super) fn key_formats(&self) -> (Option<IdFormat>, Option<IdFormat>) {
         let (parent_attr, member_attr) = A::SPEC.key;
         let formats: BTreeMap<&str, IdFormat> = A::SPEC
             .attributes
@@ -907,6 +908,10 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         };
         let base = null_object(&self.schema().block);
         Ok(self.state_with(&base, &key, None))
+    }
+
+    fn identity(&self) -> Option<&dyn ResourceIdentity<AwsClients>> {
+        Some(self)
     }
 
     fn import_id(&self) -> Option<ImportId> {
