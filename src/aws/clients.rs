@@ -1052,6 +1052,49 @@ mod tests {
         (url, handle)
     }
 
+    /// The account is asked of STS once: operations that need it at the same time share the
+    /// one call, and later ones get the remembered answer (the loopback server answers exactly
+    /// one request, and a second would find nobody listening).
+    #[tokio::test]
+    async fn the_account_is_asked_of_sts_once_and_shared() {
+        let (url, server) = one_shot_server(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetCallerIdentityResult><UserId>AIDA</UserId><Account>210987654321</Account>\
+             <Arn>arn:aws:iam::210987654321:user/u</Arn></GetCallerIdentityResult>\
+             <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>\
+             </GetCallerIdentityResponse>",
+        )
+        .await;
+        let settings = ProviderSettings {
+            endpoints: Endpoints {
+                sts: Some(url),
+                ..Endpoints::default()
+            },
+            max_retries: Some(0),
+            ..static_settings()
+        };
+        let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
+            .await
+            .expect("clients build without network");
+        let mut asked = tokio::task::JoinSet::new();
+        for _ in 0..5 {
+            let clients = clients.clone();
+            asked.spawn(async move { clients.account_id().await });
+        }
+        let answers = tokio::time::timeout(Duration::from_secs(20), asked.join_all())
+            .await
+            .expect("the lookups complete");
+        for answer in answers {
+            assert_eq!(answer.ok().as_deref(), Some("210987654321"));
+        }
+        let request = server.await.expect("the server saw the request");
+        assert!(request.contains("Action=GetCallerIdentity"), "{request}");
+        assert_eq!(
+            clients.account_id().await.ok().as_deref(),
+            Some("210987654321")
+        );
+    }
+
     #[tokio::test]
     async fn static_keys_and_endpoint_override_reach_only_loopback() {
         let (url, server) = one_shot_server(
