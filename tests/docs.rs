@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use terraform_provider_awsassoc::provider::AwsAssocProvider;
-use tf_provider_framework::docs::{Page, PageKind, render};
+use tf_provider_framework::docs::{IdentityDoc, Page, PageKind, render};
 use tf_provider_framework::resource::Provider;
 
 fn repo() -> PathBuf {
@@ -33,6 +33,7 @@ fn pages() -> Vec<(PathBuf, String)> {
             schema: &provider_schema,
             example: provider_example.as_deref(),
             import_id: None,
+            identity: None,
         }),
     ));
     for resource in provider.resources() {
@@ -41,6 +42,9 @@ fn pages() -> Vec<(PathBuf, String)> {
         let example = read_optional(&examples.join("resource.tf"));
         let import_id = resource.import_id();
         let schema = resource.schema();
+        let identity = resource
+            .identity()
+            .map(|i| (i.identity_schema(), i.identity_example()));
         let short = name.trim_start_matches("awsassoc_");
         pages.push((
             root.join("docs/resources").join(format!("{short}.md")),
@@ -51,6 +55,9 @@ fn pages() -> Vec<(PathBuf, String)> {
                 schema: &schema,
                 example: example.as_deref(),
                 import_id: import_id.as_ref(),
+                identity: identity
+                    .as_ref()
+                    .map(|(schema, example)| IdentityDoc { schema, example }),
             }),
         ));
     }

@@ -31,6 +31,7 @@ use tracing::level_filters::LevelFilter;
 use super::config::arguments::{self, Argument};
 use super::config::redact::Redactor;
 use super::config::{Endpoints, ProviderSettings, RetryMode, may_hold_userinfo, without_userinfo};
+use super::error::AwsError;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 
 // aws-config re-exports the profile-file types only through deprecated aliases (their new home,
@@ -134,6 +135,9 @@ pub struct AwsClients {
     /// Every region's clients made so far, the provider's own included.
     by_region: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<RegionClients>>>>,
     pub settings: Arc<ProviderSettings>,
+    /// The account the credentials belong to, asked of STS on first need (see
+    /// [`AwsClients::account_id`]).
+    account: Arc<AccountId>,
     /// Where the credentials come from, in words, for messages about credential failures.
     pub credential_source: Arc<str>,
     /// Every secret this configuration knows of (growing as temporary keys arrive), for text
@@ -190,7 +194,15 @@ impl AwsClients {
         let region: Arc<str> = base.region().map_or("", |r| r.as_ref()).into();
         let home = RegionClients::build(&reads_config, &single_attempt_config, &settings.endpoints);
         let by_region = [(region.to_string(), Arc::new(home))].into_iter().collect();
+        let mut sts = aws_sdk_sts::config::Builder::from(&reads_config);
+        if let Some(url) = &settings.endpoints.sts {
+            sts = sts.endpoint_url(url);
+        }
         Ok(AwsClients {
+            account: Arc::new(AccountId {
+                sts: aws_sdk_sts::Client::from_conf(sts.build()),
+                known: tokio::sync::OnceCell::new(),
+            }),
             region,
             reads_config,
             single_attempt_config,
@@ -237,6 +249,41 @@ impl AwsClients {
             })
             .clone()
     }
+}
+
+impl AwsClients {
+    /// The ID of the AWS account the credentials belong to, as STS `GetCallerIdentity` answers
+    /// it: asked once per provider process, when an operation first needs it (a resource
+    /// identity), and shared by the operations that need it at the same time. The call is
+    /// bounded like every read (`api_call_timeout`); a failure is not remembered, so the next
+    /// operation asks again.
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        const OPERATION: &str = "GetCallerIdentity";
+        let limit = self.settings.call_timeout() + ACCOUNT_CALL_MARGIN;
+        let account = self.account.known.get_or_try_init(|| async {
+            let call = self.account.sts.get_caller_identity().send();
+            let answer = tokio::time::timeout(limit, call)
+                .await
+                .map_err(|_| AwsError::no_answer(OPERATION, limit))?
+                .map_err(|error| AwsError::from_sdk(OPERATION, error))?;
+            answer
+                .account()
+                .filter(|account| !account.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| AwsError::missing(OPERATION, "Account"))
+        });
+        account.await.cloned()
+    }
+}
+
+/// How long the account lookup may take beyond the SDK's own `api_call_timeout`, so the SDK's
+/// limit is the one that normally applies.
+const ACCOUNT_CALL_MARGIN: Duration = Duration::from_secs(1);
+
+/// The STS client that answers who the credentials belong to, and its answer once known.
+struct AccountId {
+    sts: aws_sdk_sts::Client,
+    known: tokio::sync::OnceCell<String>,
 }
 
 /// Checks the credential sources the environment names, the way the provider block's own are
@@ -1060,6 +1107,49 @@ mod tests {
         (url, handle)
     }
 
+    /// The account is asked of STS once: operations that need it at the same time share the
+    /// one call, and later ones get the remembered answer (the loopback server answers exactly
+    /// one request, and a second would find nobody listening).
+    #[tokio::test]
+    async fn the_account_is_asked_of_sts_once_and_shared() {
+        let (url, server) = one_shot_server(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetCallerIdentityResult><UserId>AIDA</UserId><Account>210987654321</Account>\
+             <Arn>arn:aws:iam::210987654321:user/u</Arn></GetCallerIdentityResult>\
+             <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>\
+             </GetCallerIdentityResponse>",
+        )
+        .await;
+        let settings = ProviderSettings {
+            endpoints: Endpoints {
+                sts: Some(url),
+                ..Endpoints::default()
+            },
+            max_retries: Some(0),
+            ..static_settings()
+        };
+        let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
+            .await
+            .expect("clients build without network");
+        let mut asked = tokio::task::JoinSet::new();
+        for _ in 0..5 {
+            let clients = clients.clone();
+            asked.spawn(async move { clients.account_id().await });
+        }
+        let answers = tokio::time::timeout(Duration::from_secs(20), asked.join_all())
+            .await
+            .expect("the lookups complete");
+        for answer in answers {
+            assert_eq!(answer.ok().as_deref(), Some("210987654321"));
+        }
+        let request = server.await.expect("the server saw the request");
+        assert!(request.contains("Action=GetCallerIdentity"), "{request}");
+        assert_eq!(
+            clients.account_id().await.ok().as_deref(),
+            Some("210987654321")
+        );
+    }
+
     #[tokio::test]
     async fn static_keys_and_endpoint_override_reach_only_loopback() {
         let (url, server) = one_shot_server(
@@ -1180,7 +1270,8 @@ mod tests {
         let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
             .await
             .expect("clients");
-        let conf = clients.home().reads.workspaces.config();
+        let home = clients.home();
+        let conf = home.reads.workspaces.config();
         assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-central-2"));
         let retry = conf.retry_config().expect("retry config");
         assert_eq!(
@@ -1241,8 +1332,8 @@ mod tests {
         let clients = AwsClients::from_settings_in(static_settings(), &no_env(), &no_files())
             .await
             .expect("clients");
-        let retry = clients
-            .home()
+        let home = clients.home();
+        let retry = home
             .reads
             .ec2
             .config()

@@ -400,6 +400,7 @@ provider "awsassoc" {{
     ec2            = "{url}"
     networkmanager = "{url}"
     workspaces     = "{url}"
+    sts            = "{url}"
   }}
 }}
 "#,
@@ -609,6 +610,7 @@ provider "awsassoc" {{
     ec2            = "{url}"
     networkmanager = "{url}"
     workspaces     = "{url}"
+    sts            = "{url}"
   }}
 }}
 "#,
@@ -688,6 +690,7 @@ provider "awsassoc" {{
     ec2            = "{url}"
     networkmanager = "{url}"
     workspaces     = "{url}"
+    sts            = "{url}"
   }}
 }}
 "#,

@@ -15,6 +15,8 @@
 //! - [`cli`]: CLI workflows (`import`/`removed` blocks, `-refresh-only`, `test`, Ctrl-C, debug
 //!   mode) and what a CLI run's logs show; a workflow a CLI lacks is gated through
 //!   `support::skip` and listed in `tests/expected-skips.txt`.
+//! - [`identity`]: resource identity (Terraform and OpenTofu 1.12): what `show -json` holds
+//!   after apply and import, and `import { identity = … }`, for every kind.
 //! - [`client_vpn`]: what only Client VPN has: the warning before the last target network goes,
 //!   shared status reads of one endpoint.
 //! - [`region`]: per-resource `region`: objects in two regions side by side, the `@region`
@@ -29,6 +31,7 @@ use awsassoc_test_harness as support;
 
 mod cli;
 mod client_vpn;
+mod identity;
 mod provider;
 mod region;
 mod release;

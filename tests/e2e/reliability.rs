@@ -702,6 +702,7 @@ provider "awsassoc" {{
     ec2            = "{url}"
     networkmanager = "{url}"
     workspaces     = "{url}"
+    sts            = "{url}"
   }}
 }}
 "#

@@ -1,6 +1,7 @@
 //! Conversions from the framework's schema and diagnostics to their tfplugin6 messages.
 
 use super::diag::{AttributePath, Diagnostics, PathStep, Severity};
+use super::identity::{IdentitySchema, ImportRole};
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, DescriptionKind, NestedBlock, Nesting, Schema};
 use super::type_json;
@@ -9,6 +10,23 @@ pub fn schema(schema: &Schema) -> pb::Schema {
     pb::Schema {
         version: schema.version,
         block: Some(block(&schema.block)),
+    }
+}
+
+pub fn identity_schema(schema: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: schema.version,
+        identity_attributes: schema
+            .attributes
+            .iter()
+            .map(|a| pb::resource_identity_schema::IdentityAttribute {
+                name: a.name.clone(),
+                r#type: type_json::encode_type(&a.ty),
+                required_for_import: a.import == ImportRole::Required,
+                optional_for_import: a.import == ImportRole::Optional,
+                description: a.description.clone(),
+            })
+            .collect(),
     }
 }
 

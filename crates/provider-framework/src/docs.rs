@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::identity::{IdentitySchema, ImportRole};
 use super::resource::ImportId;
 use super::schema::{Attribute, Block, Nesting, Schema};
 use super::value::Type;
@@ -21,6 +22,16 @@ pub struct Page<'a> {
     pub example: Option<&'a str>,
     /// What the import ID is made of; `None` leaves out the Import section.
     pub import_id: Option<&'a ImportId>,
+    /// The resource's identity; `None` leaves out the import-by-identity example and the
+    /// Identity Schema section.
+    pub identity: Option<IdentityDoc<'a>>,
+}
+
+/// What the Import section says about a resource's identity.
+pub struct IdentityDoc<'a> {
+    pub schema: &'a IdentitySchema,
+    /// A valid value of each required attribute, by name, for the example.
+    pub example: &'a [(String, String)],
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -148,6 +159,58 @@ fn block_schema(out: &mut String, block: &Block, path: &str, top_level: bool) {
     }
 }
 
+/// The import-by-identity example and the identity's schema, as hashicorp/aws's pages show
+/// them under Import.
+fn identity_section(out: &mut String, name: &str, identity: &IdentityDoc<'_>) {
+    if !out.contains("## Import\n") {
+        out.push_str("## Import\n\n");
+    }
+    let width = identity
+        .example
+        .iter()
+        .map(|(attribute, _)| attribute.len())
+        .max()
+        .unwrap_or(0);
+    let values: String = identity
+        .example
+        .iter()
+        .map(|(attribute, value)| format!("    {attribute:<width$} = \"{value}\"\n"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "In Terraform 1.12 and later, and in OpenTofu 1.12 and later, an `import` block can \
+         name the resource by its identity instead:\n\n\
+         ```terraform\nimport {{\n  to = {name}.example\n  identity = {{\n{values}  }}\n}}\n```\n\n\
+         ### Identity Schema\n"
+    );
+    for (title, role) in [
+        ("Required", ImportRole::Required),
+        ("Optional", ImportRole::Optional),
+    ] {
+        let attributes: Vec<_> = identity
+            .schema
+            .attributes
+            .iter()
+            .filter(|a| a.import == role)
+            .collect();
+        if attributes.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "#### {title}\n");
+        for attribute in attributes {
+            let description = attribute.description.split_whitespace().collect::<Vec<_>>();
+            let _ = writeln!(
+                out,
+                "- `{}` ({}) {}",
+                attribute.name,
+                type_label(&attribute.ty),
+                description.join(" ")
+            );
+        }
+        out.push('\n');
+    }
+}
+
 /// Renders one registry page.
 pub fn render(page: &Page<'_>) -> String {
     let mut out = String::new();
@@ -202,6 +265,9 @@ pub fn render(page: &Page<'_>) -> String {
              Or the `import` command:\n\n\
              ```shell\nterraform import {name}.example {example}\n```\n"
         );
+    }
+    if let Some(identity) = &page.identity {
+        identity_section(&mut out, page.name, identity);
     }
     while out.ends_with("\n\n") {
         out.pop();

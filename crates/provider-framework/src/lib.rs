@@ -10,6 +10,7 @@ pub mod codec;
 pub mod convert;
 pub mod diag;
 pub mod docs;
+pub mod identity;
 pub mod isolation;
 pub mod json;
 pub mod modifier;

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
+use super::identity::ResourceIdentity;
 use super::schema::Schema;
 use super::value::Value;
 
@@ -153,6 +154,14 @@ pub trait Resource<C>: Send + Sync + 'static {
     /// What an import ID is made of, for the documentation's Import section; `None` when the
     /// resource cannot be imported.
     fn import_id(&self) -> Option<ImportId> {
+        None
+    }
+
+    /// The resource's identity, when it has one (an optional ability, like
+    /// terraform-plugin-framework's `ResourceWithIdentity`): the server then declares its
+    /// schema, returns the identity with every answer about an object, and accepts
+    /// `import { identity = … }`.
+    fn identity(&self) -> Option<&dyn ResourceIdentity<C>> {
         None
     }
 

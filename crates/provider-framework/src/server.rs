@@ -6,6 +6,7 @@
 //! status codes, because Terraform renders only diagnostics well.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::RwLock;
@@ -13,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::diag::{Diagnostic, Diagnostics};
+use super::identity::IdentitySchema;
 use super::isolation::{isolate, isolate_sync};
 use super::plan::plan_change_with_defaults;
 use super::private::{PendingUpdates, Private};
@@ -38,6 +40,8 @@ struct RegisteredResource<C> {
     resource: Arc<dyn Resource<C>>,
     schema: Schema,
     ty: Type,
+    /// The identity schema and its implied type, for a resource that has an identity.
+    identity: Option<(IdentitySchema, Type)>,
 }
 
 /// One provider process's state: the schemas (computed once), the configured client, and the
@@ -54,6 +58,11 @@ pub struct ProviderService<P: Provider> {
     /// every later run.
     stop: Mutex<CancellationToken>,
     updates: PendingUpdates,
+    /// Whether the host stores identities (Terraform and OpenTofu 1.12 and later, as the
+    /// version ConfigureProvider names says; true until then and for a version that cannot be
+    /// read). Older hosts ignore the identity fields, so the provider spares them the work,
+    /// and the calls, an identity takes.
+    host_reads_identity: AtomicBool,
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -64,12 +73,18 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.implied_type();
+                let identity = resource.identity().map(|identity| {
+                    let schema = identity.identity_schema();
+                    let ty = schema.implied_type();
+                    (schema, ty)
+                });
                 (
                     resource.type_name(),
                     RegisteredResource {
                         resource,
                         schema,
                         ty,
+                        identity,
                     },
                 )
             })
@@ -81,6 +96,7 @@ impl<P: Provider> ProviderService<P> {
             client: RwLock::new(None),
             stop: Mutex::new(CancellationToken::new()),
             updates: PendingUpdates::default(),
+            host_reads_identity: AtomicBool::new(true),
         }
     }
 
@@ -133,6 +149,76 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
+    /// The identity of the object whose state is `state`, for an answer that must carry it
+    /// wholly known (read, apply, import). `None` when there is nothing to say: no object, a
+    /// resource without identity, or a host that does not read identities.
+    async fn identity_answer(
+        &self,
+        registered: &RegisteredResource<P::Client>,
+        ctx: &Context<P::Client>,
+        state: &Value,
+    ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+        let (Some(identity), Some((_, ty))) =
+            (registered.resource.identity(), &registered.identity)
+        else {
+            return Ok(None);
+        };
+        if state.is_null() || !self.host_reads_identity.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let value = identity.identity_of(ctx, state).await?;
+        if !value.is_wholly_known() {
+            return Err(Diagnostic::error(
+                "Incomplete resource identity",
+                format!(
+                    "The provider could not determine every attribute of the identity of this {}. \
+                     This is a bug in the provider.",
+                    registered.resource.type_name()
+                ),
+            )
+            .into());
+        }
+        Ok(Some(identity_data(&value, ty)?))
+    }
+
+    /// The planned identity: the prior one when the object stays (an identity never changes
+    /// for the life of an object), otherwise the new object's, with what cannot be known
+    /// before it exists left unknown (the one case where the host accepts unknowns).
+    async fn planned_identity(
+        &self,
+        registered: &RegisteredResource<P::Client>,
+        ctx: Result<Context<P::Client>, Diagnostics>,
+        prior_identity: Option<&pb::ResourceIdentityData>,
+        prior: &Value,
+        planned: &Value,
+        replaced: bool,
+    ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+        let (Some(identity), Some((schema, ty))) =
+            (registered.resource.identity(), &registered.identity)
+        else {
+            return Ok(None);
+        };
+        if planned.is_null() || !self.host_reads_identity.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        if prior.is_null() || replaced {
+            let value = match ctx {
+                Ok(ctx) => identity
+                    .identity_of(&ctx, planned)
+                    .await
+                    .unwrap_or_else(|_| schema.unknown()),
+                Err(_) => schema.unknown(),
+            };
+            return identity_data(&value, ty).map(Some);
+        }
+        let stored = decode_identity(prior_identity, ty)?;
+        if !stored.is_null() && stored.is_wholly_known() {
+            return identity_data(&stored, ty).map(Some);
+        }
+        // A state written before the resource had an identity, or by an older host.
+        self.identity_answer(registered, &ctx?, prior).await
+    }
+
     fn server_capabilities() -> pb::ServerCapabilities {
         pb::ServerCapabilities {
             plan_destroy: true,
@@ -178,6 +264,37 @@ fn encode(value: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diag
         })
 }
 
+/// Encodes an identity value for an answer.
+fn identity_data(value: &Value, ty: &Type) -> Result<pb::ResourceIdentityData, Diagnostics> {
+    Ok(pb::ResourceIdentityData {
+        identity_data: Some(encode(value, ty, "resource identity")?),
+    })
+}
+
+/// Decodes an identity a request carries; null when it carries none.
+fn decode_identity(
+    data: Option<&pb::ResourceIdentityData>,
+    ty: &Type,
+) -> Result<Value, Diagnostics> {
+    decode(
+        data.and_then(|d| d.identity_data.as_ref()),
+        ty,
+        "resource identity",
+    )
+}
+
+/// Whether a host of this version stores resource identities: Terraform and OpenTofu both
+/// added them in 1.12. A version that cannot be read counts as new, so a new host is never
+/// denied an identity.
+fn reads_identity(host_version: &str) -> bool {
+    let mut parts = host_version.trim_start_matches('v').split(['.', '-']);
+    let mut number = || parts.next().and_then(|p| p.parse::<u64>().ok());
+    match (number(), number()) {
+        (Some(major), Some(minor)) => (major, minor) >= (1, 12),
+        _ => true,
+    }
+}
+
 fn diagnostics(diags: Diagnostics) -> Vec<pb::Diagnostic> {
     convert::diagnostics(&diags)
 }
@@ -220,11 +337,80 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
+    /// Never an error diagnostic: since Terraform 1.12.1 one fails every command.
     async fn get_resource_identity_schemas(
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        let identity_schemas = self
+            .resources
+            .iter()
+            .filter_map(|(name, registered)| {
+                let (schema, _) = registered.identity.as_ref()?;
+                Some((name.to_string(), convert::identity_schema(schema)))
+            })
+            .collect();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas,
+            ..Default::default()
+        }))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let request = request.into_inner();
+        let result = isolate_sync("UpgradeResourceIdentity", || {
+            let registered = self.resource(&request.type_name)?;
+            let Some((schema, ty)) = &registered.identity else {
+                return Err(Diagnostic::error(
+                    "Resource has no identity",
+                    format!(
+                        "The state holds an identity for this {}, but this provider declares \
+                         none for it.",
+                        request.type_name
+                    ),
+                )
+                .into());
+            };
+            if request.version > schema.version {
+                return Err(Diagnostic::error(
+                    "Identity written by a newer provider",
+                    format!(
+                        "The identity of this {} was written with identity schema version {}, \
+                         but this provider only knows version {}. Upgrade the provider.",
+                        request.type_name, request.version, schema.version
+                    ),
+                )
+                .into());
+            }
+            let raw = request
+                .raw_identity
+                .as_ref()
+                .map(|raw| raw.json.as_slice())
+                .unwrap_or_default();
+            let identity = upgrade_json_identity(raw, schema).map_err(|error| {
+                Diagnostics::from(Diagnostic::error(
+                    "Unreadable resource identity",
+                    format!(
+                        "The stored identity of this {} could not be read: {error}",
+                        request.type_name
+                    ),
+                ))
+            })?;
+            identity_data(&identity, ty)
+        });
+        Ok(Response::new(match result {
+            Ok(identity) => pb::upgrade_resource_identity::Response {
+                upgraded_identity: Some(identity),
+                ..Default::default()
+            },
+            Err(diags) => pb::upgrade_resource_identity::Response {
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+        }))
     }
 
     async fn validate_provider_config(
@@ -249,6 +435,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let request = request.into_inner();
         tracing::debug!(tf_rpc = "ConfigureProvider", terraform_version = %request.terraform_version, "configuring provider");
+        self.host_reads_identity.store(
+            reads_identity(&request.terraform_version),
+            Ordering::Relaxed,
+        );
         let ty = self.provider_schema.implied_type();
         let result = isolate("ConfigureProvider", async {
             let config = decode(request.config.as_ref(), &ty, "provider configuration")?;
@@ -368,18 +558,36 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             if let Some(resource) = outcome.private {
                 private.resource = resource;
             }
+            let mut diags = outcome.diagnostics;
+            // Without an identity the host keeps the one it has; the state is still refreshed.
+            let identity = match self.identity_answer(registered, &ctx, &state).await {
+                Ok(identity) => identity,
+                Err(errors) => {
+                    diags.extend(errors);
+                    None
+                }
+            };
+            // An object that is gone has no identity; one whose identity could not be worked
+            // out keeps the one the host has.
+            let identity = if state.is_null() {
+                Some(None)
+            } else {
+                identity.map(Some)
+            };
             Ok::<_, Diagnostics>((
                 encode(&state, &registered.ty, "refreshed state")?,
-                outcome.diagnostics,
+                diags,
                 private.encode(),
+                identity,
             ))
         })
         .await;
         Ok(Response::new(match result {
-            Ok((state, diags, private)) => pb::read_resource::Response {
+            Ok((state, diags, private, identity)) => pb::read_resource::Response {
                 new_state: Some(state),
                 diagnostics: diagnostics(diags),
                 private,
+                new_identity: identity.unwrap_or(request.current_identity),
                 ..Default::default()
             },
             Err(diags) => pb::read_resource::Response {
@@ -387,6 +595,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 new_state: request.current_state,
                 diagnostics: diagnostics(diags),
                 private: request.private,
+                new_identity: request.current_identity,
                 ..Default::default()
             },
         }))
@@ -416,6 +625,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     Vec::new(),
                     diags,
                     stored.resource_only(),
+                    None,
                 ));
             }
             // Defaults from the provider's configuration need a configured provider; without
@@ -468,21 +678,33 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .iter()
                 .map(convert::attribute_path)
                 .collect();
+            let identity = self
+                .planned_identity(
+                    registered,
+                    self.context(&stored, &stop).await,
+                    request.prior_identity.as_ref(),
+                    &prior,
+                    &change.planned,
+                    !change.requires_replace.is_empty(),
+                )
+                .await?;
             Ok::<_, Diagnostics>((
                 encode(&change.planned, ty, "planned state")?,
                 replace,
                 diags,
                 planned_private,
+                identity,
             ))
         })
         .await;
         Ok(Response::new(match result {
-            Ok((planned, requires_replace, diags, planned_private)) => {
+            Ok((planned, requires_replace, diags, planned_private, planned_identity)) => {
                 pb::plan_resource_change::Response {
                     planned_state: Some(planned),
                     requires_replace,
                     planned_private: planned_private.encode(),
                     diagnostics: diagnostics(diags),
+                    planned_identity,
                     ..Default::default()
                 }
             }
@@ -535,15 +757,30 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             if let Some(resource) = outcome.private {
                 private.resource = resource;
             }
-            let diags = planned_private.with_deferred(outcome.diagnostics);
-            Ok::<_, Diagnostics>((encode(&state, ty, "new state")?, diags, private.encode()))
+            let mut diags = planned_private.with_deferred(outcome.diagnostics);
+            // Null after a destroy; an object that stays (even after an error) carries its
+            // identity, so the state written is never without it.
+            let identity = match self.identity_answer(registered, &ctx, &state).await {
+                Ok(identity) => identity,
+                Err(errors) => {
+                    diags.extend(errors);
+                    None
+                }
+            };
+            Ok::<_, Diagnostics>((
+                encode(&state, ty, "new state")?,
+                diags,
+                private.encode(),
+                identity,
+            ))
         })
         .await;
         Ok(Response::new(match result {
-            Ok((state, diags, private)) => pb::apply_resource_change::Response {
+            Ok((state, diags, private, new_identity)) => pb::apply_resource_change::Response {
                 new_state: Some(state),
                 private,
                 diagnostics: diagnostics(diags),
+                new_identity,
                 ..Default::default()
             },
             Err(diags) => pb::apply_resource_change::Response {
@@ -559,17 +796,55 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let stop = self.current_stop();
         let request = request.into_inner();
-        let result = isolate_sync("ImportResourceState", || {
+        let result = isolate("ImportResourceState", async {
             let registered = self.resource(&request.type_name)?;
-            let state = registered.resource.import(&request.id)?;
-            encode(&state, &registered.ty, "imported state")
-        });
+            let by_identity = request.id.is_empty()
+                && request
+                    .identity
+                    .as_ref()
+                    .is_some_and(|i| i.identity_data.is_some());
+            let (state, identity) = match (by_identity, registered.resource.identity()) {
+                (true, Some(identity)) => {
+                    let ty = registered.identity.as_ref().map(|(_, ty)| ty);
+                    let given =
+                        decode_identity(request.identity.as_ref(), ty.unwrap_or(&Type::Dynamic))?;
+                    let ctx = self.context(&Private::default(), &stop).await?;
+                    let state = identity.import_by_identity(&ctx, &given).await?;
+                    let identity = self.identity_answer(registered, &ctx, &state).await?;
+                    (state, identity)
+                }
+                (true, None) => {
+                    return Err(Diagnostic::error(
+                        "Import by identity is not supported",
+                        format!(
+                            "{} has no identity; import it by its ID instead.",
+                            request.type_name
+                        ),
+                    )
+                    .into());
+                }
+                (false, _) => {
+                    let state = registered.resource.import(&request.id)?;
+                    // The identity of a state imported by ID comes with the read that follows
+                    // when it cannot be worked out here (an unconfigured provider).
+                    let identity = match self.context(&Private::default(), &stop).await {
+                        Ok(ctx) => self.identity_answer(registered, &ctx, &state).await?,
+                        Err(_) => None,
+                    };
+                    (state, identity)
+                }
+            };
+            Ok::<_, Diagnostics>((encode(&state, &registered.ty, "imported state")?, identity))
+        })
+        .await;
         Ok(Response::new(match result {
-            Ok(state) => pb::import_resource_state::Response {
+            Ok((state, identity)) => pb::import_resource_state::Response {
                 imported_resources: vec![pb::import_resource_state::ImportedResource {
                     type_name: request.type_name,
                     state: Some(state),
+                    identity,
                     ..Default::default()
                 }],
                 ..Default::default()
@@ -621,6 +896,20 @@ fn upgrade_json_state(raw: &[u8], schema: &Schema) -> Result<Value, String> {
     let cleaned = serde_json::to_vec(&parsed).map_err(|e| e.to_string())?;
     json::decode(&cleaned, &schema.implied_type()).map_err(|e| e.to_string())
 }
+
+/// Reads an identity stored as JSON against the current identity schema, dropping attributes
+/// it no longer has.
+fn upgrade_json_identity(raw: &[u8], schema: &IdentitySchema) -> Result<Value, String> {
+    let mut parsed: serde_json::Value = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
+    if let Some(fields) = parsed.as_object_mut() {
+        fields.retain(|name, _| schema.attributes.iter().any(|a| a.name == *name));
+    }
+    let cleaned = serde_json::to_vec(&parsed).map_err(|e| e.to_string())?;
+    json::decode(&cleaned, &schema.implied_type()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod identity_tests;
 
 #[cfg(test)]
 mod tests {

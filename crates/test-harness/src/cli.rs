@@ -170,6 +170,7 @@ impl Cli {
             (Feature::TestCommand, _) => (1, 6),
             (Feature::ImportBlocks, true) => (1, 6),
             (Feature::ImportBlocks, false) => (1, 5),
+            (Feature::ResourceIdentity, _) => (1, 12),
         };
         self.release() >= minimum
     }
@@ -184,6 +185,9 @@ pub enum Feature {
     TestCommand,
     /// `import` blocks and `plan -generate-config-out`: Terraform 1.5, OpenTofu 1.6.
     ImportBlocks,
+    /// Resource identity in state and `import { identity = { … } }`: Terraform 1.12,
+    /// OpenTofu 1.12.
+    ResourceIdentity,
 }
 
 /// A path (contains `/`) as given, or a command name looked up on `PATH`.

@@ -90,6 +90,7 @@ pub fn provider_block(url: &str) -> String {
     ec2            = "{url}"
     networkmanager = "{url}"
     workspaces     = "{url}"
+    sts            = "{url}"
   }}
 }}
 "#

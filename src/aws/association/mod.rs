@@ -7,6 +7,7 @@
 //! states and codes mean; [`resource`] decides what a Terraform user sees, and the waiter engine
 //! decides how long to wait and when to try again.
 
+mod identity;
 mod mutations;
 mod resource;
 
@@ -22,6 +23,7 @@ use super::clients::ServiceClients;
 use super::error::AwsError;
 use super::ids::IdFormat;
 
+pub use identity::region_of;
 pub use resource::AssociationResource;
 
 /// Where an association stands, in the terms a wait cares about.
@@ -298,6 +300,15 @@ impl AttributeSpec {
     }
 }
 
+/// Where an association kind lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// In one region, the one its clients sign for.
+    Regional,
+    /// In a global service (NetworkManager's global networks), the same from every region.
+    Global,
+}
+
 /// The facts of one association kind, as data: everything about it but the API calls.
 #[derive(Debug)]
 pub struct AssociationSpec {
@@ -309,6 +320,10 @@ pub struct AssociationSpec {
     pub attributes: &'static [AttributeSpec],
     /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
     pub key: (&'static str, &'static str),
+    /// Whether the association lives in one region or in a global service. A regional kind has
+    /// hashicorp/aws 6.x's optional top-level `region` (see [`region`](crate::aws::region)) and
+    /// its identity carries a `region`, as hashicorp/aws's identities do.
+    pub scope: Scope,
     /// The IAM service prefix of the API (`ec2`), for messages about permissions.
     pub iam_service: &'static str,
     /// Codes with which the associate call says the association already exists.
@@ -333,9 +348,6 @@ pub struct AssociationSpec {
     /// a repeat of the same request with what the first attempt did, so after an unknown
     /// outcome the request is sent again instead of guessed at from a listing.
     pub idempotency_token: bool,
-    /// Whether the API is regional: the resource then has hashicorp/aws 6.x's optional
-    /// top-level `region` (see [`region`](crate::aws::region)). False for a global service.
-    pub regional: bool,
 }
 
 /// One association kind: its [`AssociationSpec`] and how to talk to AWS about it. Adding a kind

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::identity::ResourceIdentity;
 use tf_provider_framework::resource::{Context, ImportId, Outcome, Removal, Resource};
 use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
 use tf_provider_framework::timeouts::{self, format_duration};
@@ -24,7 +25,7 @@ use tokio::time::Instant;
 
 use super::mutations::{Associate, Deploy, Disassociate, ParentWatch};
 use super::{
-    Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role,
+    Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role, Scope,
 };
 use crate::aws::clients::{AwsClients, RegionClients};
 use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
@@ -58,7 +59,7 @@ const DEPLOY_ARGUMENT: &str = "deploy";
 /// Where an operation on one object takes place: the object's effective region and that
 /// region's clients. The region is part of every key the shared status polls and deployments go
 /// by, so the same parent ID in two regions never shares a poll, a listing or a deployment.
-struct Place {
+pub(super) struct Place {
     region: String,
     clients: Arc<RegionClients>,
 }
@@ -97,8 +98,8 @@ impl<A: Association> AssociationResource<A> {
 
     /// Where operations on `object` (a configuration, plan or state) take place: its
     /// effective region for a regional kind, the provider's for a global one.
-    fn place(&self, aws: &AwsClients, object: &Value) -> Place {
-        let region = if A::SPEC.regional {
+    pub(super) fn place(&self, aws: &AwsClients, object: &Value) -> Place {
+        let region = if A::SPEC.scope == Scope::Regional {
             region::effective_region(object, aws)
         } else {
             aws.region()
@@ -174,7 +175,7 @@ impl<A: Association> AssociationResource<A> {
 
     /// The state after an operation: the planned or prior values, the key, what AWS reported,
     /// and null for anything still unknown (Terraform accepts only wholly known results).
-    fn state_with(
+    pub(super) fn state_with(
         &self,
         base: &Value,
         place: &Place,
@@ -182,7 +183,7 @@ impl<A: Association> AssociationResource<A> {
         observation: Option<&Observation>,
     ) -> Value {
         let mut fields = base.as_object().cloned().unwrap_or_default();
-        if A::SPEC.regional {
+        if A::SPEC.scope == Scope::Regional {
             fields.insert(region::REGION.into(), Value::string(&place.region));
         }
         let (parent_attr, member_attr) = A::SPEC.key;
@@ -203,7 +204,7 @@ impl<A: Association> AssociationResource<A> {
     }
 
     /// The ID formats of the parent and member attributes, which make up the import ID.
-    fn key_formats(&self) -> (Option<IdFormat>, Option<IdFormat>) {
+    pub(super) fn key_formats(&self) -> (Option<IdFormat>, Option<IdFormat>) {
         let (parent_attr, member_attr) = A::SPEC.key;
         let formats: BTreeMap<&str, IdFormat> = A::SPEC
             .attributes
@@ -229,7 +230,7 @@ impl<A: Association> AssociationResource<A> {
     /// provider's, so the ID a message offers imports the object it names.
     fn import_id_in(&self, aws: &AwsClients, place: &Place, key: &AssociationKey) -> String {
         let id = format!("{},{}", key.parent, key.member);
-        if A::SPEC.regional && place.region != aws.region() {
+        if A::SPEC.scope == Scope::Regional && place.region != aws.region() {
             format!("{id}@{}", place.region)
         } else {
             id
@@ -541,7 +542,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             };
             attributes.push(attribute);
         }
-        if A::SPEC.regional {
+        if A::SPEC.scope == Scope::Regional {
             attributes.push(
                 Attribute {
                     computed: true,
@@ -597,7 +598,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                 );
             }
         }
-        if A::SPEC.regional {
+        if A::SPEC.scope == Scope::Regional {
             diags.extend(region::validate(config));
         }
         diags.extend(timeouts::validate(config, &["create", "delete"]));
@@ -606,7 +607,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
 
     /// A regional kind's `region` defaults to the provider's.
     fn provider_defaults(&self, aws: &AwsClients) -> BTreeMap<String, Value> {
-        if A::SPEC.regional {
+        if A::SPEC.scope == Scope::Regional {
             [(region::REGION.to_owned(), Value::string(aws.region()))].into()
         } else {
             BTreeMap::new()
@@ -964,7 +965,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         let (parent_attr, member_attr) = A::SPEC.key;
         let (parent_format, member_format) = self.key_formats();
         let example = self.import_example();
-        let suffix = if A::SPEC.regional {
+        let suffix = if A::SPEC.scope == Scope::Regional {
             ", optionally followed by `@region`"
         } else {
             ""
@@ -980,7 +981,7 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         };
         // Without a suffix the region stays unset here, and the read that follows the import
         // records the provider's.
-        let (id, region) = if A::SPEC.regional {
+        let (id, region) = if A::SPEC.scope == Scope::Regional {
             region::split_import_id(id)
         } else {
             (id, None)
@@ -1015,9 +1016,13 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
         Ok(Value::Object(fields))
     }
 
+    fn identity(&self) -> Option<&dyn ResourceIdentity<AwsClients>> {
+        Some(self)
+    }
+
     fn import_id(&self) -> Option<ImportId> {
         let (parent, member) = A::SPEC.key;
-        let region = if A::SPEC.regional {
+        let region = if A::SPEC.scope == Scope::Regional {
             "; to import from a region other than the provider's, append `@` and the region \
              (`…@eu-west-1`), as hashicorp/aws does"
         } else {

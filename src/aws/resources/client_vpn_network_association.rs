@@ -11,7 +11,7 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
     Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    PlannedRemovals, absent_is_empty,
+    PlannedRemovals, Scope, absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError};
@@ -130,6 +130,7 @@ impl Association for ClientVpnNetworkAssociation {
             ),
         ],
         key: ("client_vpn_endpoint_id", "association_id"),
+        scope: Scope::Regional,
         iam_service: "ec2",
         // AWS documents both for a subnet already associated with the endpoint.
         already_exists: &[
@@ -145,7 +146,6 @@ impl Association for ClientVpnNetworkAssociation {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: true,
-        regional: true,
     };
 
     /// Matches hashicorp/aws, whose `id` is the association ID.

@@ -13,7 +13,7 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
     Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    absent_is_empty,
+    Scope, absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError};
@@ -107,6 +107,8 @@ impl Association for ConnectPeerAssociationResource {
             AttributeSpec::computed("state", "The association's state, e.g. `AVAILABLE`."),
         ],
         key: ("global_network_id", "connect_peer_id"),
+        // NetworkManager is a global service: one global network for every region.
+        scope: Scope::Global,
         iam_service: "networkmanager",
         already_exists: &["ConflictException"],
         // hashicorp/aws treats the same code as gone.
@@ -118,7 +120,6 @@ impl Association for ConnectPeerAssociationResource {
         idempotency_token: false,
         // NetworkManager is a global service: like hashicorp/aws's networkmanager resources,
         // no per-resource `region`.
-        regional: false,
     };
 
     async fn associate(

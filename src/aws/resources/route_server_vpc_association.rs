@@ -10,7 +10,7 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
     Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    absent_is_empty,
+    Scope, absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError};
@@ -63,6 +63,7 @@ impl Association for RouteServerVpcAssociation {
             AttributeSpec::computed("state", "The association's state, e.g. `associated`."),
         ],
         key: ("route_server_id", "vpc_id"),
+        scope: Scope::Regional,
         iam_service: "ec2",
         // One VPC per route server.
         already_exists: &["Resource.AlreadyAssociated"],
@@ -77,7 +78,6 @@ impl Association for RouteServerVpcAssociation {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: false,
-        regional: true,
     };
 
     async fn associate(

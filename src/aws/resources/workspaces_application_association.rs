@@ -12,7 +12,7 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
     Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    absent_is_empty,
+    Scope, absent_is_empty,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError};
@@ -89,6 +89,7 @@ impl Association for WorkspacesApplicationAssociation {
             ),
         ],
         key: ("workspace_id", "application_id"),
+        scope: Scope::Regional,
         iam_service: "workspaces",
         already_exists: &["ResourceAlreadyExistsException"],
         not_found: &["ResourceNotFoundException"],
@@ -97,7 +98,6 @@ impl Association for WorkspacesApplicationAssociation {
         parent_state_codes: &["OperationNotSupportedException"],
         deployment: Some("DeployWorkspaceApplications"),
         idempotency_token: false,
-        regional: true,
     };
 
     async fn associate(
