@@ -70,17 +70,6 @@ impl IdentitySchema {
                 .collect(),
         )
     }
-
-    /// An identity value with every attribute unknown: the planned identity of an object that
-    /// does not exist yet, when nothing about it can be known before it is made.
-    pub fn unknown(&self) -> Value {
-        Value::Object(
-            self.attributes
-                .iter()
-                .map(|a| (a.name.clone(), Value::Unknown))
-                .collect::<BTreeMap<_, _>>(),
-        )
-    }
 }
 
 /// The identity ability of a resource whose client is `C`.

@@ -182,8 +182,8 @@ impl<P: Provider> ProviderService<P> {
     }
 
     /// The planned identity: the prior one when the object stays (an identity never changes
-    /// for the life of an object), otherwise the new object's, with what cannot be known
-    /// before it exists left unknown (the one case where the host accepts unknowns).
+    /// for the life of an object), otherwise the new object's once all of it is known, and
+    /// none before (apply then returns it).
     async fn planned_identity(
         &self,
         registered: &RegisteredResource<P::Client>,
@@ -193,7 +193,7 @@ impl<P: Provider> ProviderService<P> {
         planned: &Value,
         replaced: bool,
     ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
-        let (Some(identity), Some((schema, ty))) =
+        let (Some(identity), Some((_, ty))) =
             (registered.resource.identity(), &registered.identity)
         else {
             return Ok(None);
@@ -202,13 +202,18 @@ impl<P: Provider> ProviderService<P> {
             return Ok(None);
         }
         if prior.is_null() || replaced {
+            // Terraform renders a plan through JSON, which cannot hold an identity that is
+            // partly unknown (1.15 fails a replacement's plan with "value is not known"):
+            // a new object's identity is planned only once every attribute is known.
             let value = match ctx {
                 Ok(ctx) => identity
                     .identity_of(&ctx, planned)
                     .await
-                    .unwrap_or_else(|_| schema.unknown()),
-                Err(_) => schema.unknown(),
+                    .ok()
+                    .filter(Value::is_wholly_known),
+                Err(_) => None,
             };
+            let Some(value) = value else { return Ok(None) };
             return identity_data(&value, ty).map(Some);
         }
         let stored = decode_identity(prior_identity, ty)?;

@@ -351,7 +351,10 @@ fn plan_request(
 }
 
 #[tokio::test]
-async fn a_create_plans_the_identity_with_only_what_is_not_yet_assigned_unknown() {
+async fn a_create_plans_no_identity_while_a_part_is_not_yet_assigned() {
+    // Terraform renders plans through JSON, which cannot hold a partly unknown identity
+    // (Terraform 1.15 fails with "value is not known" on a replacement): the planned identity
+    // is left out until every part of it is known.
     let service = service("1.15.5").await;
     let answer = service
         .plan_resource_change(Request::new(plan_request(
@@ -363,10 +366,7 @@ async fn a_create_plans_the_identity_with_only_what_is_not_yet_assigned_unknown(
         .expect("answers")
         .into_inner();
     assert!(errors(&answer.diagnostics).is_empty(), "{answer:?}");
-    assert_eq!(
-        carried(answer.planned_identity),
-        Some(identity("p", Value::Unknown))
-    );
+    assert_eq!(carried(answer.planned_identity), None);
 }
 
 #[tokio::test]
@@ -385,7 +385,7 @@ async fn an_object_that_stays_keeps_its_identity_wholly_known() {
             Some(identity("p", Value::string("m")))
         );
     }
-    // A replacement plans the new object's identity.
+    // A replacement leaves the new object's identity out while it is partly unknown.
     let answer = service
         .plan_resource_change(Request::new(plan_request(
             &prior,
@@ -396,10 +396,7 @@ async fn an_object_that_stays_keeps_its_identity_wholly_known() {
         .expect("answers")
         .into_inner();
     assert!(!answer.requires_replace.is_empty(), "{answer:?}");
-    assert_eq!(
-        carried(answer.planned_identity),
-        Some(identity("q", Value::Unknown))
-    );
+    assert_eq!(carried(answer.planned_identity), None);
 }
 
 #[tokio::test]
