@@ -17,6 +17,8 @@
 //!   `support::skip` and listed in `tests/expected-skips.txt`.
 //! - [`client_vpn`]: what only Client VPN has: the warning before the last target network goes,
 //!   shared status reads of one endpoint.
+//! - [`moved`]: `moved` blocks from hashicorp/aws's resources to ours (a stand-in for
+//!   hashicorp/aws writes the state they move).
 //! - [`release`]: `scripts/release`'s artifacts installed the ways a platform team publishes
 //!   them (mirrors, a signed registry).
 //!
@@ -27,6 +29,7 @@ use awsassoc_test_harness as support;
 
 mod cli;
 mod client_vpn;
+mod moved;
 mod provider;
 mod release;
 mod reliability;

@@ -170,6 +170,8 @@ impl Cli {
             (Feature::TestCommand, _) => (1, 6),
             (Feature::ImportBlocks, true) => (1, 6),
             (Feature::ImportBlocks, false) => (1, 5),
+            (Feature::CrossTypeMoves, true) => (1, 10),
+            (Feature::CrossTypeMoves, false) => (1, 8),
         };
         self.release() >= minimum
     }
@@ -184,6 +186,9 @@ pub enum Feature {
     TestCommand,
     /// `import` blocks and `plan -generate-config-out`: Terraform 1.5, OpenTofu 1.6.
     ImportBlocks,
+    /// `moved` between resource types of different providers (MoveResourceState): Terraform 1.8,
+    /// OpenTofu 1.10.
+    CrossTypeMoves,
 }
 
 /// A path (contains `/`) as given, or a command name looked up on `PATH`.

@@ -116,6 +116,7 @@ impl Association for ConnectPeerAssociationResource {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: false,
+        moved_from: None,
     };
 
     async fn associate(
