@@ -137,3 +137,19 @@ fn every_attribute_is_documented() {
         }
     }
 }
+
+/// The guide to `moved` blocks shows the example under `examples/guides/`, which the format
+/// check covers, verbatim.
+#[test]
+fn the_moving_guide_shows_its_checked_example() {
+    let root = repo();
+    let example =
+        fs::read_to_string(root.join("examples/guides/moving-from-hashicorp-aws/main.tf"))
+            .expect("the guide's example exists");
+    let guide = fs::read_to_string(root.join("docs/guides/moving-from-hashicorp-aws.md"))
+        .expect("the guide exists");
+    assert!(
+        guide.contains(&format!("```terraform\n{example}```")),
+        "docs/guides/moving-from-hashicorp-aws.md must show examples/guides/moving-from-hashicorp-aws/main.tf verbatim"
+    );
+}

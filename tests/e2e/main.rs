@@ -21,6 +21,8 @@
 //!   shared status reads of one endpoint.
 //! - [`region`]: per-resource `region`: objects in two regions side by side, the `@region`
 //!   import suffix, replacements when a region changes.
+//! - [`moved`]: `moved` blocks from hashicorp/aws's resources to ours (a stand-in for
+//!   hashicorp/aws writes the state they move).
 //! - [`release`]: `scripts/release`'s artifacts installed the ways a platform team publishes
 //!   them (mirrors, a signed registry).
 //!
@@ -32,6 +34,7 @@ use awsassoc_test_harness as support;
 mod cli;
 mod client_vpn;
 mod identity;
+mod moved;
 mod provider;
 mod region;
 mod release;

@@ -7,8 +7,6 @@
 //! [`ResourceIdentity`], and the server then declares its schema and returns the identity with
 //! every read, plan, apply and import. Hosts older than 1.12 never ask and ignore the fields.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 
 use super::diag::Diagnostics;

@@ -177,6 +177,59 @@ pub trait Resource<C>: Send + Sync + 'static {
     ) -> Diagnostics {
         Diagnostics::new()
     }
+
+    /// The other resource types (of this or another provider) whose objects a `moved` block may
+    /// turn into this one, tried in order (see [`StateMover`]). None by default: such a move then
+    /// fails with a diagnostic.
+    fn state_movers(&self) -> Vec<StateMover> {
+        Vec::new()
+    }
+}
+
+/// An object stored by another resource type, as `MoveResourceState` hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct MoveSource<'a> {
+    /// The source provider's address as the CLI sends it: the full
+    /// `registry.terraform.io/hashicorp/aws` from Terraform, but a bare `aws` from some OpenTofu
+    /// releases.
+    pub provider_address: &'a str,
+    pub type_name: &'a str,
+    /// The schema version the object was stored with (not upgraded: the source provider is
+    /// never asked).
+    pub schema_version: i64,
+    /// The stored state, exactly as the source provider wrote it.
+    pub state: &'a serde_json::Value,
+}
+
+/// What a [`StateMover`] made of a [`MoveSource`].
+#[derive(Debug)]
+pub enum Moved {
+    /// The source is not this mover's: the next one is tried.
+    NotMine,
+    /// The object in this resource's terms: stored JSON the framework decodes against this
+    /// resource's schema (an attribute left out is null; one the schema lacks is an error).
+    State(serde_json::Map<String, serde_json::Value>),
+    /// The source is this mover's, but cannot be moved (e.g. a schema version it does not know).
+    Failed(Diagnostics),
+}
+
+/// Turns one kind of foreign object into this resource's (terraform-plugin-framework's
+/// `StateMover`). Terraform calls it on a provider process it has not configured (OpenTofu on a
+/// configured one), so a mover is a pure function of the stored data: it gets no client and
+/// makes no call; the plan after the move reads the object as usual.
+pub struct StateMover {
+    /// What this mover accepts, in Markdown, for the error when no mover accepts a source, e.g.
+    /// ``"`aws_thing` of `hashicorp/aws` (schema version 0)"``.
+    pub accepts: String,
+    pub apply: Box<dyn Fn(&MoveSource<'_>) -> Moved + Send + Sync>,
+}
+
+impl std::fmt::Debug for StateMover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateMover")
+            .field("accepts", &self.accepts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a plan removes an existing object.

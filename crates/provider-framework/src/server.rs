@@ -19,7 +19,7 @@ use super::isolation::{isolate, isolate_sync};
 use super::plan::plan_change_with_defaults;
 use super::private::{PendingUpdates, Private};
 use super::proto::tfplugin6 as pb;
-use super::resource::{Context, Outcome, Provider, Removal, Resource};
+use super::resource::{Context, MoveSource, Moved, Outcome, Provider, Removal, Resource};
 use super::schema::Schema;
 use super::value::{Type, Value};
 use super::{convert, json, msgpack};
@@ -228,6 +228,9 @@ impl<P: Provider> ProviderService<P> {
         pb::ServerCapabilities {
             plan_destroy: true,
             get_provider_schema_optional: true,
+            // Terraform asks for MoveResourceState only when this is set; a resource without
+            // movers answers such a move with a diagnostic.
+            move_resource_state: true,
             ..Default::default()
         }
     }
@@ -861,6 +864,49 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         }))
     }
 
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        // No client is needed or asked for: Terraform sends this to a provider process it has
+        // not configured.
+        let result = isolate_sync("MoveResourceState", || {
+            let registered = self.resource(&request.target_type_name)?;
+            let stored = read_moved_state(&request)?;
+            let source = MoveSource {
+                provider_address: &request.source_provider_address,
+                type_name: &request.source_type_name,
+                schema_version: request.source_schema_version,
+                state: &stored,
+            };
+            let movers = registered.resource.state_movers();
+            for mover in &movers {
+                match (mover.apply)(&source) {
+                    Moved::NotMine => continue,
+                    Moved::Failed(diags) => return Err(diags),
+                    Moved::State(fields) => {
+                        let state = decode_moved_state(fields, registered, &request)?;
+                        return encode(&state, &registered.ty, "moved state");
+                    }
+                }
+            }
+            Err(unsupported_move(&request, &movers).into())
+        });
+        Ok(Response::new(match result {
+            // Nothing of the source's private data means anything here: the target starts
+            // without any.
+            Ok(state) => pb::move_resource_state::Response {
+                target_state: Some(state),
+                ..Default::default()
+            },
+            Err(diags) => pb::move_resource_state::Response {
+                diagnostics: diagnostics(diags),
+                ..Default::default()
+            },
+        }))
+    }
+
     async fn read_data_source(
         &self,
         request: Request<pb::read_data_source::Request>,
@@ -887,6 +933,81 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         self.stop_current_generation();
         Ok(Response::new(pb::stop_provider::Response::default()))
     }
+}
+
+/// The source object of a move, as its provider stored it (JSON; the flatmap form predates
+/// MoveResourceState, so no CLI that sends this request stores it).
+fn read_moved_state(
+    request: &pb::move_resource_state::Request,
+) -> Result<serde_json::Value, Diagnostics> {
+    let raw = request
+        .source_state
+        .as_ref()
+        .map(|raw| raw.json.as_slice())
+        .unwrap_or_default();
+    serde_json::from_slice(raw).map_err(|error| {
+        Diagnostic::error(
+            "Unreadable source state",
+            format!(
+                "The stored state of the {} being moved to {} is not a JSON object: {error}",
+                request.source_type_name, request.target_type_name
+            ),
+        )
+        .into()
+    })
+}
+
+/// Reads a mover's answer with the target's schema, so what reaches Terraform is wholly known
+/// (JSON has no unknowns) and of the target's type; an attribute the schema lacks is the
+/// mover's bug, reported as such.
+fn decode_moved_state<C>(
+    fields: serde_json::Map<String, serde_json::Value>,
+    registered: &RegisteredResource<C>,
+    request: &pb::move_resource_state::Request,
+) -> Result<Value, Diagnostics> {
+    let bytes = serde_json::Value::Object(fields).to_string().into_bytes();
+    json::decode(&bytes, &registered.ty).map_err(|error| {
+        let mut diagnostic = error.to_diagnostic("Invalid moved state");
+        diagnostic.detail = format!(
+            "The provider turned the {} into a {} that does not fit its schema: {error}. \
+             This is a bug in the provider.",
+            request.source_type_name, request.target_type_name
+        );
+        diagnostic.into()
+    })
+}
+
+/// The error when no mover of the target accepts the source, naming what they do accept.
+fn unsupported_move(
+    request: &pb::move_resource_state::Request,
+    movers: &[super::resource::StateMover],
+) -> Diagnostic {
+    let supported = if movers.is_empty() {
+        format!(
+            "{} cannot be the target of a move from another resource type.",
+            request.target_type_name
+        )
+    } else {
+        let accepted: Vec<String> = movers
+            .iter()
+            .map(|mover| format!("- {}", mover.accepts))
+            .collect();
+        format!(
+            "{} can be moved from:\n{}",
+            request.target_type_name,
+            accepted.join("\n")
+        )
+    };
+    Diagnostic::error(
+        "Unsupported move",
+        format!(
+            "The provider cannot move a {} of {:?} (schema version {}) to {}. {supported}",
+            request.source_type_name,
+            request.source_provider_address,
+            request.source_schema_version,
+            request.target_type_name
+        ),
+    )
 }
 
 /// Reads a state stored as JSON, dropping attributes the current schema no longer has (Terraform
@@ -926,6 +1047,7 @@ mod tests {
     use tokio::sync::mpsc;
 
     use super::*;
+    use crate::resource::StateMover;
     use crate::schema::{Attribute, Block};
 
     /// How a delete ended.
@@ -976,6 +1098,30 @@ mod tests {
 
         fn import(&self, _id: &str) -> Result<Value, Diagnostics> {
             Err(Diagnostics::new())
+        }
+
+        /// Takes `old_thing` of `example/old`: its `name` becomes the `id`, and a stored
+        /// `stray` attribute (which the target's schema lacks) is passed on as is, so the
+        /// framework's check of a mover's answer can be seen.
+        fn state_movers(&self) -> Vec<StateMover> {
+            vec![StateMover {
+                accepts: "`old_thing` of `example/old`".to_owned(),
+                apply: Box::new(|source: &MoveSource<'_>| {
+                    if (source.provider_address, source.type_name) != ("example/old", "old_thing") {
+                        return Moved::NotMine;
+                    }
+                    if source.schema_version != 0 {
+                        return Moved::Failed(Diagnostic::error("unknown version", "").into());
+                    }
+                    let mut fields = serde_json::Map::new();
+                    for (from, to) in [("name", "id"), ("stray", "stray")] {
+                        if let Some(value) = source.state.get(from) {
+                            fields.insert(to.to_owned(), value.clone());
+                        }
+                    }
+                    Moved::State(fields)
+                }),
+            }]
         }
     }
 
@@ -1107,5 +1253,146 @@ mod tests {
             .expect("the delete ends");
         started.recv().await.expect("the delete started");
         assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    /// A service that was never configured, as Terraform starts one for a move.
+    fn unconfigured() -> ProviderService<TestProvider> {
+        let (started, _) = mpsc::unbounded_channel();
+        ProviderService::new(Arc::new(TestProvider {
+            started,
+            wait: Duration::ZERO,
+        }))
+    }
+
+    /// Moves a stored `state` of `source_type` from `address` (schema version `version`) to
+    /// `test_waits`.
+    async fn move_state(
+        service: &ProviderService<TestProvider>,
+        address: &str,
+        source_type: &str,
+        version: i64,
+        state: &str,
+    ) -> pb::move_resource_state::Response {
+        let request = pb::move_resource_state::Request {
+            source_provider_address: address.to_owned(),
+            source_type_name: source_type.to_owned(),
+            source_schema_version: version,
+            source_state: Some(pb::RawState {
+                json: state.as_bytes().to_vec(),
+                ..Default::default()
+            }),
+            target_type_name: "test_waits".to_owned(),
+            source_private: b"{\"e2bfb730-ecaa-11e6-8f88-34363bc7c4c0\":{}}".to_vec(),
+            ..Default::default()
+        };
+        service
+            .move_resource_state(Request::new(request))
+            .await
+            .map(Response::into_inner)
+            .expect("MoveResourceState answers with diagnostics, never a gRPC error")
+    }
+
+    fn error_summaries(response: &pb::move_resource_state::Response) -> Vec<String> {
+        response
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect()
+    }
+
+    /// Terraform asks for moves only from a provider that says it takes them.
+    #[tokio::test]
+    async fn the_capabilities_announce_moves() {
+        let service = unconfigured();
+        let schema = service
+            .get_provider_schema(Request::new(Default::default()))
+            .await
+            .map(Response::into_inner)
+            .expect("the schema");
+        let capabilities = schema.server_capabilities.expect("capabilities");
+        assert!(capabilities.move_resource_state);
+    }
+
+    /// A move is answered by an unconfigured provider, in the target's schema, wholly known,
+    /// without the source's private data.
+    #[tokio::test]
+    async fn a_recognised_source_is_moved_without_configuring_the_provider() {
+        let service = unconfigured();
+        let response =
+            move_state(&service, "example/old", "old_thing", 0, r#"{"name":"x1"}"#).await;
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+        let ty = Type::Object(BTreeMap::from([("id".to_owned(), Type::String)]));
+        let state = response.target_state.expect("a moved state");
+        let decoded = msgpack::decode(&state.msgpack, &ty).expect("msgpack of the target type");
+        assert_eq!(
+            decoded,
+            Value::Object(BTreeMap::from([("id".to_owned(), Value::string("x1"))]))
+        );
+        assert!(response.target_private.is_empty());
+    }
+
+    /// When every mover passes, the error names the source and what the target accepts.
+    #[tokio::test]
+    async fn an_unknown_source_is_refused_naming_what_is_supported() {
+        let service = unconfigured();
+        let response = move_state(&service, "example/other", "old_thing", 0, "{}").await;
+        assert!(response.target_state.is_none());
+        let errors = error_summaries(&response);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("Unsupported move"), "{errors:?}");
+        assert!(errors[0].contains("\"example/other\""), "{errors:?}");
+        assert!(
+            errors[0].contains("`old_thing` of `example/old`"),
+            "{errors:?}"
+        );
+    }
+
+    /// A mover that knows the source but not its version says so; the next ones are not asked.
+    #[tokio::test]
+    async fn a_movers_refusal_is_the_answer() {
+        let service = unconfigured();
+        let response = move_state(&service, "example/old", "old_thing", 1, "{}").await;
+        assert!(response.target_state.is_none());
+        assert_eq!(
+            error_summaries(&response),
+            vec!["unknown version: ".to_owned()]
+        );
+    }
+
+    /// A mover's answer that does not fit the target's schema is never sent on.
+    #[tokio::test]
+    async fn an_answer_outside_the_target_schema_is_an_error() {
+        let service = unconfigured();
+        let response = move_state(
+            &service,
+            "example/old",
+            "old_thing",
+            0,
+            r#"{"name":"x","stray":1}"#,
+        )
+        .await;
+        assert!(response.target_state.is_none());
+        let errors = error_summaries(&response);
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("Invalid moved state"),
+            "{errors:?}"
+        );
+    }
+
+    /// Stored state that is not JSON is reported, not a panic.
+    #[tokio::test]
+    async fn unreadable_source_state_is_reported() {
+        let service = unconfigured();
+        let response = move_state(&service, "example/old", "old_thing", 0, "{").await;
+        let errors = error_summaries(&response);
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("Unreadable source state"),
+            "{errors:?}"
+        );
     }
 }

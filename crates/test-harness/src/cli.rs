@@ -171,6 +171,8 @@ impl Cli {
             (Feature::ImportBlocks, true) => (1, 6),
             (Feature::ImportBlocks, false) => (1, 5),
             (Feature::ResourceIdentity, _) => (1, 12),
+            (Feature::CrossTypeMoves, true) => (1, 10),
+            (Feature::CrossTypeMoves, false) => (1, 8),
         };
         self.release() >= minimum
     }
@@ -188,6 +190,9 @@ pub enum Feature {
     /// Resource identity in state and `import { identity = { … } }`: Terraform 1.12,
     /// OpenTofu 1.12.
     ResourceIdentity,
+    /// `moved` between resource types of different providers (MoveResourceState): Terraform 1.8,
+    /// OpenTofu 1.10.
+    CrossTypeMoves,
 }
 
 /// A path (contains `/`) as given, or a command name looked up on `PATH`.

@@ -42,7 +42,7 @@ pub fn repo_root() -> PathBuf {
 
 /// The profile directory of the running test or benchmark (`<target>/debug` or
 /// `<target>/release`): the executable is `<profile>/deps/<name>-<hash>`.
-fn profile_dir() -> PathBuf {
+pub(crate) fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable's path");
     exe.parent()
         .and_then(Path::parent)

@@ -7,6 +7,9 @@
 //! for both default registry hosts, so the same source address `awsassoc/awsassoc` resolves under
 //! OpenTofu (`registry.opentofu.org`) and Terraform (`registry.terraform.io`).
 //!
+//! Beside it, when built, the test-only stand-in for `hashicorp/aws` ([`HASHICORP_AWS_STANDIN`])
+//! as version [`HASHICORP_AWS_STANDIN_VERSION`], for the tests of `moved` blocks from it.
+//!
 //! The executable in the mirror is a symlink to the binary cargo built for this test run; OpenTofu
 //! and Terraform follow it (checked with OpenTofu 1.6.2 and Terraform 1.11.4 and 1.15.5), so no
 //! copy is made and the mirror never goes stale.
@@ -20,6 +23,13 @@ use anyhow::{Context, Result};
 
 /// The provider's version as cargo knows it; the mirror directory and the executable name carry it.
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The version the stand-in for hashicorp/aws claims: its schemas are 6.x's.
+pub const HASHICORP_AWS_STANDIN_VERSION: &str = "6.0.0";
+
+/// The stand-in's binary, a `[[bin]]` of this crate that `cargo test --workspace` builds beside
+/// the provider.
+pub const HASHICORP_AWS_STANDIN: &str = "hashicorp-aws-standin";
 
 /// Registry hosts the short source address `awsassoc/awsassoc` may resolve to.
 pub const HOSTS: [&str; 2] = ["registry.opentofu.org", "registry.terraform.io"];
@@ -38,7 +48,18 @@ impl ProviderMirror {
         let built = MIRROR.get_or_init(|| {
             let dir = crate::target_tmpdir().join("awsassoc-e2e");
             let binary = &crate::provider_binary();
-            ProviderMirror::build(&dir, binary).map_err(|e| format!("{e:#}"))
+            let mirror = ProviderMirror::build(&dir, binary).map_err(|e| format!("{e:#}"))?;
+            let standin = crate::profile_dir().join(HASHICORP_AWS_STANDIN);
+            if standin.exists() {
+                install(
+                    &dir.join("mirror"),
+                    "hashicorp/aws",
+                    HASHICORP_AWS_STANDIN_VERSION,
+                    &standin,
+                )
+                .map_err(|e| format!("{e:#}"))?;
+            }
+            Ok(mirror)
         });
         match built {
             Ok(mirror) => mirror,
@@ -55,21 +76,7 @@ impl ProviderMirror {
             .canonicalize()
             .with_context(|| format!("provider binary {} is missing", binary.display()))?;
         let root = dir.join("mirror");
-        let platform = platform();
-        for host in HOSTS {
-            let package = root
-                .join(host)
-                .join("awsassoc/awsassoc")
-                .join(PROVIDER_VERSION)
-                .join(&platform);
-            fs::create_dir_all(&package)
-                .with_context(|| format!("creating {}", package.display()))?;
-            let exe = package.join(format!("terraform-provider-awsassoc_v{PROVIDER_VERSION}"));
-            let tmp = package.join(format!(".link-{}", std::process::id()));
-            let _ = fs::remove_file(&tmp);
-            symlink(&binary, &tmp).with_context(|| format!("linking {}", tmp.display()))?;
-            fs::rename(&tmp, &exe).with_context(|| format!("placing {}", exe.display()))?;
-        }
+        install(&root, "awsassoc/awsassoc", PROVIDER_VERSION, &binary)?;
         let cli_config = dir.join("cli.tfrc");
         let tmp = dir.join(format!(".cli.tfrc-{}", std::process::id()));
         fs::write(&tmp, cli_config_text(&root))
@@ -85,12 +92,42 @@ impl ProviderMirror {
     }
 }
 
-/// `provider_installation` taking awsassoc only from the mirror and everything else from its
+/// Links `binary` into the mirror at `root` as provider `source` (`namespace/type`) `version`,
+/// under both hosts.
+fn install(root: &Path, source: &str, version: &str, binary: &Path) -> Result<()> {
+    let provider_type = source.rsplit('/').next().unwrap_or(source);
+    for host in HOSTS {
+        let package = root.join(host).join(source).join(version).join(platform());
+        fs::create_dir_all(&package).with_context(|| format!("creating {}", package.display()))?;
+        let exe = package.join(format!("terraform-provider-{provider_type}_v{version}"));
+        let tmp = package.join(format!(".link-{}", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        symlink(binary, &tmp).with_context(|| format!("linking {}", tmp.display()))?;
+        fs::rename(&tmp, &exe).with_context(|| format!("placing {}", exe.display()))?;
+    }
+    Ok(())
+}
+
+/// Whether the stand-in for hashicorp/aws is in the mirror; panics, saying how to build it, when
+/// it is not.
+pub fn require_hashicorp_aws_standin() {
+    let standin = crate::profile_dir().join(HASHICORP_AWS_STANDIN);
+    assert!(
+        standin.exists(),
+        "{} is missing: `cargo test --workspace` builds it, or `cargo build -p \
+         awsassoc-test-harness --bin {HASHICORP_AWS_STANDIN}`",
+        standin.display()
+    );
+}
+
+/// `provider_installation` taking awsassoc (and the stand-in hashicorp/aws) only from the mirror and everything else from its
 /// registry. Hostname wildcards are not allowed with a fixed namespace/type, hence both hosts
 /// spelled out.
 pub fn cli_config_text(mirror: &Path) -> String {
     let sources = HOSTS
-        .map(|h| format!("\"{h}/awsassoc/awsassoc\""))
+        .iter()
+        .flat_map(|h| ["awsassoc/awsassoc", "hashicorp/aws"].map(|p| format!("\"{h}/{p}\"")))
+        .collect::<Vec<_>>()
         .join(", ");
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [{sources}]\n  }}\n  direct {{\n    exclude = [{sources}]\n  }}\n}}\n",

@@ -8,6 +8,7 @@
 //! decides how long to wait and when to try again.
 
 mod identity;
+pub mod moved;
 mod mutations;
 mod resource;
 
@@ -348,6 +349,9 @@ pub struct AssociationSpec {
     /// a repeat of the same request with what the first attempt did, so after an unknown
     /// outcome the request is sent again instead of guessed at from a listing.
     pub idempotency_token: bool,
+    /// hashicorp/aws's resource type for the same association, whose objects a `moved` block
+    /// may turn into this kind's (see [`moved`]).
+    pub moved_from: Option<&'static str>,
 }
 
 /// One association kind: its [`AssociationSpec`] and how to talk to AWS about it. Adding a kind

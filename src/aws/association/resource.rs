@@ -17,12 +17,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 use tf_provider_framework::identity::ResourceIdentity;
-use tf_provider_framework::resource::{Context, ImportId, Outcome, Removal, Resource};
+use tf_provider_framework::resource::{Context, ImportId, Outcome, Removal, Resource, StateMover};
 use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
 use tf_provider_framework::timeouts::{self, format_duration};
 use tf_provider_framework::value::{Type, Value};
 use tokio::time::Instant;
 
+use super::moved::hashicorp_aws_mover;
 use super::mutations::{Associate, Deploy, Disassociate, ParentWatch};
 use super::{
     Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role, Scope,
@@ -1061,6 +1062,13 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
             }
         }
         diags
+    }
+
+    /// hashicorp/aws's resource for the same association, where it has one.
+    fn state_movers(&self) -> Vec<StateMover> {
+        hashicorp_aws_mover(self.association.clone(), &self.schema().block)
+            .into_iter()
+            .collect()
     }
 }
 

@@ -146,6 +146,7 @@ impl Association for ClientVpnNetworkAssociation {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: true,
+        moved_from: Some("aws_ec2_client_vpn_network_association"),
     };
 
     /// Matches hashicorp/aws, whose `id` is the association ID.

@@ -120,6 +120,7 @@ impl Association for ConnectPeerAssociationResource {
         idempotency_token: false,
         // NetworkManager is a global service: like hashicorp/aws's networkmanager resources,
         // no per-resource `region`.
+        moved_from: None,
     };
 
     async fn associate(

@@ -78,6 +78,7 @@ impl Association for RouteServerVpcAssociation {
         parent_state_codes: &[],
         deployment: None,
         idempotency_token: false,
+        moved_from: Some("aws_vpc_route_server_vpc_association"),
     };
 
     async fn associate(

@@ -98,6 +98,7 @@ impl Association for WorkspacesApplicationAssociation {
         parent_state_codes: &["OperationNotSupportedException"],
         deployment: Some("DeployWorkspaceApplications"),
         idempotency_token: false,
+        moved_from: None,
     };
 
     async fn associate(
