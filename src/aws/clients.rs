@@ -1180,7 +1180,8 @@ mod tests {
         let clients = AwsClients::from_settings_in(settings, &no_env(), &no_files())
             .await
             .expect("clients");
-        let conf = clients.home().reads.workspaces.config();
+        let home = clients.home();
+        let conf = home.reads.workspaces.config();
         assert_eq!(conf.region().map(|r| r.as_ref()), Some("eu-central-2"));
         let retry = conf.retry_config().expect("retry config");
         assert_eq!(
@@ -1247,6 +1248,7 @@ mod tests {
             .ec2
             .config()
             .retry_config()
+            .cloned()
             .expect("retry config");
         assert_eq!(
             (retry.mode(), retry.max_attempts()),
