@@ -1338,6 +1338,7 @@ mod tests {
             .ec2
             .config()
             .retry_config()
+            .cloned()
             .expect("retry config");
         assert_eq!(
             (retry.mode(), retry.max_attempts()),
