@@ -8,6 +8,7 @@ use crate::aws::clients::AwsClients;
 use crate::aws::config::{self, ProviderSettings};
 use crate::aws::resources;
 use tf_provider_framework::diag::Diagnostics;
+use tf_provider_framework::list::ListResource;
 use tf_provider_framework::resource::{Provider, Resource};
 use tf_provider_framework::schema::Schema;
 use tf_provider_framework::value::Value;
@@ -46,5 +47,9 @@ impl Provider for AwsAssocProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource<AwsClients>>> {
         resources::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<AwsClients>>> {
+        resources::lists()
     }
 }

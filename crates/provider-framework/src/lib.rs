@@ -13,6 +13,7 @@ pub mod docs;
 pub mod identity;
 pub mod isolation;
 pub mod json;
+pub mod list;
 pub mod modifier;
 pub mod msgpack;
 pub mod plan;

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
 use super::identity::ResourceIdentity;
+use super::list::ListResource;
 use super::schema::Schema;
 use super::value::Value;
 
@@ -44,6 +45,12 @@ pub trait Provider: Send + Sync + 'static {
     async fn configure(&self, config: &Value) -> Result<Self::Client, Diagnostics>;
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Client>>>;
+
+    /// The list resources, for `terraform query`: each finds the objects of the managed resource
+    /// of the same name, which must declare an identity.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Client>>> {
+        Vec::new()
+    }
 }
 
 /// What every resource operation gets: the configured client, and the signal Terraform sends

@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::RwLock;
+use tokio::sync::{RwLock, mpsc};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::identity::IdentitySchema;
 use super::isolation::{isolate, isolate_sync};
+use super::list::{Found, ListRequest, ListResource, Results};
 use super::plan::plan_change_with_defaults;
 use super::private::{PendingUpdates, Private};
 use super::proto::tfplugin6 as pb;
@@ -44,12 +45,19 @@ struct RegisteredResource<C> {
     identity: Option<(IdentitySchema, Type)>,
 }
 
+struct RegisteredList<C> {
+    list: Arc<dyn ListResource<C>>,
+    schema: Schema,
+    ty: Type,
+}
+
 /// One provider process's state: the schemas (computed once), the configured client, and the
 /// stop signal of the operations in flight.
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
     resources: HashMap<&'static str, RegisteredResource<P::Client>>,
+    lists: HashMap<&'static str, RegisteredList<P::Client>>,
     client: RwLock<Option<Arc<P::Client>>>,
     /// The current stop generation. Each operation takes the token current when its RPC
     /// starts; StopProvider cancels that token and puts a fresh one in its place. A stop thus
@@ -89,10 +97,20 @@ impl<P: Provider> ProviderService<P> {
                 )
             })
             .collect();
+        let lists = provider
+            .list_resources()
+            .into_iter()
+            .map(|list| {
+                let schema = list.config_schema();
+                let ty = schema.implied_type();
+                (list.type_name(), RegisteredList { list, schema, ty })
+            })
+            .collect();
         ProviderService {
             provider_schema: provider.schema(),
             provider,
             resources,
+            lists,
             client: RwLock::new(None),
             stop: Mutex::new(CancellationToken::new()),
             updates: PendingUpdates::default(),
@@ -125,6 +143,48 @@ impl<P: Provider> ProviderService<P> {
                 format!("The provider does not implement a resource type named {type_name:?}."),
             )
             .into()
+        })
+    }
+
+    fn list(&self, type_name: &str) -> Result<&RegisteredList<P::Client>, Diagnostics> {
+        self.lists.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown list resource type",
+                format!("The provider does not implement a list resource named {type_name:?}."),
+            )
+            .into()
+        })
+    }
+
+    /// Everything a listing needs, owned, so that it can go on after the RPC has returned its
+    /// stream: the list resource, its context, and the types of what it sends.
+    async fn listing(
+        &self,
+        request: &pb::list_resource::Request,
+        stop: &CancellationToken,
+    ) -> Result<Listing<P::Client>, Diagnostics> {
+        let registered = self.list(&request.type_name)?;
+        let resource = self.resource(&request.type_name)?;
+        let identity_type = resource.identity.as_ref().map(|(_, ty)| ty.clone()).ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "List resource without identity",
+                format!(
+                    "The resource type {:?} declares no identity, which every listed type \
+                     needs. This is a bug in the provider.",
+                    request.type_name
+                ),
+            ))
+        })?;
+        let config = decode(request.config.as_ref(), &registered.ty, "list configuration")?;
+        Ok(Listing {
+            list: registered.list.clone(),
+            ctx: self.context(&Private::default(), stop).await?,
+            request: ListRequest {
+                config,
+                include_resource: request.include_resource_object,
+            },
+            identity_type,
+            object_type: resource.ty.clone(),
         })
     }
 
@@ -236,6 +296,88 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
+/// One `ListResource` call's work, owned by the task that streams its results.
+struct Listing<C> {
+    list: Arc<dyn ListResource<C>>,
+    ctx: Context<C>,
+    request: ListRequest,
+    identity_type: Type,
+    object_type: Type,
+}
+
+impl<C: Send + Sync + 'static> Listing<C> {
+    /// Runs the listing, sending each result as an event as soon as it is found, then one event
+    /// with the listing's diagnostics, if any. Ends early once `limit` results are sent or the
+    /// host hangs up.
+    async fn stream(self, limit: u64, events: mpsc::Sender<Result<pb::list_resource::Event, Status>>) {
+        let (results, mut found) = Results::new(limit);
+        let Listing {
+            list,
+            ctx,
+            request,
+            identity_type,
+            object_type,
+        } = self;
+        let include_resource = request.include_resource;
+        let listing = async move {
+            let mut results = results;
+            isolate("ListResource", async {
+                Ok(list.list(&ctx, &request, &mut results).await)
+            })
+            .await
+            .unwrap_or_else(|diags| diags)
+        };
+        let forwarder = events.clone();
+        let forward = async move {
+            while let Some(item) = found.recv().await {
+                let event = found_event(item, &identity_type, &object_type, include_resource);
+                if forwarder.send(Ok(event)).await.is_err() {
+                    break;
+                }
+            }
+        };
+        let (diags, ()) = tokio::join!(listing, forward);
+        if !diags.is_empty() {
+            let _ = events.send(Ok(diagnostics_event(diags))).await;
+        }
+    }
+}
+
+/// The event of one found object; a value that cannot be encoded becomes an error event.
+fn found_event(
+    found: Found,
+    identity_type: &Type,
+    object_type: &Type,
+    include_resource: bool,
+) -> pb::list_resource::Event {
+    let encoded = encode(&found.identity, identity_type, "identity").and_then(|identity| {
+        let object = if include_resource {
+            Some(encode(&found.object, object_type, "listed object")?)
+        } else {
+            None
+        };
+        Ok((identity, object))
+    });
+    match encoded {
+        Ok((identity, resource_object)) => pb::list_resource::Event {
+            identity: Some(pb::ResourceIdentityData {
+                identity_data: Some(identity),
+            }),
+            display_name: found.display_name,
+            resource_object,
+            diagnostic: Vec::new(),
+        },
+        Err(diags) => diagnostics_event(diags),
+    }
+}
+
+fn diagnostics_event(diags: Diagnostics) -> pb::list_resource::Event {
+    pb::list_resource::Event {
+        diagnostic: diagnostics(diags),
+        ..Default::default()
+    }
+}
+
 /// Decodes a request value: msgpack as every host sends it, JSON as the protocol allows. A
 /// problem inside the value is reported on the attribute it concerns.
 fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
@@ -321,9 +463,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             })
             .collect();
         resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        let mut list_resources: Vec<_> = self
+            .lists
+            .keys()
+            .map(|name| pb::get_metadata::ListResourceMetadata {
+                type_name: name.to_string(),
+            })
+            .collect();
+        list_resources.sort_by(|a, b| a.type_name.cmp(&b.type_name));
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(Self::server_capabilities()),
             resources,
+            list_resources,
             ..Default::default()
         }))
     }
@@ -337,9 +488,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             .iter()
             .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)))
             .collect();
+        let list_resource_schemas = self
+            .lists
+            .iter()
+            .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)))
+            .collect();
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(convert::schema(&self.provider_schema)),
             resource_schemas,
+            list_resource_schemas,
             server_capabilities: Some(Self::server_capabilities()),
             ..Default::default()
         }))
@@ -920,6 +1077,46 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics: diagnostics(diags.into()),
             ..Default::default()
         }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let diags = isolate_sync("ValidateListResourceConfig", || {
+            let registered = self.list(&request.type_name)?;
+            let config = decode(request.config.as_ref(), &registered.ty, "list configuration")?;
+            Ok(registered.list.validate(&config))
+        })
+        .unwrap_or_else(|diags| diags);
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: diagnostics(diags),
+        }))
+    }
+
+    /// Streams what the list finds, one event per object, while it is still listing; problems
+    /// arrive as an event's diagnostics (Terraform stops reading at the first error), never as
+    /// a gRPC error.
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let stop = self.current_stop();
+        let request = request.into_inner();
+        let limit = u64::try_from(request.limit).unwrap_or(0);
+        let (events, receiver) = mpsc::channel(1);
+        match self.listing(&request, &stop).await {
+            Ok(listing) => {
+                tokio::spawn(listing.stream(limit, events));
+            }
+            Err(diags) => {
+                let _ = events.try_send(Ok(diagnostics_event(diags)));
+            }
+        }
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+        )))
     }
 
     async fn stop_provider(

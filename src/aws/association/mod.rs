@@ -9,6 +9,7 @@
 
 mod identity;
 pub mod moved;
+mod list;
 mod mutations;
 mod resource;
 
@@ -25,6 +26,7 @@ use super::error::AwsError;
 use super::ids::IdFormat;
 
 pub use identity::region_of;
+pub use list::AssociationList;
 pub use resource::AssociationResource;
 
 /// Where an association stands, in the terms a wait cares about.
@@ -436,6 +438,16 @@ pub trait Association: Send + Sync + 'static {
     /// [`absent_is_empty`]). Listing everything lets one call answer every wait and every read
     /// of the parent.
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError>;
+
+    /// Whether AWS can list every parent of the region ([`parents`](Association::parents)), so
+    /// that the list resource can do without a parent.
+    const LISTS_PARENTS: bool = false;
+
+    /// Every parent in the region, every page of them (only for kinds with
+    /// [`LISTS_PARENTS`](Association::LISTS_PARENTS)).
+    async fn parents(&self, _aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
+        Ok(Vec::new())
+    }
 
     /// Warnings for a plan that removes this association (a destroy, or a replacement's destroy
     /// half). `removed` holds every association of this kind the same plan removes, this one

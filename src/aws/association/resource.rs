@@ -111,6 +111,11 @@ impl<A: Association> AssociationResource<A> {
         }
     }
 
+    /// The kind's own calls, for the list resource.
+    pub(super) fn association(&self) -> &A {
+        &self.association
+    }
+
     fn key_of(&self, state: &Value) -> Result<AssociationKey, Diagnostics> {
         let (parent, member) = A::SPEC.key;
         match (state.attr_str(parent), state.attr_str(member)) {
@@ -244,7 +249,7 @@ impl<A: Association> AssociationResource<A> {
 
     /// A diagnostic for an AWS error that ended an operation, saying what to fix when the user
     /// must act (credentials, permissions).
-    fn aws_error(&self, summary: String, error: &AwsError, aws: &AwsClients) -> Diagnostic {
+    pub(super) fn aws_error(&self, summary: String, error: &AwsError, aws: &AwsClients) -> Diagnostic {
         let detail = match error.kind {
             ErrorKind::Credentials => format!(
                 "AWS credentials could not be obtained or were not accepted. They come from {}. \

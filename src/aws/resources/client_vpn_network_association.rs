@@ -226,6 +226,30 @@ impl Association for ClientVpnNetworkAssociation {
         }))
     }
 
+    const LISTS_PARENTS: bool = true;
+
+    /// Every Client VPN endpoint of the region (DescribeClientVpnEndpoints, every page).
+    async fn parents(&self, aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
+        const OPERATION: &str = "DescribeClientVpnEndpoints";
+        let endpoints = all_pages(OPERATION, |token| async move {
+            aws.ec2
+                .describe_client_vpn_endpoints()
+                .set_next_token(token)
+                .send()
+                .await
+                .map(|page| {
+                    let next = page.next_token().map(str::to_owned);
+                    (page.client_vpn_endpoints().to_vec(), next)
+                })
+                .aws_context(OPERATION)
+        })
+        .await?;
+        Ok(endpoints
+            .iter()
+            .filter_map(|endpoint| endpoint.client_vpn_endpoint_id().map(str::to_owned))
+            .collect())
+    }
+
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
         Ok(Listing::of(
             target_networks(aws, parent).await?,

@@ -15,6 +15,7 @@ use crate::aws::association::{
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError};
 use crate::aws::ids;
+use crate::aws::pages::all_pages;
 
 pub struct RouteServerVpcAssociation;
 
@@ -101,6 +102,30 @@ impl Association for RouteServerVpcAssociation {
             .route_server_association()
             .ok_or_else(|| AwsError::missing(OPERATION, "RouteServerAssociation"))?;
         Ok((key, observation(association)))
+    }
+
+    const LISTS_PARENTS: bool = true;
+
+    /// Every route server of the region (DescribeRouteServers, every page).
+    async fn parents(&self, aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
+        const OPERATION: &str = "DescribeRouteServers";
+        let servers = all_pages(OPERATION, |token| async move {
+            aws.ec2
+                .describe_route_servers()
+                .set_next_token(token)
+                .send()
+                .await
+                .map(|page| {
+                    let next = page.next_token().map(str::to_owned);
+                    (page.route_servers().to_vec(), next)
+                })
+                .aws_context(OPERATION)
+        })
+        .await?;
+        Ok(servers
+            .iter()
+            .filter_map(|server| server.route_server_id().map(str::to_owned))
+            .collect())
     }
 
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
