@@ -61,7 +61,41 @@ fn pages() -> Vec<(PathBuf, String)> {
             }),
         ));
     }
+    for list in provider.list_resources() {
+        let name = list.type_name();
+        let example = read_optional(
+            &root
+                .join("examples/list-resources")
+                .join(name)
+                .join("list-resource.tfquery.hcl"),
+        );
+        let schema = list.config_schema();
+        let short = name.trim_start_matches("awsassoc_");
+        pages.push((
+            root.join("docs/list-resources").join(format!("{short}.md")),
+            render(&Page {
+                name,
+                provider_type: provider.type_name(),
+                kind: PageKind::ListResource,
+                schema: &schema,
+                example: example.as_deref(),
+                import_id: None,
+            }),
+        ));
+    }
     pages
+}
+
+#[test]
+fn every_list_resource_has_a_query_example() {
+    let provider = AwsAssocProvider;
+    for list in provider.list_resources() {
+        let example = repo()
+            .join("examples/list-resources")
+            .join(list.type_name())
+            .join("list-resource.tfquery.hcl");
+        assert!(example.is_file(), "{} lacks {}", list.type_name(), example.display());
+    }
 }
 
 #[test]
@@ -122,6 +156,12 @@ fn every_attribute_is_documented() {
             .resources()
             .iter()
             .map(|r| (r.type_name().to_owned(), r.schema())),
+    );
+    schemas.extend(
+        provider
+            .list_resources()
+            .iter()
+            .map(|l| (format!("list {}", l.type_name()), l.config_schema())),
     );
     for (owner, schema) in schemas {
         let mut blocks = vec![&schema.block];

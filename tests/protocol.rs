@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use awsassoc_sim::{Profile, SimConfig};
+use awsassoc_sim::admin_client::AssociateRequest;
+use awsassoc_sim::{Family, Profile, SimConfig};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use terraform_provider_awsassoc::provider::AwsAssocProvider;
@@ -464,4 +465,261 @@ async fn stop_provider_interrupts_a_delete_wait_and_keeps_state() {
         "the prior state is kept"
     );
     sim.shutdown().await;
+}
+
+/// Every resource has a list resource of the same name, for `terraform query`: its `config`
+/// names the parent, optional where AWS can list every parent of the region.
+#[tokio::test]
+async fn every_resource_has_a_list_resource_naming_its_parent() {
+    let mut plugin = start_plugin().await;
+    let schema = plugin
+        .client
+        .get_provider_schema(pb::get_provider_schema::Request::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let parents: BTreeMap<&str, (&str, bool)> = schema
+        .list_resource_schemas
+        .iter()
+        .map(|(name, list)| {
+            let attributes = &list.block.as_ref().unwrap().attributes;
+            assert_eq!(attributes.len(), 1, "{name}: {attributes:?}");
+            (
+                name.as_str(),
+                (attributes[0].name.as_str(), attributes[0].required),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parents,
+        BTreeMap::from([
+            (
+                "awsassoc_ec2_client_vpn_network_association",
+                ("client_vpn_endpoint_id", false)
+            ),
+            (
+                "awsassoc_networkmanager_connect_peer_association",
+                ("global_network_id", true)
+            ),
+            (ROUTE_SERVER, ("route_server_id", false)),
+            (
+                "awsassoc_workspaces_application_association",
+                ("workspace_id", true)
+            ),
+        ])
+    );
+    let metadata = plugin
+        .client
+        .get_metadata(pb::get_metadata::Request::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let listed: Vec<&str> = metadata
+        .list_resources
+        .iter()
+        .map(|l| l.type_name.as_str())
+        .collect();
+    let mut names: Vec<&str> = parents.keys().copied().collect();
+    names.sort();
+    assert_eq!(listed, names);
+    let identities = plugin
+        .client
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request::default())
+        .await
+        .unwrap()
+        .into_inner();
+    for name in names {
+        assert!(
+            identities.identity_schemas.contains_key(name),
+            "{name} is listed, so it needs an identity"
+        );
+    }
+}
+
+/// The events of one ListResource call, read to the end.
+async fn list_events(
+    client: &mut Client,
+    type_name: &str,
+    config: Value,
+    config_type: &Type,
+    include_resource: bool,
+    limit: i64,
+) -> Vec<pb::list_resource::Event> {
+    let mut stream = client
+        .list_resource(pb::list_resource::Request {
+            type_name: type_name.into(),
+            config: dynamic(&config, config_type),
+            include_resource_object: include_resource,
+            limit,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut events = Vec::new();
+    while let Some(event) = stream.message().await.unwrap() {
+        events.push(event);
+    }
+    events
+}
+
+/// A list without a route server walks every route server of the region and streams each
+/// association with its identity, a display name and, when asked, the object exactly as an
+/// import followed by a read produces it; it stops at the limit.
+#[tokio::test]
+async fn listing_every_route_server_streams_each_association_as_a_read_would() {
+    let sim = awsassoc_sim::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        profile: Profile::Fast,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let admin = sim.admin();
+    let servers = ["rs-0123456789abcdef1", "rs-0123456789abcdef2", "rs-0123456789abcdef3"];
+    let vpcs = ["vpc-0123456789abcdef1", "vpc-0123456789abcdef2", "vpc-0123456789abcdef3"];
+    admin
+        .seed(&json!({
+            "vpcs": vpcs.iter().enumerate().map(|(i, id)| json!({"id": id, "cidr": format!("10.{i}.0.0/16")})).collect::<Vec<_>>(),
+            "route_servers": servers.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        }))
+        .await
+        .unwrap();
+    // Two associated, the third server left empty.
+    for (server, vpc) in servers.iter().zip(vpcs).take(2) {
+        admin
+            .associate(&AssociateRequest::new(Family::RouteServer, *server, vpc).settled())
+            .await
+            .unwrap();
+    }
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    configure(&mut plugin.client, &types, sim.url()).await;
+    let config_type = Type::Object(BTreeMap::from([(
+        "route_server_id".to_owned(),
+        Type::String,
+    )]));
+    let identity_type = Type::Object(BTreeMap::from([
+        ("route_server_id".to_owned(), Type::String),
+        ("vpc_id".to_owned(), Type::String),
+    ]));
+    let ty = &types[ROUTE_SERVER];
+
+    let events = list_events(
+        &mut plugin.client,
+        ROUTE_SERVER,
+        Value::Null,
+        &config_type,
+        true,
+        100,
+    )
+    .await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    for (event, (server, vpc)) in events.iter().zip(servers.iter().zip(vpcs)) {
+        assert!(event.diagnostic.is_empty(), "{:?}", event.diagnostic);
+        assert_eq!(event.display_name, format!("{server} / {vpc}"));
+        let identity = decode(
+            &event.identity.as_ref().unwrap().identity_data,
+            &identity_type,
+        );
+        assert_eq!(identity.attr_str("route_server_id"), Some(*server));
+        assert_eq!(identity.attr_str("vpc_id"), Some(vpc));
+        let object = decode(&event.resource_object, ty);
+        let imported = plugin
+            .client
+            .import_resource_state(pb::import_resource_state::Request {
+                type_name: ROUTE_SERVER.into(),
+                id: format!("{server},{vpc}"),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let read = plugin
+            .client
+            .read_resource(pb::read_resource::Request {
+                type_name: ROUTE_SERVER.into(),
+                current_state: imported.imported_resources[0].state.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(object, decode(&read.new_state, ty), "as a read produces it");
+    }
+
+    // Without include_resource the object stays out; the limit ends the listing.
+    let events = list_events(
+        &mut plugin.client,
+        ROUTE_SERVER,
+        value_of(&config_type, &[]),
+        &config_type,
+        false,
+        1,
+    )
+    .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].resource_object.is_none());
+
+    // One named route server: its association only.
+    let events = list_events(
+        &mut plugin.client,
+        ROUTE_SERVER,
+        value_of(&config_type, &[("route_server_id", Value::string(servers[1]))]),
+        &config_type,
+        false,
+        100,
+    )
+    .await;
+    let names: Vec<&str> = events.iter().map(|e| e.display_name.as_str()).collect();
+    assert_eq!(names, [format!("{} / {}", servers[1], vpcs[1])]);
+    sim.shutdown().await;
+}
+
+/// A kind whose parents AWS cannot list needs one: a listing without it ends with an error on
+/// the attribute, and a malformed parent is refused when the configuration is validated.
+#[tokio::test]
+async fn a_list_without_a_required_parent_is_an_error_on_the_attribute() {
+    const CONNECT_PEER: &str = "awsassoc_networkmanager_connect_peer_association";
+    let mut plugin = start_plugin().await;
+    let types = schema_types(&mut plugin.client).await;
+    configure(&mut plugin.client, &types, "http://127.0.0.1:9").await;
+    let config_type = Type::Object(BTreeMap::from([(
+        "global_network_id".to_owned(),
+        Type::String,
+    )]));
+    let events = list_events(
+        &mut plugin.client,
+        CONNECT_PEER,
+        value_of(&config_type, &[]),
+        &config_type,
+        false,
+        100,
+    )
+    .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let error = &events[0].diagnostic[0];
+    assert_eq!(error.severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(attribute_path(error), ["global_network_id"]);
+
+    let validated = plugin
+        .client
+        .validate_list_resource_config(pb::validate_list_resource_config::Request {
+            type_name: CONNECT_PEER.into(),
+            config: dynamic(
+                &value_of(
+                    &config_type,
+                    &[("global_network_id", Value::string("network-1"))],
+                ),
+                &config_type,
+            ),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(validated.diagnostics.len(), 1, "{:?}", validated.diagnostics);
+    assert_eq!(
+        attribute_path(&validated.diagnostics[0]),
+        ["global_network_id"]
+    );
 }

@@ -38,6 +38,9 @@ pub struct IdentityDoc<'a> {
 pub enum PageKind {
     Provider,
     Resource,
+    /// A list resource (`terraform query`): its schema is the `list` block's `config`, its
+    /// example a `.tfquery.hcl` file.
+    ListResource,
 }
 
 /// The first sentence of a description, for the front matter and the page's summary line.
@@ -232,6 +235,13 @@ pub fn render(page: &Page<'_>) -> String {
                 page.name, page.provider_type
             ),
             format!("# {} (Resource)", page.name),
+        ),
+        PageKind::ListResource => (
+            format!(
+                "{} List Resource - terraform-provider-{}",
+                page.name, page.provider_type
+            ),
+            format!("# {} (List Resource)", page.name),
         ),
     };
     let _ = writeln!(

@@ -4,7 +4,7 @@
 
 use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
 use crate::admin_client::AssociateRequest;
-use crate::api::{ApiError, ApiResult, ordered};
+use crate::api::{ApiError, ApiResult, ordered, paginate};
 use crate::ec2::Params;
 use crate::lifecycle::{Association, At, Family, GONE};
 use crate::profile::{FamilyDurations, Timings};
@@ -47,6 +47,10 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         Operation {
             name: "DisassociateRouteServer",
             handler: Handler::Ec2(disassociate),
+        },
+        Operation {
+            name: "DescribeRouteServers",
+            handler: Handler::Ec2(describe_route_servers),
         },
     ],
     out_of_band,
@@ -177,5 +181,50 @@ fn disassociate(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> 
         },
     )?;
     write_association(&mut out, "routeServerAssociation", a);
+    Ok(out)
+}
+
+/// DescribeRouteServers: the seeded route servers, every one `available`, paginated
+/// (`MaxResults` 5–1000, absent = everything in one page, as EC2's describe calls). Route
+/// servers have no creation sequence, so the cursor is the seed position (1-based); seeding
+/// replaces in place and appends, so positions never shift.
+fn describe_route_servers(inner: &mut Inner, params: &Params, _now: f64) -> ApiResult<Xml> {
+    let mut out = Xml::default();
+    let page_size = match params.int("MaxResults")? {
+        Some(n) if !(5..=1000).contains(&n) => {
+            return Err(ApiError::new(
+                400,
+                "InvalidParameterValue",
+                format!("MaxResults must be between 5 and 1000, got {n}"),
+            ));
+        }
+        n => n.map(|n| n as usize),
+    };
+    let scope = "route-servers";
+    let cursor = params.next_token(scope)?;
+    let ids = params.list("RouteServerId");
+    params.dry_run()?;
+    if let Some(missing) = ids.iter().find(|id| inner.world.route_server(id).is_none()) {
+        return Err(route_server_not_found(missing));
+    }
+    let order = inner.page_order();
+    let matching: Vec<(u64, String)> = inner
+        .world
+        .route_servers
+        .iter()
+        .enumerate()
+        .filter(|(_, rs)| ids.is_empty() || ids.contains(&rs.id))
+        .map(|(i, rs)| (i as u64 + 1, rs.id.clone()))
+        .collect();
+    let (page, next) = paginate(matching, cursor, page_size, scope, order);
+    out.open("routeServerSet");
+    for id in page {
+        out.open("item")
+            .leaf("routeServerId", &id)
+            .leaf("state", "available")
+            .close("item");
+    }
+    out.close("routeServerSet");
+    out.next_token(next);
     Ok(out)
 }

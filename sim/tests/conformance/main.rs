@@ -56,7 +56,7 @@ fn test_world() -> World {
             "id": format!("cvpn-endpoint-000000000000000{i}"), "vpc_id": VPC,
             "client_cidr": "172.16.0.0/22", "security_groups": []
         })).collect::<Vec<_>>(),
-        "route_servers": [{"id": "rs-0000000000000002"}],
+        "route_servers": (2..=7).map(|i| json!({"id": format!("rs-000000000000000{i}")})).collect::<Vec<_>>(),
         "global_networks": [{
             "id": GLOBAL_NETWORK,
             "devices": [

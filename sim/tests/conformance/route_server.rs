@@ -94,3 +94,62 @@ async fn route_server_association_vanishes_when_disassociation_completes() {
     );
     h.shutdown().await;
 }
+
+/// DescribeRouteServers lists every route server of the region, page by page (`MaxResults`
+/// 5–1000, a token only from the same list), as a list without a parent walks them.
+#[tokio::test]
+async fn describe_route_servers_pages_through_every_route_server() {
+    let (h, _admin) = sim().await;
+    let c = ec2(&h);
+    let everything = c.describe_route_servers().send().await.unwrap();
+    assert_eq!(everything.route_servers().len(), 7);
+    assert_eq!(everything.next_token(), None);
+    assert_eq!(
+        everything.route_servers()[0].route_server_id(),
+        Some(ROUTE_SERVER)
+    );
+
+    let first = c.describe_route_servers().max_results(5).send().await.unwrap();
+    assert_eq!(first.route_servers().len(), 5);
+    let token = first.next_token().unwrap().to_owned();
+    let second = c
+        .describe_route_servers()
+        .max_results(5)
+        .next_token(&token)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<_> = first
+        .route_servers()
+        .iter()
+        .chain(second.route_servers())
+        .filter_map(|rs| rs.route_server_id())
+        .collect();
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len(), second.next_token()), (7, 7, None));
+
+    expect_err!(
+        c.describe_route_servers().max_results(4).send(),
+        "InvalidParameterValue",
+        400
+    );
+    let other_list = c
+        .describe_client_vpn_endpoints()
+        .max_results(5)
+        .send()
+        .await
+        .unwrap()
+        .next_token()
+        .unwrap()
+        .to_owned();
+    expect_err!(
+        c.describe_route_servers().next_token(other_list).send(),
+        "InvalidNextToken",
+        400
+    );
+    expect_err!(
+        c.describe_route_servers().route_server_ids("rs-0ffffffffffffffff").send(),
+        "InvalidRouteServerId.NotFound",
+        400
+    );
+}
