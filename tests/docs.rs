@@ -94,7 +94,12 @@ fn every_list_resource_has_a_query_example() {
             .join("examples/list-resources")
             .join(list.type_name())
             .join("list-resource.tfquery.hcl");
-        assert!(example.is_file(), "{} lacks {}", list.type_name(), example.display());
+        assert!(
+            example.is_file(),
+            "{} lacks {}",
+            list.type_name(),
+            example.display()
+        );
     }
 }
 

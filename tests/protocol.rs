@@ -575,8 +575,16 @@ async fn listing_every_route_server_streams_each_association_as_a_read_would() {
     .await
     .unwrap();
     let admin = sim.admin();
-    let servers = ["rs-0123456789abcdef1", "rs-0123456789abcdef2", "rs-0123456789abcdef3"];
-    let vpcs = ["vpc-0123456789abcdef1", "vpc-0123456789abcdef2", "vpc-0123456789abcdef3"];
+    let servers = [
+        "rs-0123456789abcdef1",
+        "rs-0123456789abcdef2",
+        "rs-0123456789abcdef3",
+    ];
+    let vpcs = [
+        "vpc-0123456789abcdef1",
+        "vpc-0123456789abcdef2",
+        "vpc-0123456789abcdef3",
+    ];
     admin
         .seed(&json!({
             "vpcs": vpcs.iter().enumerate().map(|(i, id)| json!({"id": id, "cidr": format!("10.{i}.0.0/16")})).collect::<Vec<_>>(),
@@ -664,7 +672,10 @@ async fn listing_every_route_server_streams_each_association_as_a_read_would() {
     let events = list_events(
         &mut plugin.client,
         ROUTE_SERVER,
-        value_of(&config_type, &[("route_server_id", Value::string(servers[1]))]),
+        value_of(
+            &config_type,
+            &[("route_server_id", Value::string(servers[1]))],
+        ),
         &config_type,
         false,
         100,
@@ -717,7 +728,12 @@ async fn a_list_without_a_required_parent_is_an_error_on_the_attribute() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(validated.diagnostics.len(), 1, "{:?}", validated.diagnostics);
+    assert_eq!(
+        validated.diagnostics.len(),
+        1,
+        "{:?}",
+        validated.diagnostics
+    );
     assert_eq!(
         attribute_path(&validated.diagnostics[0]),
         ["global_network_id"]

@@ -57,8 +57,78 @@ fn an_import_block_generates_configuration_and_imports(kind: &'static Kind) {
     assert_eq!(s.live_import_ids(), s.import_ids_in_state());
 }
 
+/// A `list` block naming the parent finds every association the emulator holds for it; the
+/// configuration and import blocks `terraform query -generate-config-out` writes import them all
+/// in a fresh working directory, after which the plan is empty.
+fn a_list_block_finds_every_association_and_its_generated_config_imports(kind: &'static Kind) {
+    if !cli_supports(Feature::ListResources, "list resources (terraform query)") {
+        return;
+    }
+    let s = Scenario::new(kind);
+    s.configure_with_sibling();
+    s.dir.init();
+    s.dir.apply();
+    let live = s.live_import_ids();
+    assert!(!live.is_empty());
+
+    let query = Workdir::new();
+    query.write("providers.tf", &s.dir.read("providers.tf"));
+    let (parent_attribute, _) = kind.key_attributes;
+    query.write(
+        "main.tfquery.hcl",
+        &format!(
+            "list \"{}\" \"found\" {{\n  provider         = awsassoc\n  include_resource = true\n  config {{\n    {parent_attribute} = \"{}\"\n  }}\n}}\n",
+            kind.resource_type, kind.parent
+        ),
+    );
+    query.init();
+    let listed = query.run_ok(&["query"]);
+    for id in &live {
+        let display_name = id.replacen(',', " / ", 1);
+        assert!(
+            listed.stdout.contains(&display_name),
+            "{display_name} not listed: {listed}"
+        );
+    }
+
+    query.run_ok(&["query", "-generate-config-out=generated.tf"]);
+    let generated = query.read("generated.tf");
+    assert_eq!(
+        generated.matches("import {").count(),
+        live.len(),
+        "{generated}"
+    );
+    let apply = query.apply();
+    assert!(
+        apply.stdout.contains(&format!("{} imported", live.len())),
+        "{apply}"
+    );
+    query.plan_no_changes();
+    let mut imported = query
+        .state_json()
+        .pointer("/values/root_module/resources")
+        .and_then(serde_json::Value::as_array)
+        .map(|resources| {
+            resources
+                .iter()
+                .map(|r| {
+                    let (parent, member) = kind.key_attributes;
+                    format!(
+                        "{},{}",
+                        r["values"][parent].as_str().unwrap_or_default(),
+                        r["values"][member].as_str().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    imported.sort();
+    assert_eq!(imported, live);
+}
+
 scenarios! {
     an_import_block_generates_configuration_and_imports,
+    a_list_block_finds_every_association_and_its_generated_config_imports,
 }
 
 /// Replaces the resource block with a `removed` block.

@@ -175,7 +175,11 @@ impl<P: Provider> ProviderService<P> {
                 ),
             ))
         })?;
-        let config = decode(request.config.as_ref(), &registered.ty, "list configuration")?;
+        let config = decode(
+            request.config.as_ref(),
+            &registered.ty,
+            "list configuration",
+        )?;
         Ok(Listing {
             list: registered.list.clone(),
             ctx: self.context(&Private::default(), stop).await?,
@@ -309,7 +313,11 @@ impl<C: Send + Sync + 'static> Listing<C> {
     /// Runs the listing, sending each result as an event as soon as it is found, then one event
     /// with the listing's diagnostics, if any. Ends early once `limit` results are sent or the
     /// host hangs up.
-    async fn stream(self, limit: u64, events: mpsc::Sender<Result<pb::list_resource::Event, Status>>) {
+    async fn stream(
+        self,
+        limit: u64,
+        events: mpsc::Sender<Result<pb::list_resource::Event, Status>>,
+    ) {
         let (results, mut found) = Results::new(limit);
         let Listing {
             list,
@@ -1086,7 +1094,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let diags = isolate_sync("ValidateListResourceConfig", || {
             let registered = self.list(&request.type_name)?;
-            let config = decode(request.config.as_ref(), &registered.ty, "list configuration")?;
+            let config = decode(
+                request.config.as_ref(),
+                &registered.ty,
+                "list configuration",
+            )?;
             Ok(registered.list.validate(&config))
         })
         .unwrap_or_else(|diags| diags);

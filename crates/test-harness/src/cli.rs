@@ -173,6 +173,9 @@ impl Cli {
             (Feature::ResourceIdentity, _) => (1, 12),
             (Feature::CrossTypeMoves, true) => (1, 10),
             (Feature::CrossTypeMoves, false) => (1, 8),
+            // OpenTofu has no list resources at all.
+            (Feature::ListResources, true) => return false,
+            (Feature::ListResources, false) => (1, 14),
         };
         self.release() >= minimum
     }
@@ -193,6 +196,8 @@ pub enum Feature {
     /// `moved` between resource types of different providers (MoveResourceState): Terraform 1.8,
     /// OpenTofu 1.10.
     CrossTypeMoves,
+    /// List resources and `terraform query [-generate-config-out]`: Terraform 1.14; no OpenTofu.
+    ListResources,
 }
 
 /// A path (contains `/`) as given, or a command name looked up on `PATH`.

@@ -109,7 +109,12 @@ async fn describe_route_servers_pages_through_every_route_server() {
         Some(ROUTE_SERVER)
     );
 
-    let first = c.describe_route_servers().max_results(5).send().await.unwrap();
+    let first = c
+        .describe_route_servers()
+        .max_results(5)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.route_servers().len(), 5);
     let token = first.next_token().unwrap().to_owned();
     let second = c
@@ -148,7 +153,9 @@ async fn describe_route_servers_pages_through_every_route_server() {
         400
     );
     expect_err!(
-        c.describe_route_servers().route_server_ids("rs-0ffffffffffffffff").send(),
+        c.describe_route_servers()
+            .route_server_ids("rs-0ffffffffffffffff")
+            .send(),
         "InvalidRouteServerId.NotFound",
         400
     );

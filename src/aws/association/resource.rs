@@ -249,7 +249,12 @@ impl<A: Association> AssociationResource<A> {
 
     /// A diagnostic for an AWS error that ended an operation, saying what to fix when the user
     /// must act (credentials, permissions).
-    pub(super) fn aws_error(&self, summary: String, error: &AwsError, aws: &AwsClients) -> Diagnostic {
+    pub(super) fn aws_error(
+        &self,
+        summary: String,
+        error: &AwsError,
+        aws: &AwsClients,
+    ) -> Diagnostic {
         let detail = match error.kind {
             ErrorKind::Credentials => format!(
                 "AWS credentials could not be obtained or were not accepted. They come from {}. \
