@@ -80,6 +80,7 @@ fn pages() -> Vec<(PathBuf, String)> {
                 schema: &schema,
                 example: example.as_deref(),
                 import_id: None,
+                identity: None,
             }),
         ));
     }

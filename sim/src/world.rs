@@ -13,6 +13,9 @@ pub struct World {
     /// Account STS reports for callers that did not assume a role (default `123456789012`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
+    /// The region's Availability Zones: each zone's name and its ID, so that a request may
+    /// name a zone either way (AWS's `AvailabilityZone` and `AvailabilityZoneId`).
+    pub availability_zones: Vec<AvailabilityZone>,
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,
     pub client_vpn_endpoints: Vec<ClientVpnEndpoint>,
@@ -40,14 +43,35 @@ pub struct Subnet {
     pub cidr: Option<String>,
 }
 
+/// One Availability Zone of the region: `id` is AWS's zone ID (`use1-az1`), the same in every
+/// account, and `name` the account's name for it (`us-east-1a`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AvailabilityZone {
+    pub id: String,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClientVpnEndpoint {
     pub id: String,
+    /// The VPC of a VPC-based endpoint; empty for one that uses a Transit Gateway.
     pub vpc_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_cidr: Option<String>,
     pub security_groups: Vec<String>,
+    /// The Transit Gateway of an endpoint created with a `TransitGatewayConfiguration`: such an
+    /// endpoint is associated with Availability Zones, not subnets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_id: Option<String>,
+}
+
+impl ClientVpnEndpoint {
+    /// Whether the endpoint uses a Transit Gateway rather than a VPC.
+    pub fn uses_transit_gateway(&self) -> bool {
+        self.transit_gateway_id.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -134,6 +158,7 @@ macro_rules! parents {
 }
 
 parents! {
+    availability_zone: AvailabilityZone in availability_zones,
     vpc: Vpc in vpcs,
     subnet: Subnet in subnets,
     client_vpn_endpoint: ClientVpnEndpoint in client_vpn_endpoints,
@@ -153,6 +178,11 @@ fn upsert<T>(into: &mut Vec<T>, from: Vec<T>, id: impl Fn(&T) -> &String) {
 }
 
 impl World {
+    /// The Availability Zone with this name (`us-east-1a`).
+    pub fn availability_zone_named(&self, name: &str) -> Option<&AvailabilityZone> {
+        self.availability_zones.iter().find(|z| z.name == name)
+    }
+
     /// The WorkSpace with this id, to change its state.
     pub fn workspace_mut(&mut self, id: &str) -> Option<&mut Workspace> {
         self.workspaces.iter_mut().find(|w| w.id == id)

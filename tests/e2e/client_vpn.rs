@@ -1,10 +1,16 @@
+//! What only Client VPN has.
+//!
 //! The plan warns before it cuts Client VPN users off: removing the last associated target
 //! network of an endpoint deletes the VPC route, terminates active connections, disallows new
 //! ones and puts the endpoint in `pending-associate` (AWS's documentation). The warning counts
 //! what the same plan removes, and never blocks the plan.
+//!
+//! An endpoint that uses a Transit Gateway is associated with Availability Zones instead of
+//! subnets: exactly one of `subnet_id`, `availability_zone` and `availability_zone_id` is set.
 
 use crate::support::kinds::CLIENT_VPN;
 use crate::support::scenario::Scenario;
+use crate::support::sim::{AVAILABILITY_ZONES, TGW_CLIENT_VPN_ENDPOINT};
 
 const WARNING: &str = "Removing the last target network of a Client VPN endpoint";
 const ENDPOINT: &str = "cvpn-endpoint-0a1b2c3d4e5f60001";
@@ -133,5 +139,147 @@ fn a_refresh_of_associations_on_one_endpoint_makes_one_status_call() {
             "a second listing {} ms after the first: {describes:?}",
             pair[1] - pair[0]
         );
+    }
+}
+
+/// An endpoint that uses a Transit Gateway is associated with Availability Zones: by name
+/// (`availability_zone`) or by ID (`availability_zone_id`). Either way AWS lists both, and
+/// neither a subnet nor a VPC; the association is created, read with no change planned,
+/// imported with no change planned, and destroyed through the CLI.
+fn a_zone_association_is_created_read_imported_and_destroyed(argument: &str, value: &str) {
+    let s = Scenario::new(&CLIENT_VPN);
+    s.dir.write(
+        "main.tf",
+        &format!(
+            "resource \"{}\" \"this\" {{\n  client_vpn_endpoint_id = \"{TGW_CLIENT_VPN_ENDPOINT}\"\n  {argument} = \"{value}\"\n}}\n",
+            CLIENT_VPN.resource_type
+        ),
+    );
+    s.dir.init();
+    s.dir.apply();
+
+    let (zone_name, zone_id) = AVAILABILITY_ZONES[1];
+    let created = s.state_attributes().expect("in state");
+    let attribute = |name: &str| created.get(name).cloned().unwrap_or_default();
+    assert_eq!(attribute("availability_zone"), zone_name, "{created:?}");
+    assert_eq!(attribute("availability_zone_id"), zone_id, "{created:?}");
+    assert!(attribute("subnet_id").is_null(), "{created:?}");
+    assert!(attribute("vpc_id").is_null(), "{created:?}");
+    assert_eq!(attribute("status"), "associated", "{created:?}");
+    let live = s.live_associations();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(
+        (live[0].parent.as_str(), live[0].child.as_str()),
+        (TGW_CLIENT_VPN_ENDPOINT, zone_id)
+    );
+
+    // Read: the refresh finds what was applied.
+    s.dir.plan_no_changes();
+
+    // Import: the ID names the endpoint and the association; the read fills in the zone.
+    let id = s.import_id();
+    assert_eq!(id, format!("{TGW_CLIENT_VPN_ENDPOINT},{}", live[0].id));
+    s.dir.run_ok(&["state", "rm", &s.address()]);
+    let import = s.dir.run_ok(&["import", &s.address(), &id]);
+    assert!(import.stdout.contains("Import successful"), "{import}");
+    s.dir.plan_no_changes();
+    let mut imported = s.state_attributes().expect("imported into state");
+    imported.remove("timeouts");
+    for (name, value) in imported {
+        assert_eq!(
+            created.get(&name),
+            Some(&value),
+            "attribute {name} after import"
+        );
+    }
+
+    // Destroy: the disassociate goes to the endpoint, and AWS is left without the association.
+    s.dir.destroy();
+    let disassociates = s
+        .calls()
+        .iter()
+        .filter(|c| c.operation == CLIENT_VPN.disassociate_action)
+        .filter(|c| c.subject.as_deref() == Some(TGW_CLIENT_VPN_ENDPOINT))
+        .count();
+    assert_eq!(disassociates, 1, "{:?}", s.calls());
+    s.assert_all_gone();
+}
+
+#[test]
+fn a_zone_association_by_availability_zone_is_created_read_imported_and_destroyed() {
+    a_zone_association_is_created_read_imported_and_destroyed(
+        "availability_zone",
+        AVAILABILITY_ZONES[1].0,
+    );
+}
+
+#[test]
+fn a_zone_association_by_availability_zone_id_is_created_read_imported_and_destroyed() {
+    a_zone_association_is_created_read_imported_and_destroyed(
+        "availability_zone_id",
+        AVAILABILITY_ZONES[1].1,
+    );
+}
+
+/// A subnet and a zone together is an error of the plan, on the zone's line, before anything
+/// reaches AWS.
+#[test]
+fn a_subnet_and_a_zone_together_are_a_plan_error_on_the_attribute() {
+    let s = Scenario::new(&CLIENT_VPN);
+    s.dir.write(
+        "main.tf",
+        &format!(
+            "resource \"{}\" \"this\" {{\n  client_vpn_endpoint_id = \"{ENDPOINT}\"\n  subnet_id = \"subnet-0a1b2c3d4e5f60000\"\n  availability_zone = \"us-east-1a\"\n}}\n",
+            CLIENT_VPN.resource_type
+        ),
+    );
+    s.dir.init();
+    let plan = s.dir.run_err(&["plan"]);
+    let output = plan.combined();
+    assert!(output.contains("Conflicting arguments"), "{plan}");
+    // The CLI quotes the configuration line the diagnostic's attribute points at.
+    assert!(
+        output.contains("availability_zone = \"us-east-1a\""),
+        "the error points at availability_zone: {plan}"
+    );
+    assert!(
+        output.contains("`availability_zone` cannot be set together with `subnet_id`"),
+        "{plan}"
+    );
+    nothing_reached_client_vpn(&s);
+}
+
+/// Leaving out every form of the target is an error of the plan, too.
+#[test]
+fn no_target_network_at_all_is_a_plan_error() {
+    let s = Scenario::new(&CLIENT_VPN);
+    s.dir.write(
+        "main.tf",
+        &format!(
+            "resource \"{}\" \"this\" {{\n  client_vpn_endpoint_id = \"{TGW_CLIENT_VPN_ENDPOINT}\"\n}}\n",
+            CLIENT_VPN.resource_type
+        ),
+    );
+    s.dir.init();
+    let plan = s.dir.run_err(&["plan"]);
+    let flat = plan
+        .combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("Missing target"), "{plan}");
+    assert!(
+        flat.contains(
+            "Exactly one of `subnet_id`, `availability_zone`, `availability_zone_id` must be set"
+        ),
+        "{plan}"
+    );
+    nothing_reached_client_vpn(&s);
+}
+
+/// No Client VPN call was made: the plan stopped at validation.
+fn nothing_reached_client_vpn(s: &Scenario) {
+    for operation in [CLIENT_VPN.associate_action, CLIENT_VPN.describe_action] {
+        assert_eq!(s.call_count(operation), 0, "{operation} reached AWS");
     }
 }

@@ -165,16 +165,20 @@ impl<P: Provider> ProviderService<P> {
     ) -> Result<Listing<P::Client>, Diagnostics> {
         let registered = self.list(&request.type_name)?;
         let resource = self.resource(&request.type_name)?;
-        let identity_type = resource.identity.as_ref().map(|(_, ty)| ty.clone()).ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "List resource without identity",
-                format!(
-                    "The resource type {:?} declares no identity, which every listed type \
+        let identity_type = resource
+            .identity
+            .as_ref()
+            .map(|(_, ty)| ty.clone())
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "List resource without identity",
+                    format!(
+                        "The resource type {:?} declares no identity, which every listed type \
                      needs. This is a bug in the provider.",
-                    request.type_name
-                ),
-            ))
-        })?;
+                        request.type_name
+                    ),
+                ))
+            })?;
         let config = decode(
             request.config.as_ref(),
             &registered.ty,

@@ -77,9 +77,20 @@ impl Drop for Sim {
 
 /// Parents for every association kind, shared by the end-to-end tests and the benchmark. The
 /// Client VPN endpoint's VPC has ten subnets in ten zones, so ten associations can share the
-/// endpoint; the global network has two devices and three Connect peers, and there are ten
+/// endpoint; a second Client VPN endpoint uses a Transit Gateway and is associated with the
+/// region's zones ([`TGW_CLIENT_VPN_ENDPOINT`], [`AVAILABILITY_ZONES`]); the global network has two devices and three Connect peers, and there are ten
 /// applications for the one WorkSpace, so every parent but the route server (one VPC each) can
 /// hold several associations.
+/// The Client VPN endpoint of [`test_world`] that uses a Transit Gateway.
+pub const TGW_CLIENT_VPN_ENDPOINT: &str = "cvpn-endpoint-0a1b2c3d4e5f60002";
+
+/// The region's Availability Zones in [`test_world`]: (name, zone ID).
+pub const AVAILABILITY_ZONES: [(&str, &str); 3] = [
+    ("us-east-1a", "use1-az1"),
+    ("us-east-1b", "use1-az2"),
+    ("us-east-1c", "use1-az4"),
+];
+
 pub fn test_world() -> serde_json::Value {
     let subnets: Vec<serde_json::Value> = (0..10)
         .map(|i| {
@@ -101,7 +112,14 @@ pub fn test_world() -> serde_json::Value {
             {"id": "vpc-0a1b2c3d4e5f60002", "cidr": "10.1.0.0/16"}
         ],
         "subnets": subnets,
-        "client_vpn_endpoints": [{"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"}],
+        "availability_zones": AVAILABILITY_ZONES
+            .iter()
+            .map(|(name, id)| serde_json::json!({"id": id, "name": name}))
+            .collect::<Vec<_>>(),
+        "client_vpn_endpoints": [
+            {"id": "cvpn-endpoint-0a1b2c3d4e5f60001", "vpc_id": "vpc-0a1b2c3d4e5f60001", "client_cidr": "172.16.0.0/22"},
+            {"id": TGW_CLIENT_VPN_ENDPOINT, "client_cidr": "172.20.0.0/22", "transit_gateway_id": "tgw-0a1b2c3d4e5f60001"}
+        ],
         "route_servers": [{"id": "rs-0a1b2c3d4e5f60001"}],
         "global_networks": [{
             "id": "global-network-0a1b2c3d4e5f60001",

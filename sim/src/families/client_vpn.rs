@@ -67,6 +67,11 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
 /// The attribute holding the VPC of the associated subnet.
 const VPC_ID: &str = "vpc_id";
 
+/// The attributes of an Availability Zone association (Transit Gateway endpoints): the zone's
+/// name and ID, both listed whichever the request named.
+const ZONE_NAME: &str = "availability_zone";
+const ZONE_ID: &str = "availability_zone_id";
+
 /// Every emulated endpoint uses AWS's default transport.
 const TRANSPORT_PROTOCOL: &str = "udp";
 
@@ -113,30 +118,61 @@ fn write_association(out: &mut Xml, a: &Association) {
     write_status(out, a);
 }
 
+/// What an associate call names as the target network: a subnet (VPC-based endpoints) or an
+/// Availability Zone by name or by ID (endpoints that use a Transit Gateway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target<'a> {
+    Subnet(&'a str),
+    ZoneName(&'a str),
+    ZoneId(&'a str),
+}
+
+impl Target<'_> {
+    /// The request's target, with AWS's checks of which parameters go together.
+    fn from_params(params: &Params) -> ApiResult<Target<'_>> {
+        let subnet = params.get("SubnetId");
+        let zone = params.get("AvailabilityZone");
+        let zone_id = params.get("AvailabilityZoneId");
+        match (subnet, zone, zone_id) {
+            (_, Some(_), Some(_)) => Err(ApiError::new(
+                400,
+                "InvalidParameterCombination",
+                "You cannot specify both AvailabilityZone and AvailabilityZoneId",
+            )),
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::new(
+                400,
+                "InvalidParameterCombination",
+                "You cannot specify both SubnetId and AvailabilityZone",
+            )),
+            (Some(subnet), None, None) => Ok(Target::Subnet(subnet)),
+            (None, Some(zone), None) => Ok(Target::ZoneName(zone)),
+            (None, None, Some(zone_id)) => Ok(Target::ZoneId(zone_id)),
+            (None, None, None) => Err(ApiError::new(
+                400,
+                "MissingParameter",
+                "The request must contain the parameter SubnetId, AvailabilityZone or \
+                 AvailabilityZoneId",
+            )),
+        }
+    }
+
+    /// What the idempotency check compares: the parameter and its value as sent.
+    fn fingerprint(&self) -> String {
+        match self {
+            Target::Subnet(id) => format!("SubnetId={id}"),
+            Target::ZoneName(name) => format!("AvailabilityZone={name}"),
+            Target::ZoneId(id) => format!("AvailabilityZoneId={id}"),
+        }
+    }
+}
+
 fn associate(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
     let mut out = Xml::default();
     let endpoint_id = params.required("ClientVpnEndpointId")?;
-    if params.get("AvailabilityZone").is_some() && params.get("AvailabilityZoneId").is_some() {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameterCombination",
-            "You cannot specify both AvailabilityZone and AvailabilityZoneId",
-        ));
-    }
-    if params.get("SubnetId").is_some()
-        && (params.get("AvailabilityZone").is_some() || params.get("AvailabilityZoneId").is_some())
-    {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameterCombination",
-            "You cannot specify both SubnetId and AvailabilityZone",
-        ));
-    }
-    // Every emulated endpoint is VPC-based, for which SubnetId is required.
-    let subnet_id = params.required("SubnetId")?;
+    let target = Target::from_params(params)?;
     params.dry_run()?;
 
-    let fingerprint = format!("{endpoint_id}|{subnet_id}");
+    let fingerprint = format!("{endpoint_id}|{}", target.fingerprint());
     let token = params.get("ClientToken").map(str::to_string);
     if let Some(record) = token
         .as_ref()
@@ -156,7 +192,7 @@ fn associate(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
         }
     }
 
-    let seq = create(inner, endpoint_id, subnet_id, now, false)?;
+    let seq = create(inner, endpoint_id, target, now, false)?;
     if let Some(a) = inner.by_seq(seq) {
         write_association(&mut out, a);
     }
@@ -172,9 +208,20 @@ fn associate(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
     Ok(out)
 }
 
+/// The admin's out-of-band associate names the child as the endpoint takes it: a subnet for a
+/// VPC-based endpoint, a zone name or zone ID for one that uses a Transit Gateway.
 fn out_of_band(inner: &mut Inner, req: &AssociateRequest, now: f64) -> Result<u64, OutOfBandError> {
-    let (endpoint_id, subnet_id) = req.parent_and_child()?;
-    Ok(create(inner, endpoint_id, subnet_id, now, req.settled)?)
+    let (endpoint_id, child) = req.parent_and_child()?;
+    let uses_transit_gateway = inner
+        .world
+        .client_vpn_endpoint(endpoint_id)
+        .is_some_and(ClientVpnEndpoint::uses_transit_gateway);
+    let target = match () {
+        _ if !uses_transit_gateway => Target::Subnet(child),
+        _ if inner.world.availability_zone(child).is_some() => Target::ZoneId(child),
+        _ => Target::ZoneName(child),
+    };
+    Ok(create(inner, endpoint_id, target, now, req.settled)?)
 }
 
 /// AssociateClientVpnTargetNetwork's checks and effect. Returns the new association's sequence
@@ -182,7 +229,7 @@ fn out_of_band(inner: &mut Inner, req: &AssociateRequest, now: f64) -> Result<u6
 fn create(
     inner: &mut Inner,
     endpoint_id: &str,
-    subnet_id: &str,
+    target: Target<'_>,
     now: f64,
     settled: bool,
 ) -> ApiResult<u64> {
@@ -191,6 +238,37 @@ fn create(
         .client_vpn_endpoint(endpoint_id)
         .cloned()
         .ok_or_else(|| endpoint_not_found(endpoint_id))?;
+    match (target, endpoint.uses_transit_gateway()) {
+        (Target::Subnet(subnet_id), false) => create_in_subnet(inner, &endpoint, subnet_id, now, settled),
+        (Target::Subnet(_), true) => Err(ApiError::new(
+            400,
+            "InvalidParameterCombination",
+            format!(
+                "Client VPN endpoint {endpoint_id} uses a Transit Gateway: specify \
+                 AvailabilityZone or AvailabilityZoneId instead of SubnetId"
+            ),
+        )),
+        (Target::ZoneName(_) | Target::ZoneId(_), false) => Err(ApiError::new(
+            400,
+            "InvalidParameterCombination",
+            format!(
+                "AvailabilityZone and AvailabilityZoneId apply only to Client VPN endpoints \
+                 that use a Transit Gateway; endpoint {endpoint_id} is attached to a VPC: \
+                 specify SubnetId"
+            ),
+        )),
+        (zone, true) => create_in_zone(inner, &endpoint, zone, now, settled),
+    }
+}
+
+fn create_in_subnet(
+    inner: &mut Inner,
+    endpoint: &ClientVpnEndpoint,
+    subnet_id: &str,
+    now: f64,
+    settled: bool,
+) -> ApiResult<u64> {
+    let endpoint_id = endpoint.id.as_str();
     let subnet = inner.world.subnet(subnet_id).cloned().ok_or_else(|| {
         ApiError::new(
             400,
@@ -243,20 +321,76 @@ fn create(
             ));
         }
     }
-    let id = format!(
-        "cvpn-assoc-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..17]
-    );
     let vpc_id = subnet.vpc_id;
     Ok(inner.create_association(
         Family::ClientVpn,
-        id,
+        new_association_id(),
         endpoint_id,
         subnet_id,
         now,
         settled,
         |a| a.set_attribute(VPC_ID, vpc_id),
     ))
+}
+
+/// An Availability Zone association of an endpoint that uses a Transit Gateway. Its child is
+/// the zone ID, whichever way the request named the zone, so one zone is one target network.
+fn create_in_zone(
+    inner: &mut Inner,
+    endpoint: &ClientVpnEndpoint,
+    target: Target<'_>,
+    now: f64,
+    settled: bool,
+) -> ApiResult<u64> {
+    let endpoint_id = endpoint.id.as_str();
+    let zone = match target {
+        Target::ZoneName(name) => inner.world.availability_zone_named(name),
+        Target::ZoneId(id) => inner.world.availability_zone(id),
+        Target::Subnet(_) => None,
+    }
+    .cloned()
+    .ok_or_else(|| {
+        let named = match target {
+            Target::ZoneName(name) | Target::ZoneId(name) | Target::Subnet(name) => name,
+        };
+        ApiError::new(
+            400,
+            "InvalidZone.NotFound",
+            format!("The Availability Zone '{named}' does not exist or is not available to you"),
+        )
+    })?;
+    let taken = inner
+        .visible_under(Family::ClientVpn, endpoint_id)
+        .any(|other| other.phase().occupies() && other.child == zone.id);
+    if taken {
+        return Err(ApiError::new(
+            400,
+            "InvalidClientVpnDuplicateAssociationException",
+            format!(
+                "Availability Zone {} ({}) is already associated with {endpoint_id}",
+                zone.name, zone.id
+            ),
+        ));
+    }
+    Ok(inner.create_association(
+        Family::ClientVpn,
+        new_association_id(),
+        endpoint_id,
+        &zone.id,
+        now,
+        settled,
+        |a| {
+            a.set_attribute(ZONE_NAME, zone.name);
+            a.set_attribute(ZONE_ID, zone.id.clone());
+        },
+    ))
+}
+
+fn new_association_id() -> String {
+    format!(
+        "cvpn-assoc-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..17]
+    )
 }
 
 /// `MaxResults` of the Client VPN describe calls: 5–1000, absent = everything in one page.
@@ -302,7 +436,8 @@ fn describe(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
             filters.iter().all(|(name, values)| {
                 let actual = match name.as_str() {
                     "association-id" => Some(a.id.as_str()),
-                    "target-network-id" => Some(a.child.as_str()),
+                    // A zone association has no target network ID.
+                    "target-network-id" => a.attribute(ZONE_ID).is_none().then_some(a.child.as_str()),
                     _ => a.attribute(VPC_ID),
                 };
                 actual.is_some_and(|v| values.iter().any(|x| x == v))
@@ -313,12 +448,28 @@ fn describe(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
     let (page, next) = paginate(matching, cursor, page_size, &scope, order);
     out.open("clientVpnTargetNetworks");
     for a in page {
-        out.open("item")
-            .leaf("associationId", &a.id)
-            .leaf("vpcId", a.attribute(VPC_ID).unwrap_or(&endpoint.vpc_id))
-            .leaf("targetNetworkId", &a.child)
-            .leaf("clientVpnEndpointId", &a.parent);
-        write_status(&mut out, a);
+        out.open("item").leaf("associationId", &a.id);
+        // AWS's TargetNetwork: a subnet association names its subnet and VPC; a zone
+        // association of a Transit Gateway endpoint has neither, and lists its zone by name and
+        // by ID instead.
+        match (a.attribute(ZONE_NAME), a.attribute(ZONE_ID)) {
+            (Some(name), Some(id)) => {
+                out.leaf("clientVpnEndpointId", &a.parent);
+                write_status(&mut out, a);
+                out.open("availabilityZoneSet")
+                    .leaf("item", name)
+                    .close("availabilityZoneSet")
+                    .open("availabilityZoneIdSet")
+                    .leaf("item", id)
+                    .close("availabilityZoneIdSet");
+            }
+            _ => {
+                out.leaf("vpcId", a.attribute(VPC_ID).unwrap_or(&endpoint.vpc_id))
+                    .leaf("targetNetworkId", &a.child)
+                    .leaf("clientVpnEndpointId", &a.parent);
+                write_status(&mut out, a);
+            }
+        }
         out.open("securityGroups");
         for sg in &endpoint.security_groups {
             out.leaf("item", sg);
@@ -392,9 +543,32 @@ fn describe_endpoints(inner: &mut Inner, params: &Params, now: f64) -> ApiResult
         for sg in &e.security_groups {
             out.leaf("item", sg);
         }
-        out.close("securityGroupIdSet")
-            .leaf("vpcId", &e.vpc_id)
-            .close("item");
+        out.close("securityGroupIdSet");
+        match &e.transit_gateway_id {
+            Some(transit_gateway_id) => {
+                // The zones its associations use, in the order they were associated.
+                let zones: Vec<&Association> = inner
+                    .listed_under(Family::ClientVpn, &e.id, now)
+                    .filter(|a| a.phase().occupies())
+                    .collect();
+                out.open("transitGatewayConfiguration")
+                    .leaf("transitGatewayId", transit_gateway_id)
+                    .open("availabilityZoneSet");
+                for a in &zones {
+                    out.leaf("item", a.attribute(ZONE_NAME).unwrap_or_default());
+                }
+                out.close("availabilityZoneSet").open("availabilityZoneIdSet");
+                for a in &zones {
+                    out.leaf("item", &a.child);
+                }
+                out.close("availabilityZoneIdSet")
+                    .close("transitGatewayConfiguration");
+            }
+            None => {
+                out.leaf("vpcId", &e.vpc_id);
+            }
+        }
+        out.close("item");
     }
     out.close("clientVpnEndpoint");
     out.next_token(next);

@@ -370,7 +370,8 @@ async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
         out.client_vpn_endpoints()[0].status().unwrap().clone()
     };
     let out = c.describe_client_vpn_endpoints().send().await.unwrap();
-    assert_eq!(out.client_vpn_endpoints().len(), 7);
+    // The quickstart endpoint, six VPC endpoints and the Transit Gateway one.
+    assert_eq!(out.client_vpn_endpoints().len(), 8);
     assert_eq!(out.next_token(), None);
     let e = &out.client_vpn_endpoints()[0];
     assert_eq!(
@@ -428,7 +429,7 @@ async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
         .flat_map(|p| p.client_vpn_endpoints())
         .filter_map(|e| e.client_vpn_endpoint_id())
         .collect();
-    assert_eq!((pages.len(), ids.len()), (2, 7));
+    assert_eq!((pages.len(), ids.len()), (2, 8));
     let by_filter = c
         .describe_client_vpn_endpoints()
         .filters(
@@ -474,6 +475,258 @@ async fn describe_client_vpn_endpoints_reports_status_from_its_associations() {
         c.describe_client_vpn_endpoints().dry_run(true).send(),
         "DryRunOperation",
         412
+    );
+    h.shutdown().await;
+}
+
+/// The target networks AWS lists for the Transit Gateway endpoint.
+async fn tgw_target_networks(c: &aws_sdk_ec2::Client) -> Vec<aws_sdk_ec2::types::TargetNetwork> {
+    c.describe_client_vpn_target_networks()
+        .client_vpn_endpoint_id(TGW_ENDPOINT)
+        .send()
+        .await
+        .unwrap()
+        .client_vpn_target_networks()
+        .to_vec()
+}
+
+#[tokio::test]
+async fn a_transit_gateway_endpoint_is_associated_with_zones_by_name_or_id_one_association_per_zone()
+ {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let by_name = c
+        .associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(TGW_ENDPOINT)
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .unwrap();
+    let by_name = by_name.association_id().unwrap().to_owned();
+    let by_id = c
+        .associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(TGW_ENDPOINT)
+        .availability_zone_id("use1-az2")
+        .send()
+        .await
+        .unwrap();
+    let by_id = by_id.association_id().unwrap().to_owned();
+
+    // Either form names the zone: the zone of the first association is taken under its ID too,
+    // and the second's under its name.
+    for taken in [
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(TGW_ENDPOINT)
+            .availability_zone_id("use1-az1"),
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(TGW_ENDPOINT)
+            .availability_zone("us-east-1b"),
+    ] {
+        expect_err!(
+            taken.send(),
+            "InvalidClientVpnDuplicateAssociationException",
+            400
+        );
+    }
+
+    // The listing names each zone both ways, and neither a subnet nor a VPC.
+    let listed = tgw_target_networks(&c).await;
+    let zones: Vec<(
+        Option<&str>,
+        &[String],
+        &[String],
+        Option<&str>,
+        Option<&str>,
+    )> = listed
+        .iter()
+        .map(|n| {
+            (
+                n.association_id(),
+                n.availability_zones(),
+                n.availability_zone_ids(),
+                n.target_network_id(),
+                n.vpc_id(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            (
+                Some(by_name.as_str()),
+                &["us-east-1a".to_owned()][..],
+                &["use1-az1".to_owned()][..],
+                None,
+                None
+            ),
+            (
+                Some(by_id.as_str()),
+                &["us-east-1b".to_owned()][..],
+                &["use1-az2".to_owned()][..],
+                None,
+                None
+            ),
+        ]
+    );
+    // A subnet filter never matches a zone association.
+    let filtered = c
+        .describe_client_vpn_target_networks()
+        .client_vpn_endpoint_id(TGW_ENDPOINT)
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("target-network-id")
+                .values("use1-az1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(filtered.client_vpn_target_networks().is_empty());
+
+    // The endpoint describes its Transit Gateway instead of a VPC.
+    let endpoint = c
+        .describe_client_vpn_endpoints()
+        .client_vpn_endpoint_ids(TGW_ENDPOINT)
+        .send()
+        .await
+        .unwrap();
+    let endpoint = &endpoint.client_vpn_endpoints()[0];
+    assert_eq!(endpoint.vpc_id(), None);
+    let tgw = endpoint.transit_gateway_configuration().unwrap();
+    assert_eq!(tgw.transit_gateway_id(), Some("tgw-0c3d4e5f607182930"));
+    assert_eq!(tgw.availability_zone_ids(), ["use1-az1", "use1-az2"]);
+
+    // Once disassociated, the zone is free again.
+    eventually("associated", || async {
+        let listed = tgw_target_networks(&c).await;
+        let record = listed
+            .iter()
+            .find(|n| n.association_id() == Some(by_name.as_str()))?;
+        (record.status()?.code()?.as_str() == "associated").then_some(())
+    })
+    .await;
+    let out = c
+        .disassociate_client_vpn_target_network()
+        .client_vpn_endpoint_id(TGW_ENDPOINT)
+        .association_id(&by_name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status().unwrap().code().unwrap().as_str(),
+        "disassociating"
+    );
+    eventually("disassociated", || async {
+        let listed = tgw_target_networks(&c).await;
+        let record = listed
+            .iter()
+            .find(|n| n.association_id() == Some(by_name.as_str()))?;
+        (record.status()?.code()?.as_str() == "disassociated").then_some(())
+    })
+    .await;
+    c.associate_client_vpn_target_network()
+        .client_vpn_endpoint_id(TGW_ENDPOINT)
+        .availability_zone_id("use1-az1")
+        .send()
+        .await
+        .unwrap();
+    let records = admin.associations().await.unwrap();
+    let children: Vec<&str> = records.iter().map(|r| r.child.as_str()).collect();
+    assert_eq!(children, ["use1-az1", "use1-az2", "use1-az1"]);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn zones_and_subnets_each_go_only_to_their_kind_of_endpoint() {
+    let (h, admin) = sim().await;
+    let c = ec2(&h);
+    let tgw = || {
+        c.associate_client_vpn_target_network()
+            .client_vpn_endpoint_id(TGW_ENDPOINT)
+    };
+    let refused = [
+        (
+            tgw().subnet_id(SUBNET_A),
+            "InvalidParameterCombination",
+            "a subnet on a Transit Gateway endpoint",
+        ),
+        (
+            associate_subnet(&c, SUBNET_A).availability_zone("us-east-1a"),
+            "InvalidParameterCombination",
+            "a subnet and a zone",
+        ),
+        (
+            tgw()
+                .availability_zone("us-east-1a")
+                .availability_zone_id("use1-az1"),
+            "InvalidParameterCombination",
+            "a zone name and a zone ID",
+        ),
+        (
+            c.associate_client_vpn_target_network()
+                .client_vpn_endpoint_id(ENDPOINT)
+                .availability_zone("us-east-1a"),
+            "InvalidParameterCombination",
+            "a zone on a VPC endpoint",
+        ),
+        (
+            c.associate_client_vpn_target_network()
+                .client_vpn_endpoint_id(ENDPOINT)
+                .availability_zone_id("use1-az1"),
+            "InvalidParameterCombination",
+            "a zone ID on a VPC endpoint",
+        ),
+        (
+            tgw().availability_zone("us-east-1z"),
+            "InvalidZone.NotFound",
+            "an unknown zone name",
+        ),
+        (
+            tgw().availability_zone_id("use1-az9"),
+            "InvalidZone.NotFound",
+            "an unknown zone ID",
+        ),
+        (tgw(), "MissingParameter", "no target at all"),
+    ];
+    for (request, code, what) in refused {
+        let err = request.send().await.expect_err(what);
+        assert_eq!(
+            support::code_and_status(&err),
+            (code.to_owned(), 400),
+            "{what}: {err:?}"
+        );
+    }
+    assert!(admin.associations().await.unwrap().is_empty());
+
+    // The idempotency token covers the zone as sent.
+    let once = || {
+        tgw()
+            .availability_zone("us-east-1c")
+            .client_token("zone-token")
+    };
+    let first = once().send().await.unwrap();
+    let again = once().send().await.unwrap();
+    assert_eq!(first.association_id(), again.association_id());
+    expect_err!(
+        tgw()
+            .availability_zone_id("use1-az4")
+            .client_token("zone-token")
+            .send(),
+        "IdempotentParameterMismatch",
+        400
+    );
+
+    // The admin associates out of band by zone name or zone ID.
+    admin
+        .associate(&AssociateRequest::new(Family::ClientVpn, TGW_ENDPOINT, "us-east-1a").settled())
+        .await
+        .unwrap();
+    let listed = tgw_target_networks(&c).await;
+    assert!(
+        listed
+            .iter()
+            .any(|n| n.availability_zone_ids() == ["use1-az1"]),
+        "{listed:?}"
     );
     h.shutdown().await;
 }

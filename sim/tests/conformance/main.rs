@@ -34,6 +34,8 @@ const VPC: &str = "vpc-0a1b2c3d4e5f60718";
 const OTHER_VPC: &str = "vpc-0b2c3d4e5f6071829";
 const SUBNET_A: &str = "subnet-0a1b2c3d4e5f60718";
 const SUBNET_B: &str = "subnet-0b2c3d4e5f6071829";
+/// A Client VPN endpoint that uses a Transit Gateway: associated with zones, not subnets.
+const TGW_ENDPOINT: &str = "cvpn-endpoint-0c3d4e5f607182930";
 const ROUTE_SERVER: &str = "rs-0a1b2c3d4e5f60718";
 const GLOBAL_NETWORK: &str = "global-network-0a1b2c3d4e5f60718";
 const DEVICE: &str = "device-0a1b2c3d4e5f60718";
@@ -52,10 +54,18 @@ fn test_world() -> World {
             json!({"id": "subnet-same-az-as-a", "vpc_id": VPC, "availability_zone": "us-east-1a", "cidr": "10.0.50.0/24"}),
             json!({"id": "subnet-other-vpc", "vpc_id": OTHER_VPC, "availability_zone": "us-east-1c", "cidr": "10.1.1.0/24"}),
         ]).collect::<Vec<_>>(),
+        "availability_zones": [
+            {"id": "use1-az1", "name": "us-east-1a"},
+            {"id": "use1-az2", "name": "us-east-1b"},
+            {"id": "use1-az4", "name": "us-east-1c"}
+        ],
         "client_vpn_endpoints": (2..=7).map(|i| json!({
             "id": format!("cvpn-endpoint-000000000000000{i}"), "vpc_id": VPC,
             "client_cidr": "172.16.0.0/22", "security_groups": []
-        })).collect::<Vec<_>>(),
+        })).chain([json!({
+            "id": TGW_ENDPOINT, "client_cidr": "172.20.0.0/22",
+            "transit_gateway_id": "tgw-0c3d4e5f607182930"
+        })]).collect::<Vec<_>>(),
         "route_servers": (2..=7).map(|i| json!({"id": format!("rs-000000000000000{i}")})).collect::<Vec<_>>(),
         "global_networks": [{
             "id": GLOBAL_NETWORK,

@@ -8,8 +8,8 @@
 //! decides how long to wait and when to try again.
 
 mod identity;
-pub mod moved;
 mod list;
+pub mod moved;
 mod mutations;
 mod resource;
 
@@ -255,6 +255,10 @@ pub enum Role {
     Required,
     /// May be set by the user; changing it replaces the association.
     Optional,
+    /// One of the kind's alternative ways to name the member (a Client VPN target network by
+    /// subnet, by zone name or by zone ID): exactly one of them is set by the user, and AWS
+    /// reports the others where it knows them. Changing it replaces the association.
+    Alternative,
     /// Reported by AWS and free to change (a state).
     Computed,
     /// Reported by AWS and fixed for the association's lifetime (an ID).
@@ -277,6 +281,21 @@ impl AttributeSpec {
             description,
             role: Role::Optional,
             format: Some(format),
+        }
+    }
+
+    /// One of the alternatives exactly one of which the user sets (see [`Role::Alternative`]);
+    /// `format`, when the value is an ID.
+    pub const fn alternative(
+        name: &'static str,
+        format: Option<IdFormat>,
+        description: &'static str,
+    ) -> Self {
+        AttributeSpec {
+            name,
+            description,
+            role: Role::Alternative,
+            format,
         }
     }
 

@@ -26,7 +26,8 @@ use tokio::time::Instant;
 use super::moved::hashicorp_aws_mover;
 use super::mutations::{Associate, Deploy, Disassociate, ParentWatch};
 use super::{
-    Association, AssociationKey, Disassociation, Observation, Phase, PlannedRemovals, Role, Scope,
+    Association, AssociationKey, AttributeSpec, Disassociation, Observation, Phase,
+    PlannedRemovals, Role, Scope,
 };
 use crate::aws::clients::{AwsClients, RegionClients};
 use crate::aws::error::{AwsError, ErrorKind, dry_run_permitted};
@@ -62,7 +63,7 @@ const DEPLOY_ARGUMENT: &str = "deploy";
 /// by, so the same parent ID in two regions never shares a poll, a listing or a deployment.
 pub(super) struct Place {
     region: String,
-    clients: Arc<RegionClients>,
+    pub(super) clients: Arc<RegionClients>,
 }
 
 impl Place {
@@ -514,6 +515,59 @@ impl From<Option<(Duration, Duration)>> for CreateTime {
     }
 }
 
+/// The rule of [`Role::Alternative`] arguments: exactly one of them is set. A value not known
+/// yet may turn out null or not, so the rule only fails on what is already certain: more than
+/// one known value (the error is on each after the first), or none at all with nothing unknown
+/// (the error is on the first alternative).
+fn exactly_one_alternative(attributes: &[AttributeSpec], config: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let alternatives: Vec<&'static str> = attributes
+        .iter()
+        .filter(|spec| spec.role == Role::Alternative)
+        .map(|spec| spec.name)
+        .collect();
+    let Some(first) = alternatives.first() else {
+        return diags;
+    };
+    let listed = alternatives
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let value = |name: &str| config.attr(name).unwrap_or(&Value::Null);
+    let given: Vec<&str> = alternatives
+        .iter()
+        .copied()
+        .filter(|name| !value(name).is_null() && !value(name).is_unknown())
+        .collect();
+    let any_unknown = alternatives.iter().any(|name| value(name).is_unknown());
+    match given.as_slice() {
+        [] if !any_unknown => diags.push(
+            Diagnostic::error(
+                "Missing target",
+                format!("Exactly one of {listed} must be set; none is."),
+            )
+            .at(AttributePath::root(*first)),
+        ),
+        [chosen, others @ ..] => {
+            for other in others {
+                diags.push(
+                    Diagnostic::error(
+                        "Conflicting arguments",
+                        format!(
+                            "`{other}` cannot be set together with `{chosen}`: exactly one of \
+                             {listed} must be set."
+                        ),
+                    )
+                    .at(AttributePath::root(*other)),
+                );
+            }
+        }
+        [] => {}
+    }
+    diags
+}
+
 /// Fails the create of one resource type on purpose, so a test can show that a panic in one RPC
 /// leaves the others running. Compiled into debug builds only.
 fn panic_if_asked(type_name: &str) {
@@ -545,6 +599,14 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
                     .requires_replace(),
                 Role::Optional => Attribute::optional(spec.name, Type::String, spec.description)
                     .requires_replace(),
+                // Optional and computed: the plan keeps what AWS reported for the forms the
+                // configuration leaves out, so naming the same target another way changes
+                // nothing, and naming another target replaces the association.
+                Role::Alternative => Attribute {
+                    computed: true,
+                    ..Attribute::optional(spec.name, Type::String, spec.description)
+                }
+                .requires_replace(),
                 Role::Computed => Attribute::computed(spec.name, Type::String, spec.description),
                 Role::ComputedStable => {
                     Attribute::computed(spec.name, Type::String, spec.description)
@@ -596,9 +658,12 @@ impl<A: Association> Resource<AwsClients> for AssociationResource<A> {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
+        let mut diags = exactly_one_alternative(A::SPEC.attributes, config);
         for spec in A::SPEC.attributes {
-            let is_argument = matches!(spec.role, Role::Required | Role::Optional);
+            let is_argument = matches!(
+                spec.role,
+                Role::Required | Role::Optional | Role::Alternative
+            );
             if let (true, Some(format)) = (is_argument, spec.format)
                 && let Some(value) = config.attr_str(spec.name)
                 && let Err(invalid) = format.check(value)
@@ -1121,6 +1186,76 @@ impl<A: Association> AssociationResource<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TARGETS: &[AttributeSpec] = &[
+        AttributeSpec::alternative("subnet_id", None, "a subnet"),
+        AttributeSpec::alternative("availability_zone", None, "a zone"),
+        AttributeSpec::alternative("availability_zone_id", None, "a zone ID"),
+    ];
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut fields: BTreeMap<String, Value> = TARGETS
+            .iter()
+            .map(|spec| (spec.name.to_owned(), Value::Null))
+            .collect();
+        for (name, value) in pairs {
+            fields.insert((*name).to_owned(), value.clone());
+        }
+        Value::Object(fields)
+    }
+
+    /// The attributes the diagnostics point at.
+    fn blamed(diags: &Diagnostics) -> Vec<Option<AttributePath>> {
+        diags.iter().map(|d| d.attribute.clone()).collect()
+    }
+
+    #[test]
+    fn exactly_one_alternative_is_accepted_in_any_form() {
+        for name in ["subnet_id", "availability_zone", "availability_zone_id"] {
+            let diags = exactly_one_alternative(TARGETS, &config(&[(name, Value::string("x"))]));
+            assert!(diags.is_empty(), "{name}: {diags:?}");
+        }
+    }
+
+    #[test]
+    fn two_alternatives_are_an_error_on_the_second() {
+        let diags = exactly_one_alternative(
+            TARGETS,
+            &config(&[
+                ("subnet_id", Value::string("subnet-1")),
+                ("availability_zone", Value::string("us-east-1a")),
+            ]),
+        );
+        assert_eq!(
+            blamed(&diags),
+            [Some(AttributePath::root("availability_zone"))],
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn no_alternative_is_an_error_on_the_first() {
+        let diags = exactly_one_alternative(TARGETS, &config(&[]));
+        assert_eq!(
+            blamed(&diags),
+            [Some(AttributePath::root("subnet_id"))],
+            "{diags:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_alternatives_are_never_an_error_yet() {
+        for pairs in [
+            vec![("availability_zone", Value::Unknown)],
+            vec![
+                ("subnet_id", Value::string("subnet-1")),
+                ("availability_zone", Value::Unknown),
+            ],
+        ] {
+            let diags = exactly_one_alternative(TARGETS, &config(&pairs));
+            assert!(diags.is_empty(), "{pairs:?}: {diags:?}");
+        }
+    }
 
     #[test]
     fn create_time_round_trips_and_anything_else_is_no_guess() {

@@ -1,5 +1,7 @@
-//! `awsassoc_ec2_client_vpn_network_association`: a subnet associated with a Client VPN endpoint
-//! (EC2 AssociateClientVpnTargetNetwork / DisassociateClientVpnTargetNetwork).
+//! `awsassoc_ec2_client_vpn_network_association`: a target network associated with a Client VPN
+//! endpoint (EC2 AssociateClientVpnTargetNetwork / DisassociateClientVpnTargetNetwork): a subnet
+//! for an endpoint attached to a VPC, an Availability Zone (by name or by ID) for an endpoint
+//! that uses a Transit Gateway.
 //!
 //! AWS takes minutes either way. hashicorp/aws sleeps 4 minutes before its first status check;
 //! here the shared waiter polls from the start and returns one poll after AWS reports the change.
@@ -55,12 +57,63 @@ fn observation(
     }
 }
 
+/// The arguments naming the target network, one of which the configuration sets.
+const SUBNET_ID: &str = "subnet_id";
+const AVAILABILITY_ZONE: &str = "availability_zone";
+const AVAILABILITY_ZONE_ID: &str = "availability_zone_id";
+
+/// The target network a configuration asks for, in the form it names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target<'a> {
+    Subnet(&'a str),
+    Zone(&'a str),
+    ZoneId(&'a str),
+}
+
+impl<'a> Target<'a> {
+    /// The configured target; `None` while it is not known (validation requires exactly one).
+    fn configured(config: &'a Value) -> Option<Target<'a>> {
+        config
+            .attr_str(SUBNET_ID)
+            .map(Target::Subnet)
+            .or_else(|| config.attr_str(AVAILABILITY_ZONE).map(Target::Zone))
+            .or_else(|| config.attr_str(AVAILABILITY_ZONE_ID).map(Target::ZoneId))
+    }
+
+    /// Whether AWS's record is of this target. A zone association lists its zone both by
+    /// name and by ID, whichever the request gave.
+    fn is(&self, network: &TargetNetwork) -> bool {
+        match *self {
+            Target::Subnet(subnet) => network.target_network_id() == Some(subnet),
+            Target::Zone(zone) => network.availability_zones().iter().any(|z| z == zone),
+            Target::ZoneId(zone_id) => network.availability_zone_ids().iter().any(|z| z == zone_id),
+        }
+    }
+
+    /// The value that names it, for grouping AWS's records of one target.
+    fn name(&self) -> &'a str {
+        match *self {
+            Target::Subnet(name) | Target::Zone(name) | Target::ZoneId(name) => name,
+        }
+    }
+}
+
+/// What AWS lists for a target network. A zone association of a Transit Gateway endpoint has
+/// no subnet and no VPC: those stay null, and the zone fills the other two.
 fn target_network(network: &TargetNetwork) -> Observation {
     observation(
         network.status(),
         vec![
-            ("subnet_id", Value::opt_string(network.target_network_id())),
+            (SUBNET_ID, Value::opt_string(network.target_network_id())),
             ("vpc_id", Value::opt_string(network.vpc_id())),
+            (
+                AVAILABILITY_ZONE,
+                Value::opt_string(network.availability_zones().first().map(String::as_str)),
+            ),
+            (
+                AVAILABILITY_ZONE_ID,
+                Value::opt_string(network.availability_zone_ids().first().map(String::as_str)),
+            ),
         ],
     )
 }
@@ -99,7 +152,10 @@ async fn target_networks(
 impl Association for ClientVpnNetworkAssociation {
     const SPEC: AssociationSpec = AssociationSpec {
         type_name: "awsassoc_ec2_client_vpn_network_association",
-        description: "Associates a subnet (target network) with an AWS Client VPN endpoint. \
+        description: "Associates a target network with an AWS Client VPN endpoint: a subnet \
+            (`subnet_id`) for an endpoint attached to a VPC, or an Availability Zone \
+            (`availability_zone` or `availability_zone_id`) for an endpoint that uses a Transit \
+            Gateway. Exactly one of the three is set; AWS allows one association per zone. \
             Deleting it calls `DisassociateClientVpnTargetNetwork` and waits until \
             `DescribeClientVpnTargetNetworks` no longer reports the association, polling from \
             the start instead of sleeping a fixed four minutes.",
@@ -109,10 +165,25 @@ impl Association for ClientVpnNetworkAssociation {
                 ids::CLIENT_VPN_ENDPOINT,
                 "The ID of the Client VPN endpoint.",
             ),
-            AttributeSpec::required(
-                "subnet_id",
-                ids::SUBNET,
-                "The ID of the subnet to associate with the endpoint.",
+            AttributeSpec::alternative(
+                SUBNET_ID,
+                Some(ids::SUBNET),
+                "The ID of the subnet to associate with an endpoint attached to a VPC. Exactly \
+                 one of `subnet_id`, `availability_zone` and `availability_zone_id` is set.",
+            ),
+            AttributeSpec::alternative(
+                AVAILABILITY_ZONE,
+                None,
+                "The name of the Availability Zone (e.g. `us-east-1a`) to associate with an \
+                 endpoint that uses a Transit Gateway. AWS reports it for such an association \
+                 also when it was given by `availability_zone_id`.",
+            ),
+            AttributeSpec::alternative(
+                AVAILABILITY_ZONE_ID,
+                None,
+                "The ID of the Availability Zone (e.g. `use1-az1`) to associate with an endpoint \
+                 that uses a Transit Gateway. AWS reports it for such an association also when \
+                 it was given by `availability_zone`.",
             ),
             AttributeSpec::computed_id(
                 "association_id",
@@ -122,7 +193,8 @@ impl Association for ClientVpnNetworkAssociation {
             AttributeSpec::computed_id(
                 "vpc_id",
                 ids::VPC,
-                "The ID of the VPC the subnet belongs to.",
+                "The ID of the VPC the subnet belongs to; null for an Availability Zone \
+                 association.",
             ),
             AttributeSpec::computed(
                 "status",
@@ -132,7 +204,8 @@ impl Association for ClientVpnNetworkAssociation {
         key: ("client_vpn_endpoint_id", "association_id"),
         scope: Scope::Regional,
         iam_service: "ec2",
-        // AWS documents both for a subnet already associated with the endpoint.
+        // AWS documents both for a target network already associated with the endpoint (a
+        // zone, for an endpoint that uses a Transit Gateway).
         already_exists: &[
             "InvalidClientVpnDuplicateAssociationException",
             "ClientVpnEndpointAssociationExists",
@@ -169,11 +242,20 @@ impl Association for ClientVpnNetworkAssociation {
         let endpoint = config
             .attr_str("client_vpn_endpoint_id")
             .unwrap_or_default();
+        // The request names the target the way the configuration does, and only that way.
+        let (subnet, zone, zone_id) = match Target::configured(config) {
+            Some(Target::Subnet(subnet)) => (Some(subnet), None, None),
+            Some(Target::Zone(zone)) => (None, Some(zone), None),
+            Some(Target::ZoneId(zone_id)) => (None, None, Some(zone_id)),
+            None => (None, None, None),
+        };
         let output = aws
             .ec2
             .associate_client_vpn_target_network()
             .client_vpn_endpoint_id(endpoint)
-            .subnet_id(config.attr_str("subnet_id").unwrap_or_default())
+            .set_subnet_id(subnet.map(str::to_owned))
+            .set_availability_zone(zone.map(str::to_owned))
+            .set_availability_zone_id(zone_id.map(str::to_owned))
             .client_token(token)
             .send()
             .await
@@ -188,23 +270,24 @@ impl Association for ClientVpnNetworkAssociation {
         Ok((key, observation(output.status(), Vec::new())))
     }
 
-    /// The endpoint's association of the configured subnet, as the duplicate-record rule picks
-    /// it among every record AWS lists for that subnet (a subnet has at most one occupying
-    /// association per endpoint, but failed and finished records keep being listed beside it).
+    /// The endpoint's association of the configured target network (subnet or zone), as the
+    /// duplicate-record rule picks it among every record AWS lists for that target (a target
+    /// has at most one occupying association per endpoint, but failed and finished records
+    /// keep being listed beside it).
     async fn find(
         &self,
         aws: &ServiceClients,
         config: &Value,
     ) -> Result<Option<(AssociationKey, Observation)>, AwsError> {
-        let (Some(endpoint), Some(subnet)) = (
+        let (Some(endpoint), Some(target)) = (
             config.attr_str("client_vpn_endpoint_id"),
-            config.attr_str("subnet_id"),
+            Target::configured(config),
         ) else {
             return Ok(None);
         };
-        let mut by_subnet = Listing::default();
+        let mut by_target = Listing::default();
         for network in target_networks(aws, endpoint).await? {
-            if network.target_network_id() != Some(subnet) {
+            if !target.is(&network) {
                 continue;
             }
             let Some(association_id) = network.association_id() else {
@@ -214,9 +297,9 @@ impl Association for ClientVpnNetworkAssociation {
             observation
                 .attributes
                 .push(("association_id", Value::string(association_id)));
-            by_subnet.record(subnet, observation);
+            by_target.record(target.name(), observation);
         }
-        Ok(by_subnet.take(subnet).and_then(|found| {
+        Ok(by_target.take(target.name()).and_then(|found| {
             let member = found.attribute("association_id")?.to_owned();
             let key = AssociationKey {
                 parent: endpoint.to_owned(),
