@@ -531,13 +531,16 @@ async fn a_transit_gateway_endpoint_is_associated_with_zones_by_name_or_id_one_a
 
     // The listing names each zone both ways, and neither a subnet nor a VPC.
     let listed = tgw_target_networks(&c).await;
-    let zones: Vec<(
-        Option<&str>,
-        &[String],
-        &[String],
-        Option<&str>,
-        Option<&str>,
-    )> = listed
+    /// What a listed association says of its target: association, zone names, zone IDs,
+    /// subnet, VPC.
+    type Target<'a> = (
+        Option<&'a str>,
+        &'a [String],
+        &'a [String],
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let zones: Vec<Target> = listed
         .iter()
         .map(|n| {
             (
