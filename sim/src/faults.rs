@@ -28,6 +28,11 @@ pub struct FaultSettings {
     pub seed: Option<u64>,
     /// Order of the items in every list/describe answer.
     pub list_order: ListOrder,
+    /// The most items any paginated list/describe answer holds, whatever `MaxResults` asked
+    /// (or when it asked nothing): AWS documents that a page may hold fewer items than asked
+    /// for, with a token for the rest, so a client must follow tokens, never count on one page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_limit: Option<usize>,
     /// Per family, how long a mutation's effect stays invisible to list and describe answers.
     pub visibility_delay_ms: VisibilityDelays,
     /// Caps the lifetime of every STS session issued from now on (AWS's minimum

@@ -587,6 +587,16 @@ impl Inner {
         Ok(a)
     }
 
+    /// The page size of one paginated answer: what the request asked for (`None`: everything),
+    /// capped by the `page_limit` fault setting.
+    pub fn page_size(&self, requested: Option<usize>) -> Option<usize> {
+        match (requested, self.faults.page_limit) {
+            (Some(asked), Some(limit)) => Some(asked.min(limit.max(1))),
+            (None, Some(limit)) => Some(limit.max(1)),
+            (asked, None) => asked,
+        }
+    }
+
     /// Fixes the order of one list answer; only `shuffled` draws from the RNG.
     pub fn page_order(&mut self) -> PageOrder {
         match self.faults.list_order {
@@ -782,6 +792,22 @@ mod tests {
         assert_eq!(inner.by_seq(held).unwrap().state(), "COMPLETED");
         let settled = pair(&mut inner, 0.0);
         assert_eq!(inner.by_seq(settled).unwrap().state(), "COMPLETED");
+    }
+
+    #[test]
+    fn the_page_limit_caps_what_was_asked_and_pages_what_asked_nothing() {
+        let sim = Sim::new(
+            World::default(),
+            Durations::for_profile(crate::profile::Profile::Fast),
+            FaultSettings::default(),
+        );
+        let mut inner = sim.lock();
+        assert_eq!(inner.page_size(None), None);
+        assert_eq!(inner.page_size(Some(50)), Some(50));
+        inner.faults.page_limit = Some(2);
+        assert_eq!(inner.page_size(None), Some(2));
+        assert_eq!(inner.page_size(Some(50)), Some(2));
+        assert_eq!(inner.page_size(Some(1)), Some(1));
     }
 
     #[test]

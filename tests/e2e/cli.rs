@@ -57,8 +57,15 @@ fn an_import_block_generates_configuration_and_imports(kind: &'static Kind) {
     assert_eq!(s.live_import_ids(), s.import_ids_in_state());
 }
 
-/// A `list` block naming the parent finds every association the emulator holds for it; the
-/// configuration and import blocks `terraform query -generate-config-out` writes import them all
+/// The status calls that AWS paginates (GetRouteServerAssociations and
+/// DescribeWorkspaceAssociations answer in one piece).
+const PAGINATED_LISTINGS: [&str; 2] = [
+    "DescribeClientVpnTargetNetworks",
+    "GetConnectPeerAssociations",
+];
+
+/// A `list` block naming the parent finds every association the emulator holds for it, one
+/// page at a time where AWS pages the listing; the configuration and import blocks `terraform query -generate-config-out` writes import them all
 /// in a fresh working directory, after which the plan is empty.
 fn a_list_block_finds_every_association_and_its_generated_config_imports(kind: &'static Kind) {
     if !cli_supports(Feature::ListResources, "list resources (terraform query)") {
@@ -82,7 +89,23 @@ fn a_list_block_finds_every_association_and_its_generated_config_imports(kind: &
         ),
     );
     query.init();
+    // One association a page, as AWS may page whatever was asked: the listing must follow
+    // every token to find them all.
+    s.set_faults(json!({"page_limit": 1}));
+    let before = s.calls().len();
     let listed = query.run_ok(&["query"]);
+    let pages = s.calls()[before..]
+        .iter()
+        .filter(|call| call.operation == kind.describe_action)
+        .count();
+    if PAGINATED_LISTINGS.contains(&kind.describe_action) {
+        assert!(
+            pages >= live.len(),
+            "{} associations listed in {pages} {} pages",
+            live.len(),
+            kind.describe_action
+        );
+    }
     for id in &live {
         let display_name = id.replacen(',', " / ", 1);
         assert!(

@@ -14,7 +14,9 @@ use serde_json::Value;
 const RESOURCES: [(&str, &[&str]); 4] = [
     (
         "awsassoc_ec2_client_vpn_network_association",
-        &["client_vpn_endpoint_id", "subnet_id"],
+        // The target is one of `subnet_id`, `availability_zone`, `availability_zone_id`: each
+        // optional, exactly one required (checked at validation).
+        &["client_vpn_endpoint_id"],
     ),
     (
         "awsassoc_vpc_route_server_vpc_association",

@@ -250,8 +250,7 @@ impl<P: Provider> ProviderService<P> {
     }
 
     /// The planned identity: the prior one when the object stays (an identity never changes
-    /// for the life of an object), otherwise the new object's once all of it is known, and
-    /// none before (apply then returns it).
+    /// for the life of an object); none for a new object (its apply returns it).
     async fn planned_identity(
         &self,
         registered: &RegisteredResource<P::Client>,
@@ -261,8 +260,7 @@ impl<P: Provider> ProviderService<P> {
         planned: &Value,
         replaced: bool,
     ) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
-        let (Some(identity), Some((_, ty))) =
-            (registered.resource.identity(), &registered.identity)
+        let (Some(_), Some((_, ty))) = (registered.resource.identity(), &registered.identity)
         else {
             return Ok(None);
         };
@@ -270,19 +268,11 @@ impl<P: Provider> ProviderService<P> {
             return Ok(None);
         }
         if prior.is_null() || replaced {
-            // Terraform renders a plan through JSON, which cannot hold an identity that is
-            // partly unknown (1.15 fails a replacement's plan with "value is not known"):
-            // a new object's identity is planned only once every attribute is known.
-            let value = match ctx {
-                Ok(ctx) => identity
-                    .identity_of(&ctx, planned)
-                    .await
-                    .ok()
-                    .filter(Value::is_wholly_known),
-                Err(_) => None,
-            };
-            let Some(value) = value else { return Ok(None) };
-            return identity_data(&value, ty).map(Some);
+            // A new object's identity is left to the apply that makes it. Planning it would
+            // cost a call (the account) for nothing: what the create assigns is unknown, and
+            // Terraform renders plans through JSON, which cannot hold a partly unknown identity
+            // (1.15 fails a replacement's plan with "value is not known").
+            return Ok(None);
         }
         let stored = decode_identity(prior_identity, ty)?;
         if !stored.is_null() && stored.is_wholly_known() {

@@ -425,6 +425,7 @@ fn describe(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
         return Err(association_not_found(missing));
     }
     let order = inner.page_order();
+    let page_size = inner.page_size(page_size);
     let endpoint = inner
         .world
         .client_vpn_endpoint(endpoint_id)
@@ -500,6 +501,7 @@ fn describe_endpoints(inner: &mut Inner, params: &Params, now: f64) -> ApiResult
         return Err(endpoint_not_found(missing));
     }
     let order = inner.page_order();
+    let page_size = inner.page_size(page_size);
     let matching: Vec<(u64, &ClientVpnEndpoint)> = inner
         .world
         .client_vpn_endpoints

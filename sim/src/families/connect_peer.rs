@@ -255,12 +255,13 @@ fn get(inner: &mut Inner, req: &Request<'_>, now: f64) -> ApiResult<Value> {
         return Err(global_network_not_found());
     }
     let order = inner.page_order();
+    let page_size = inner.page_size(max_results);
     let matching: Vec<(u64, Value)> = inner
         .listed_under(Family::ConnectPeer, gn_id, now)
         .filter(|a| peer_ids.is_empty() || peer_ids.contains(&a.child.as_str()))
         .map(|a| (a.seq, view(a)))
         .collect();
-    let (page, next) = paginate(matching, cursor, max_results, &scope, order);
+    let (page, next) = paginate(matching, cursor, page_size, &scope, order);
     let mut out = json!({"ConnectPeerAssociations": page});
     if let Some(t) = next {
         out["NextToken"] = json!(t);

@@ -208,6 +208,7 @@ fn describe_route_servers(inner: &mut Inner, params: &Params, _now: f64) -> ApiR
         return Err(route_server_not_found(missing));
     }
     let order = inner.page_order();
+    let page_size = inner.page_size(page_size);
     let matching: Vec<(u64, String)> = inner
         .world
         .route_servers

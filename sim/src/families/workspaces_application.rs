@@ -293,6 +293,7 @@ fn describe_application(inner: &mut Inner, input: &Input, now: f64) -> ApiResult
         return Err(not_found("application", app_id));
     }
     let order = inner.page_order();
+    let page_size = inner.page_size(Some(max_results));
     let matching: Vec<(u64, Value)> = if types.contains(&"WORKSPACE") {
         inner
             .listed(Family::WorkspacesApplication, now)
@@ -302,7 +303,7 @@ fn describe_application(inner: &mut Inner, input: &Input, now: f64) -> ApiResult
     } else {
         Vec::new()
     };
-    let (page, next) = paginate(matching, cursor, Some(max_results), &scope, order);
+    let (page, next) = paginate(matching, cursor, page_size, &scope, order);
     let mut out = json!({"Associations": page});
     if let Some(t) = next {
         out["NextToken"] = json!(t);
