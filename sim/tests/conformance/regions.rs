@@ -58,7 +58,17 @@ async fn each_signing_region_has_its_own_parents_and_associations() {
         (&in_west[0].parent, &in_west[0].child)
     );
 
-    // Removing one leaves the other.
+    // Removing one leaves the other (once it is associated: AWS refuses to remove an
+    // association still being made).
+    eventually("the west association is associated", || async {
+        let answer = route_server_associations(&west).send().await.unwrap();
+        answer
+            .route_server_associations()
+            .iter()
+            .any(|a| a.state().is_some_and(|s| s.as_str() == "associated"))
+            .then_some(())
+    })
+    .await;
     disassociate_vpc(&west, VPC).send().await.unwrap();
     eventually("the west association is gone", || async {
         (listed(west.clone()).await == 0).then_some(())
