@@ -149,6 +149,7 @@ async fn configure(client: &mut Client, types: &BTreeMap<String, Type>, url: &st
         ("ec2", Value::string(url)),
         ("networkmanager", Value::string(url)),
         ("workspaces", Value::string(url)),
+        ("sts", Value::string(url)),
     ]));
     let config = value_of(
         ty,
@@ -482,11 +483,20 @@ async fn every_resource_has_a_list_resource_naming_its_parent() {
         .list_resource_schemas
         .iter()
         .map(|(name, list)| {
+            // The parent, and for a regional kind an optional `region` to list in.
             let attributes = &list.block.as_ref().unwrap().attributes;
-            assert_eq!(attributes.len(), 1, "{name}: {attributes:?}");
+            let (regions, parents): (Vec<_>, Vec<_>) =
+                attributes.iter().partition(|a| a.name == "region");
+            assert_eq!(parents.len(), 1, "{name}: {attributes:?}");
+            assert!(regions.iter().all(|r| r.optional), "{name}: {regions:?}");
+            assert_eq!(
+                regions.len(),
+                usize::from(!name.contains("networkmanager")),
+                "{name}: a regional kind lists in a region of its choice: {attributes:?}"
+            );
             (
                 name.as_str(),
-                (attributes[0].name.as_str(), attributes[0].required),
+                (parents[0].name.as_str(), parents[0].required),
             )
         })
         .collect();
@@ -602,11 +612,13 @@ async fn listing_every_route_server_streams_each_association_as_a_read_would() {
     let mut plugin = start_plugin().await;
     let types = schema_types(&mut plugin.client).await;
     configure(&mut plugin.client, &types, sim.url()).await;
-    let config_type = Type::Object(BTreeMap::from([(
-        "route_server_id".to_owned(),
-        Type::String,
-    )]));
+    let config_type = Type::Object(BTreeMap::from([
+        ("route_server_id".to_owned(), Type::String),
+        ("region".to_owned(), Type::String),
+    ]));
     let identity_type = Type::Object(BTreeMap::from([
+        ("account_id".to_owned(), Type::String),
+        ("region".to_owned(), Type::String),
         ("route_server_id".to_owned(), Type::String),
         ("vpc_id".to_owned(), Type::String),
     ]));
@@ -631,6 +643,13 @@ async fn listing_every_route_server_streams_each_association_as_a_read_would() {
         );
         assert_eq!(identity.attr_str("route_server_id"), Some(*server));
         assert_eq!(identity.attr_str("vpc_id"), Some(vpc));
+        assert_eq!(identity.attr_str("region"), Some("us-east-1"));
+        assert!(
+            identity
+                .attr_str("account_id")
+                .is_some_and(|a| a.len() == 12),
+            "{identity:?}"
+        );
         let object = decode(&event.resource_object, ty);
         let imported = plugin
             .client
