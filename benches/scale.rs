@@ -82,7 +82,7 @@ fn main() -> Result<()> {
     println!("cli:      {} ({})", cli.path().display(), cli.version()?);
     println!(
         "scale:    {n} associations of each kind ({} in all), -parallelism={PARALLELISM}, creates {create_ms} ms, jitter {jitter}, {runs} runs per D",
-        4 * n
+        Family::COUNT * n
     );
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("awsassoc-scale");
     std::fs::create_dir_all(&scratch)?;
@@ -173,8 +173,8 @@ fn upstream(family: Family, removal: f64) -> Option<(f64, usize)> {
 }
 
 fn print(runs: &[Figures], n: usize, d: f64) {
-    let associations = (4 * n) as f64;
-    let waves = (4 * n).div_ceil(PARALLELISM) as f64;
+    let associations = (Family::COUNT * n) as f64;
+    let waves = (Family::COUNT * n).div_ceil(PARALLELISM) as f64;
     let ideal = waves * d;
     println!("\n== D = {d} s ({} runs; median [least-most])", runs.len());
     println!("| metric | ours | hashicorp/aws schedules (modelled on the same removals) |");
@@ -448,100 +448,122 @@ fn id(prefix: &str, number: usize, width: usize) -> String {
     format!("{prefix}{number:0width$x}")
 }
 
-/// Parents for N associations of each kind.
+/// Parents for N associations of each kind: each family's parents, merged into one world.
 fn world(n: usize) -> Value {
-    let endpoints = n / 2;
-    let mut vpcs = Vec::new();
-    let mut subnets = Vec::new();
-    let mut client_vpn_endpoints = Vec::new();
-    for e in 0..endpoints {
-        let vpc = id("vpc-", 0x1000 + e, 17);
-        vpcs.push(json!({"id": vpc, "cidr": format!("10.{e}.0.0/16")}));
-        for s in 0..2 {
-            subnets.push(json!({
-                "id": id("subnet-", 0x1000 + e * 2 + s, 17),
-                "vpc_id": vpc,
-                "availability_zone": format!("us-east-1-zone{s}"),
-                "cidr": format!("10.{e}.{s}.0/24"),
-            }));
+    let mut world = json!({"region": "us-east-1"});
+    for family in Family::ALL {
+        for (key, items) in parents_at_scale(family, n) {
+            let list = world[key].as_array_mut().map(std::mem::take).unwrap_or_default();
+            world[key] = Value::Array(list.into_iter().chain(items).collect());
         }
-        client_vpn_endpoints.push(json!({
-            "id": id("cvpn-endpoint-", e + 1, 17),
-            "vpc_id": vpc,
-            "client_cidr": format!("172.{}.0.0/22", 16 + e % 16),
-        }));
     }
-    let route_servers: Vec<Value> = (0..n)
-        .map(|r| json!({"id": id("rs-", r + 1, 17)}))
-        .collect();
-    for r in 0..n {
-        vpcs.push(
-            json!({"id": id("vpc-", 0x2000 + r, 17), "cidr": format!("10.{}.0.0/16", 100 + r)}),
-        );
-    }
-    json!({
-        "region": "us-east-1",
-        "vpcs": vpcs,
-        "subnets": subnets,
-        "client_vpn_endpoints": client_vpn_endpoints,
-        "route_servers": route_servers,
-        "global_networks": [{
-            "id": id("global-network-", 1, 17),
-            "devices": [{"id": id("device-", 1, 17), "links": []}],
-            "connect_peers": (0..n).map(|p| id("connect-peer-", p + 1, 17)).collect::<Vec<_>>(),
-        }],
-        "workspaces": [{"id": id("ws-", 1, 9), "state": "AVAILABLE"}],
-        "applications": (0..n).map(|a| json!({"id": id("wsa-", a + 1, 9)})).collect::<Vec<_>>(),
-    })
+    world
 }
 
-/// The 4N resources.
+/// The parents (world keys and their items) N associations of one family need. Matching on
+/// every family, so a new kind does not compile until the benchmark can seed it.
+fn parents_at_scale(family: Family, n: usize) -> Vec<(&'static str, Vec<Value>)> {
+    match family {
+        Family::ClientVpn => {
+            let (mut vpcs, mut subnets, mut endpoints) = (Vec::new(), Vec::new(), Vec::new());
+            for e in 0..n / 2 {
+                let vpc = id("vpc-", 0x1000 + e, 17);
+                vpcs.push(json!({"id": vpc, "cidr": format!("10.{e}.0.0/16")}));
+                for s in 0..2 {
+                    subnets.push(json!({
+                        "id": id("subnet-", 0x1000 + e * 2 + s, 17),
+                        "vpc_id": vpc,
+                        "availability_zone": format!("us-east-1-zone{s}"),
+                        "cidr": format!("10.{e}.{s}.0/24"),
+                    }));
+                }
+                endpoints.push(json!({
+                    "id": id("cvpn-endpoint-", e + 1, 17),
+                    "vpc_id": vpc,
+                    "client_cidr": format!("172.{}.0.0/22", 16 + e % 16),
+                }));
+            }
+            vec![
+                ("vpcs", vpcs),
+                ("subnets", subnets),
+                ("client_vpn_endpoints", endpoints),
+            ]
+        }
+        Family::RouteServer => vec![
+            (
+                "route_servers",
+                (0..n).map(|r| json!({"id": id("rs-", r + 1, 17)})).collect(),
+            ),
+            (
+                "vpcs",
+                (0..n)
+                    .map(|r| {
+                        json!({"id": id("vpc-", 0x2000 + r, 17), "cidr": format!("10.{}.0.0/16", 100 + r)})
+                    })
+                    .collect(),
+            ),
+        ],
+        Family::ConnectPeer => vec![(
+            "global_networks",
+            vec![json!({
+                "id": id("global-network-", 1, 17),
+                "devices": [{"id": id("device-", 1, 17), "links": []}],
+                "connect_peers": (0..n).map(|p| id("connect-peer-", p + 1, 17)).collect::<Vec<_>>(),
+            })],
+        )],
+        Family::WorkspacesApplication => vec![
+            (
+                "workspaces",
+                vec![json!({"id": id("ws-", 1, 9), "state": "AVAILABLE"})],
+            ),
+            (
+                "applications",
+                (0..n).map(|a| json!({"id": id("wsa-", a + 1, 9)})).collect(),
+            ),
+        ],
+    }
+}
+
+/// The arguments of the `i`th association of one family, on the parents [`parents_at_scale`]
+/// seeds. Matching on every family, like it.
+fn arguments_at_scale(family: Family, i: usize) -> String {
+    match family {
+        Family::ClientVpn => format!(
+            "  client_vpn_endpoint_id = \"{}\"\n  subnet_id = \"{}\"\n",
+            id("cvpn-endpoint-", i / 2 + 1, 17),
+            id("subnet-", 0x1000 + i, 17)
+        ),
+        Family::RouteServer => format!(
+            "  route_server_id = \"{}\"\n  vpc_id = \"{}\"\n",
+            id("rs-", i + 1, 17),
+            id("vpc-", 0x2000 + i, 17)
+        ),
+        Family::ConnectPeer => format!(
+            "  global_network_id = \"{}\"\n  connect_peer_id = \"{}\"\n  device_id = \"{}\"\n",
+            id("global-network-", 1, 17),
+            id("connect-peer-", i + 1, 17),
+            id("device-", 1, 17)
+        ),
+        Family::WorkspacesApplication => format!(
+            "  workspace_id = \"{}\"\n  application_id = \"{}\"\n",
+            id("ws-", 1, 9),
+            id("wsa-", i + 1, 9)
+        ),
+    }
+}
+
+/// N resources of every kind.
 fn configuration(n: usize) -> String {
     let mut hcl = String::new();
-    let mut resource = |kind: &Kind, name: String, arguments: String| {
-        hcl.push_str(&format!(
-            "resource \"{}\" \"{name}\" {{\n{arguments}}}\n",
-            kind.resource_type
-        ));
-    };
     for i in 0..n {
-        resource(
-            &kinds::CLIENT_VPN,
-            format!("cvpn{i}"),
-            format!(
-                "  client_vpn_endpoint_id = \"{}\"\n  subnet_id = \"{}\"\n",
-                id("cvpn-endpoint-", i / 2 + 1, 17),
-                id("subnet-", 0x1000 + i, 17)
-            ),
-        );
-        resource(
-            &kinds::ROUTE_SERVER,
-            format!("rs{i}"),
-            format!(
-                "  route_server_id = \"{}\"\n  vpc_id = \"{}\"\n",
-                id("rs-", i + 1, 17),
-                id("vpc-", 0x2000 + i, 17)
-            ),
-        );
-        resource(
-            &kinds::CONNECT_PEER,
-            format!("peer{i}"),
-            format!(
-                "  global_network_id = \"{}\"\n  connect_peer_id = \"{}\"\n  device_id = \"{}\"\n",
-                id("global-network-", 1, 17),
-                id("connect-peer-", i + 1, 17),
-                id("device-", 1, 17)
-            ),
-        );
-        resource(
-            &kinds::WORKSPACES_APPLICATION,
-            format!("app{i}"),
-            format!(
-                "  workspace_id = \"{}\"\n  application_id = \"{}\"\n",
-                id("ws-", 1, 9),
-                id("wsa-", i + 1, 9)
-            ),
-        );
+        for kind in kinds::all() {
+            hcl.push_str(&format!(
+                "resource \"{}\" \"{}{i}\" {{\n{}}}\n",
+                kind.resource_type,
+                kind.family,
+                arguments_at_scale(kind.family, i)
+            ));
+        }
     }
     hcl
 }

@@ -1,4 +1,4 @@
-//! terraform-provider-awsassoc: a Terraform/OpenTofu provider for four AWS association resources
+//! terraform-provider-awsassoc: a Terraform/OpenTofu provider for AWS association resources
 //! whose destroy waits, correctly and quickly, until AWS reports the association gone.
 //!
 //! The provider is three layers, each knowing nothing of the one above it, and the first two are

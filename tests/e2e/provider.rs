@@ -7,30 +7,22 @@
 
 use crate::support::mirror::PROVIDER_VERSION;
 
-use crate::support::{Cli, REQUIRED_PROVIDERS, Workdir, provider_block};
+use crate::support::{self, Cli, REQUIRED_PROVIDERS, Workdir, provider_block};
+use awsassoc_sim::Family;
 use serde_json::Value;
 
-/// The four association resources the provider exists for, with the arguments each one requires.
-const RESOURCES: [(&str, &[&str]); 4] = [
-    (
-        "awsassoc_ec2_client_vpn_network_association",
+/// The arguments each association resource requires. Matching on every emulator family (and so
+/// on every kind the tests describe), a new kind does not compile until its row is written.
+fn required_arguments(family: Family) -> &'static [&'static str] {
+    match family {
         // The target is one of `subnet_id`, `availability_zone`, `availability_zone_id`: each
         // optional, exactly one required (checked at validation).
-        &["client_vpn_endpoint_id"],
-    ),
-    (
-        "awsassoc_vpc_route_server_vpc_association",
-        &["route_server_id", "vpc_id"],
-    ),
-    (
-        "awsassoc_networkmanager_connect_peer_association",
-        &["global_network_id", "connect_peer_id", "device_id"],
-    ),
-    (
-        "awsassoc_workspaces_application_association",
-        &["workspace_id", "application_id"],
-    ),
-];
+        Family::ClientVpn => &["client_vpn_endpoint_id"],
+        Family::RouteServer => &["route_server_id", "vpc_id"],
+        Family::ConnectPeer => &["global_network_id", "connect_peer_id", "device_id"],
+        Family::WorkspacesApplication => &["workspace_id", "application_id"],
+    }
+}
 
 /// A resource that makes the CLI validate and configure the provider. Planning its creation needs
 /// no AWS call (nothing listens on the endpoints).
@@ -159,11 +151,20 @@ fn providers_schema_describes_the_provider_configuration() {
 }
 
 #[test]
-fn providers_schema_lists_the_four_association_resources_with_timeouts() {
+fn providers_schema_lists_exactly_the_tested_association_resources_with_timeouts() {
     let schemas = provider_example().providers_schema_json();
     let resources = &awsassoc_schema(&schemas)["resource_schemas"];
 
-    for (resource, required) in RESOURCES {
+    let mut served: Vec<&str> = keys(resources).into_iter().map(String::as_str).collect();
+    served.sort();
+    let mut described: Vec<&str> = support::kinds::all().map(|k| k.resource_type).collect();
+    described.sort();
+    assert_eq!(
+        served, described,
+        "the resources the provider serves and the kinds the tests describe (crates/test-harness/src/kinds.rs)"
+    );
+    for kind in support::kinds::all() {
+        let (resource, required) = (kind.resource_type, required_arguments(kind.family));
         let block = &resources[resource]["block"];
         assert!(
             block.is_object(),

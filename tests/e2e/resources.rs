@@ -1,8 +1,8 @@
-//! The four association resources, end to end: the real OpenTofu (or Terraform) CLI drives the
+//! The association resources, end to end: the real OpenTofu (or Terraform) CLI drives the
 //! provider binary, which talks to the in-process emulator on loopback with its `fast` timings.
 //!
 //! Every scenario runs once per resource kind (see `scenarios!` at the bottom), so each behaviour
-//! is specified in one place and holds for all four associations.
+//! is specified in one place and holds for every association kind.
 
 use crate::support::kinds::{self, CLIENT_VPN, Kind};
 use crate::support::scenario::Scenario;

@@ -1,4 +1,4 @@
-//! The four association kinds, described once for every end-to-end test and the benchmark.
+//! The association kinds, described once for every end-to-end test and the benchmark.
 //!
 //! [`kind`] matches exhaustively on the emulator's [`Family`], so a fifth family that the tests do
 //! not describe is a compile error, and [`scenarios!`](crate::scenarios) makes the same check for
