@@ -199,3 +199,25 @@ fn the_moving_guide_shows_its_checked_example() {
         "docs/guides/moving-from-hashicorp-aws.md must show examples/guides/moving-from-hashicorp-aws/main.tf verbatim"
     );
 }
+
+#[test]
+fn the_readme_and_the_quickstart_show_every_resource() {
+    let readme = fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let quickstart =
+        fs::read_to_string(repo().join("examples/quickstart/main.tf")).expect("quickstart");
+    for resource in AwsAssocProvider.resources() {
+        let name = resource.type_name();
+        let page = format!(
+            "(docs/resources/{}.md)",
+            name.trim_start_matches("awsassoc_")
+        );
+        assert!(
+            readme.contains(&page),
+            "README.md's opening list does not link {page} ({name})"
+        );
+        assert!(
+            quickstart.contains(&format!("resource \"{name}\"")),
+            "examples/quickstart/main.tf (the demo) has no {name}"
+        );
+    }
+}
