@@ -453,7 +453,10 @@ fn world(n: usize) -> Value {
     let mut world = json!({"region": "us-east-1"});
     for family in Family::ALL {
         for (key, items) in parents_at_scale(family, n) {
-            let list = world[key].as_array_mut().map(std::mem::take).unwrap_or_default();
+            let list = world[key]
+                .as_array_mut()
+                .map(std::mem::take)
+                .unwrap_or_default();
             world[key] = Value::Array(list.into_iter().chain(items).collect());
         }
     }

@@ -72,7 +72,10 @@ fn the_check_finds_a_cycle_among_siblings_through_use_trees_and_paths() {
         &[
             ("lib.rs", "mod a;\nmod b;\nmod c;\n"),
             ("a.rs", "use crate::{b::{self, Thing}};\npub struct A;\n"),
-            ("b.rs", "pub struct Thing;\nfn f() { let _ = super::c::make(); }\n"),
+            (
+                "b.rs",
+                "pub struct Thing;\nfn f() { let _ = super::c::make(); }\n",
+            ),
             ("c.rs", "pub fn make() -> crate::a::A { crate::a::A }\n"),
         ],
     );
@@ -102,7 +105,10 @@ fn the_check_counts_modules_named_in_a_macro_call() {
     );
     assert_eq!(
         names(&graph.cycles()),
-        vec![vec!["families".to_owned(), "families::client_vpn".to_owned()]]
+        vec![vec![
+            "families".to_owned(),
+            "families::client_vpn".to_owned()
+        ]]
     );
 }
 
@@ -115,7 +121,10 @@ fn the_check_ignores_comments_strings_tests_and_ownership() {
                 "lib.rs",
                 "pub mod vocabulary;\npub mod store;\n/// see crate::store::Store\nfn f() {}\n",
             ),
-            ("vocabulary.rs", "pub struct Word; // crate::store is above\n"),
+            (
+                "vocabulary.rs",
+                "pub struct Word; // crate::store is above\n",
+            ),
             (
                 "store.rs",
                 "use crate::vocabulary::Word;\n\
@@ -126,7 +135,11 @@ fn the_check_ignores_comments_strings_tests_and_ownership() {
             ),
         ],
     );
-    assert!(graph.cycles().is_empty(), "{}", describe(&graph, &graph.cycles()));
+    assert!(
+        graph.cycles().is_empty(),
+        "{}",
+        describe(&graph, &graph.cycles())
+    );
     let store = vec!["store".to_owned()];
     let targets: Vec<_> = graph.edges[&store].keys().cloned().collect();
     assert_eq!(targets, vec![vec!["vocabulary".to_owned()]]);
@@ -322,11 +335,13 @@ fn blank_comments_and_literals(source: &str) -> String {
                 i += 1;
                 continue;
             }
-            let closing: String = std::iter::once('"').chain((0..hashes).map(|_| '#')).collect();
+            let closing: String = std::iter::once('"')
+                .chain((0..hashes).map(|_| '#'))
+                .collect();
             let rest: String = chars[j + 1..].iter().collect();
-            let end = rest
-                .find(&closing)
-                .map_or(chars.len(), |at| j + 1 + rest[..at].chars().count() + closing.len());
+            let end = rest.find(&closing).map_or(chars.len(), |at| {
+                j + 1 + rest[..at].chars().count() + closing.len()
+            });
             for &skipped in &chars[i..end] {
                 blank(&mut out, skipped);
             }
@@ -500,7 +515,12 @@ fn referenced_paths(code: &str) -> Vec<(Vec<String>, usize)> {
 }
 
 /// Parses one `use` tree from `tokens[*at]`, pushing each leaf path (prefix included).
-fn parse_use_tree(tokens: &[Token], at: &mut usize, prefix: Vec<String>, leaves: &mut Vec<Vec<String>>) {
+fn parse_use_tree(
+    tokens: &[Token],
+    at: &mut usize,
+    prefix: Vec<String>,
+    leaves: &mut Vec<Vec<String>>,
+) {
     let mut path = prefix;
     loop {
         let Some(token) = tokens.get(*at) else {

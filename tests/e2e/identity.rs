@@ -61,20 +61,28 @@ fn identity_in_state(s: &Scenario) -> Value {
         .unwrap_or_else(|| panic!("no identity in state: {resource}"))
 }
 
-/// After `apply`, and again after `import` by ID, `show -json` holds the full identity; it is
-/// the same both times, and the plan that follows the import is empty.
-fn identity_is_in_state_after_apply_and_after_import(kind: &'static Kind) {
-    if !cli_supports(
-        Feature::ResourceIdentity,
-        "resource identity in state after apply and import",
-    ) {
-        return;
+/// The kind's association applied, with the identity it must have; `None` (the scenario is
+/// recorded as skipped) when the CLI has no resource identity.
+fn applied_with_identity(kind: &'static Kind, scenario_name: &str) -> Option<(Scenario, Value)> {
+    if !cli_supports(Feature::ResourceIdentity, scenario_name) {
+        return None;
     }
     let s = scenario(kind);
     s.configure("");
     s.dir.init();
     s.dir.apply();
     let expected = expected_identity(&s);
+    Some((s, expected))
+}
+
+/// After `apply`, and again after `import` by ID, `show -json` holds the full identity; it is
+/// the same both times, and the plan that follows the import is empty.
+fn identity_is_in_state_after_apply_and_after_import(kind: &'static Kind) {
+    let Some((s, expected)) =
+        applied_with_identity(kind, "resource identity in state after apply and import")
+    else {
+        return;
+    };
     assert_eq!(identity_in_state(&s), expected, "after apply");
 
     let id = s.import_id();
@@ -94,17 +102,10 @@ fn identity_is_in_state_after_apply_and_after_import(kind: &'static Kind) {
 /// An `import` block naming only the key attributes of the identity imports the association
 /// (`account_id` and `region` default to the provider's), and the plan after it is empty.
 fn import_block_by_identity_plans_no_change(kind: &'static Kind) {
-    if !cli_supports(
-        Feature::ResourceIdentity,
-        "import block by resource identity",
-    ) {
+    let Some((s, expected)) = applied_with_identity(kind, "import block by resource identity")
+    else {
         return;
-    }
-    let s = scenario(kind);
-    s.configure("");
-    s.dir.init();
-    s.dir.apply();
-    let expected = expected_identity(&s);
+    };
     let (parent, member) = kind.key_attributes;
     s.dir.run_ok(&["state", "rm", &s.address()]);
     s.dir.write(
