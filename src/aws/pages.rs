@@ -32,3 +32,26 @@ where
         None,
     ))
 }
+
+/// One page of an SDK answer as [`all_pages`] takes it: its items and the next token.
+pub fn page<T: Clone>(items: &[T], next: Option<&str>) -> (Vec<T>, Option<String>) {
+    (items.to_vec(), next.map(str::to_owned))
+}
+
+/// Every ID of a paginated listing of parents: the items of every page ([`all_pages`]), each by
+/// `id_of` (an item without one is left out).
+pub async fn every_id<T, F, Fut>(
+    operation: &'static str,
+    fetch: F,
+    id_of: fn(&T) -> Option<&str>,
+) -> Result<Vec<String>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let items = all_pages(operation, fetch).await?;
+    Ok(items
+        .iter()
+        .filter_map(|item| id_of(item).map(str::to_owned))
+        .collect())
+}
