@@ -92,7 +92,7 @@ impl<A: Association> AssociationResource<A> {
         let account = aws.account_id().await.map_err(|error| {
             Diagnostics::from(messages::account_unknown(
                 A::SPEC.type_name,
-                &aws.credential_source.to_string(),
+                &aws.credential_source,
                 &error,
             ))
         })?;
@@ -169,18 +169,16 @@ impl<A: Association> ResourceIdentity<AwsClients> for AssociationResource<A> {
             let account = aws.account_id().await.map_err(|error| {
                 Diagnostics::from(messages::wanted_account_unknown(
                     wanted,
-                    &aws.credential_source.to_string(),
+                    &aws.credential_source,
                     &error,
                 ))
             })?;
             if account != wanted {
-                return Err(messages::another_account(
-                    wanted,
-                    &aws.credential_source.to_string(),
-                    &account,
-                )
-                .at(AttributePath::root("identity").attribute(ACCOUNT_ID))
-                .into());
+                return Err(
+                    messages::another_account(wanted, &aws.credential_source, &account)
+                        .at(AttributePath::root("identity").attribute(ACCOUNT_ID))
+                        .into(),
+                );
             }
         }
         // The identity's region, when it names one, is where the object lives: the state's

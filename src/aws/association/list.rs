@@ -56,7 +56,7 @@ impl<A: Association> AssociationList<A> {
         if let Some(parent) = config.attr_str(parent_attr) {
             return Ok(vec![parent.to_owned()]);
         }
-        if !A::SPEC.operations.parents.is_some() {
+        if A::SPEC.operations.parents.is_none() {
             return Err(messages::list_needs_parent(A::SPEC.type_name, parent_attr)
                 .at(AttributePath::root(parent_attr))
                 .into());

@@ -271,7 +271,11 @@ pub fn identity_incomplete(type_name: &str, name: &str) -> Diagnostic {
 }
 
 /// STS could not tell the account an identity names.
-pub fn account_unknown(type_name: &str, credential_source: &str, error: &AwsError) -> Diagnostic {
+pub fn account_unknown(
+    type_name: &str,
+    credential_source: &dyn std::fmt::Display,
+    error: &AwsError,
+) -> Diagnostic {
     Diagnostic::error(
         "Could not determine the AWS account",
         format!(
@@ -284,7 +288,7 @@ pub fn account_unknown(type_name: &str, credential_source: &str, error: &AwsErro
 /// STS could not tell whether the credentials belong to the account an import names.
 pub fn wanted_account_unknown(
     wanted: &str,
-    credential_source: &str,
+    credential_source: &dyn std::fmt::Display,
     error: &AwsError,
 ) -> Diagnostic {
     Diagnostic::error(
@@ -297,7 +301,11 @@ pub fn wanted_account_unknown(
 }
 
 /// An import's identity names another account than the credentials'.
-pub fn another_account(wanted: &str, credential_source: &str, account: &str) -> Diagnostic {
+pub fn another_account(
+    wanted: &str,
+    credential_source: &dyn std::fmt::Display,
+    account: &str,
+) -> Diagnostic {
     Diagnostic::error(
         "Identity names another AWS account",
         format!(
