@@ -20,7 +20,7 @@ use crate::aws::association::{
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::{every_id, page};
+use crate::aws::pages::{every_id, sdk_pages};
 
 pub struct ClientVpnNetworkAssociation;
 
@@ -140,16 +140,13 @@ async fn target_networks(
 ) -> Result<Vec<TargetNetwork>, AwsError> {
     let spec = &ClientVpnNetworkAssociation::SPEC;
     let operation = spec.operations.status;
-    let fetch = |token| async move {
+    let fetch = sdk_pages!(
         aws.ec2
             .describe_client_vpn_target_networks()
-            .client_vpn_endpoint_id(endpoint)
-            .set_next_token(token)
-            .send()
-            .await
-            .map(|answer| page(answer.client_vpn_target_networks(), answer.next_token()))
-            .aws_context(operation)
-    };
+            .client_vpn_endpoint_id(endpoint),
+        client_vpn_target_networks,
+        |error| AwsError::from_sdk(operation, error)
+    );
     records_of_parent(spec, endpoint, &RECORDS, fetch).await
 }
 
@@ -319,15 +316,11 @@ impl Association for ClientVpnNetworkAssociation {
     /// Every Client VPN endpoint of the region, every page.
     async fn parents(&self, aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
         const OPERATION: &str = declared(ClientVpnNetworkAssociation::SPEC.operations.parents);
-        let fetch = |token| async move {
-            aws.ec2
-                .describe_client_vpn_endpoints()
-                .set_next_token(token)
-                .send()
-                .await
-                .map(|answer| page(answer.client_vpn_endpoints(), answer.next_token()))
-                .aws_context(OPERATION)
-        };
+        let fetch = sdk_pages!(
+            aws.ec2.describe_client_vpn_endpoints(),
+            client_vpn_endpoints,
+            |error| AwsError::from_sdk(OPERATION, error)
+        );
         every_id(OPERATION, fetch, ClientVpnEndpoint::client_vpn_endpoint_id).await
     }
 

@@ -18,7 +18,7 @@ use crate::aws::association::{
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::page;
+use crate::aws::pages::sdk_pages;
 
 pub struct ConnectPeerAssociationResource;
 
@@ -166,21 +166,18 @@ impl Association for ConnectPeerAssociationResource {
 
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
         let operation = Self::SPEC.operations.status;
-        let fetch = |token| async move {
+        let fetch = sdk_pages!(
             aws.networkmanager
                 .get_connect_peer_associations()
-                .global_network_id(parent)
-                .set_next_token(token)
-                .send()
-                .await
-                .map(|answer| page(answer.connect_peer_associations(), answer.next_token()))
-                .map_err(|e| {
-                    network_error(operation, e, |e| match e {
-                        GetConnectPeerAssociationsError::ValidationException(v) => Some(v),
-                        _ => None,
-                    })
+                .global_network_id(parent),
+            connect_peer_associations,
+            |e| {
+                network_error(operation, e, |e| match e {
+                    GetConnectPeerAssociationsError::ValidationException(v) => Some(v),
+                    _ => None,
                 })
-        };
+            }
+        );
         listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 

@@ -15,7 +15,7 @@ use crate::aws::association::{
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::{every_id, page};
+use crate::aws::pages::{every_id, page, sdk_pages};
 
 pub struct RouteServerVpcAssociation;
 
@@ -116,15 +116,9 @@ impl Association for RouteServerVpcAssociation {
     /// Every route server of the region, every page.
     async fn parents(&self, aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
         const OPERATION: &str = declared(RouteServerVpcAssociation::SPEC.operations.parents);
-        let fetch = |token| async move {
-            aws.ec2
-                .describe_route_servers()
-                .set_next_token(token)
-                .send()
-                .await
-                .map(|answer| page(answer.route_servers(), answer.next_token()))
-                .aws_context(OPERATION)
-        };
+        let fetch = sdk_pages!(aws.ec2.describe_route_servers(), route_servers, |error| {
+            AwsError::from_sdk(OPERATION, error)
+        });
         every_id(OPERATION, fetch, RouteServer::route_server_id).await
     }
 
