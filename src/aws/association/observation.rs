@@ -126,8 +126,8 @@ impl Listing {
         }
     }
 
-    /// The listing of the records a status call returned, by member (`member_of`; `None` for a
-    /// record of another parent).
+    /// The listing of the records a status call returned, by member (`member_of`; `None` leaves
+    /// a record out). The records are those of one parent already (see `parent_listing`).
     pub fn of<R>(
         records: impl IntoIterator<Item = R>,
         member_of: impl Fn(&R) -> Option<&str>,
