@@ -238,6 +238,13 @@ impl AwsError {
             .is_some_and(|code| codes.contains(&code))
     }
 
+    /// Whether the error says the association or its parent does not exist: one of the kind's
+    /// `not_found` codes, or a resource's own reading of an answer that says so only in words
+    /// ([`AwsError::not_found_if`]).
+    pub fn is_not_found(&self, not_found: &[&str]) -> bool {
+        self.not_found || self.has_any_code(not_found)
+    }
+
     /// Throttling, a passing busy condition or an unknown outcome: a status call can simply be
     /// made again later.
     pub fn is_transient(&self) -> bool {
@@ -309,6 +316,123 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
+/// How to react to an error from a mutation itself (associate, disassociate, deploy): what the
+/// waiter engine does next. Decided by [`react`] from the error's kind, its code and the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reaction {
+    /// AWS definitively did nothing (throttled, busy): send again after a pause.
+    SendAgain,
+    /// The outcome is unknown, and the API makes sending the same request again safe (an
+    /// idempotency token: AWS answers a repeat with what the first attempt did). Sent again a
+    /// few times, then looked at like [`Reaction::Look`].
+    Resend,
+    /// The outcome is unknown: look before doing anything else.
+    Look,
+    /// AWS says the effect is already in place, or answers a generic conflict that may mean
+    /// "already done" as well as "busy for a moment": look; if nothing explains the answer,
+    /// pause and send again, until the list has had time to catch up.
+    Conflict,
+    /// The code is ambiguous (`OperationNotPermitted` is both "busy" and "never"): look at the
+    /// state. An association in transition means busy; otherwise the refusal stands.
+    CheckState,
+    /// The code says the parent is in a state that refuses changes; whether that state passes
+    /// (a rebooting WorkSpace) decides between waiting and giving up.
+    CheckParent,
+    /// AWS refused because another change on the same parent is being carried out: wait until
+    /// the parent's status poll shows it ended, then send again at once. A retry schedule would
+    /// either ask too often or notice the end late; the shared poll aims at the end of the
+    /// change under way, and costs nothing extra while other waits on the parent poll anyway.
+    AwaitParent,
+    /// A definitive refusal: give up.
+    Fail,
+}
+
+/// What the classifiers know of the call that failed and of its kind: the codes the kind's
+/// spec gives a meaning, and what the call allows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MutationCall<'a> {
+    /// Codes with which this call says its effect already exists (the associate call's).
+    pub already_exists: &'a [&'a str],
+    /// Codes with which AWS refuses a change because of the parent's state.
+    pub parent_state: &'a [&'a str],
+    /// The call carries an idempotency token: an unknown outcome is sent again as it was.
+    pub idempotent: bool,
+    /// Sending the call again is always safe, whatever the first one did (a deployment): an
+    /// unknown outcome is simply sent again.
+    pub repeatable: bool,
+    /// The kind carries out one deployment per parent at a time, so "busy" means another
+    /// change of the parent is under way.
+    pub one_change_per_parent: bool,
+}
+
+/// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
+const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
+
+/// One step of the chain: the reaction to `error`, or `None` to leave it to the next step.
+type Classifier = fn(&AwsError, &MutationCall<'_>) -> Option<Reaction>;
+
+/// The ordered chain that turns a mutation's error into a reaction; the first step that
+/// recognises the error decides. Codes come before kinds: a code the kind gives a meaning
+/// outranks the class it falls in, and the class decides what no code does.
+const CLASSIFIERS: &[Classifier] = &[
+    // The kind's "already exists" codes (NetworkManager's generic conflict among them) claim
+    // the effect.
+    |error, call| {
+        error
+            .has_any_code(call.already_exists)
+            .then_some(Reaction::Conflict)
+    },
+    // An unknown outcome of an API with an idempotency token: the same request again.
+    |error, call| (call.idempotent && error.kind == ErrorKind::Unknown).then_some(Reaction::Resend),
+    |error, call| {
+        error
+            .has_any_code(call.parent_state)
+            .then_some(Reaction::CheckParent)
+    },
+    |error, _| {
+        error
+            .has_any_code(AMBIGUOUS_CODES)
+            .then_some(Reaction::CheckState)
+    },
+    // A kind that deploys its changes carries out one deployment per parent at a time: "busy"
+    // means another one is under way, and the parent's listing shows when it ends.
+    |error, call| {
+        (call.one_change_per_parent && error.kind == ErrorKind::Busy)
+            .then_some(Reaction::AwaitParent)
+    },
+    |error, _| {
+        matches!(error.kind, ErrorKind::Throttled | ErrorKind::Busy).then_some(Reaction::SendAgain)
+    },
+    |error, call| {
+        (error.kind == ErrorKind::Unknown).then_some(if call.repeatable {
+            Reaction::SendAgain
+        } else {
+            Reaction::Look
+        })
+    },
+];
+
+/// What a mutation does with `error` ([`CLASSIFIERS`], in order); what no step recognises
+/// (credentials, a denial, a definitive refusal) ends the operation.
+pub fn react(error: &AwsError, call: &MutationCall<'_>) -> Reaction {
+    CLASSIFIERS
+        .iter()
+        .find_map(|classify| classify(error, call))
+        .unwrap_or(Reaction::Fail)
+}
+
+/// A status call's answer where "the parent does not exist" (one of `not_found`) means
+/// "nothing is listed".
+pub fn absent_is_empty<T: Default>(
+    answer: Result<T, AwsError>,
+    not_found: &[&str],
+) -> Result<T, AwsError> {
+    match answer {
+        Err(error) if error.is_not_found(not_found) => Ok(T::default()),
+        answer => answer,
+    }
+}
+
 /// Reads the answer to an EC2 call sent with `DryRun=true`: `DryRunOperation` means it would have
 /// succeeded, `UnauthorizedOperation` is a refusal; anything else (throttling, a missing
 /// association) says nothing about permissions and is not held against the plan.
@@ -327,6 +451,21 @@ pub fn dry_run_permitted<T>(answer: Result<T, AwsError>) -> Result<(), AwsError>
 /// [`AwsError`] that names the operation.
 pub trait AwsContext<T> {
     fn aws_context(self, operation: &'static str) -> Result<T, AwsError>;
+
+    /// For a call whose answer carries nothing the provider reads (a disassociate, a
+    /// deployment): whether it succeeded.
+    fn aws_done(self, operation: &'static str) -> Result<(), AwsError>
+    where
+        Self: Sized,
+    {
+        self.aws_context(operation).map(|_| ())
+    }
+}
+
+/// A field of an answer the provider cannot do without: its absence is
+/// [`AwsError::missing`].
+pub fn required<T>(value: Option<T>, operation: &'static str, field: &str) -> Result<T, AwsError> {
+    value.ok_or_else(|| AwsError::missing(operation, field))
 }
 
 impl<T, E> AwsContext<T> for Result<T, SdkError<E, HttpResponse>>
@@ -376,6 +515,71 @@ mod tests {
         // A denial is never made passing.
         let denied = AwsError::answered("GetX", Some("AccessDenied"), "m", Some(403));
         assert!(!denied.passing_if(&["AccessDenied"]).is_transient());
+    }
+
+    fn answer(code: &str, status: u16) -> AwsError {
+        AwsError::answered("Op", Some(code), "m", Some(status))
+    }
+
+    #[test]
+    fn a_code_the_kind_gives_a_meaning_outranks_its_class() {
+        let call = MutationCall {
+            already_exists: &["ConflictException"],
+            parent_state: &["OperationNotSupportedException"],
+            ..MutationCall::default()
+        };
+        assert_eq!(
+            react(&answer("ConflictException", 409), &call),
+            Reaction::Conflict
+        );
+        assert_eq!(
+            react(&answer("OperationNotSupportedException", 400), &call),
+            Reaction::CheckParent
+        );
+        assert_eq!(
+            react(&answer("ConflictException", 409), &MutationCall::default()),
+            Reaction::CheckState
+        );
+    }
+
+    #[test]
+    fn the_class_decides_what_no_code_does() {
+        let plain = MutationCall::default();
+        assert_eq!(
+            react(&answer("Throttling", 400), &plain),
+            Reaction::SendAgain
+        );
+        assert_eq!(
+            react(&answer("IncorrectState", 400), &plain),
+            Reaction::SendAgain
+        );
+        assert_eq!(react(&answer("InternalError", 500), &plain), Reaction::Look);
+        assert_eq!(react(&answer("AccessDenied", 403), &plain), Reaction::Fail);
+        assert_eq!(
+            react(&answer("ValidationException", 400), &plain),
+            Reaction::Fail
+        );
+        let token = MutationCall {
+            idempotent: true,
+            ..plain
+        };
+        assert_eq!(
+            react(&answer("InternalError", 500), &token),
+            Reaction::Resend
+        );
+        let deployment = MutationCall {
+            repeatable: true,
+            one_change_per_parent: true,
+            ..plain
+        };
+        assert_eq!(
+            react(&answer("InternalError", 500), &deployment),
+            Reaction::SendAgain
+        );
+        assert_eq!(
+            react(&answer("ResourceInUseException", 400), &deployment),
+            Reaction::AwaitParent
+        );
     }
 
     #[test]

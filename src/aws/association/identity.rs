@@ -4,17 +4,21 @@
 //! required for `import { identity = … }`; `account_id` and `region` default to the
 //! credentials' account and the provider's region.
 //!
-//! [`AssociationSpec`]: super::AssociationSpec
+//! [`AssociationSpec`]: super::kind::AssociationSpec
 
 use async_trait::async_trait;
-use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::diag::{AttributePath, Diagnostics};
 use tf_provider_framework::identity::{IdentityAttribute, IdentitySchema, ResourceIdentity};
 use tf_provider_framework::resource::Context;
 use tf_provider_framework::schema::null_object;
 use tf_provider_framework::value::{Type, Value};
 
-use super::{Association, AssociationKey, AssociationResource, Scope};
+use super::key::AssociationKey;
+use super::kind::{Association, Scope};
+use super::messages;
+use super::resource::AssociationResource;
 use crate::aws::clients::AwsClients;
+use crate::aws::ids::IdFormat;
 use crate::aws::region;
 
 /// The identity attribute naming the AWS account.
@@ -80,28 +84,16 @@ impl<A: Association> AssociationResource<A> {
                 Some(Value::String(value)) => Value::string(value),
                 Some(Value::Unknown) => Value::Unknown,
                 _ => {
-                    return Err(Diagnostic::error(
-                        "Incomplete state",
-                        format!(
-                            "The state of this {} lacks `{name}`, so its identity cannot be \
-                             given. Import it again.",
-                            A::SPEC.type_name
-                        ),
-                    )
-                    .into());
+                    return Err(messages::identity_incomplete(A::SPEC.type_name, name).into());
                 }
             };
             fields.insert(name.to_owned(), value);
         }
         let account = aws.account_id().await.map_err(|error| {
-            Diagnostics::from(Diagnostic::error(
-                "Could not determine the AWS account",
-                format!(
-                    "The identity of {} names the AWS account, which STS GetCallerIdentity \
-                     could not tell for the credentials from {}: {error}",
-                    A::SPEC.type_name,
-                    aws.credential_source
-                ),
+            Diagnostics::from(messages::account_unknown(
+                A::SPEC.type_name,
+                &aws.credential_source,
+                &error,
             ))
         })?;
         fields.insert(ACCOUNT_ID.to_owned(), Value::string(account));
@@ -117,23 +109,14 @@ impl<A: Association> AssociationResource<A> {
         let (parent_attr, member_attr) = A::SPEC.key;
         let (parent_format, member_format) = self.key_formats();
         let mut diags = Diagnostics::new();
-        let mut part = |name: &str, format: Option<crate::aws::ids::IdFormat>| {
+        let mut part = |name: &str, format: Option<IdFormat>| {
             let at = AttributePath::root("identity").attribute(name);
             let Some(value) = identity.attr_str(name) else {
-                diags.push(
-                    Diagnostic::error(
-                        "Missing identity attribute",
-                        format!(
-                            "An import of {} by identity needs `{name}`.",
-                            A::SPEC.type_name
-                        ),
-                    )
-                    .at(at),
-                );
+                diags.push(messages::identity_attribute_missing(A::SPEC.type_name, name).at(at));
                 return String::new();
             };
             if let Some(Err(invalid)) = format.map(|f| f.check(value)) {
-                diags.push(Diagnostic::error("Invalid identity", invalid.to_string()).at(at));
+                diags.push(messages::invalid_identity(invalid).at(at));
             }
             value.to_owned()
         };
@@ -184,27 +167,18 @@ impl<A: Association> ResourceIdentity<AwsClients> for AssociationResource<A> {
         let aws = &ctx.client;
         if let Some(wanted) = identity.attr_str(ACCOUNT_ID) {
             let account = aws.account_id().await.map_err(|error| {
-                Diagnostics::from(Diagnostic::error(
-                    "Could not determine the AWS account",
-                    format!(
-                        "The identity names account {wanted}, and STS GetCallerIdentity could \
-                         not tell which account the credentials from {} belong to: {error}",
-                        aws.credential_source
-                    ),
+                Diagnostics::from(messages::wanted_account_unknown(
+                    wanted,
+                    &aws.credential_source,
+                    &error,
                 ))
             })?;
             if account != wanted {
-                return Err(Diagnostic::error(
-                    "Identity names another AWS account",
-                    format!(
-                        "The identity names account {wanted}, but the provider's credentials \
-                         (from {}) belong to account {account}. Import with credentials of \
-                         account {wanted}, or leave `account_id` out.",
-                        aws.credential_source
-                    ),
-                )
-                .at(AttributePath::root("identity").attribute(ACCOUNT_ID))
-                .into());
+                return Err(
+                    messages::another_account(wanted, &aws.credential_source, &account)
+                        .at(AttributePath::root("identity").attribute(ACCOUNT_ID))
+                        .into(),
+                );
             }
         }
         // The identity's region, when it names one, is where the object lives: the state's

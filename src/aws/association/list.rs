@@ -10,13 +10,16 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
+use tf_provider_framework::diag::{AttributePath, Diagnostics};
 use tf_provider_framework::list::{Found, ListRequest, ListResource, Results};
 use tf_provider_framework::resource::{Context, Resource};
 use tf_provider_framework::schema::{Attribute, Block, DescriptionKind, Schema, null_object};
 use tf_provider_framework::value::{Type, Value};
 
-use super::{Association, AssociationKey, AssociationResource, Scope};
+use super::key::AssociationKey;
+use super::kind::{Association, Scope};
+use super::messages;
+use super::resource::AssociationResource;
 use crate::aws::clients::{AwsClients, RegionClients};
 use crate::aws::region;
 
@@ -53,17 +56,10 @@ impl<A: Association> AssociationList<A> {
         if let Some(parent) = config.attr_str(parent_attr) {
             return Ok(vec![parent.to_owned()]);
         }
-        if !A::LISTS_PARENTS {
-            return Err(Diagnostic::error(
-                format!("Missing {parent_attr}"),
-                format!(
-                    "Listing {} needs `{parent_attr}` in the list block's `config`: AWS cannot \
-                     list every parent of this kind.",
-                    A::SPEC.type_name
-                ),
-            )
-            .at(AttributePath::root(parent_attr))
-            .into());
+        if A::SPEC.operations.parents.is_none() {
+            return Err(messages::list_needs_parent(A::SPEC.type_name, parent_attr)
+                .at(AttributePath::root(parent_attr))
+                .into());
         }
         self.resource
             .association()
@@ -72,7 +68,7 @@ impl<A: Association> AssociationList<A> {
             .map_err(|error| {
                 self.resource
                     .aws_error(
-                        format!("Could not list the parents of {}", A::SPEC.type_name),
+                        messages::parents_unlisted(A::SPEC.type_name),
                         &error,
                         &ctx.client,
                     )
@@ -89,7 +85,7 @@ impl<A: Association> ListResource<AwsClients> for AssociationList<A> {
 
     fn config_schema(&self) -> Schema {
         let (parent, description) = Self::parent_attribute();
-        let attribute = if A::LISTS_PARENTS {
+        let attribute = if A::SPEC.operations.parents.is_some() {
             Attribute::optional(
                 parent,
                 Type::String,
@@ -141,10 +137,7 @@ impl<A: Association> ListResource<AwsClients> for AssociationList<A> {
         if let (Some(format), Some(value)) = (format, config.attr_str(parent))
             && let Err(invalid) = format.check(value)
         {
-            diags.push(
-                Diagnostic::error(format!("Invalid {}", format.noun), invalid.to_string())
-                    .at(AttributePath::root(parent)),
-            );
+            diags.push(messages::invalid_id(format.noun, invalid).at(AttributePath::root(parent)));
         }
         diags
     }
@@ -184,7 +177,7 @@ impl<A: Association> ListResource<AwsClients> for AssociationList<A> {
                     return self
                         .resource
                         .aws_error(
-                            format!("Could not list {} of {parent}", A::SPEC.type_name),
+                            messages::parent_unlisted(A::SPEC.type_name, &parent),
                             &error,
                             &ctx.client,
                         )

@@ -25,7 +25,8 @@ use tf_provider_framework::resource::{MoveSource, Moved, StateMover};
 use tf_provider_framework::schema::Block;
 use tf_provider_framework::timeouts;
 
-use super::{Association, AssociationKey, AssociationSpec};
+use super::key::AssociationKey;
+use super::kind::{Association, AssociationSpec};
 
 /// The registry namespace and type of the provider we take objects from: its full address is
 /// `HOST/hashicorp/aws` (`registry.terraform.io` for Terraform, `registry.opentofu.org` for
@@ -161,22 +162,16 @@ fn translate(
         }
     }
     let (parent, member) = spec.key;
-    let key = match (
+    let Some(key) = AssociationKey::of(
         fields.get(parent).and_then(Json::as_str),
         fields.get(member).and_then(Json::as_str),
-    ) {
-        (Some(parent), Some(member)) => AssociationKey {
-            parent: parent.to_owned(),
-            member: member.to_owned(),
-        },
-        _ => {
-            return refuse(format!(
-                "The stored {source_type} lacks `{parent}` or `{member}`, which identify the \
-                 association, so it cannot become a {}. Refresh it with hashicorp/aws first, or \
-                 import the association into {} instead.",
-                spec.type_name, spec.type_name
-            ));
-        }
+    ) else {
+        return refuse(format!(
+            "The stored {source_type} lacks `{parent}` or `{member}`, which identify the \
+             association, so it cannot become a {}. Refresh it with hashicorp/aws first, or \
+             import the association into {} instead.",
+            spec.type_name, spec.type_name
+        ));
     };
     fields.insert("id".to_owned(), Json::String(id(&key)));
     Moved::State(fields)
@@ -187,8 +182,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::aws::association::{AttributeSpec, Scope};
-    use crate::aws::ids;
+    use crate::aws::resources::{ClientVpnNetworkAssociation, RouteServerVpcAssociation};
 
     /// hashicorp/aws's Client VPN association as each major release stores it.
     const CLIENT_VPN_4X: &str = r#"{"id":"cvpn-assoc-0a1b2c3d4e5f60001","association_id":"cvpn-assoc-0a1b2c3d4e5f60001","client_vpn_endpoint_id":"cvpn-endpoint-0a1b2c3d4e5f60001","security_groups":["sg-0a1b2c3d4e5f60001"],"status":"associated","subnet_id":"subnet-0a1b2c3d4e5f60000","timeouts":null,"vpc_id":"vpc-0a1b2c3d4e5f60001"}"#;
@@ -196,41 +190,9 @@ mod tests {
     /// hashicorp/aws's route server association (6.x): no `id`.
     const ROUTE_SERVER_6X: &str = r#"{"region":"us-east-1","route_server_id":"rs-0a1b2c3d4e5f60001","timeouts":{"create":null,"delete":"45m"},"vpc_id":"vpc-0a1b2c3d4e5f60002"}"#;
 
-    const CLIENT_VPN: AssociationSpec = AssociationSpec {
-        type_name: "awsassoc_ec2_client_vpn_network_association",
-        description: "",
-        attributes: &[
-            AttributeSpec::required("client_vpn_endpoint_id", ids::CLIENT_VPN_ENDPOINT, ""),
-            AttributeSpec::required("subnet_id", ids::SUBNET, ""),
-            AttributeSpec::computed_id("association_id", ids::CLIENT_VPN_ASSOCIATION, ""),
-            AttributeSpec::computed_id("vpc_id", ids::VPC, ""),
-            AttributeSpec::computed("status", ""),
-        ],
-        key: ("client_vpn_endpoint_id", "association_id"),
-        scope: Scope::Regional,
-        iam_service: "ec2",
-        already_exists: &[],
-        not_found: &[],
-        dry_run: true,
-        transient_read_codes: &[],
-        parent_state_codes: &[],
-        deployment: None,
-        idempotency_token: true,
-        moved_from: Some("aws_ec2_client_vpn_network_association"),
-    };
-
-    const ROUTE_SERVER: AssociationSpec = AssociationSpec {
-        type_name: "awsassoc_vpc_route_server_vpc_association",
-        attributes: &[
-            AttributeSpec::required("route_server_id", ids::ROUTE_SERVER, ""),
-            AttributeSpec::required("vpc_id", ids::VPC, ""),
-            AttributeSpec::computed("state", ""),
-        ],
-        key: ("route_server_id", "vpc_id"),
-        idempotency_token: false,
-        moved_from: Some("aws_vpc_route_server_vpc_association"),
-        ..CLIENT_VPN
-    };
+    /// The kinds' own specs, so the tests follow what the resources declare.
+    const CLIENT_VPN: &AssociationSpec = &ClientVpnNetworkAssociation::SPEC;
+    const ROUTE_SERVER: &AssociationSpec = &RouteServerVpcAssociation::SPEC;
 
     /// Our schema's names for `spec`: `id`, its attributes, `extra` ones, and timeouts
     /// {create, delete}.
@@ -244,12 +206,14 @@ mod tests {
         }
     }
 
+    /// The Client VPN resource's `id`: the association ID.
     fn member_id(key: &AssociationKey) -> String {
-        key.member.clone()
+        ClientVpnNetworkAssociation.id(key)
     }
 
+    /// The route server resource's `id`: the import ID.
     fn import_id(key: &AssociationKey) -> String {
-        format!("{},{}", key.parent, key.member)
+        RouteServerVpcAssociation.id(key)
     }
 
     fn moved(
@@ -314,8 +278,8 @@ mod tests {
             0,
             "aws_ec2_client_vpn_network_association",
             CLIENT_VPN_4X,
-            &CLIENT_VPN,
-            &target(&CLIENT_VPN, &[]),
+            CLIENT_VPN,
+            &target(CLIENT_VPN, &[]),
             &member_id,
         );
         assert_eq!(
@@ -339,8 +303,8 @@ mod tests {
             0,
             "aws_ec2_client_vpn_network_association",
             CLIENT_VPN_6X,
-            &CLIENT_VPN,
-            &target(&CLIENT_VPN, &[]),
+            CLIENT_VPN,
+            &target(CLIENT_VPN, &[]),
             &member_id,
         ));
         assert_eq!(without.get(SOURCE_REGION), None);
@@ -353,8 +317,8 @@ mod tests {
             0,
             "aws_ec2_client_vpn_network_association",
             CLIENT_VPN_6X,
-            &CLIENT_VPN,
-            &target(&CLIENT_VPN, &[SOURCE_REGION]),
+            CLIENT_VPN,
+            &target(CLIENT_VPN, &[SOURCE_REGION]),
             &member_id,
         ));
         assert_eq!(with[SOURCE_REGION], json!("eu-west-1"));
@@ -368,8 +332,8 @@ mod tests {
             0,
             "aws_vpc_route_server_vpc_association",
             ROUTE_SERVER_6X,
-            &ROUTE_SERVER,
-            &target(&ROUTE_SERVER, &[]),
+            ROUTE_SERVER,
+            &target(ROUTE_SERVER, &[]),
             &import_id,
         );
         assert_eq!(
@@ -400,8 +364,8 @@ mod tests {
                 0,
                 source_type,
                 ROUTE_SERVER_6X,
-                &ROUTE_SERVER,
-                &target(&ROUTE_SERVER, &[]),
+                ROUTE_SERVER,
+                &target(ROUTE_SERVER, &[]),
                 &import_id,
             );
             assert!(matches!(moved, Moved::NotMine), "{address} {source_type}");
@@ -415,8 +379,8 @@ mod tests {
             1,
             "aws_vpc_route_server_vpc_association",
             ROUTE_SERVER_6X,
-            &ROUTE_SERVER,
-            &target(&ROUTE_SERVER, &[]),
+            ROUTE_SERVER,
+            &target(ROUTE_SERVER, &[]),
             &import_id,
         );
         let Moved::Failed(diags) = moved else {
@@ -433,8 +397,8 @@ mod tests {
             0,
             "aws_vpc_route_server_vpc_association",
             r#"{"route_server_id":"rs-0a1b2c3d4e5f60001","vpc_id":null}"#,
-            &ROUTE_SERVER,
-            &target(&ROUTE_SERVER, &[]),
+            ROUTE_SERVER,
+            &target(ROUTE_SERVER, &[]),
             &import_id,
         );
         let Moved::Failed(diags) = moved else {

@@ -10,34 +10,23 @@ use tf_provider_framework::value::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Association, AssociationKey, Disassociation, Observation, Phase};
+use super::key::AssociationKey;
+use super::kind::Association;
+use super::observation::{Disassociation, Observation, Phase};
 use crate::aws::clients::RegionClients;
-use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::error::{AwsError, MutationCall, react};
 use crate::aws::waiter::poller::StatusCall;
 use crate::aws::waiter::{
     Look, Mutation, ParentWait, Reaction, Transition, Verdict, WaitError, WaiterEngine,
 };
 
-/// Codes that mean "busy" in one state of the target and "never" in another: the state decides.
-const AMBIGUOUS_CODES: &[&str] = &["ConflictException", "OperationNotPermitted"];
-
-/// What a mutation error means when no code has a meaning particular to the kind or the call:
-/// the kind's parent-state codes send the engine to look at the parent, ambiguous codes at the
-/// association, and the error's kind decides the rest.
-fn react_by_kind<A: Association>(error: &AwsError) -> Reaction {
-    if error.has_any_code(A::SPEC.parent_state_codes) {
-        return Reaction::CheckParent;
-    }
-    if error.has_any_code(AMBIGUOUS_CODES) {
-        return Reaction::CheckState;
-    }
-    match error.kind {
-        // A kind that deploys its changes carries out one deployment per parent at a time:
-        // "busy" means another one is under way, and the parent's listing shows when it ends.
-        ErrorKind::Busy if A::SPEC.deployment.is_some() => Reaction::AwaitParent,
-        ErrorKind::Throttled | ErrorKind::Busy => Reaction::SendAgain,
-        ErrorKind::Unknown => Reaction::Look,
-        ErrorKind::Credentials | ErrorKind::Denied | ErrorKind::Rejected => Reaction::Fail,
+/// The kind's facts the error policy ([`react`]) reads for a change of its parent's
+/// associations (a disassociate; a deployment and an associate add their own).
+fn changes_of<A: Association>() -> MutationCall<'static> {
+    MutationCall {
+        parent_state: A::SPEC.parent_state_codes,
+        one_change_per_parent: A::SPEC.operations.deploy.is_some(),
+        ..MutationCall::default()
     }
 }
 
@@ -96,13 +85,12 @@ impl<A: Association> Mutation for Associate<'_, A> {
     /// of them) claim the effect; an unknown outcome of an API with an idempotency token is
     /// resent with the same token.
     fn react(&self, error: &AwsError) -> Reaction {
-        if error.has_any_code(A::SPEC.already_exists) {
-            Reaction::Conflict
-        } else if error.kind == ErrorKind::Unknown && A::SPEC.idempotency_token {
-            Reaction::Resend
-        } else {
-            react_by_kind::<A>(error)
-        }
+        let call = MutationCall {
+            already_exists: A::SPEC.already_exists,
+            idempotent: A::SPEC.idempotency_token,
+            ..changes_of::<A>()
+        };
+        react(error, &call)
     }
 
     async fn look(&self) -> Result<Look<Self::Done>, AwsError> {
@@ -272,11 +260,11 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
             .association
             .send_disassociate(&self.clients.single_attempt, self.key, false)
             .await;
-        Disassociation::from_answer(answer, &A::SPEC)
+        Disassociation::from_answer(answer, A::SPEC.not_found)
     }
 
     fn react(&self, error: &AwsError) -> Reaction {
-        react_by_kind::<A>(error)
+        react(error, &changes_of::<A>())
     }
 
     async fn look(&self) -> Result<Look<Disassociation>, AwsError> {
@@ -337,10 +325,11 @@ impl<A: Association> Mutation for Deploy<'_, A> {
     }
 
     fn react(&self, error: &AwsError) -> Reaction {
-        match react_by_kind::<A>(error) {
-            Reaction::Look => Reaction::SendAgain,
-            reaction => reaction,
-        }
+        let call = MutationCall {
+            repeatable: true,
+            ..changes_of::<A>()
+        };
+        react(error, &call)
     }
 
     async fn look(&self) -> Result<Look<()>, AwsError> {

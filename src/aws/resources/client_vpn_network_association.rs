@@ -7,18 +7,20 @@
 //! here the shared waiter polls from the start and returns one poll after AWS reports the change.
 
 use async_trait::async_trait;
+use aws_sdk_ec2::types::ClientVpnEndpoint;
 use aws_sdk_ec2::types::{AssociationStatus, TargetNetwork};
 use tf_provider_framework::diag::Diagnostic;
 use tf_provider_framework::value::Value;
 
+use crate::aws::association::messages;
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    PlannedRemovals, Scope, absent_is_empty,
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    Phase, PlannedRemovals, Records, Scope, Service, declared, records_of_parent,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::{AwsContext, AwsError};
+use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::all_pages;
+use crate::aws::pages::{every_id, sdk_pages};
 
 pub struct ClientVpnNetworkAssociation;
 
@@ -56,6 +58,10 @@ fn observation(
         attributes,
     }
 }
+
+/// The parent (the endpoint) and the member (the association AWS assigns).
+const ENDPOINT_ID: &str = "client_vpn_endpoint_id";
+const ASSOCIATION_ID: &str = "association_id";
 
 /// The arguments naming the target network, one of which the configuration sets.
 const SUBNET_ID: &str = "subnet_id";
@@ -118,6 +124,13 @@ fn target_network(network: &TargetNetwork) -> Observation {
     )
 }
 
+/// A listed target network names its endpoint and its association.
+const RECORDS: Records<TargetNetwork> = Records {
+    parent_of: TargetNetwork::client_vpn_endpoint_id,
+    member_of: TargetNetwork::association_id,
+    observe: target_network,
+};
+
 /// Every target network of `endpoint`; none when the endpoint does not exist. One listing
 /// answers for every association on the endpoint; naming IDs instead would make AWS reject the
 /// whole call once any one of them is gone.
@@ -125,27 +138,16 @@ async fn target_networks(
     aws: &ServiceClients,
     endpoint: &str,
 ) -> Result<Vec<TargetNetwork>, AwsError> {
-    const OPERATION: &str = "DescribeClientVpnTargetNetworks";
-    let networks = all_pages(OPERATION, |token| async move {
+    let spec = &ClientVpnNetworkAssociation::SPEC;
+    let operation = spec.operations.status;
+    let fetch = sdk_pages!(
         aws.ec2
             .describe_client_vpn_target_networks()
-            .client_vpn_endpoint_id(endpoint)
-            .set_next_token(token)
-            .send()
-            .await
-            .map(|page| {
-                let next = page.next_token().map(str::to_owned);
-                (page.client_vpn_target_networks().to_vec(), next)
-            })
-            .aws_context(OPERATION)
-    })
-    .await;
-    Ok(
-        absent_is_empty(networks, &ClientVpnNetworkAssociation::SPEC)?
-            .into_iter()
-            .filter(|n| n.client_vpn_endpoint_id().is_none_or(|e| e == endpoint))
-            .collect(),
-    )
+            .client_vpn_endpoint_id(endpoint),
+        client_vpn_target_networks,
+        |error| AwsError::from_sdk(operation, error)
+    );
+    records_of_parent(spec, endpoint, &RECORDS, fetch).await
 }
 
 #[async_trait]
@@ -161,7 +163,7 @@ impl Association for ClientVpnNetworkAssociation {
             the start instead of sleeping a fixed four minutes.",
         attributes: &[
             AttributeSpec::required(
-                "client_vpn_endpoint_id",
+                ENDPOINT_ID,
                 ids::CLIENT_VPN_ENDPOINT,
                 "The ID of the Client VPN endpoint.",
             ),
@@ -186,7 +188,7 @@ impl Association for ClientVpnNetworkAssociation {
                  it was given by `availability_zone`.",
             ),
             AttributeSpec::computed_id(
-                "association_id",
+                ASSOCIATION_ID,
                 ids::CLIENT_VPN_ASSOCIATION,
                 "The ID of the target network association.",
             ),
@@ -201,9 +203,17 @@ impl Association for ClientVpnNetworkAssociation {
                 "The association's status code, e.g. `associated`.",
             ),
         ],
-        key: ("client_vpn_endpoint_id", "association_id"),
+        key: (ENDPOINT_ID, ASSOCIATION_ID),
         scope: Scope::Regional,
-        iam_service: "ec2",
+        operations: Operations {
+            service: Service::Ec2,
+            associate: "AssociateClientVpnTargetNetwork",
+            disassociate: "DisassociateClientVpnTargetNetwork",
+            status: "DescribeClientVpnTargetNetworks",
+            parents: Some("DescribeClientVpnEndpoints"),
+            deploy: None,
+            parent_state: None,
+        },
         // AWS documents both for a target network already associated with the endpoint (a
         // zone, for an endpoint that uses a Transit Gateway).
         already_exists: &[
@@ -217,7 +227,6 @@ impl Association for ClientVpnNetworkAssociation {
         dry_run: true,
         transient_read_codes: &[],
         parent_state_codes: &[],
-        deployment: None,
         idempotency_token: true,
         moved_from: Some("aws_ec2_client_vpn_network_association"),
     };
@@ -238,10 +247,8 @@ impl Association for ClientVpnNetworkAssociation {
         config: &Value,
         token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
-        const OPERATION: &str = "AssociateClientVpnTargetNetwork";
-        let endpoint = config
-            .attr_str("client_vpn_endpoint_id")
-            .unwrap_or_default();
+        let operation = Self::SPEC.operations.associate;
+        let endpoint = config.attr_str(ENDPOINT_ID).unwrap_or_default();
         // The request names the target the way the configuration does, and only that way.
         let (subnet, zone, zone_id) = match Target::configured(config) {
             Some(Target::Subnet(subnet)) => (Some(subnet), None, None),
@@ -259,10 +266,8 @@ impl Association for ClientVpnNetworkAssociation {
             .client_token(token)
             .send()
             .await
-            .aws_context(OPERATION)?;
-        let association_id = output
-            .association_id()
-            .ok_or_else(|| AwsError::missing(OPERATION, "associationId"))?;
+            .aws_context(operation)?;
+        let association_id = required(output.association_id(), operation, "associationId")?;
         let key = AssociationKey {
             parent: endpoint.to_owned(),
             member: association_id.to_owned(),
@@ -279,10 +284,9 @@ impl Association for ClientVpnNetworkAssociation {
         aws: &ServiceClients,
         config: &Value,
     ) -> Result<Option<(AssociationKey, Observation)>, AwsError> {
-        let (Some(endpoint), Some(target)) = (
-            config.attr_str("client_vpn_endpoint_id"),
-            Target::configured(config),
-        ) else {
+        let (Some(endpoint), Some(target)) =
+            (config.attr_str(ENDPOINT_ID), Target::configured(config))
+        else {
             return Ok(None);
         };
         let mut by_target = Listing::default();
@@ -296,11 +300,11 @@ impl Association for ClientVpnNetworkAssociation {
             let mut observation = target_network(&network);
             observation
                 .attributes
-                .push(("association_id", Value::string(association_id)));
+                .push((ASSOCIATION_ID, Value::string(association_id)));
             by_target.record(target.name(), observation);
         }
         Ok(by_target.take(target.name()).and_then(|found| {
-            let member = found.attribute("association_id")?.to_owned();
+            let member = found.attribute(ASSOCIATION_ID)?.to_owned();
             let key = AssociationKey {
                 parent: endpoint.to_owned(),
                 member,
@@ -309,36 +313,19 @@ impl Association for ClientVpnNetworkAssociation {
         }))
     }
 
-    const LISTS_PARENTS: bool = true;
-
-    /// Every Client VPN endpoint of the region (DescribeClientVpnEndpoints, every page).
+    /// Every Client VPN endpoint of the region, every page.
     async fn parents(&self, aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
-        const OPERATION: &str = "DescribeClientVpnEndpoints";
-        let endpoints = all_pages(OPERATION, |token| async move {
-            aws.ec2
-                .describe_client_vpn_endpoints()
-                .set_next_token(token)
-                .send()
-                .await
-                .map(|page| {
-                    let next = page.next_token().map(str::to_owned);
-                    (page.client_vpn_endpoints().to_vec(), next)
-                })
-                .aws_context(OPERATION)
-        })
-        .await?;
-        Ok(endpoints
-            .iter()
-            .filter_map(|endpoint| endpoint.client_vpn_endpoint_id().map(str::to_owned))
-            .collect())
+        const OPERATION: &str = declared(ClientVpnNetworkAssociation::SPEC.operations.parents);
+        let fetch = sdk_pages!(
+            aws.ec2.describe_client_vpn_endpoints(),
+            client_vpn_endpoints,
+            |error| AwsError::from_sdk(OPERATION, error)
+        );
+        every_id(OPERATION, fetch, ClientVpnEndpoint::client_vpn_endpoint_id).await
     }
 
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
-        Ok(Listing::of(
-            target_networks(aws, parent).await?,
-            TargetNetwork::association_id,
-            target_network,
-        ))
+        Ok(RECORDS.listing(target_networks(aws, parent).await?))
     }
 
     /// AWS documents that disassociating the last target network of an endpoint deletes the
@@ -368,16 +355,9 @@ impl Association for ClientVpnNetworkAssociation {
         if !this_one_carries_traffic || others_remain {
             return Ok(Vec::new());
         }
-        Ok(vec![Diagnostic::warning(
-            "Removing the last target network of a Client VPN endpoint",
-            format!(
-                "After this plan, Client VPN endpoint {} has no associated target network left. \
-                 When {} is disassociated, AWS deletes the route that was added for the VPC, \
-                 terminates all active client connections, disallows new client connections \
-                 until a target network is associated again, and sets the endpoint's status to \
-                 `pending-associate`.",
-                key.parent, key.member
-            ),
+        Ok(vec![messages::last_client_vpn_target(
+            &key.parent,
+            &key.member,
         )])
     }
 
@@ -394,7 +374,6 @@ impl Association for ClientVpnNetworkAssociation {
             .dry_run(dry_run)
             .send()
             .await
-            .map(|_| ())
-            .aws_context("DisassociateClientVpnTargetNetwork")
+            .aws_done(Self::SPEC.operations.disassociate)
     }
 }

@@ -12,13 +12,13 @@ use aws_sdk_networkmanager::types::error::ValidationException;
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    Scope, absent_is_empty,
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    Phase, Records, Scope, Service, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::{AwsContext, AwsError};
+use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::all_pages;
+use crate::aws::pages::sdk_pages;
 
 pub struct ConnectPeerAssociationResource;
 
@@ -109,14 +109,21 @@ impl Association for ConnectPeerAssociationResource {
         key: ("global_network_id", "connect_peer_id"),
         // NetworkManager is a global service: one global network for every region.
         scope: Scope::Global,
-        iam_service: "networkmanager",
+        operations: Operations {
+            service: Service::NetworkManager,
+            associate: "AssociateConnectPeer",
+            disassociate: "DisassociateConnectPeer",
+            status: "GetConnectPeerAssociations",
+            parents: None,
+            deploy: None,
+            parent_state: None,
+        },
         already_exists: &["ConflictException"],
         // hashicorp/aws treats the same code as gone.
         not_found: &["ResourceNotFoundException"],
         dry_run: false,
         transient_read_codes: &["ConflictException"],
         parent_state_codes: &[],
-        deployment: None,
         idempotency_token: false,
         // NetworkManager is a global service: like hashicorp/aws's networkmanager resources,
         // no per-resource `region`.
@@ -129,8 +136,8 @@ impl Association for ConnectPeerAssociationResource {
         config: &Value,
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
-        const OPERATION: &str = "AssociateConnectPeer";
-        let key = self.configured_key(config, OPERATION)?;
+        let operation = Self::SPEC.operations.associate;
+        let key = self.configured_key(config)?;
         let output = aws
             .networkmanager
             .associate_connect_peer()
@@ -140,10 +147,12 @@ impl Association for ConnectPeerAssociationResource {
             .set_link_id(config.attr_str("link_id").map(str::to_owned))
             .send()
             .await
-            .aws_context(OPERATION)?;
-        let association = output
-            .connect_peer_association()
-            .ok_or_else(|| AwsError::missing(OPERATION, "ConnectPeerAssociation"))?;
+            .aws_context(operation)?;
+        let association = required(
+            output.connect_peer_association(),
+            operation,
+            "ConnectPeerAssociation",
+        )?;
         Ok((key, observation(association)))
     }
 
@@ -156,31 +165,20 @@ impl Association for ConnectPeerAssociationResource {
     }
 
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
-        const OPERATION: &str = "GetConnectPeerAssociations";
-        let associations = all_pages(OPERATION, |token| async move {
+        let operation = Self::SPEC.operations.status;
+        let fetch = sdk_pages!(
             aws.networkmanager
                 .get_connect_peer_associations()
-                .global_network_id(parent)
-                .set_next_token(token)
-                .send()
-                .await
-                .map(|page| {
-                    let next = page.next_token().map(str::to_owned);
-                    (page.connect_peer_associations().to_vec(), next)
+                .global_network_id(parent),
+            connect_peer_associations,
+            |e| {
+                network_error(operation, e, |e| match e {
+                    GetConnectPeerAssociationsError::ValidationException(v) => Some(v),
+                    _ => None,
                 })
-                .map_err(|e| {
-                    network_error(OPERATION, e, |e| match e {
-                        GetConnectPeerAssociationsError::ValidationException(v) => Some(v),
-                        _ => None,
-                    })
-                })
-        })
-        .await;
-        Ok(Listing::of(
-            absent_is_empty(associations, &Self::SPEC)?,
-            ConnectPeerAssociation::connect_peer_id,
-            observation,
-        ))
+            }
+        );
+        listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 
     async fn send_disassociate(
@@ -189,7 +187,7 @@ impl Association for ConnectPeerAssociationResource {
         key: &AssociationKey,
         _dry_run: bool,
     ) -> Result<(), AwsError> {
-        const OPERATION: &str = "DisassociateConnectPeer";
+        let operation = Self::SPEC.operations.disassociate;
         aws.networkmanager
             .disassociate_connect_peer()
             .global_network_id(&key.parent)
@@ -198,7 +196,7 @@ impl Association for ConnectPeerAssociationResource {
             .await
             .map(|_| ())
             .map_err(|e| {
-                network_error(OPERATION, e, |e| match e {
+                network_error(operation, e, |e| match e {
                     DisassociateConnectPeerError::ValidationException(v) => Some(v),
                     _ => None,
                 })
@@ -206,11 +204,66 @@ impl Association for ConnectPeerAssociationResource {
     }
 }
 
+/// A listed association names its global network and its Connect peer.
+const RECORDS: Records<ConnectPeerAssociation> = Records {
+    parent_of: ConnectPeerAssociation::global_network_id,
+    member_of: ConnectPeerAssociation::connect_peer_id,
+    observe: observation,
+};
+
 #[cfg(test)]
 mod tests {
-    use aws_sdk_networkmanager::types::ValidationExceptionField;
+    use aws_sdk_networkmanager::types::{ConnectPeerAssociationState, ValidationExceptionField};
 
     use super::*;
+
+    fn listed(global_network: &str, peer: &str) -> ConnectPeerAssociation {
+        ConnectPeerAssociation::builder()
+            .global_network_id(global_network)
+            .connect_peer_id(peer)
+            .device_id("device-0a1b2c3d4e5f60001")
+            .state(ConnectPeerAssociationState::Available)
+            .build()
+    }
+
+    /// The listing of one global network that carries a record of another one (a peer with
+    /// the same ID there, and a peer only there) takes neither for an association of ours,
+    /// as every other kind leaves out the records of another parent.
+    #[tokio::test]
+    async fn a_record_of_another_global_network_is_not_ours() {
+        let ours = "global-network-0a1b2c3d4e5f60001";
+        let other = "global-network-0a1b2c3d4e5f60002";
+        let records = vec![
+            listed(ours, "connect-peer-0a1b2c3d4e5f60001"),
+            listed(other, "connect-peer-0a1b2c3d4e5f60001"),
+            listed(other, "connect-peer-0a1b2c3d4e5f60002"),
+        ];
+        let fetch = |_token| {
+            let records = records.clone();
+            async move { Ok((records, None)) }
+        };
+        let spec = &ConnectPeerAssociationResource::SPEC;
+        let listing = listing_of_parent(spec, ours, &RECORDS, fetch)
+            .await
+            .expect("a listing");
+        let members = listing.into_map();
+        assert_eq!(
+            members.keys().collect::<Vec<_>>(),
+            ["connect-peer-0a1b2c3d4e5f60001"],
+            "{members:?}"
+        );
+        // The record of another network with our peer's ID must not stand in for ours.
+        let mut records = records;
+        records.remove(0);
+        let fetch = |_token| {
+            let records = records.clone();
+            async move { Ok((records, None)) }
+        };
+        let listing = listing_of_parent(spec, ours, &RECORDS, fetch)
+            .await
+            .expect("a listing");
+        assert!(listing.take("connect-peer-0a1b2c3d4e5f60001").is_none());
+    }
 
     fn validation(name: &str, message: &str) -> ValidationException {
         ValidationException::builder()

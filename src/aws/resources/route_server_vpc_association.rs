@@ -5,17 +5,17 @@
 //! when GetRouteServerAssociations stops listing it.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::RouteServerAssociation;
+use aws_sdk_ec2::types::{RouteServer, RouteServerAssociation};
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    Scope, absent_is_empty,
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    Phase, Records, Scope, Service, declared, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::{AwsContext, AwsError};
+use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::all_pages;
+use crate::aws::pages::{every_id, page, sdk_pages};
 
 pub struct RouteServerVpcAssociation;
 
@@ -65,7 +65,15 @@ impl Association for RouteServerVpcAssociation {
         ],
         key: ("route_server_id", "vpc_id"),
         scope: Scope::Regional,
-        iam_service: "ec2",
+        operations: Operations {
+            service: Service::Ec2,
+            associate: "AssociateRouteServer",
+            disassociate: "DisassociateRouteServer",
+            status: "GetRouteServerAssociations",
+            parents: Some("DescribeRouteServers"),
+            deploy: None,
+            parent_state: None,
+        },
         // One VPC per route server.
         already_exists: &["Resource.AlreadyAssociated"],
         // hashicorp/aws treats the same codes as gone.
@@ -77,7 +85,6 @@ impl Association for RouteServerVpcAssociation {
         dry_run: true,
         transient_read_codes: &[],
         parent_state_codes: &[],
-        deployment: None,
         idempotency_token: false,
         moved_from: Some("aws_vpc_route_server_vpc_association"),
     };
@@ -88,8 +95,8 @@ impl Association for RouteServerVpcAssociation {
         config: &Value,
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
-        const OPERATION: &str = "AssociateRouteServer";
-        let key = self.configured_key(config, OPERATION)?;
+        let operation = Self::SPEC.operations.associate;
+        let key = self.configured_key(config)?;
         let output = aws
             .ec2
             .associate_route_server()
@@ -97,54 +104,37 @@ impl Association for RouteServerVpcAssociation {
             .vpc_id(&key.member)
             .send()
             .await
-            .aws_context(OPERATION)?;
-        let association = output
-            .route_server_association()
-            .ok_or_else(|| AwsError::missing(OPERATION, "RouteServerAssociation"))?;
+            .aws_context(operation)?;
+        let association = required(
+            output.route_server_association(),
+            operation,
+            "RouteServerAssociation",
+        )?;
         Ok((key, observation(association)))
     }
 
-    const LISTS_PARENTS: bool = true;
-
-    /// Every route server of the region (DescribeRouteServers, every page).
+    /// Every route server of the region, every page.
     async fn parents(&self, aws: &ServiceClients) -> Result<Vec<String>, AwsError> {
-        const OPERATION: &str = "DescribeRouteServers";
-        let servers = all_pages(OPERATION, |token| async move {
-            aws.ec2
-                .describe_route_servers()
-                .set_next_token(token)
-                .send()
-                .await
-                .map(|page| {
-                    let next = page.next_token().map(str::to_owned);
-                    (page.route_servers().to_vec(), next)
-                })
-                .aws_context(OPERATION)
-        })
-        .await?;
-        Ok(servers
-            .iter()
-            .filter_map(|server| server.route_server_id().map(str::to_owned))
-            .collect())
+        const OPERATION: &str = declared(RouteServerVpcAssociation::SPEC.operations.parents);
+        let fetch = sdk_pages!(aws.ec2.describe_route_servers(), route_servers, |error| {
+            AwsError::from_sdk(OPERATION, error)
+        });
+        every_id(OPERATION, fetch, RouteServer::route_server_id).await
     }
 
+    /// `GetRouteServerAssociations` answers in one page.
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
-        let answer = aws
-            .ec2
-            .get_route_server_associations()
-            .route_server_id(parent)
-            .send()
-            .await
-            .map(|output| output.route_server_associations().to_vec())
-            .aws_context("GetRouteServerAssociations");
-        Ok(Listing::of(
-            absent_is_empty(answer, &Self::SPEC)?,
-            |a| {
-                a.vpc_id()
-                    .filter(|_| a.route_server_id().is_none_or(|id| id == parent))
-            },
-            observation,
-        ))
+        let operation = Self::SPEC.operations.status;
+        let fetch = |_token| async move {
+            aws.ec2
+                .get_route_server_associations()
+                .route_server_id(parent)
+                .send()
+                .await
+                .map(|answer| page(answer.route_server_associations(), None))
+                .aws_context(operation)
+        };
+        listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 
     async fn send_disassociate(
@@ -160,7 +150,13 @@ impl Association for RouteServerVpcAssociation {
             .dry_run(dry_run)
             .send()
             .await
-            .map(|_| ())
-            .aws_context("DisassociateRouteServer")
+            .aws_done(Self::SPEC.operations.disassociate)
     }
 }
+
+/// A listed association names its route server and its VPC.
+const RECORDS: Records<RouteServerAssociation> = Records {
+    parent_of: RouteServerAssociation::route_server_id,
+    member_of: RouteServerAssociation::vpc_id,
+    observe: observation,
+};

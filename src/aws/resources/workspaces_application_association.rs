@@ -11,14 +11,20 @@ use aws_sdk_workspaces::types::{
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Phase,
-    Scope, absent_is_empty,
+    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    Phase, Records, Scope, Service, declared, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
-use crate::aws::error::{AwsContext, AwsError};
+use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
+use crate::aws::pages::page;
 
 pub struct WorkspacesApplicationAssociation;
+
+impl WorkspacesApplicationAssociation {
+    const DEPLOY: &str = declared(Self::SPEC.operations.deploy);
+    const PARENT_STATE: &str = declared(Self::SPEC.operations.parent_state);
+}
 
 /// Reads a listed association: its state word, what the word means, and AWS's reason for an
 /// `ERROR`.
@@ -90,13 +96,20 @@ impl Association for WorkspacesApplicationAssociation {
         ],
         key: ("workspace_id", "application_id"),
         scope: Scope::Regional,
-        iam_service: "workspaces",
+        operations: Operations {
+            service: Service::WorkSpaces,
+            associate: "AssociateWorkspaceApplication",
+            disassociate: "DisassociateWorkspaceApplication",
+            status: "DescribeWorkspaceAssociations",
+            parents: None,
+            deploy: Some("DeployWorkspaceApplications"),
+            parent_state: Some("DescribeWorkspaces"),
+        },
         already_exists: &["ResourceAlreadyExistsException"],
         not_found: &["ResourceNotFoundException"],
         dry_run: false,
         transient_read_codes: &[],
         parent_state_codes: &["OperationNotSupportedException"],
-        deployment: Some("DeployWorkspaceApplications"),
         idempotency_token: false,
         moved_from: None,
     };
@@ -107,8 +120,8 @@ impl Association for WorkspacesApplicationAssociation {
         config: &Value,
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
-        const OPERATION: &str = "AssociateWorkspaceApplication";
-        let key = self.configured_key(config, OPERATION)?;
+        let operation = Self::SPEC.operations.associate;
+        let key = self.configured_key(config)?;
         let output = aws
             .workspaces
             .associate_workspace_application()
@@ -116,31 +129,25 @@ impl Association for WorkspacesApplicationAssociation {
             .application_id(&key.member)
             .send()
             .await
-            .aws_context(OPERATION)?;
-        let association = output
-            .association()
-            .ok_or_else(|| AwsError::missing(OPERATION, "Association"))?;
+            .aws_context(operation)?;
+        let association = required(output.association(), operation, "Association")?;
         Ok((key, observation(association)))
     }
 
+    /// `DescribeWorkspaceAssociations` answers in one page.
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
-        let answer = aws
-            .workspaces
-            .describe_workspace_associations()
-            .workspace_id(parent)
-            .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
-            .send()
-            .await
-            .map(|output| output.associations().to_vec())
-            .aws_context("DescribeWorkspaceAssociations");
-        Ok(Listing::of(
-            absent_is_empty(answer, &Self::SPEC)?,
-            |a| {
-                a.associated_resource_id()
-                    .filter(|_| a.workspace_id().is_none_or(|id| id == parent))
-            },
-            observation,
-        ))
+        let operation = Self::SPEC.operations.status;
+        let fetch = |_token| async move {
+            aws.workspaces
+                .describe_workspace_associations()
+                .workspace_id(parent)
+                .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
+                .send()
+                .await
+                .map(|answer| page(answer.associations(), None))
+                .aws_context(operation)
+        };
+        listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 
     /// `DeployWorkspaceApplications` without `Force`: installs and uninstalls what is staged on
@@ -152,8 +159,7 @@ impl Association for WorkspacesApplicationAssociation {
             .force(false)
             .send()
             .await
-            .map(|_| ())
-            .aws_context("DeployWorkspaceApplications")
+            .aws_done(Self::DEPLOY)
     }
 
     /// A WorkSpace that is starting, stopping, rebooting, rebuilding, restoring, updating or
@@ -166,7 +172,7 @@ impl Association for WorkspacesApplicationAssociation {
             .workspace_ids(parent)
             .send()
             .await
-            .aws_context("DescribeWorkspaces")?;
+            .aws_context(Self::PARENT_STATE)?;
         Ok(output.workspaces().iter().any(|workspace| {
             matches!(
                 workspace.state(),
@@ -197,7 +203,13 @@ impl Association for WorkspacesApplicationAssociation {
             .application_id(&key.member)
             .send()
             .await
-            .map(|_| ())
-            .aws_context("DisassociateWorkspaceApplication")
+            .aws_done(Self::SPEC.operations.disassociate)
     }
 }
+
+/// A listed association names its WorkSpace and the application.
+const RECORDS: Records<WorkspaceResourceAssociation> = Records {
+    parent_of: WorkspaceResourceAssociation::workspace_id,
+    member_of: WorkspaceResourceAssociation::associated_resource_id,
+    observe: observation,
+};

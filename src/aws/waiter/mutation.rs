@@ -19,36 +19,9 @@ use tokio_util::sync::CancellationToken;
 use super::schedule::Schedule;
 use crate::aws::error::{AwsError, ErrorKind};
 
-/// How to react to an error from the mutation itself, decided by the caller from the error's
-/// kind, its code and the operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reaction {
-    /// AWS definitively did nothing (throttled, busy): send again after a pause.
-    SendAgain,
-    /// The outcome is unknown, and the API makes sending the same request again safe (an
-    /// idempotency token: AWS answers a repeat with what the first attempt did). Sent again a
-    /// few times, then looked at like [`Reaction::Look`].
-    Resend,
-    /// The outcome is unknown: look before doing anything else.
-    Look,
-    /// AWS says the effect is already in place, or answers a generic conflict that may mean
-    /// "already done" as well as "busy for a moment": look; if nothing explains the answer,
-    /// pause and send again, until the list has had time to catch up.
-    Conflict,
-    /// The code is ambiguous (`OperationNotPermitted` is both "busy" and "never"): look at the
-    /// state. An association in transition means busy; otherwise the refusal stands.
-    CheckState,
-    /// The code says the parent is in a state that refuses changes; whether that state passes
-    /// (a rebooting WorkSpace) decides between waiting and giving up.
-    CheckParent,
-    /// AWS refused because another change on the same parent is being carried out: wait until
-    /// the parent's status poll shows it ended, then send again at once. A retry schedule would
-    /// either ask too often or notice the end late; the shared poll aims at the end of the
-    /// change under way, and costs nothing extra while other waits on the parent poll anyway.
-    AwaitParent,
-    /// A definitive refusal: give up.
-    Fail,
-}
+/// The reactions a mutation's caller gives its errors are the error policy's vocabulary, decided
+/// in `error.rs`; the engine below carries them out.
+pub use crate::aws::error::Reaction;
 
 /// What looking at AWS found.
 #[derive(Debug)]
