@@ -3,30 +3,21 @@
 //! can encode with the resource's schema, or error diagnostics.
 #![no_main]
 
+use std::sync::LazyLock;
+
 use libfuzzer_sys::fuzz_target;
-use terraform_provider_awsassoc::aws::ids::{self, IdFormat};
+use terraform_provider_awsassoc::aws::ids::IdFormat;
 use terraform_provider_awsassoc::aws::resources;
 use tf_provider_framework::msgpack;
 
-const FORMATS: [IdFormat; 11] = [
-    ids::CLIENT_VPN_ENDPOINT,
-    ids::CLIENT_VPN_ASSOCIATION,
-    ids::SUBNET,
-    ids::VPC,
-    ids::ROUTE_SERVER,
-    ids::GLOBAL_NETWORK,
-    ids::CONNECT_PEER,
-    ids::DEVICE,
-    ids::LINK,
-    ids::WORKSPACE,
-    ids::WORKSPACES_APPLICATION,
-];
+/// Every ID format the served resources check, taken from their specs.
+static FORMATS: LazyLock<Vec<IdFormat>> = LazyLock::new(resources::id_formats);
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    for format in FORMATS {
+    for &format in FORMATS.iter() {
         match format.check(text) {
             Ok(()) => {
                 let rest = text

@@ -9,8 +9,11 @@ mod workspaces_application_association;
 
 use std::sync::Arc;
 
-use super::association::{Association, AssociationList, AssociationResource, Operations};
+use super::association::{
+    Association, AssociationList, AssociationResource, AttributeSpec, Operations,
+};
 use super::clients::AwsClients;
+use super::ids::IdFormat;
 use tf_provider_framework::list::ListResource;
 use tf_provider_framework::resource::Resource;
 
@@ -26,6 +29,7 @@ struct Served {
     list: Arc<dyn ListResource<AwsClients>>,
     type_name: &'static str,
     operations: Operations,
+    attributes: &'static [AttributeSpec],
 }
 
 fn serve<A: Association>(association: A) -> Served {
@@ -35,6 +39,7 @@ fn serve<A: Association>(association: A) -> Served {
         resource,
         type_name: A::SPEC.type_name,
         operations: A::SPEC.operations,
+        attributes: A::SPEC.attributes,
     }
 }
 
@@ -76,6 +81,20 @@ pub fn operations() -> Vec<(&'static str, &'static str, &'static str)> {
                 .map(move |operation| (kind.type_name, service, operation))
         })
         .collect()
+}
+
+/// Every ID format an attribute of a served kind checks, each once (the fuzz target feeds them
+/// arbitrary text).
+pub fn id_formats() -> Vec<IdFormat> {
+    let mut formats: Vec<IdFormat> = Vec::new();
+    for attribute in served().iter().flat_map(|kind| kind.attributes) {
+        if let Some(format) = attribute.format
+            && !formats.contains(&format)
+        {
+            formats.push(format);
+        }
+    }
+    formats
 }
 
 #[cfg(test)]
