@@ -551,7 +551,7 @@ fn parse_use_tree(
                 if tokens.get(*at).is_some_and(|t| t.text == "as") {
                     *at += 2;
                 }
-                if !tokens.get(*at).is_some_and(|t| t.text == "::") {
+                if tokens.get(*at).is_none_or(|t| t.text != "::") {
                     leaves.push(path);
                     return;
                 }
