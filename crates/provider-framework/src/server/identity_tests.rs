@@ -8,9 +8,14 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use pb::provider_server::Provider as _;
 
+use super::session::reads_identity;
 use super::*;
+use crate::diag::Diagnostic;
 use crate::identity::{IdentityAttribute, IdentitySchema, ResourceIdentity};
-use crate::schema::{Attribute, Block};
+use crate::msgpack;
+use crate::resource::{Context, Outcome, Resource};
+use crate::schema::{Attribute, Block, Schema};
+use crate::value::{Type, Value};
 
 /// The account the test client stands for.
 const ACCOUNT: &str = "111122223333";
