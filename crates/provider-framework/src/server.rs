@@ -23,6 +23,7 @@ mod wire;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use crate::convert;
@@ -72,9 +73,99 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
-/// Diagnostics as an answer of their own (validation), or the diagnostics of a failure.
-fn all_diagnostics(result: Result<Diagnostics, Diagnostics>) -> Vec<pb::Diagnostic> {
-    diagnostics(result.unwrap_or_else(|diags| diags))
+/// The tfplugin6 service: every RPC hands its request to the method of [`ProviderService`]
+/// named beside it, which answers with the response itself. The service never answers with a
+/// gRPC error: Terraform renders only diagnostics well.
+macro_rules! service {
+    ($($rpc:ident => $method:ident,)*) => {
+        #[tonic::async_trait]
+        impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+            $(
+                async fn $rpc(
+                    &self,
+                    request: Request<pb::$rpc::Request>,
+                ) -> Result<Response<pb::$rpc::Response>, Status> {
+                    Ok(Response::new(self.$method(request.into_inner()).await))
+                }
+            )*
+
+            /// Streams what the list finds, one event per object, while it is still listing;
+            /// problems arrive as an event's diagnostics (Terraform stops reading at the first
+            /// error), never as a gRPC error.
+            async fn list_resource(
+                &self,
+                request: Request<pb::list_resource::Request>,
+            ) -> Result<Response<BoxStream<pb::list_resource::Event>>, Status> {
+                Ok(Response::new(self.list(request.into_inner()).await))
+            }
+        }
+    };
+}
+
+service! {
+    get_metadata => metadata,
+    get_provider_schema => schemas,
+    get_resource_identity_schemas => identity_schemas,
+    validate_provider_config => validate_provider,
+    configure_provider => configure,
+    stop_provider => stop,
+    validate_resource_config => validate_resource,
+    upgrade_resource_state => upgrade_state,
+    upgrade_resource_identity => upgrade_identity,
+    read_resource => read,
+    plan_resource_change => plan,
+    apply_resource_change => apply,
+    import_resource_state => import,
+    move_resource_state => move_state,
+    validate_data_resource_config => validate_data_source,
+    read_data_source => read_data_source,
+    validate_list_resource_config => validate_list,
+}
+
+/// A response that can carry nothing but diagnostics: what a failed RPC answers, and all a
+/// validation answers.
+trait Diagnosed {
+    fn diagnosed(diags: Diagnostics) -> Self;
+}
+
+macro_rules! diagnosed {
+    ($($rpc:ident),*) => {
+        $(
+            impl Diagnosed for pb::$rpc::Response {
+                #[allow(clippy::needless_update, reason = "some responses have no other field")]
+                fn diagnosed(diags: Diagnostics) -> Self {
+                    Self {
+                        diagnostics: diagnostics(diags),
+                        ..Default::default()
+                    }
+                }
+            }
+        )*
+    };
+}
+
+diagnosed!(
+    validate_provider_config,
+    configure_provider,
+    validate_resource_config,
+    upgrade_resource_state,
+    upgrade_resource_identity,
+    plan_resource_change,
+    import_resource_state,
+    move_resource_state,
+    validate_data_resource_config,
+    read_data_source,
+    validate_list_resource_config
+);
+
+/// The response to `result`: `answer` of what succeeded, or the failure's diagnostics.
+fn respond<T, R: Diagnosed>(result: Result<T, Diagnostics>, answer: impl FnOnce(T) -> R) -> R {
+    result.map_or_else(R::diagnosed, answer)
+}
+
+/// The response of a validation: its diagnostics, or those of its failure.
+fn validated<R: Diagnosed>(result: Result<Diagnostics, Diagnostics>) -> R {
+    R::diagnosed(result.unwrap_or_else(|diags| diags))
 }
 
 /// Runs a listing and streams what it finds, one event per object as soon as it is found, then
@@ -106,14 +197,10 @@ async fn stream<C: Send + Sync + 'static>(
     }
 }
 
-#[tonic::async_trait]
-impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
-    async fn get_metadata(
-        &self,
-        _request: Request<pb::get_metadata::Request>,
-    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+impl<P: Provider> ProviderService<P> {
+    async fn metadata(&self, _: pb::get_metadata::Request) -> pb::get_metadata::Response {
         let registry = &self.registry;
-        Ok(Response::new(pb::get_metadata::Response {
+        pb::get_metadata::Response {
             server_capabilities: Some(metadata::capabilities()),
             resources: metadata::sorted(registry.resources.keys(), |type_name| {
                 pb::get_metadata::ResourceMetadata { type_name }
@@ -122,38 +209,36 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 pb::get_metadata::ListResourceMetadata { type_name }
             }),
             ..Default::default()
-        }))
+        }
     }
 
-    async fn get_provider_schema(
+    async fn schemas(
         &self,
-        _request: Request<pb::get_provider_schema::Request>,
-    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        _: pb::get_provider_schema::Request,
+    ) -> pb::get_provider_schema::Response {
         let registry = &self.registry;
         let resource_schemas = registry
             .resources
             .iter()
-            .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)))
-            .collect();
+            .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)));
         let list_resource_schemas = registry
             .lists
             .iter()
-            .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)))
-            .collect();
-        Ok(Response::new(pb::get_provider_schema::Response {
+            .map(|(name, registered)| (name.to_string(), convert::schema(&registered.schema)));
+        pb::get_provider_schema::Response {
             provider: Some(convert::schema(&registry.provider_schema)),
-            resource_schemas,
-            list_resource_schemas,
+            resource_schemas: resource_schemas.collect(),
+            list_resource_schemas: list_resource_schemas.collect(),
             server_capabilities: Some(metadata::capabilities()),
             ..Default::default()
-        }))
+        }
     }
 
     /// Never an error diagnostic: since Terraform 1.12.1 one fails every command.
-    async fn get_resource_identity_schemas(
+    async fn identity_schemas(
         &self,
-        _request: Request<pb::get_resource_identity_schemas::Request>,
-    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        _: pb::get_resource_identity_schemas::Request,
+    ) -> pb::get_resource_identity_schemas::Response {
         let identity_schemas = self
             .registry
             .resources
@@ -163,107 +248,66 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 Some((name.to_string(), convert::identity_schema(schema)))
             })
             .collect();
-        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+        pb::get_resource_identity_schemas::Response {
             identity_schemas,
             ..Default::default()
-        }))
+        }
     }
 
-    async fn upgrade_resource_identity(
+    async fn validate_provider(
         &self,
-        request: Request<pb::upgrade_resource_identity::Request>,
-    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
-        let request = request.into_inner();
-        let result = isolate_sync("UpgradeResourceIdentity", || {
-            let registered = self.registry.resource(&request.type_name)?;
-            let stored = Stored {
-                version: request.version,
-                json: raw_json(request.raw_identity.as_ref()),
-            };
-            let (identity, ty) = upgrade::identity(registered, stored)?;
-            wire::identity_data(&identity, ty)
-        });
-        Ok(Response::new(match result {
-            Ok(identity) => pb::upgrade_resource_identity::Response {
-                upgraded_identity: Some(identity),
-                ..Default::default()
-            },
-            Err(diags) => pb::upgrade_resource_identity::Response {
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
-        }))
-    }
-
-    async fn validate_provider_config(
-        &self,
-        request: Request<pb::validate_provider_config::Request>,
-    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
-        let request = request.into_inner();
+        request: pb::validate_provider_config::Request,
+    ) -> pb::validate_provider_config::Response {
         let ty = self.registry.provider_schema.implied_type();
-        let result = isolate_sync("ValidateProviderConfig", || {
+        validated(isolate_sync("ValidateProviderConfig", || {
             let config = decode(request.config.as_ref(), &ty, "provider configuration")?;
             Ok(self.provider.validate(&config))
-        });
-        Ok(Response::new(pb::validate_provider_config::Response {
-            diagnostics: all_diagnostics(result),
         }))
     }
 
-    async fn configure_provider(
+    async fn configure(
         &self,
-        request: Request<pb::configure_provider::Request>,
-    ) -> Result<Response<pb::configure_provider::Response>, Status> {
-        let request = request.into_inner();
+        request: pb::configure_provider::Request,
+    ) -> pb::configure_provider::Response {
         tracing::debug!(tf_rpc = "ConfigureProvider", terraform_version = %request.terraform_version, "configuring provider");
         self.session.set_host_version(&request.terraform_version);
         let ty = self.registry.provider_schema.implied_type();
-        let result = isolate("ConfigureProvider", async {
-            let config = decode(request.config.as_ref(), &ty, "provider configuration")?;
-            let client = self.provider.configure(&config).await?;
-            self.session.configure(client).await;
-            Ok(Diagnostics::new())
-        })
-        .await;
-        Ok(Response::new(pb::configure_provider::Response {
-            diagnostics: all_diagnostics(result),
-        }))
+        validated(
+            isolate("ConfigureProvider", async {
+                let config = decode(request.config.as_ref(), &ty, "provider configuration")?;
+                let client = self.provider.configure(&config).await?;
+                self.session.configure(client).await;
+                Ok(Diagnostics::new())
+            })
+            .await,
+        )
     }
 
-    async fn validate_resource_config(
+    async fn stop(&self, _: pb::stop_provider::Request) -> pb::stop_provider::Response {
+        tracing::info!(
+            tf_rpc = "StopProvider",
+            "stop requested: cancelling the operations in flight"
+        );
+        self.session.stop_current_generation();
+        pb::stop_provider::Response::default()
+    }
+
+    async fn validate_resource(
         &self,
-        request: Request<pb::validate_resource_config::Request>,
-    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
-        let request = request.into_inner();
-        let result = isolate_sync("ValidateResourceConfig", || {
+        request: pb::validate_resource_config::Request,
+    ) -> pb::validate_resource_config::Response {
+        validated(isolate_sync("ValidateResourceConfig", || {
             let registered = self.registry.resource(&request.type_name)?;
-            let config = decode(
-                request.config.as_ref(),
-                &registered.ty,
-                "resource configuration",
-            )?;
+            let ty = &registered.ty;
+            let config = decode(request.config.as_ref(), ty, "resource configuration")?;
             Ok(registered.resource.validate(&config))
-        });
-        Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: all_diagnostics(result),
         }))
     }
 
-    async fn validate_data_resource_config(
+    async fn upgrade_state(
         &self,
-        request: Request<pb::validate_data_resource_config::Request>,
-    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
-        let type_name = request.into_inner().type_name;
-        Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: diagnostics(data_source::unknown(&type_name).into()),
-        }))
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        request: Request<pb::upgrade_resource_state::Request>,
-    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
-        let request = request.into_inner();
+        request: pb::upgrade_resource_state::Request,
+    ) -> pb::upgrade_resource_state::Response {
         let result = isolate_sync("UpgradeResourceState", || {
             let registered = self.registry.resource(&request.type_name)?;
             let stored = Stored {
@@ -273,24 +317,33 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let state = upgrade::state(registered, stored)?;
             encode(&state, &registered.ty, "upgraded state")
         });
-        Ok(Response::new(match result {
-            Ok(state) => pb::upgrade_resource_state::Response {
-                upgraded_state: Some(state),
-                ..Default::default()
-            },
-            Err(diags) => pb::upgrade_resource_state::Response {
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
-        }))
+        respond(result, |state| pb::upgrade_resource_state::Response {
+            upgraded_state: Some(state),
+            ..Default::default()
+        })
     }
 
-    async fn read_resource(
+    async fn upgrade_identity(
         &self,
-        request: Request<pb::read_resource::Request>,
-    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        request: pb::upgrade_resource_identity::Request,
+    ) -> pb::upgrade_resource_identity::Response {
+        let result = isolate_sync("UpgradeResourceIdentity", || {
+            let registered = self.registry.resource(&request.type_name)?;
+            let stored = Stored {
+                version: request.version,
+                json: raw_json(request.raw_identity.as_ref()),
+            };
+            let (identity, ty) = upgrade::identity(registered, stored)?;
+            wire::identity_data(&identity, ty)
+        });
+        respond(result, |identity| pb::upgrade_resource_identity::Response {
+            upgraded_identity: Some(identity),
+            ..Default::default()
+        })
+    }
+
+    async fn read(&self, request: pb::read_resource::Request) -> pb::read_resource::Response {
         let op = self.session.operation();
-        let request = request.into_inner();
         let result = isolate("ReadResource", async {
             let registered = self.registry.resource(&request.type_name)?;
             let ty = &registered.ty;
@@ -298,16 +351,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let stored = Private::decode(&request.private);
             let refreshed = read::refresh(&op, registered, &current, &stored).await?;
             let kept = request.current_identity.clone();
-            encode_object(
-                refreshed,
-                registered,
-                "refreshed state",
-                kept,
-                BadIdentity::Reported,
-            )
+            let bad_identity = BadIdentity::Reported;
+            encode_object(refreshed, registered, "refreshed state", kept, bad_identity)
         })
         .await;
-        Ok(Response::new(match result {
+        match result {
             Ok(read) => pb::read_resource::Response {
                 new_state: Some(read.state),
                 diagnostics: read.diagnostics,
@@ -323,15 +371,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 new_identity: request.current_identity,
                 ..Default::default()
             },
-        }))
+        }
     }
 
-    async fn plan_resource_change(
+    async fn plan(
         &self,
-        request: Request<pb::plan_resource_change::Request>,
-    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        request: pb::plan_resource_change::Request,
+    ) -> pb::plan_resource_change::Response {
         let op = self.session.operation();
-        let request = request.into_inner();
         let result = isolate("PlanResourceChange", async {
             let registered = self.registry.resource(&request.type_name)?;
             let ty = &registered.ty;
@@ -345,38 +392,34 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let planned = plan::plan(&op, registered, decoded).await?;
             let replace = planned.requires_replace.iter();
             let requires_replace = replace.map(convert::attribute_path).collect();
+            let bad_identity = BadIdentity::Fails;
             let object = encode_object(
                 planned.object,
                 registered,
                 "planned state",
                 None,
-                BadIdentity::Fails,
+                bad_identity,
             )?;
             Ok::<_, Diagnostics>((object, requires_replace))
         })
         .await;
-        Ok(Response::new(match result {
-            Ok((planned, requires_replace)) => pb::plan_resource_change::Response {
+        respond(result, |(planned, requires_replace)| {
+            pb::plan_resource_change::Response {
                 planned_state: Some(planned.state),
                 requires_replace,
                 planned_private: planned.private,
                 diagnostics: planned.diagnostics,
                 planned_identity: planned.identity,
                 ..Default::default()
-            },
-            Err(diags) => pb::plan_resource_change::Response {
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
-        }))
+            }
+        })
     }
 
-    async fn apply_resource_change(
+    async fn apply(
         &self,
-        request: Request<pb::apply_resource_change::Request>,
-    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        request: pb::apply_resource_change::Request,
+    ) -> pb::apply_resource_change::Response {
         let op = self.session.operation();
-        let request = request.into_inner();
         let planned_private = Private::decode(&request.planned_private);
         let result = isolate("ApplyResourceChange", async {
             let registered = self.registry.resource(&request.type_name)?;
@@ -393,7 +436,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             )
         })
         .await;
-        Ok(Response::new(match result {
+        match result {
             Ok(applied) => pb::apply_resource_change::Response {
                 new_state: Some(applied.state),
                 private: applied.private,
@@ -408,19 +451,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 diagnostics: diagnostics(diags),
                 ..Default::default()
             },
-        }))
+        }
     }
 
-    async fn import_resource_state(
+    async fn import(
         &self,
-        request: Request<pb::import_resource_state::Request>,
-    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        request: pb::import_resource_state::Request,
+    ) -> pb::import_resource_state::Response {
         let op = self.session.operation();
-        let request = request.into_inner();
         let result = isolate("ImportResourceState", async {
             let registered = self.registry.resource(&request.type_name)?;
             let given = request.identity.as_ref();
-            let key = if request.id.is_empty() && given.is_some_and(|i| i.identity_data.is_some()) {
+            let by_identity = given.is_some_and(|i| i.identity_data.is_some());
+            let key = if request.id.is_empty() && by_identity {
                 ImportKey::Identity(wire::decode_identity(given, registered))
             } else {
                 ImportKey::Id(request.id.clone())
@@ -435,90 +478,70 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             )
         })
         .await;
-        Ok(Response::new(match result {
-            Ok(imported) => pb::import_resource_state::Response {
-                imported_resources: vec![pb::import_resource_state::ImportedResource {
-                    type_name: request.type_name,
-                    state: Some(imported.state),
-                    identity: imported.identity,
-                    ..Default::default()
-                }],
+        respond(result, |imported| pb::import_resource_state::Response {
+            imported_resources: vec![pb::import_resource_state::ImportedResource {
+                type_name: request.type_name,
+                state: Some(imported.state),
+                identity: imported.identity,
                 ..Default::default()
-            },
-            Err(diags) => pb::import_resource_state::Response {
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
-        }))
+            }],
+            ..Default::default()
+        })
     }
 
-    async fn move_resource_state(
+    async fn move_state(
         &self,
-        request: Request<pb::move_resource_state::Request>,
-    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
-        let request = request.into_inner();
+        request: pb::move_resource_state::Request,
+    ) -> pb::move_resource_state::Response {
         let result = isolate_sync("MoveResourceState", || {
             let registered = self.registry.resource(&request.target_type_name)?;
-            let state = move_state::move_state(
-                registered,
-                &MoveRequest {
-                    source_provider_address: &request.source_provider_address,
-                    source_type_name: &request.source_type_name,
-                    source_schema_version: request.source_schema_version,
-                    source_state: raw_json(request.source_state.as_ref()),
-                    target_type_name: &request.target_type_name,
-                },
-            )?;
+            let move_request = MoveRequest {
+                source_provider_address: &request.source_provider_address,
+                source_type_name: &request.source_type_name,
+                source_schema_version: request.source_schema_version,
+                source_state: raw_json(request.source_state.as_ref()),
+                target_type_name: &request.target_type_name,
+            };
+            let state = move_state::move_state(registered, &move_request)?;
             encode(&state, &registered.ty, "moved state")
         });
-        Ok(Response::new(match result {
-            Ok(state) => pb::move_resource_state::Response {
-                target_state: Some(state),
-                ..Default::default()
-            },
-            Err(diags) => pb::move_resource_state::Response {
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
-        }))
+        respond(result, |state| pb::move_resource_state::Response {
+            target_state: Some(state),
+            ..Default::default()
+        })
+    }
+
+    async fn validate_data_source(
+        &self,
+        request: pb::validate_data_resource_config::Request,
+    ) -> pb::validate_data_resource_config::Response {
+        Diagnosed::diagnosed(data_source::unknown(&request.type_name).into())
     }
 
     async fn read_data_source(
         &self,
-        request: Request<pb::read_data_source::Request>,
-    ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        let type_name = request.into_inner().type_name;
-        Ok(Response::new(pb::read_data_source::Response {
-            diagnostics: diagnostics(data_source::unknown(&type_name).into()),
-            ..Default::default()
-        }))
+        request: pb::read_data_source::Request,
+    ) -> pb::read_data_source::Response {
+        Diagnosed::diagnosed(data_source::unknown(&request.type_name).into())
     }
 
-    async fn validate_list_resource_config(
+    async fn validate_list(
         &self,
-        request: Request<pb::validate_list_resource_config::Request>,
-    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
-        let request = request.into_inner();
-        let result = isolate_sync("ValidateListResourceConfig", || {
+        request: pb::validate_list_resource_config::Request,
+    ) -> pb::validate_list_resource_config::Response {
+        validated(isolate_sync("ValidateListResourceConfig", || {
             let registered = self.registry.list(&request.type_name)?;
             let ty = &registered.ty;
             let config = decode(request.config.as_ref(), ty, "list configuration")?;
             Ok(registered.list.validate(&config))
-        });
-        Ok(Response::new(pb::validate_list_resource_config::Response {
-            diagnostics: all_diagnostics(result),
         }))
     }
 
-    /// Streams what the list finds, one event per object, while it is still listing; problems
-    /// arrive as an event's diagnostics (Terraform stops reading at the first error), never as
-    /// a gRPC error.
-    async fn list_resource(
+    async fn list(
         &self,
-        request: Request<pb::list_resource::Request>,
-    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        request: pb::list_resource::Request,
+    ) -> BoxStream<pb::list_resource::Event> {
         let op = self.session.operation();
-        let request = request.into_inner();
         let limit = u64::try_from(request.limit).unwrap_or(0);
         let (events, receiver) = mpsc::channel(1);
         let started = async {
@@ -542,21 +565,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 let _ = events.try_send(Ok(wire::diagnostics_event(diags)));
             }
         }
-        Ok(Response::new(Box::pin(
-            tokio_stream::wrappers::ReceiverStream::new(receiver),
-        )))
-    }
-
-    async fn stop_provider(
-        &self,
-        _request: Request<pb::stop_provider::Request>,
-    ) -> Result<Response<pb::stop_provider::Response>, Status> {
-        tracing::info!(
-            tf_rpc = "StopProvider",
-            "stop requested: cancelling the operations in flight"
-        );
-        self.session.stop_current_generation();
-        Ok(Response::new(pb::stop_provider::Response::default()))
+        Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver))
     }
 }
 
