@@ -33,15 +33,18 @@ use crate::list::Results;
 use crate::private::Private;
 use crate::proto::tfplugin6 as pb;
 use crate::resource::Provider;
+use crate::value::Value;
 
 use self::import::ImportKey;
 use self::list::{ListTarget, Listing};
 use self::move_state::MoveRequest;
 use self::plan::PlanRequest;
-use self::registry::Registry;
+use self::registry::{RegisteredResource, Registry, Validated};
 use self::session::Session;
 use self::upgrade::Stored;
-use self::wire::{BadIdentity, FoundEncoding, decode, diagnostics, encode, encode_object};
+use self::wire::{
+    BadIdentity, EncodedObject, FoundEncoding, decode, diagnostics, encode, encode_object,
+};
 
 /// Terraform's own limit on schema replies is 64 MiB; states can be large too. terraform-plugin-go
 /// uses 256 MiB, and so do we, instead of tonic's 4 MiB default.
@@ -73,11 +76,16 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
-/// The tfplugin6 service: every RPC hands its request to the method of [`ProviderService`]
-/// named beside it, which answers with the response itself. The service never answers with a
-/// gRPC error: Terraform renders only diagnostics well.
+/// The tfplugin6 service. Most RPCs hand their request to the method of [`ProviderService`]
+/// named beside them, which answers with the response itself; the validation of a resource or
+/// list `config` block is the same for both; the provider has no data sources. The service never
+/// answers with a gRPC error: Terraform renders only diagnostics well.
 macro_rules! service {
-    ($($rpc:ident => $method:ident,)*) => {
+    (
+        methods { $($rpc:ident => $method:ident,)* }
+        config_validations { $($validation:ident($rpc_name:literal) => $lookup:ident,)* }
+        data_sources { $($data_source:ident,)* }
+    ) => {
         #[tonic::async_trait]
         impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             $(
@@ -86,6 +94,27 @@ macro_rules! service {
                     request: Request<pb::$rpc::Request>,
                 ) -> Result<Response<pb::$rpc::Response>, Status> {
                     Ok(Response::new(self.$method(request.into_inner()).await))
+                }
+            )*
+
+            $(
+                async fn $validation(
+                    &self,
+                    request: Request<pb::$validation::Request>,
+                ) -> Result<Response<pb::$validation::Response>, Status> {
+                    let request = request.into_inner();
+                    let found = self.registry.$lookup(&request.type_name);
+                    Ok(Response::new(validate($rpc_name, found, request.config.as_ref())))
+                }
+            )*
+
+            $(
+                async fn $data_source(
+                    &self,
+                    request: Request<pb::$data_source::Request>,
+                ) -> Result<Response<pb::$data_source::Response>, Status> {
+                    let type_name = request.into_inner().type_name;
+                    Ok(Response::new(Diagnosed::diagnosed(data_source::unknown(&type_name).into())))
                 }
             )*
 
@@ -103,23 +132,29 @@ macro_rules! service {
 }
 
 service! {
-    get_metadata => metadata,
-    get_provider_schema => schemas,
-    get_resource_identity_schemas => identity_schemas,
-    validate_provider_config => validate_provider,
-    configure_provider => configure,
-    stop_provider => stop,
-    validate_resource_config => validate_resource,
-    upgrade_resource_state => upgrade_state,
-    upgrade_resource_identity => upgrade_identity,
-    read_resource => read,
-    plan_resource_change => plan,
-    apply_resource_change => apply,
-    import_resource_state => import,
-    move_resource_state => move_state,
-    validate_data_resource_config => validate_data_source,
-    read_data_source => read_data_source,
-    validate_list_resource_config => validate_list,
+    methods {
+        get_metadata => metadata,
+        get_provider_schema => schemas,
+        get_resource_identity_schemas => identity_schemas,
+        validate_provider_config => validate_provider,
+        configure_provider => configure,
+        stop_provider => stop,
+        upgrade_resource_state => upgrade_state,
+        upgrade_resource_identity => upgrade_identity,
+        read_resource => read,
+        plan_resource_change => plan,
+        apply_resource_change => apply,
+        import_resource_state => import,
+        move_resource_state => move_state,
+    }
+    config_validations {
+        validate_resource_config("ValidateResourceConfig") => resource,
+        validate_list_resource_config("ValidateListResourceConfig") => list,
+    }
+    data_sources {
+        validate_data_resource_config,
+        read_data_source,
+    }
 }
 
 /// A response that can carry nothing but diagnostics: what a failed RPC answers, and all a
@@ -166,6 +201,59 @@ fn respond<T, R: Diagnosed>(result: Result<T, Diagnostics>, answer: impl FnOnce(
 /// The response of a validation: its diagnostics, or those of its failure.
 fn validated<R: Diagnosed>(result: Result<Diagnostics, Diagnostics>) -> R {
     R::diagnosed(result.unwrap_or_else(|diags| diags))
+}
+
+/// A response whose answer is one state: an upgraded one, or one moved from another type.
+trait StateResponse: Diagnosed {
+    fn with_state(state: pb::DynamicValue) -> Self;
+}
+
+macro_rules! state_responses {
+    ($($rpc:ident => $field:ident),*) => {
+        $(
+            impl StateResponse for pb::$rpc::Response {
+                fn with_state(state: pb::DynamicValue) -> Self {
+                    Self {
+                        $field: Some(state),
+                        ..Default::default()
+                    }
+                }
+            }
+        )*
+    };
+}
+
+state_responses!(
+    upgrade_resource_state => upgraded_state,
+    move_resource_state => target_state
+);
+
+/// The response of an RPC whose answer is one state of the `found` resource, as `rule` makes it
+/// (`what` names it in an error).
+fn state_of<C: Send + Sync + 'static, R: StateResponse>(
+    rpc: &str,
+    found: Result<&RegisteredResource<C>, Diagnostics>,
+    rule: impl FnOnce(&RegisteredResource<C>) -> Result<Value, Diagnostics>,
+    what: &str,
+) -> R {
+    let result = isolate_sync(rpc, || {
+        let registered = found?;
+        encode(&rule(registered)?, &registered.ty, what)
+    });
+    respond(result, R::with_state)
+}
+
+/// The response of a validation RPC of a resource or list `config` block.
+fn validate<R: Diagnosed>(
+    rpc: &str,
+    target: Result<&impl Validated, Diagnostics>,
+    config: Option<&pb::DynamicValue>,
+) -> R {
+    validated(isolate_sync(rpc, || {
+        let target = target?;
+        let config = decode(config, target.config_type(), target.config_name())?;
+        Ok(target.validate(&config))
+    }))
 }
 
 /// Runs a listing and streams what it finds, one event per object as soon as it is found, then
@@ -292,35 +380,17 @@ impl<P: Provider> ProviderService<P> {
         pb::stop_provider::Response::default()
     }
 
-    async fn validate_resource(
-        &self,
-        request: pb::validate_resource_config::Request,
-    ) -> pb::validate_resource_config::Response {
-        validated(isolate_sync("ValidateResourceConfig", || {
-            let registered = self.registry.resource(&request.type_name)?;
-            let ty = &registered.ty;
-            let config = decode(request.config.as_ref(), ty, "resource configuration")?;
-            Ok(registered.resource.validate(&config))
-        }))
-    }
-
     async fn upgrade_state(
         &self,
         request: pb::upgrade_resource_state::Request,
     ) -> pb::upgrade_resource_state::Response {
-        let result = isolate_sync("UpgradeResourceState", || {
-            let registered = self.registry.resource(&request.type_name)?;
-            let stored = Stored {
-                version: request.version,
-                json: raw_json(request.raw_state.as_ref()),
-            };
-            let state = upgrade::state(registered, stored)?;
-            encode(&state, &registered.ty, "upgraded state")
-        });
-        respond(result, |state| pb::upgrade_resource_state::Response {
-            upgraded_state: Some(state),
-            ..Default::default()
-        })
+        let stored = Stored {
+            version: request.version,
+            json: raw_json(request.raw_state.as_ref()),
+        };
+        let upgrade = |registered: &_| upgrade::state(registered, stored);
+        let found = self.registry.resource(&request.type_name);
+        state_of("UpgradeResourceState", found, upgrade, "upgraded state")
     }
 
     async fn upgrade_identity(
@@ -355,23 +425,11 @@ impl<P: Provider> ProviderService<P> {
             encode_object(refreshed, registered, "refreshed state", kept, bad_identity)
         })
         .await;
-        match result {
-            Ok(read) => pb::read_resource::Response {
-                new_state: Some(read.state),
-                diagnostics: read.diagnostics,
-                private: read.private,
-                new_identity: read.identity,
-                ..Default::default()
-            },
-            // Keep what Terraform had: an error must never make the object vanish from state.
-            Err(diags) => pb::read_resource::Response {
-                new_state: request.current_state,
-                diagnostics: diagnostics(diags),
-                private: request.private,
-                new_identity: request.current_identity,
-                ..Default::default()
-            },
-        }
+        let (state, identity) = (request.current_state, request.current_identity);
+        let answer = result.unwrap_or_else(|diags| {
+            EncodedObject::unchanged(state, request.private, identity, diags)
+        });
+        answer.into()
     }
 
     async fn plan(
@@ -405,7 +463,7 @@ impl<P: Provider> ProviderService<P> {
         .await;
         respond(result, |(planned, requires_replace)| {
             pb::plan_resource_change::Response {
-                planned_state: Some(planned.state),
+                planned_state: planned.state,
                 requires_replace,
                 planned_private: planned.private,
                 diagnostics: planned.diagnostics,
@@ -436,22 +494,10 @@ impl<P: Provider> ProviderService<P> {
             )
         })
         .await;
-        match result {
-            Ok(applied) => pb::apply_resource_change::Response {
-                new_state: Some(applied.state),
-                private: applied.private,
-                diagnostics: applied.diagnostics,
-                new_identity: applied.identity,
-                ..Default::default()
-            },
-            // Nothing was done: the prior object stays as it was.
-            Err(diags) => pb::apply_resource_change::Response {
-                new_state: request.prior_state,
-                private: planned_private.resource_only().encode(),
-                diagnostics: diagnostics(diags),
-                ..Default::default()
-            },
-        }
+        // Nothing was done: the prior object stays as it was.
+        let private = planned_private.resource_only().encode();
+        let unchanged = |diags| EncodedObject::unchanged(request.prior_state, private, None, diags);
+        result.unwrap_or_else(unchanged).into()
     }
 
     async fn import(
@@ -481,7 +527,7 @@ impl<P: Provider> ProviderService<P> {
         respond(result, |imported| pb::import_resource_state::Response {
             imported_resources: vec![pb::import_resource_state::ImportedResource {
                 type_name: request.type_name,
-                state: Some(imported.state),
+                state: imported.state,
                 identity: imported.identity,
                 ..Default::default()
             }],
@@ -493,48 +539,16 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: pb::move_resource_state::Request,
     ) -> pb::move_resource_state::Response {
-        let result = isolate_sync("MoveResourceState", || {
-            let registered = self.registry.resource(&request.target_type_name)?;
-            let move_request = MoveRequest {
-                source_provider_address: &request.source_provider_address,
-                source_type_name: &request.source_type_name,
-                source_schema_version: request.source_schema_version,
-                source_state: raw_json(request.source_state.as_ref()),
-                target_type_name: &request.target_type_name,
-            };
-            let state = move_state::move_state(registered, &move_request)?;
-            encode(&state, &registered.ty, "moved state")
-        });
-        respond(result, |state| pb::move_resource_state::Response {
-            target_state: Some(state),
-            ..Default::default()
-        })
-    }
-
-    async fn validate_data_source(
-        &self,
-        request: pb::validate_data_resource_config::Request,
-    ) -> pb::validate_data_resource_config::Response {
-        Diagnosed::diagnosed(data_source::unknown(&request.type_name).into())
-    }
-
-    async fn read_data_source(
-        &self,
-        request: pb::read_data_source::Request,
-    ) -> pb::read_data_source::Response {
-        Diagnosed::diagnosed(data_source::unknown(&request.type_name).into())
-    }
-
-    async fn validate_list(
-        &self,
-        request: pb::validate_list_resource_config::Request,
-    ) -> pb::validate_list_resource_config::Response {
-        validated(isolate_sync("ValidateListResourceConfig", || {
-            let registered = self.registry.list(&request.type_name)?;
-            let ty = &registered.ty;
-            let config = decode(request.config.as_ref(), ty, "list configuration")?;
-            Ok(registered.list.validate(&config))
-        }))
+        let source = MoveRequest {
+            source_provider_address: &request.source_provider_address,
+            source_type_name: &request.source_type_name,
+            source_schema_version: request.source_schema_version,
+            source_state: raw_json(request.source_state.as_ref()),
+            target_type_name: &request.target_type_name,
+        };
+        let target = self.registry.resource(&request.target_type_name);
+        let moved = |target: &_| move_state::move_state(target, &source);
+        state_of("MoveResourceState", target, moved, "moved state")
     }
 
     async fn list(

@@ -9,7 +9,7 @@ use crate::identity::IdentitySchema;
 use crate::list::ListResource;
 use crate::resource::{Provider, Resource};
 use crate::schema::Schema;
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 /// A managed resource with what the server derives from it.
 pub(crate) struct RegisteredResource<C> {
@@ -100,5 +100,42 @@ impl<C: Send + Sync + 'static> Registry<C> {
             )
             .into()
         })
+    }
+}
+
+/// A type whose configuration block the host asks the provider to validate.
+pub(crate) trait Validated {
+    /// The block's type.
+    fn config_type(&self) -> &Type;
+    /// What the block is, for a decoding error.
+    fn config_name(&self) -> &'static str;
+    fn validate(&self, config: &Value) -> Diagnostics;
+}
+
+impl<C: Send + Sync + 'static> Validated for RegisteredResource<C> {
+    fn config_type(&self) -> &Type {
+        &self.ty
+    }
+
+    fn config_name(&self) -> &'static str {
+        "resource configuration"
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        self.resource.validate(config)
+    }
+}
+
+impl<C: Send + Sync + 'static> Validated for RegisteredList<C> {
+    fn config_type(&self) -> &Type {
+        &self.ty
+    }
+
+    fn config_name(&self) -> &'static str {
+        "list configuration"
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        self.list.validate(config)
     }
 }

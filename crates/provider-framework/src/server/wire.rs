@@ -90,11 +90,51 @@ pub(crate) fn diagnostics(diags: Diagnostics) -> Vec<pb::Diagnostic> {
 /// ImportResourceState share.
 #[derive(Debug)]
 pub(crate) struct EncodedObject {
-    pub state: pb::DynamicValue,
+    /// Always set, but optional in every response that carries it.
+    pub state: Option<pb::DynamicValue>,
     pub diagnostics: Vec<pb::Diagnostic>,
     pub private: Vec<u8>,
     pub identity: Option<pb::ResourceIdentityData>,
 }
+
+impl EncodedObject {
+    /// The object as the host sent it, with the diagnostics of an RPC that failed: an error
+    /// must never make an object vanish from state.
+    pub fn unchanged(
+        state: Option<pb::DynamicValue>,
+        private: Vec<u8>,
+        identity: Option<pb::ResourceIdentityData>,
+        diags: Diagnostics,
+    ) -> Self {
+        EncodedObject {
+            state,
+            diagnostics: diagnostics(diags),
+            private,
+            identity,
+        }
+    }
+}
+
+/// The responses that carry an object's state as it now is.
+macro_rules! new_state_responses {
+    ($($rpc:ident),*) => {
+        $(
+            impl From<EncodedObject> for pb::$rpc::Response {
+                fn from(object: EncodedObject) -> Self {
+                    Self {
+                        new_state: object.state,
+                        diagnostics: object.diagnostics,
+                        private: object.private,
+                        new_identity: object.identity,
+                        ..Default::default()
+                    }
+                }
+            }
+        )*
+    };
+}
+
+new_state_responses!(read_resource, apply_resource_change);
 
 /// What an identity the provider cannot encode does to the answer that carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +181,7 @@ pub(crate) fn encode_object<C: Send + Sync + 'static>(
         }
     };
     Ok(EncodedObject {
-        state,
+        state: Some(state),
         diagnostics: self::diagnostics(diagnostics),
         private: private.encode(),
         identity,
