@@ -592,4 +592,7 @@ fn raw_json(raw: Option<&pb::RawState>) -> &[u8] {
 mod identity_tests;
 
 #[cfg(test)]
+mod rules_tests;
+
+#[cfg(test)]
 mod tests;

@@ -112,30 +112,28 @@ pub(crate) trait Validated {
     fn validate(&self, config: &Value) -> Diagnostics;
 }
 
-impl<C: Send + Sync + 'static> Validated for RegisteredResource<C> {
-    fn config_type(&self) -> &Type {
-        &self.ty
-    }
+/// Each registered type validates its block with its own check.
+macro_rules! validated {
+    ($($registered:ident: $field:ident, $name:literal;)*) => {
+        $(
+            impl<C: Send + Sync + 'static> Validated for $registered<C> {
+                fn config_type(&self) -> &Type {
+                    &self.ty
+                }
 
-    fn config_name(&self) -> &'static str {
-        "resource configuration"
-    }
+                fn config_name(&self) -> &'static str {
+                    $name
+                }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        self.resource.validate(config)
-    }
+                fn validate(&self, config: &Value) -> Diagnostics {
+                    self.$field.validate(config)
+                }
+            }
+        )*
+    };
 }
 
-impl<C: Send + Sync + 'static> Validated for RegisteredList<C> {
-    fn config_type(&self) -> &Type {
-        &self.ty
-    }
-
-    fn config_name(&self) -> &'static str {
-        "list configuration"
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        self.list.validate(config)
-    }
+validated! {
+    RegisteredResource: resource, "resource configuration";
+    RegisteredList: list, "list configuration";
 }
