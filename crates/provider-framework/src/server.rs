@@ -595,4 +595,7 @@ mod identity_tests;
 mod rules_tests;
 
 #[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
 mod tests;

@@ -11,12 +11,13 @@ use super::move_state::{MoveRequest, move_state};
 use super::plan::{PlanRequest, plan};
 use super::registry::{RegisteredResource, Registry};
 use super::session::Session;
+use super::test_support::{OneResource, schema_of};
 use super::upgrade::{self, Stored};
 use super::{apply, read};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::private::Private;
-use crate::resource::{Context, Outcome, Provider, Resource};
-use crate::schema::{Attribute, Block, Schema};
+use crate::resource::{Context, Outcome, Resource};
+use crate::schema::{Attribute, Schema};
 use crate::value::{Type, Value};
 
 /// A resource whose delete fails while `id` is "stuck", and whose read finds nothing of an
@@ -34,13 +35,7 @@ impl Resource<()> for Thing {
     }
 
     fn schema(&self) -> Schema {
-        Schema {
-            version: 1,
-            block: Block {
-                attributes: vec![Attribute::required("id", Type::String, "an ID")],
-                ..Block::default()
-            },
-        }
+        schema_of(1, Attribute::required("id", Type::String, "an ID"))
     }
 
     fn validate(&self, _config: &Value) -> Diagnostics {
@@ -70,34 +65,12 @@ impl Resource<()> for Thing {
     }
 }
 
-struct Things;
-
-#[async_trait]
-impl Provider for Things {
-    type Client = ();
-
-    fn type_name(&self) -> &'static str {
-        "test"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: Block::default(),
-        }
-    }
-
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
-    async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
-        Ok(())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![Arc::new(Thing)]
-    }
+/// The registry of a provider serving [`Thing`].
+fn things() -> Registry<()> {
+    Registry::new(&OneResource {
+        resource: Arc::new(Thing),
+        client: (),
+    })
 }
 
 fn registered(registry: &Registry<()>) -> &RegisteredResource<()> {
@@ -112,7 +85,7 @@ async fn configured() -> Session<()> {
 
 #[tokio::test]
 async fn a_failed_delete_keeps_the_prior_state_and_a_done_one_leaves_none() {
-    let registry = Registry::new(&Things);
+    let registry = things();
     let session = configured().await;
     let op = session.operation();
     let private = Private::default();
@@ -143,7 +116,7 @@ async fn a_failed_delete_keeps_the_prior_state_and_a_done_one_leaves_none() {
 
 #[tokio::test]
 async fn nothing_is_applied_or_read_before_the_provider_is_configured() {
-    let registry = Registry::new(&Things);
+    let registry = things();
     let session = Session::default();
     let op = session.operation();
     let (object, private) = (thing("a"), Private::default());
@@ -155,7 +128,7 @@ async fn nothing_is_applied_or_read_before_the_provider_is_configured() {
 
 #[tokio::test]
 async fn a_read_keeps_the_private_data_the_resource_gives_and_a_gone_object_has_no_identity() {
-    let registry = Registry::new(&Things);
+    let registry = things();
     let session = configured().await;
     let op = session.operation();
     let stored = Private {
@@ -178,7 +151,7 @@ async fn a_read_keeps_the_private_data_the_resource_gives_and_a_gone_object_has_
 
 #[tokio::test]
 async fn a_destroy_plan_is_null_and_keeps_only_the_resources_private_text() {
-    let registry = Registry::new(&Things);
+    let registry = things();
     let session = configured().await;
     let stored = Private {
         resource: "mine".to_owned(),
@@ -208,7 +181,7 @@ async fn a_destroy_plan_is_null_and_keeps_only_the_resources_private_text() {
 
 #[test]
 fn an_upgrade_drops_attributes_the_schema_no_longer_has_and_refuses_a_newer_version() {
-    let registry = Registry::new(&Things);
+    let registry = things();
     let json = br#"{"id":"a","retired":true}"#;
     let upgraded = upgrade::state(registered(&registry), Stored { version: 0, json });
     assert_eq!(upgraded.ok(), Some(thing("a")));
@@ -225,7 +198,7 @@ fn an_upgrade_drops_attributes_the_schema_no_longer_has_and_refuses_a_newer_vers
 
 #[test]
 fn a_move_to_a_resource_without_movers_names_the_target() {
-    let registry = Registry::new(&Things);
+    let registry = things();
     let request = MoveRequest {
         source_provider_address: "registry.terraform.io/example/old",
         source_type_name: "old_thing",

@@ -7,12 +7,16 @@ use async_trait::async_trait;
 use pb::provider_server::Provider as _;
 use tokio::sync::mpsc;
 
+use super::test_support::{OneResource, schema_of};
 use super::*;
 use crate::diag::Diagnostic;
 use crate::msgpack;
 use crate::resource::{Context, MoveSource, Moved, Outcome, Resource, StateMover};
-use crate::schema::{Attribute, Block, Schema};
+use crate::schema::{Attribute, Schema};
 use crate::value::{Type, Value};
+
+/// The provider of these tests.
+type TestProvider = OneResource<()>;
 
 /// How a delete ended.
 const STOPPED: &str = "stopped";
@@ -31,13 +35,7 @@ impl Resource<()> for Waits {
     }
 
     fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: Block {
-                attributes: vec![Attribute::optional("id", Type::String, "an ID")],
-                ..Block::default()
-            },
-        }
+        schema_of(0, Attribute::optional("id", Type::String, "an ID"))
     }
 
     fn validate(&self, _config: &Value) -> Diagnostics {
@@ -89,42 +87,6 @@ impl Resource<()> for Waits {
     }
 }
 
-struct TestProvider {
-    started: mpsc::UnboundedSender<()>,
-    wait: Duration,
-}
-
-#[async_trait]
-impl Provider for TestProvider {
-    type Client = ();
-
-    fn type_name(&self) -> &'static str {
-        "test"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: Block::default(),
-        }
-    }
-
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
-    async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
-        Ok(())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![Arc::new(Waits {
-            started: self.started.clone(),
-            wait: self.wait,
-        })]
-    }
-}
-
 /// A configured service whose deletes wait up to `wait`, and the channel on which each
 /// delete reports that it has started.
 async fn service(
@@ -134,7 +96,11 @@ async fn service(
     mpsc::UnboundedReceiver<()>,
 ) {
     let (started, started_rx) = mpsc::unbounded_channel();
-    let service = ProviderService::new(Arc::new(TestProvider { started, wait }));
+    let resource = Arc::new(Waits { started, wait });
+    let service = ProviderService::new(Arc::new(OneResource {
+        resource,
+        client: (),
+    }));
     service.session.configure(()).await;
     (Arc::new(service), started_rx)
 }
@@ -222,9 +188,13 @@ async fn an_operation_after_a_stop_runs_to_completion() {
 /// A service that was never configured, as Terraform starts one for a move.
 fn unconfigured() -> ProviderService<TestProvider> {
     let (started, _) = mpsc::unbounded_channel();
-    ProviderService::new(Arc::new(TestProvider {
+    let resource = Arc::new(Waits {
         started,
         wait: Duration::ZERO,
+    });
+    ProviderService::new(Arc::new(OneResource {
+        resource,
+        client: (),
     }))
 }
 
