@@ -1,9 +1,18 @@
 //! The tfplugin6 gRPC service: the only place where the protocol's messages meet the framework.
 //!
 //! This file is the adapter: each RPC decodes its `DynamicValue`s with the resource's schema
-//! type, hands framework values to the plain function holding that RPC's rules (one module per
-//! RPC under `server/`), encodes the answer, and isolates panics. Domain errors travel as
-//! diagnostics, never as gRPC status codes, because Terraform renders only diagnostics well.
+//! type, hands framework values to the plain function holding that RPC's rules, encodes the
+//! answer, and isolates panics. Domain errors travel as diagnostics, never as gRPC status codes,
+//! because Terraform renders only diagnostics well. Below it, from the top down:
+//!
+//! - `wire`: the protocol's side of every answer (values, diagnostics, one object answer's
+//!   fields, list events), written once for all RPCs;
+//! - the rules, one module per RPC: `read`, `plan`, `apply`, `import`, `upgrade`, `move_state`,
+//!   `list`, with `identity` (which answers carry which identity), `metadata` and
+//!   `data_source`; they take and return framework values, so they are tested as plain
+//!   functions (`rules_tests`);
+//! - the vocabulary they share: `registry` (the served types, derived once), `session` (what the
+//!   process remembers between RPCs) and `answer` (what the rules say about one object).
 
 mod answer;
 mod apply;

@@ -166,6 +166,8 @@ pub(crate) fn encode_object<C: Send + Sync + 'static>(
         (IdentityAnswer::Kept, _) => Ok(host_identity),
         (IdentityAnswer::Absent, _) | (IdentityAnswer::Known(_), None) => Ok(None),
     };
+    // A state that cannot be encoded fails any answer; which of two failures is reported
+    // follows the order the rules work the two out in (a plan's or import's identity first).
     let (state, identity) = match bad_identity {
         BadIdentity::Fails => {
             let identity = identity(host_identity)?;
