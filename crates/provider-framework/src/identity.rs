@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 
 use super::diag::Diagnostics;
-use super::resource::Context;
+use super::resource::context::Context;
 use super::value::{Type, Value};
 
 /// The identity's shape, as `GetResourceIdentitySchemas` declares it.

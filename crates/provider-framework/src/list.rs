@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::diag::Diagnostics;
-use super::resource::Context;
+use super::resource::context::Context;
 use super::schema::Schema;
 use super::value::Value;
 

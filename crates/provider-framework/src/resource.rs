@@ -8,14 +8,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use tokio_util::sync::CancellationToken;
-
 use super::diag::Diagnostics;
 use super::identity::ResourceIdentity;
 use super::list::ListResource;
 use super::schema::Schema;
 use super::value::Value;
+use async_trait::async_trait;
+
+pub mod context;
+pub use context::Context;
 
 /// The shape of a resource's import ID, as its documentation shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,16 +52,6 @@ pub trait Provider: Send + Sync + 'static {
     fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Client>>> {
         Vec::new()
     }
-}
-
-/// What every resource operation gets: the configured client, and the signal Terraform sends
-/// (StopProvider) when the user interrupts, so long waits can end early without losing state.
-pub struct Context<C> {
-    pub client: Arc<C>,
-    pub stop: CancellationToken,
-    /// The object's private text, as an earlier operation left it in state (empty when none):
-    /// data the resource keeps for itself, invisible in plans and configuration.
-    pub private: String,
 }
 
 /// The result of an operation that may leave an object behind even when it fails: a create whose

@@ -8,9 +8,15 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use pb::provider_server::Provider as _;
 
+use super::session::reads_identity;
+use super::test_support::OneResource;
 use super::*;
+use crate::diag::Diagnostic;
 use crate::identity::{IdentityAttribute, IdentitySchema, ResourceIdentity};
-use crate::schema::{Attribute, Block};
+use crate::msgpack;
+use crate::resource::{Context, Outcome, Resource};
+use crate::schema::{Attribute, Block, Schema};
+use crate::value::{Type, Value};
 
 /// The account the test client stands for.
 const ACCOUNT: &str = "111122223333";
@@ -133,39 +139,13 @@ impl ResourceIdentity<String> for Keyed {
     }
 }
 
-struct KeyedProvider;
-
-#[async_trait]
-impl Provider for KeyedProvider {
-    type Client = String;
-
-    fn type_name(&self) -> &'static str {
-        "test"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema {
-            version: 0,
-            block: Block::default(),
-        }
-    }
-
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
-    async fn configure(&self, _config: &Value) -> Result<String, Diagnostics> {
-        Ok(ACCOUNT.to_owned())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<String>>> {
-        vec![Arc::new(Keyed)]
-    }
-}
-
 /// A service configured by a host of version `host`.
-async fn service(host: &str) -> ProviderService<KeyedProvider> {
-    let service = ProviderService::new(Arc::new(KeyedProvider));
+async fn service(host: &str) -> ProviderService<OneResource<String>> {
+    let provider = OneResource {
+        resource: Arc::new(Keyed),
+        client: ACCOUNT.to_owned(),
+    };
+    let service = ProviderService::new(Arc::new(provider));
     let config = encode(
         &Value::Object(BTreeMap::new()),
         &Type::Object(BTreeMap::new()),
