@@ -1,5 +1,6 @@
 //! Modules depend downward only: no import cycle among the modules of the provider crate
-//! (`src/`) or of the emulator (`sim/src/`).
+//! (`src/`), of the emulator (`sim/src/`) or of the provider framework
+//! (`crates/provider-framework/src/`).
 //!
 //! A cycle means two modules each need the other, so neither can be read, tested or changed on
 //! its own: the sign of vocabulary and machinery sharing one room. The check reads the sources as
@@ -40,6 +41,16 @@ fn the_provider_crate_has_no_import_cycle() {
 #[test]
 fn the_emulator_has_no_import_cycle() {
     assert_acyclic(&crate_dir().join("sim").join("src"));
+}
+
+#[test]
+fn the_provider_framework_has_no_import_cycle() {
+    assert_acyclic(
+        &crate_dir()
+            .join("crates")
+            .join("provider-framework")
+            .join("src"),
+    );
 }
 
 #[test]
