@@ -98,6 +98,34 @@ impl Ec2 {
     }
 }
 
+impl Ec2 {
+    /// `action` with each parameter taken from an attribute of `value` (`(parameter, attribute)`).
+    async fn call_with(
+        &self,
+        action: &str,
+        value: &Value,
+        params: &[(&str, &str)],
+    ) -> Result<String, Diagnostics> {
+        let values = params
+            .iter()
+            .map(|(param, attribute)| Ok((*param, string_of(value, attribute)?)))
+            .collect::<Result<Vec<_>, Diagnostics>>()?;
+        let params: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(param, value)| (*param, value.as_str()))
+            .collect();
+        self.call(action, &params).await
+    }
+}
+
+/// A create's result as the framework takes it.
+fn outcome(result: Result<Value, Diagnostics>) -> Outcome {
+    match result {
+        Ok(state) => Outcome::ok(state),
+        Err(diags) => Outcome::failed(diags),
+    }
+}
+
 fn failed(action: &str, detail: &str) -> Diagnostics {
     Diagnostic::error(format!("{action} failed"), detail).into()
 }
@@ -196,21 +224,21 @@ impl Resource<Ec2> for ClientVpnNetworkAssociation {
     }
 
     async fn create(&self, ctx: &Context<Ec2>, planned: &Value) -> Outcome {
+        let ec2 = &ctx.client;
         let result = async {
-            let endpoint = string_of(planned, "client_vpn_endpoint_id")?;
-            let subnet = string_of(planned, "subnet_id")?;
-            let ec2 = &ctx.client;
             let answer = ec2
-                .call(
+                .call_with(
                     "AssociateClientVpnTargetNetwork",
+                    planned,
                     &[
-                        ("ClientVpnEndpointId", endpoint.as_str()),
-                        ("SubnetId", subnet.as_str()),
+                        ("ClientVpnEndpointId", "client_vpn_endpoint_id"),
+                        ("SubnetId", "subnet_id"),
                     ],
                 )
                 .await?;
             let association = xml_text(&answer, "associationId")
                 .ok_or_else(|| failed("AssociateClientVpnTargetNetwork", &answer))?;
+            let endpoint = string_of(planned, "client_vpn_endpoint_id")?;
             let listed = ec2
                 .call(
                     "DescribeClientVpnTargetNetworks",
@@ -220,7 +248,7 @@ impl Resource<Ec2> for ClientVpnNetworkAssociation {
                     ],
                 )
                 .await?;
-            Ok::<_, Diagnostics>(created(
+            Ok(created(
                 planned,
                 ec2,
                 &[
@@ -230,10 +258,7 @@ impl Resource<Ec2> for ClientVpnNetworkAssociation {
                 ],
             ))
         };
-        match result.await {
-            Ok(state) => Outcome::ok(state),
-            Err(diags) => Outcome::failed(diags),
-        }
+        outcome(result.await)
     }
 
     async fn read(&self, _ctx: &Context<Ec2>, current: &Value) -> Outcome {
@@ -241,20 +266,15 @@ impl Resource<Ec2> for ClientVpnNetworkAssociation {
     }
 
     async fn delete(&self, ctx: &Context<Ec2>, prior: &Value) -> Diagnostics {
-        let result = async {
-            let endpoint = string_of(prior, "client_vpn_endpoint_id")?;
-            let association = string_of(prior, "association_id")?;
-            ctx.client
-                .call(
-                    "DisassociateClientVpnTargetNetwork",
-                    &[
-                        ("ClientVpnEndpointId", endpoint.as_str()),
-                        ("AssociationId", association.as_str()),
-                    ],
-                )
-                .await
-        };
-        result.await.err().unwrap_or_default()
+        let sent = ctx.client.call_with(
+            "DisassociateClientVpnTargetNetwork",
+            prior,
+            &[
+                ("ClientVpnEndpointId", "client_vpn_endpoint_id"),
+                ("AssociationId", "association_id"),
+            ],
+        );
+        sent.await.err().unwrap_or_default()
     }
 
     fn import(&self, _id: &str) -> Result<Value, Diagnostics> {
@@ -263,6 +283,10 @@ impl Resource<Ec2> for ClientVpnNetworkAssociation {
 }
 
 struct RouteServerVpcAssociation;
+
+/// The parameters of both route server calls and the attributes they come from.
+const ROUTE_SERVER_PARAMS: &[(&str, &str)] =
+    &[("RouteServerId", "route_server_id"), ("VpcId", "vpc_id")];
 
 #[async_trait]
 impl Resource<Ec2> for RouteServerVpcAssociation {
@@ -284,23 +308,12 @@ impl Resource<Ec2> for RouteServerVpcAssociation {
 
     async fn create(&self, ctx: &Context<Ec2>, planned: &Value) -> Outcome {
         let result = async {
-            let route_server = string_of(planned, "route_server_id")?;
-            let vpc = string_of(planned, "vpc_id")?;
             ctx.client
-                .call(
-                    "AssociateRouteServer",
-                    &[
-                        ("RouteServerId", route_server.as_str()),
-                        ("VpcId", vpc.as_str()),
-                    ],
-                )
+                .call_with("AssociateRouteServer", planned, ROUTE_SERVER_PARAMS)
                 .await?;
-            Ok::<_, Diagnostics>(created(planned, &ctx.client, &[]))
+            Ok(created(planned, &ctx.client, &[]))
         };
-        match result.await {
-            Ok(state) => Outcome::ok(state),
-            Err(diags) => Outcome::failed(diags),
-        }
+        outcome(result.await)
     }
 
     async fn read(&self, _ctx: &Context<Ec2>, current: &Value) -> Outcome {
@@ -308,20 +321,10 @@ impl Resource<Ec2> for RouteServerVpcAssociation {
     }
 
     async fn delete(&self, ctx: &Context<Ec2>, prior: &Value) -> Diagnostics {
-        let result = async {
-            let route_server = string_of(prior, "route_server_id")?;
-            let vpc = string_of(prior, "vpc_id")?;
-            ctx.client
-                .call(
-                    "DisassociateRouteServer",
-                    &[
-                        ("RouteServerId", route_server.as_str()),
-                        ("VpcId", vpc.as_str()),
-                    ],
-                )
-                .await
-        };
-        result.await.err().unwrap_or_default()
+        let sent = ctx
+            .client
+            .call_with("DisassociateRouteServer", prior, ROUTE_SERVER_PARAMS);
+        sent.await.err().unwrap_or_default()
     }
 
     fn import(&self, _id: &str) -> Result<Value, Diagnostics> {
