@@ -10,11 +10,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::debug;
 
-use crate::admin_client::{AssociateRequest, WorkspaceStateChange};
+use crate::admin_types::{AssociateRequest, AssociationRecord, WorkspaceStateChange};
 use crate::api::{ApiError, respond};
-use crate::families::{Family, OutOfBandError};
+use crate::families::{self, spec::OutOfBandError};
+use crate::family::Family;
 use crate::faults::FaultSettings;
-use crate::state::{Sim, StateRevert};
+use crate::state::{Inner, Sim, StateRevert};
 use crate::world::{WORKSPACE_STATES, World};
 
 const ADMIN_BODY_LIMIT: usize = 16 << 20;
@@ -194,7 +195,7 @@ fn world_view(sim: &Sim, region: Option<&str>) -> Value {
     let (inner, _) = sim.lock_now_in(region);
     let mut view = json!(inner.world);
     for family in Family::ALL {
-        if let Some(add) = family.spec().world_view {
+        if let Some(add) = families::spec(family).world_view {
             add(&inner, &mut view);
         }
     }
@@ -232,7 +233,7 @@ fn disassociate(
     Ok(ok(json!(record_of(&inner, seq))))
 }
 
-fn record_of(inner: &crate::state::Inner, seq: u64) -> Option<crate::state::AssociationRecord> {
+fn record_of(inner: &Inner, seq: u64) -> Option<AssociationRecord> {
     let index = inner.associations.iter().position(|a| a.seq == seq)?;
     inner.association_records().into_iter().nth(index)
 }
@@ -242,7 +243,7 @@ fn record_of(inner: &crate::state::Inner, seq: u64) -> Option<crate::state::Asso
 fn associate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Result<Response<Body>, AdminError> {
     let req: AssociateRequest = parse(body, "associate")?;
     let (mut inner, now) = sim.lock_now_in(region);
-    let seq = (req.family.spec().out_of_band)(&mut inner, &req, now)?;
+    let seq = (families::spec(req.family).out_of_band)(&mut inner, &req, now)?;
     // Made outside the provider, before anyone looked: lists see it at once.
     if let Some(a) = inner.by_seq_mut(seq) {
         a.show_now();

@@ -9,7 +9,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::families::PerFamily;
+use crate::family::PerFamily;
 
 /// Service names accepted in fault rules and used in the call log.
 pub const SERVICES: [&str; 4] = ["ec2", "networkmanager", "workspaces", "sts"];
