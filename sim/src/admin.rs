@@ -81,6 +81,9 @@ impl From<ApiError> for AdminError {
     }
 }
 
+/// What an admin endpoint answers: its JSON response, or the failure to render.
+type Answer = Result<Response<Body>, AdminError>;
+
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, AdminError> {
     serde_json::from_slice(body).map_err(|e| fail(400, format!("invalid {what} body: {e}")))
 }
@@ -113,13 +116,7 @@ fn region_of(query: Option<&str>) -> Option<String> {
         .filter(|region| !region.is_empty())
 }
 
-fn route(
-    sim: &Sim,
-    method: &str,
-    path: &str,
-    region: Option<&str>,
-    body: &[u8],
-) -> Result<Response<Body>, AdminError> {
+fn route(sim: &Sim, method: &str, path: &str, region: Option<&str>, body: &[u8]) -> Answer {
     let response = match (method, path) {
         ("GET", "/_sim/health") => {
             ok(json!({"ok": true, "open_connections": sim.open_connections()}))
@@ -209,11 +206,7 @@ struct DisassociateRequest {
 }
 
 /// Removes an association out of band, as if someone deleted it in the console (drift).
-fn disassociate(
-    sim: &Sim,
-    region: Option<&str>,
-    body: &[u8],
-) -> Result<Response<Body>, AdminError> {
+fn disassociate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Answer {
     let req: DisassociateRequest = parse(body, "disassociate")?;
     let (mut inner, now) = sim.lock_now_in(region);
     // The live record first: after a re-association the finished one is still listed.
@@ -240,7 +233,7 @@ fn record_of(inner: &Inner, seq: u64) -> Option<AssociationRecord> {
 
 /// Creates an association out of band through the family's own checks, as if someone made it
 /// outside the provider.
-fn associate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Result<Response<Body>, AdminError> {
+fn associate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Answer {
     let req: AssociateRequest = parse(body, "associate")?;
     let (mut inner, now) = sim.lock_now_in(region);
     let seq = (families::spec(req.family).out_of_band)(&mut inner, &req, now)?;
@@ -264,11 +257,7 @@ struct WorkspaceStateRequest {
 
 /// Sets a WorkSpace's state (a reboot, a stop, maintenance), optionally for a while only, so
 /// tests can meet the "WorkSpace not AVAILABLE or STOPPED" refusals.
-fn workspace_state(
-    sim: &Sim,
-    region: Option<&str>,
-    body: &[u8],
-) -> Result<Response<Body>, AdminError> {
+fn workspace_state(sim: &Sim, region: Option<&str>, body: &[u8]) -> Answer {
     let req: WorkspaceStateRequest = parse(body, "workspace_state")?;
     if !WORKSPACE_STATES.contains(&req.state.as_str()) {
         return Err(fail(
