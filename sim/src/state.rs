@@ -543,8 +543,12 @@ mod tests {
     use crate::families::workspaces_application::LIFECYCLE as WORKSPACES_APPLICATION;
     use crate::profile::Profile;
 
-    /// A store with the fast durations, an empty world and these fault settings.
-    fn store(faults: FaultSettings) -> Sim {
+    /// A store with the fast durations, an empty world and no faults; `seed` seeds its RNG.
+    fn store(seed: Option<u64>) -> Sim {
+        let faults = FaultSettings {
+            seed,
+            ..FaultSettings::default()
+        };
         Sim::new(
             World::default(),
             Durations::for_profile(Profile::Fast),
@@ -566,7 +570,7 @@ mod tests {
 
     #[test]
     fn disassociate_lookups_take_the_newest_unfinished_record_of_a_pair() {
-        let sim = store(FaultSettings::default());
+        let sim = store(None);
         let mut inner = sim.lock();
         let old = pair(&mut inner, 0.0);
         let timing = inner.timing(Family::WorkspacesApplication, PathKind::Delete);
@@ -599,10 +603,7 @@ mod tests {
 
     #[test]
     fn jitter_spreads_each_walk_within_its_bounds_and_draws_nothing_when_zero() {
-        let sim = store(FaultSettings {
-            seed: Some(11),
-            ..FaultSettings::default()
-        });
+        let sim = store(Some(11));
         let mut inner = sim.lock();
         let base = inner.durations[Family::ClientVpn].associate_ms;
         assert_eq!(
@@ -637,7 +638,7 @@ mod tests {
 
     #[test]
     fn a_held_create_rolls_its_failure_at_the_release_and_settled_skips_the_hold() {
-        let sim = store(FaultSettings::default());
+        let sim = store(None);
         let mut inner = sim.lock();
         inner.faults.failure_rate[Family::WorkspacesApplication] = 1.0;
         let held = inner.create_association(
@@ -663,7 +664,7 @@ mod tests {
 
     #[test]
     fn the_page_limit_caps_what_was_asked_and_pages_what_asked_nothing() {
-        let sim = store(FaultSettings::default());
+        let sim = store(None);
         let mut inner = sim.lock();
         assert_eq!(inner.page_size(None), None);
         assert_eq!(inner.page_size(Some(50)), Some(50));
@@ -675,10 +676,7 @@ mod tests {
 
     #[test]
     fn only_the_shuffled_order_draws_from_the_rng() {
-        let sim = store(FaultSettings {
-            seed: Some(5),
-            ..FaultSettings::default()
-        });
+        let sim = store(Some(5));
         let mut inner = sim.lock();
         assert_eq!(inner.page_order(), PageOrder::Creation);
         inner.faults.list_order = ListOrder::NewestFirst;
