@@ -11,10 +11,8 @@
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use crate::family::Family;
-pub use crate::phase::{
-    At, GONE, Lifecycle, Path, PathKind, Phase, Timing, Transition, hold_index,
-};
+use crate::family::Family;
+use crate::phase::{At, GONE, Lifecycle, PathKind, Phase, Timing, Transition};
 
 /// Milliseconds since the UNIX epoch, as a float so sub-millisecond ordering survives.
 pub fn now_ms() -> f64 {
