@@ -598,6 +598,7 @@ fn run(sim: &Sim, decoded: Decoded, call: &Call<'_>) -> Result<String, ApiError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::{Durations, Profile};
 
     #[test]
     fn key_region_and_service_come_from_the_credential_scope() {
@@ -641,6 +642,40 @@ mod tests {
             name: "GetConnectPeerAssociations",
             family: Some(Family::ConnectPeer),
         }));
+    }
+
+    /// `docs/emulator.md` describes every family: its row in the table of families naming each
+    /// of its operations, its row in the lifecycle table, and its durations per profile.
+    #[test]
+    fn the_emulator_page_describes_every_family_and_operation() {
+        let page = include_str!("../../docs/emulator.md");
+        let row = |start: &str| {
+            page.lines()
+                .find(|line| line.starts_with(start))
+                .unwrap_or_else(|| panic!("docs/emulator.md has no row starting {start:?}"))
+        };
+        for op in served_operations() {
+            let family = op.family.map_or("—".to_owned(), |f| format!("`{f}`"));
+            let listed = row(&format!("| {family} |"));
+            assert!(listed.contains(op.name), "{family}'s row lacks {}", op.name);
+        }
+        for family in Family::ALL {
+            row(&format!("| {family} |"));
+        }
+        let header: Vec<&str> = row("| Profile |").split('|').map(str::trim).collect();
+        for profile in [Profile::Fast, Profile::Demo, Profile::Realistic] {
+            let durations = Durations::for_profile(profile);
+            let cells: Vec<&str> = row(&format!("| `{profile}`")).split('|').collect();
+            for (i, family) in Family::ALL.into_iter().enumerate() {
+                assert!(header[i + 2].starts_with(family.name()), "{header:?}");
+                let d = durations[family];
+                let numbers = format!(
+                    "{} / {} / {}",
+                    d.associate_ms, d.disassociate_ms, d.grace_ms
+                );
+                assert_eq!(cells[i + 2].trim(), numbers, "{profile} {family}");
+            }
+        }
     }
 
     #[test]
