@@ -1,13 +1,14 @@
 //! The association families, each described once, in its own module, and the registry that
 //! finds a family's spec.
 //!
-//! A family's module holds everything that is particular to it: its [`Lifecycle`] (the state
-//! words of its API and the [`Phase`] each stands for, the state sequences of its create and
-//! disassociate paths, its failure text), its default durations per profile, its AWS
-//! operations (handlers and subjects included) and the admin API's out-of-band associate. All
-//! of it is gathered in one `FamilySpec` constant, `SPEC` (the vocabulary is `spec.rs`). The
-//! shared machinery below this module (the lifecycle engine, the store) is handed a family's
-//! `Lifecycle`; the server, the admin API and the duration presets ask [`spec`].
+//! A family's module holds everything that is particular to it: its
+//! [`Lifecycle`](crate::phase::Lifecycle) (the state words of its API and the [`Phase`] each
+//! stands for, the state sequences of its create and disassociate paths, its failure text), its
+//! default durations per profile, its AWS operations (handlers and subjects included) and the
+//! admin API's out-of-band associate. All of it is gathered in one `FamilySpec` constant,
+//! `SPEC` (the vocabulary is `spec.rs`). The shared machinery below this module (the lifecycle
+//! engine, the store) is handed a family's `Lifecycle`; the server, the admin API and the
+//! duration presets ask [`spec`].
 //!
 //! Adding a family: its `Family` variant (`family.rs`), its module here, and its arm in
 //! [`spec`]; the compiler points at the arm. `docs/emulator.md` ("Adding a family") lists the
