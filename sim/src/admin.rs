@@ -10,11 +10,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::debug;
 
-use crate::admin_client::{AssociateRequest, WorkspaceStateChange};
+use crate::admin_types::{AssociateRequest, AssociationRecord, WorkspaceStateChange};
 use crate::api::{ApiError, respond};
-use crate::families::{Family, OutOfBandError};
+use crate::families::{self, spec::OutOfBandError};
+use crate::family::Family;
 use crate::faults::FaultSettings;
-use crate::state::{Sim, StateRevert};
+use crate::state::{Inner, Sim, StateRevert};
 use crate::world::{WORKSPACE_STATES, World};
 
 const ADMIN_BODY_LIMIT: usize = 16 << 20;
@@ -80,6 +81,9 @@ impl From<ApiError> for AdminError {
     }
 }
 
+/// What an admin endpoint answers: its JSON response, or the failure to render.
+type Answer = Result<Response<Body>, AdminError>;
+
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, AdminError> {
     serde_json::from_slice(body).map_err(|e| fail(400, format!("invalid {what} body: {e}")))
 }
@@ -112,13 +116,7 @@ fn region_of(query: Option<&str>) -> Option<String> {
         .filter(|region| !region.is_empty())
 }
 
-fn route(
-    sim: &Sim,
-    method: &str,
-    path: &str,
-    region: Option<&str>,
-    body: &[u8],
-) -> Result<Response<Body>, AdminError> {
+fn route(sim: &Sim, method: &str, path: &str, region: Option<&str>, body: &[u8]) -> Answer {
     let response = match (method, path) {
         ("GET", "/_sim/health") => {
             ok(json!({"ok": true, "open_connections": sim.open_connections()}))
@@ -194,7 +192,7 @@ fn world_view(sim: &Sim, region: Option<&str>) -> Value {
     let (inner, _) = sim.lock_now_in(region);
     let mut view = json!(inner.world);
     for family in Family::ALL {
-        if let Some(add) = family.spec().world_view {
+        if let Some(add) = families::spec(family).world_view {
             add(&inner, &mut view);
         }
     }
@@ -208,11 +206,7 @@ struct DisassociateRequest {
 }
 
 /// Removes an association out of band, as if someone deleted it in the console (drift).
-fn disassociate(
-    sim: &Sim,
-    region: Option<&str>,
-    body: &[u8],
-) -> Result<Response<Body>, AdminError> {
+fn disassociate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Answer {
     let req: DisassociateRequest = parse(body, "disassociate")?;
     let (mut inner, now) = sim.lock_now_in(region);
     // The live record first: after a re-association the finished one is still listed.
@@ -232,17 +226,17 @@ fn disassociate(
     Ok(ok(json!(record_of(&inner, seq))))
 }
 
-fn record_of(inner: &crate::state::Inner, seq: u64) -> Option<crate::state::AssociationRecord> {
+fn record_of(inner: &Inner, seq: u64) -> Option<AssociationRecord> {
     let index = inner.associations.iter().position(|a| a.seq == seq)?;
     inner.association_records().into_iter().nth(index)
 }
 
 /// Creates an association out of band through the family's own checks, as if someone made it
 /// outside the provider.
-fn associate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Result<Response<Body>, AdminError> {
+fn associate(sim: &Sim, region: Option<&str>, body: &[u8]) -> Answer {
     let req: AssociateRequest = parse(body, "associate")?;
     let (mut inner, now) = sim.lock_now_in(region);
-    let seq = (req.family.spec().out_of_band)(&mut inner, &req, now)?;
+    let seq = (families::spec(req.family).out_of_band)(&mut inner, &req, now)?;
     // Made outside the provider, before anyone looked: lists see it at once.
     if let Some(a) = inner.by_seq_mut(seq) {
         a.show_now();
@@ -263,11 +257,7 @@ struct WorkspaceStateRequest {
 
 /// Sets a WorkSpace's state (a reboot, a stop, maintenance), optionally for a while only, so
 /// tests can meet the "WorkSpace not AVAILABLE or STOPPED" refusals.
-fn workspace_state(
-    sim: &Sim,
-    region: Option<&str>,
-    body: &[u8],
-) -> Result<Response<Body>, AdminError> {
+fn workspace_state(sim: &Sim, region: Option<&str>, body: &[u8]) -> Answer {
     let req: WorkspaceStateRequest = parse(body, "workspace_state")?;
     if !WORKSPACE_STATES.contains(&req.state.as_str()) {
         return Err(fail(

@@ -7,93 +7,19 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+pub use crate::admin_types::{AssociateRequest, WorkspaceStateChange};
+use crate::admin_types::{AssociationRecord, CallsReport, IssuedSecret, StsSession};
+use crate::family::Family;
 use crate::faults::FaultSettings;
-use crate::lifecycle::Family;
 use crate::profile::Durations;
-use crate::state::{AssociationRecord, CallsReport, IssuedSecret, StsSession};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Body of `POST /_sim/associate`: an association made out of band (as if someone created it
-/// outside Terraform). `parent`/`child` are what the family's associate API takes: Client VPN
-/// endpoint + subnet, route server + VPC, global network + Connect peer (plus `device_id`,
-/// optional `link_id`), WorkSpace + application.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssociateRequest {
-    pub family: Family,
-    pub parent: String,
-    pub child: String,
-    /// Connect peer only (required there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_id: Option<String>,
-    /// Connect peer only (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link_id: Option<String>,
-    /// Skip the create path: the association is active at once (`associated`, `AVAILABLE`,
-    /// `COMPLETED`) and no failure is rolled. Otherwise it starts like an API associate.
-    #[serde(default)]
-    pub settled: bool,
-}
-
-impl AssociateRequest {
-    pub fn new(family: Family, parent: impl Into<String>, child: impl Into<String>) -> Self {
-        AssociateRequest {
-            family,
-            parent: parent.into(),
-            child: child.into(),
-            device_id: None,
-            link_id: None,
-            settled: false,
-        }
-    }
-
-    /// Already active, no create path.
-    pub fn settled(mut self) -> Self {
-        self.settled = true;
-        self
-    }
-
-    /// The Connect peer's device.
-    pub fn device(mut self, device_id: impl Into<String>) -> Self {
-        self.device_id = Some(device_id.into());
-        self
-    }
-
-    /// The Connect peer's link.
-    pub fn link(mut self, link_id: impl Into<String>) -> Self {
-        self.link_id = Some(link_id.into());
-        self
-    }
-
-    /// Parent and child of a family whose associate call takes nothing else: `device_id` and
-    /// `link_id` are refused.
-    pub(crate) fn parent_and_child(&self) -> Result<(&str, &str), String> {
-        if self.device_id.is_some() || self.link_id.is_some() {
-            return Err(format!(
-                "device_id and link_id only apply to connect_peer, not {}",
-                self.family
-            ));
-        }
-        Ok((&self.parent, &self.child))
-    }
-}
-
-/// Answer of `POST /_sim/workspace_state`: the WorkSpace's new state and, when it was set for
-/// a while only, when it returns to `AVAILABLE` (ms since the epoch).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkspaceStateChange {
-    pub workspace_id: String,
-    pub state: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until_ms: Option<f64>,
-}
 
 #[derive(Debug, Clone)]
 pub struct AdminClient {
@@ -225,8 +151,17 @@ impl AdminClient {
         })
     }
 
-    fn to_value(what: &str, value: &impl Serialize) -> anyhow::Result<Value> {
-        serde_json::to_value(value).with_context(|| format!("cannot serialise {what}"))
+    /// [`AdminClient::call`] with `what` serialised as the JSON body.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        what: &str,
+        body: &impl Serialize,
+    ) -> anyhow::Result<T> {
+        let body =
+            serde_json::to_value(body).with_context(|| format!("cannot serialise {what}"))?;
+        self.call(method, path, Some(body)).await
     }
 
     pub async fn health(&self) -> anyhow::Result<Value> {
@@ -235,8 +170,7 @@ impl AdminClient {
 
     /// Adds parents; accepts a `World` or any JSON of the same shape.
     pub async fn seed(&self, world: &impl Serialize) -> anyhow::Result<Value> {
-        let body = Self::to_value("world", world)?;
-        self.call("POST", "/_sim/seed", Some(body)).await
+        self.send("POST", "/_sim/seed", "world", world).await
     }
 
     pub async fn reset(&self) -> anyhow::Result<Value> {
@@ -261,8 +195,7 @@ impl AdminClient {
 
     /// Replaces the fault settings; accepts `FaultSettings` or JSON of the same shape.
     pub async fn set_faults(&self, faults: &impl Serialize) -> anyhow::Result<FaultSettings> {
-        let body = Self::to_value("faults", faults)?;
-        self.call("PUT", "/_sim/faults", Some(body)).await
+        self.send("PUT", "/_sim/faults", "faults", faults).await
     }
 
     pub async fn durations(&self) -> anyhow::Result<Durations> {
@@ -271,15 +204,15 @@ impl AdminClient {
 
     /// Merges a partial durations object (`{"client_vpn": {"grace_ms": 100}}`).
     pub async fn set_durations(&self, patch: &impl Serialize) -> anyhow::Result<Durations> {
-        let body = Self::to_value("durations", patch)?;
-        self.call("PUT", "/_sim/durations", Some(body)).await
+        self.send("PUT", "/_sim/durations", "durations", patch)
+            .await
     }
 
     /// Creates an association out of band, through the same checks as the family's associate
     /// API (a refusal fails with the AWS error code in the message).
     pub async fn associate(&self, request: &AssociateRequest) -> anyhow::Result<AssociationRecord> {
-        let body = Self::to_value("associate request", request)?;
-        self.call("POST", "/_sim/associate", Some(body)).await
+        self.send("POST", "/_sim/associate", "associate request", request)
+            .await
     }
 
     /// Every STS AssumeRole session so far (never any secret or external ID value).

@@ -44,7 +44,10 @@ impl Service {
             .map_or(400, |(_, _, status)| *status)
     }
 
-    /// Throttling as each service really answers it (aws-wire.md §2.3, §3.2, §4.3).
+    /// Throttling as each service really answers it: EC2 `RequestLimitExceeded` (503),
+    /// NetworkManager `ThrottlingException` (429, with `Retry-After`), WorkSpaces
+    /// `ThrottlingException` (400, like every WorkSpaces error), STS `Throttling` (400); see
+    /// `docs/emulator.md`, "Wire formats".
     pub fn throttle_error(self) -> ApiError {
         let (code, message) = match self {
             Service::Ec2 => ("RequestLimitExceeded", "Request limit exceeded."),
@@ -191,9 +194,10 @@ impl Service {
 
 /// The HTTP status of the error codes the emulator answers on its own account (faults, expired
 /// sessions): `(code, service, status)`, the first row whose code matches and whose service is
-/// the answering one or `None` (any) wins; a code not listed is 400. Sources: aws-wire.md
-/// §2.3 (EC2), §3.2 (NetworkManager's modeled errors), §4.3 (WorkSpaces: 400 for every modeled
-/// error) and the AWS common errors list.
+/// the answering one or `None` (any) wins; a code not listed is 400. Sources: the services'
+/// API models (NetworkManager gives its modeled errors their own statuses, WorkSpaces answers
+/// 400 for every modeled error) and AWS's list of common errors; `docs/emulator.md`, "Wire
+/// formats", summarises them.
 pub const ERROR_STATUSES: &[(&str, Option<Service>, u16)] = &[
     ("ThrottlingException", Some(Service::NetworkManager), 429),
     ("AccessDeniedException", Some(Service::NetworkManager), 403),

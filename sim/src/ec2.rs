@@ -1,26 +1,19 @@
 //! EC2 query protocol, shared by the EC2 families (Client VPN, Route Server).
 //!
-//! Requests are form-encoded `Action=…&Version=2016-11-15&…` with flattened lists (`X.N`);
-//! answers are `<OperationResponse>` XML documents (aws-wire.md §2). The operations themselves
-//! are the families' (`Handler::Ec2`).
+//! Requests are form-encoded `Action=…&Version=2016-11-15&…` (in the query string, the body or
+//! both) with flattened lists (`X.1`, `X.2`, …); answers are `<ActionResponse>` XML documents
+//! holding a `requestId` and the members, and errors are `<Response><Errors><Error>` documents
+//! (see `docs/emulator.md`, "Wire formats"). This module only decodes and encodes: the
+//! operations are the families' (`Operation::ec2`), routed by `server.rs`.
 
 use crate::api::{ApiError, ApiResult, Cursor, decode_token};
-use crate::families::{self, Handler as FamilyHandler};
-use crate::state::{Inner, Sim};
+use crate::state::Inner;
 use crate::xml::{Xml, XmlResponse};
 
 pub const API_VERSION: &str = "2016-11-15";
 
 /// Runs one EC2 operation: reads the parameters and returns the members of the XML answer.
 pub type Handler = fn(&mut Inner, &Params, f64) -> ApiResult<Xml>;
-
-/// The handler of an EC2 action, if a family has one.
-pub fn handler(action: &str) -> Option<Handler> {
-    families::operations().find_map(|op| match op.handler {
-        FamilyHandler::Ec2(run) if op.name == action => Some(run),
-        _ => None,
-    })
-}
 
 pub fn invalid_action(action: &str) -> ApiError {
     ApiError::new(
@@ -30,20 +23,12 @@ pub fn invalid_action(action: &str) -> ApiError {
     )
 }
 
-/// Runs one EC2 action and returns the XML success body.
-pub fn handle(
-    sim: &Sim,
-    run: Handler,
-    operation: &str,
-    params: &Params,
-    request_id: &str,
-    region: Option<&str>,
-) -> ApiResult<String> {
-    let (mut inner, now) = sim.lock_now_in(region);
-    let members = run(&mut inner, params, now)?;
-    let mut out = XmlResponse::new(operation, request_id);
+/// The XML success body of `action`: its members wrapped in `<ActionResponse>` with the
+/// request ID.
+pub fn encode(action: &str, request_id: &str, members: Xml) -> String {
+    let mut out = XmlResponse::new(action, request_id);
     out.append(members);
-    Ok(out.finish())
+    out.finish()
 }
 
 /// Decoded query parameters, from the query string and the form body together (EC2 accepts
@@ -198,21 +183,5 @@ mod tests {
             p.filters(&["subnet-id"]).unwrap_err().code,
             "InvalidParameterValue"
         );
-    }
-
-    #[test]
-    fn every_ec2_operation_has_a_handler() {
-        for action in [
-            "AssociateClientVpnTargetNetwork",
-            "DescribeClientVpnEndpoints",
-            "DescribeClientVpnTargetNetworks",
-            "DisassociateClientVpnTargetNetwork",
-            "AssociateRouteServer",
-            "GetRouteServerAssociations",
-            "DisassociateRouteServer",
-        ] {
-            assert!(handler(action).is_some(), "{action}");
-        }
-        assert!(handler("AssociateConnectPeer").is_none());
     }
 }

@@ -9,7 +9,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::families::PerFamily;
+use crate::family::PerFamily;
 
 /// Service names accepted in fault rules and used in the call log.
 pub const SERVICES: [&str; 4] = ["ec2", "networkmanager", "workspaces", "sts"];
@@ -82,40 +82,36 @@ pub struct FaultRule {
     pub error_code: Option<String>,
 }
 
+/// A per-family fault table whose families are 0 unless set: its `Default` is all zeros, and
+/// its JSON may leave families out (0) but not name one that does not exist.
+macro_rules! zero_unless_given {
+    ($table:ident, $zero:expr) => {
+        impl Default for $table {
+            fn default() -> Self {
+                PerFamily::from_fn(|_| $zero)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $table {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                PerFamily::deserialize_as(deserializer, stringify!($table), Some($zero), true)
+            }
+        }
+    };
+}
+
 /// Per family, the chance that a new association ends in its failure outcome, as JSON
 /// `{"client_vpn": 0.0, …}`; index it with a [`Family`](crate::Family).
 pub type FailureRates = PerFamily<f64>;
 
-impl Default for FailureRates {
-    fn default() -> Self {
-        PerFamily::from_fn(|_| 0.0)
-    }
-}
-
-/// Families left out are 0; keys that name no family are rejected.
-impl<'de> Deserialize<'de> for FailureRates {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        PerFamily::deserialize_as(deserializer, "FailureRates", Some(0.0), true)
-    }
-}
+zero_unless_given!(FailureRates, 0.0);
 
 /// Per family, how long (ms) the effect of a mutation (associate, disassociate, deploy) stays
 /// invisible to list and describe answers, as JSON `{"client_vpn": 20000, …}`: a new
 /// association is not listed until then, a changed one is listed as it was before the change.
 pub type VisibilityDelays = PerFamily<u64>;
 
-impl Default for VisibilityDelays {
-    fn default() -> Self {
-        PerFamily::from_fn(|_| 0)
-    }
-}
-
-/// Families left out are 0; keys that name no family are rejected.
-impl<'de> Deserialize<'de> for VisibilityDelays {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        PerFamily::deserialize_as(deserializer, "VisibilityDelays", Some(0), true)
-    }
-}
+zero_unless_given!(VisibilityDelays, 0);
 
 /// The fault a call was answered with, as recorded in the call log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,12 +6,25 @@
 //! It is the provider's default target for the demo and the tests: associations take time to
 //! settle, faults can be injected, and every state transition and call is recorded so a
 //! benchmark can tell how quickly a waiter noticed that an association was gone. See
-//! `docs/emulator.md` for the wire behaviour and the admin API.
+//! `docs/emulator.md` for the wire behaviour, the admin API and the code layout.
+//!
+//! The modules form layers, each importing only from those below it:
+//! 1. vocabulary: `family` (names, per-family tables), `phase` (phases, paths, a family's
+//!    `Lifecycle`), `profile`, `faults`, `world`, `admin_types` (the admin API's wire types),
+//!    `api` and `xml` (errors, pagination, rendering);
+//! 2. the lifecycle engine (`lifecycle`) and the store (`state`), handed a family's facts;
+//! 3. the protocol codecs (`ec2`, `networkmanager`, `workspaces`), which only decode and
+//!    encode, and STS (`sts`);
+//! 4. the families (`families/`), their specs and handlers;
+//! 5. the routing table (`server`), the admin API (`admin`, `admin_client`) and this crate root.
 
 pub mod admin_client;
+pub mod admin_types;
 pub mod families;
+pub mod family;
 pub mod faults;
 pub mod lifecycle;
+pub mod phase;
 pub mod profile;
 pub mod state;
 pub mod world;
@@ -32,12 +45,16 @@ use anyhow::Context;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use admin_client::{AdminClient, AssociateRequest, RawResponse, WorkspaceStateChange};
-pub use families::{Family, PerFamily};
+pub use admin_client::{AdminClient, RawResponse};
+pub use admin_types::{
+    AssociateRequest, AssociationRecord, CallRecord, CallsReport, IssuedSecret, StsSession,
+    WorkspaceStateChange,
+};
+pub use family::{Family, PerFamily};
 pub use faults::{FailureRates, FaultKind, FaultRule, FaultSettings, ListOrder, VisibilityDelays};
-pub use lifecycle::{Phase, Transition};
+pub use phase::{Phase, Transition};
 pub use profile::{Durations, FamilyDurations, Profile};
-pub use state::{AssociationRecord, CallRecord, CallsReport, IssuedSecret, StsSession};
+pub use server::{ServedOperation, served_operations};
 pub use world::World;
 
 /// How to start an emulator. `Default` = a free loopback port, the `fast` profile, an empty

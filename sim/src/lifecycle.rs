@@ -1,6 +1,6 @@
 //! Association state machines driven by wall-clock time, generic over the families: each
-//! family's module says which states its paths walk through and what each state word means
-//! (`FamilySpec`); this module only schedules and applies them.
+//! association is handed its family's [`Lifecycle`] (which states its paths walk through and
+//! what each state word means); this module only schedules and applies them.
 //!
 //! Each association keeps the transitions that already happened (`history`) and the ones
 //! scheduled for the future (`planned`). State is advanced lazily whenever anyone looks at it;
@@ -11,12 +11,8 @@
 use std::collections::VecDeque;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
-
-pub use crate::families::Family;
-
-/// Pseudo-state recorded once an association no longer appears in any AWS answer.
-pub const GONE: &str = "gone";
+use crate::family::Family;
+use crate::phase::{At, GONE, Lifecycle, PathKind, Phase, Timing, Transition};
 
 /// Milliseconds since the UNIX epoch, as a float so sub-millisecond ordering survives.
 pub fn now_ms() -> f64 {
@@ -24,82 +20,6 @@ pub fn now_ms() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or(0.0)
-}
-
-/// Where an association is in its life, independent of each API's spelling of the state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Creating,
-    Active,
-    Failed,
-    Deleting,
-    /// Finished disassociating but still listed (the grace period).
-    Deleted,
-    Gone,
-}
-
-impl Phase {
-    /// Phases in which the association still occupies its parent (duplicate checks, one VPC per
-    /// route server, one subnet per AZ).
-    pub fn occupies(self) -> bool {
-        matches!(self, Phase::Creating | Phase::Active | Phase::Deleting)
-    }
-
-    /// Not finished: the phases a disassociate call can act on (a failed association can still
-    /// be disassociated).
-    pub fn is_current(self) -> bool {
-        self.occupies() || self == Phase::Failed
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Transition {
-    pub state: String,
-    pub at_ms: f64,
-}
-
-/// When a step of a path happens, relative to the moment the path starts (or is released from
-/// a hold). The path's duration is the family's `associate_ms` or `disassociate_ms`, spread by
-/// its `jitter` once per walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum At {
-    /// At once: the state the call answers with.
-    Start,
-    /// After a third of the path's duration.
-    Third,
-    /// When the path's duration has passed.
-    End,
-    /// `grace_ms` after the end: how long a finished record stays listed.
-    AfterGrace,
-    /// Waits for an outside event (WorkSpaces' `DeployWorkspaceApplications`): the path stops
-    /// before this step until the store releases it; the step is then reached at once and the
-    /// rest of the path is timed from the release, so nothing advances on its own meanwhile.
-    Held,
-}
-
-/// A create or delete path: each state and when it is reached. The first step is `At::Start`.
-pub type Path = &'static [(&'static str, At)];
-
-/// Where a path waits for an outside event: the index of its first `At::Held` step.
-pub fn hold_index(path: Path) -> Option<usize> {
-    path.iter().position(|(_, at)| *at == At::Held)
-}
-
-/// Which of a family's paths an association walks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathKind {
-    /// `associate` (or `associate_failed` when the failure roll hit).
-    Create,
-    /// `disassociate`.
-    Delete,
-}
-
-/// How long one walk of a path takes: its duration (already spread by the family's jitter)
-/// and, for a delete path, how long the finished record stays listed afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Timing {
-    pub duration_ms: u64,
-    pub grace_ms: u64,
 }
 
 /// A path stopped before a held step, waiting for `Association::release`.
@@ -120,7 +40,8 @@ struct Lag {
 
 #[derive(Debug, Clone)]
 pub struct Association {
-    pub family: Family,
+    /// The family's states and paths, handed in at creation.
+    lifecycle: &'static Lifecycle,
     pub id: String,
     pub parent: String,
     pub child: String,
@@ -143,7 +64,7 @@ impl Association {
     /// of the create path (up to a held step, if the path has one). `fail` turns the end of
     /// that path into the family's failure outcome.
     pub fn create(
-        family: Family,
+        lifecycle: &'static Lifecycle,
         id: String,
         parent: String,
         child: String,
@@ -152,7 +73,7 @@ impl Association {
         fail: bool,
     ) -> Association {
         let mut a = Association {
-            family,
+            lifecycle,
             id,
             parent,
             child,
@@ -169,22 +90,23 @@ impl Association {
         a
     }
 
-    fn path(&self, kind: PathKind, fail: bool) -> Path {
-        let spec = self.family.spec();
-        match (kind, fail) {
-            (PathKind::Create, false) => spec.associate,
-            (PathKind::Create, true) => spec.associate_failed,
-            (PathKind::Delete, _) => spec.disassociate,
-        }
+    /// The family the association belongs to.
+    pub fn family(&self) -> Family {
+        self.lifecycle.family
+    }
+
+    /// Its family's states and paths.
+    pub fn lifecycle(&self) -> &'static Lifecycle {
+        self.lifecycle
     }
 
     /// Walks `kind`'s path from step `from`: that step is reached now, the following ones are
     /// planned from now, up to the next held step. Replaces whatever was planned.
     fn start(&mut self, kind: PathKind, fail: bool, from: usize, now: f64, timing: Timing) {
         if kind == PathKind::Create {
-            self.failure_message = fail.then(|| self.family.spec().failure_message.to_string());
+            self.failure_message = fail.then(|| self.lifecycle.failure_message.to_string());
         }
-        let path = self.path(kind, fail);
+        let path = self.lifecycle.path(kind, fail);
         let end = now + timing.duration_ms as f64;
         self.planned.clear();
         self.hold = None;
@@ -254,7 +176,7 @@ impl Association {
 
     /// What the current state word means, in the family's own vocabulary.
     pub fn phase(&self) -> Phase {
-        self.family.spec().states.phase(self.state())
+        self.lifecycle.states.phase(self.state())
     }
 
     /// Visible in AWS answers (everything except `gone`).
@@ -284,7 +206,7 @@ impl Association {
     /// Walks a failed association's create path again from its held step (a forced
     /// redeploy). Returns false when it has not failed or its create path never holds.
     pub fn retry_create(&mut self, now: f64, timing: Timing, fail: bool) -> bool {
-        let from = hold_index(self.family.spec().associate);
+        let from = self.lifecycle.create_holds_at();
         match from {
             Some(from) if self.phase() == Phase::Failed && self.planned.is_empty() => {
                 self.start(PathKind::Create, fail, from, now, timing);
@@ -365,6 +287,7 @@ impl Association {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::families::{client_vpn, connect_peer, route_server, workspaces_application};
 
     const CREATE: Timing = Timing {
         duration_ms: 100,
@@ -381,7 +304,7 @@ mod tests {
 
     fn workspace_app(fail: bool) -> Association {
         Association::create(
-            Family::WorkspacesApplication,
+            &workspaces_application::LIFECYCLE,
             "ws-1,wsa-1".into(),
             "ws-1".into(),
             "wsa-1".into(),
@@ -394,7 +317,7 @@ mod tests {
     #[test]
     fn client_vpn_walks_associate_then_disassociate_then_vanishes_after_grace() {
         let mut a = Association::create(
-            Family::ClientVpn,
+            &client_vpn::LIFECYCLE,
             "cvpn-assoc-1".into(),
             "cvpn-endpoint-1".into(),
             "subnet-1".into(),
@@ -524,7 +447,7 @@ mod tests {
     #[test]
     fn route_server_disassociation_ends_in_gone_without_a_terminal_state() {
         let mut a = Association::create(
-            Family::RouteServer,
+            &route_server::LIFECYCLE,
             "rs-1,vpc-1".into(),
             "rs-1".into(),
             "vpc-1".into(),
@@ -546,7 +469,7 @@ mod tests {
     #[test]
     fn out_of_band_removal_records_gone_once() {
         let mut a = Association::create(
-            Family::ConnectPeer,
+            &connect_peer::LIFECYCLE,
             "connect-peer-1".into(),
             "gn".into(),
             "connect-peer-1".into(),

@@ -1,14 +1,16 @@
 //! NetworkManager restJson1, shared by the NetworkManager families (Connect peer).
 //!
 //! Operations are addressed by method and path (`/global-networks/{id}/connect-peer-associations`),
-//! errors carry `x-amzn-ErrorType` and PascalCase members (aws-wire.md §3). The operations
-//! themselves are the families' (`Handler::NetworkManager`, with their path templates).
+//! bodies and answers are JSON, and errors carry their code in the `x-amzn-ErrorType` header and
+//! PascalCase members (`Message`, `Reason`, `Fields`) with the status the model gives each code
+//! (see `docs/emulator.md`, "Wire formats"). This module only decodes and encodes: the
+//! operations are the families' (`Operation::network_manager`, with their path templates),
+//! routed by `server.rs`.
 
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiResult};
-use crate::families::{self, Handler as FamilyHandler};
-use crate::state::{Inner, Sim};
+use crate::state::Inner;
 
 /// Where every NetworkManager path starts; the endpoint URL may add a prefix before it.
 const ROOT: &str = "/global-networks";
@@ -16,19 +18,14 @@ const ROOT: &str = "/global-networks";
 /// Runs one NetworkManager operation and returns the JSON answer.
 pub type Handler = fn(&mut Inner, &Request<'_>, f64) -> ApiResult<Value>;
 
-/// A request resolved to an operation, with its path labels.
-#[derive(Debug, Clone)]
-pub struct Route {
-    pub operation: &'static str,
-    run: Handler,
-    /// `{label}` names of the path template with their percent-decoded values.
-    labels: Vec<(&'static str, String)>,
-}
+/// The `{label}` names of an operation's path template with their percent-decoded values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels(Vec<(&'static str, String)>);
 
-impl Route {
+impl Labels {
     /// The value of one path label, e.g. `globalNetworkId`.
-    pub fn label(&self, name: &str) -> Option<&str> {
-        self.labels
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
             .iter()
             .find(|(label, _)| *label == name)
             .map(|(_, value)| value.as_str())
@@ -37,18 +34,16 @@ impl Route {
 
 /// What a handler gets: the path labels, the query string and the body.
 pub struct Request<'a> {
-    labels: &'a [(&'static str, String)],
+    pub labels: &'a Labels,
     pub query: Option<&'a str>,
     pub body: &'a [u8],
 }
 
 impl Request<'_> {
-    /// The value of a `{label}` of the operation's path template.
+    /// The value of a `{label}` of the operation's path template (matching made sure it is
+    /// there and not empty).
     pub fn label(&self, name: &str) -> &str {
-        self.labels
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.labels.get(name).unwrap_or_default()
     }
 }
 
@@ -57,30 +52,15 @@ pub fn claims(path: &str) -> bool {
     path.contains(ROOT)
 }
 
-/// Resolves method + path; `None` means the path is NetworkManager's but not one of ours.
-pub fn route(method: &str, path: &str) -> Option<Route> {
+/// The segments of a NetworkManager path from its root on (`None`: not under the root).
+pub fn segments(path: &str) -> Option<Vec<&str>> {
     let start = path.find(&format!("{ROOT}/"))?;
-    let segments: Vec<&str> = path[start..].trim_end_matches('/').split('/').collect();
-    families::operations().find_map(|op| match op.handler {
-        FamilyHandler::NetworkManager {
-            method: m,
-            path: template,
-            run,
-        } if m == method => Some(Route {
-            operation: op.name,
-            run,
-            labels: match_template(template, &segments)?,
-        }),
-        _ => None,
-    })
+    Some(path[start..].trim_end_matches('/').split('/').collect())
 }
 
 /// The labels of `template` (`/a/{x}/b`) if the path's segments match it; every label must
 /// decode to a non-empty value.
-fn match_template(
-    template: &'static str,
-    segments: &[&str],
-) -> Option<Vec<(&'static str, String)>> {
+pub fn match_template(template: &'static str, segments: &[&str]) -> Option<Labels> {
     let parts: Vec<&'static str> = template.split('/').collect();
     if parts.len() != segments.len() {
         return None;
@@ -93,7 +73,7 @@ fn match_template(
             None => return None,
         }
     }
-    Some(labels)
+    Some(Labels(labels))
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -111,23 +91,6 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok().filter(|s| !s.is_empty())
-}
-
-/// Runs one NetworkManager operation and returns the JSON success body.
-pub fn handle(
-    sim: &Sim,
-    route: &Route,
-    query: Option<&str>,
-    body: &[u8],
-    region: Option<&str>,
-) -> ApiResult<String> {
-    let (mut inner, now) = sim.lock_now_in(region);
-    let request = Request {
-        labels: &route.labels,
-        query,
-        body,
-    };
-    Ok((route.run)(&mut inner, &request, now)?.to_string())
 }
 
 pub fn validation(message: &str, reason: &str, fields: &[(&str, &str)]) -> ApiError {
@@ -161,40 +124,24 @@ pub fn not_found(message: String, id: &str, resource_type: &str) -> ApiError {
 mod tests {
     use super::*;
 
-    fn resolved(method: &str, path: &str) -> Option<(&'static str, Vec<(&'static str, String)>)> {
-        route(method, path).map(|r| (r.operation, r.labels))
+    fn matched(template: &'static str, path: &str) -> Option<Labels> {
+        match_template(template, &segments(path)?)
     }
 
     #[test]
-    fn routes_resolve_by_method_and_path_even_behind_a_prefix() {
-        assert_eq!(
-            resolved(
-                "DELETE",
-                "/prefix/global-networks/gn%2D1/connect-peer-associations/cp-1"
-            ),
-            Some((
-                "DisassociateConnectPeer",
-                vec![
-                    ("globalNetworkId", "gn-1".into()),
-                    ("connectPeerId", "cp-1".into())
-                ]
-            ))
-        );
-        assert_eq!(
-            resolved("GET", "/global-networks/gn-1/connect-peer-associations/"),
-            Some((
-                "GetConnectPeerAssociations",
-                vec![("globalNetworkId", "gn-1".into())]
-            ))
-        );
-        assert_eq!(
-            resolved("PUT", "/global-networks/gn-1/connect-peer-associations"),
-            None
-        );
-        assert_eq!(
-            resolved("GET", "/global-networks/%ZZ/connect-peer-associations"),
-            None
-        );
+    fn templates_match_even_behind_a_prefix_and_labels_are_percent_decoded() {
+        let one = "/global-networks/{globalNetworkId}/connect-peer-associations/{connectPeerId}";
+        let labels = matched(
+            one,
+            "/prefix/global-networks/gn%2D1/connect-peer-associations/cp-1",
+        )
+        .unwrap();
+        assert_eq!(labels.get("globalNetworkId"), Some("gn-1"));
+        assert_eq!(labels.get("connectPeerId"), Some("cp-1"));
+        let list = "/global-networks/{globalNetworkId}/connect-peer-associations";
+        assert!(matched(list, "/global-networks/gn-1/connect-peer-associations/").is_some());
+        assert!(matched(list, "/global-networks/%ZZ/connect-peer-associations").is_none());
+        assert!(matched(one, "/global-networks/gn-1/connect-peer-associations").is_none());
         assert!(claims("/global-networks/x/devices"));
     }
 }

@@ -1,5 +1,6 @@
 //! Timing profiles: how long each association family spends in its transitional states. The
-//! numbers themselves live in each family's module (`FamilySpec::durations`).
+//! numbers themselves live in each family's module (`FamilySpec::durations`); the registry
+//! (`families/mod.rs`) assembles them into [`Durations::for_profile`].
 //!
 //! Real AWS takes minutes for some of these transitions; tests cannot wait that long, so the
 //! emulator scales time per profile and lets callers override single numbers at run time.
@@ -9,10 +10,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::families::{Family, PerFamily};
+use crate::family::{Family, PerFamily};
 
 /// Named timing presets. `Fast` is for automated tests, `Demo` for a human watching, `Realistic`
-/// approximates what AWS is observed to take (aws-wire.md §6).
+/// approximates what AWS is observed to take (the assumptions are listed in `docs/emulator.md`,
+/// "Durations").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
     #[default]
@@ -92,14 +94,9 @@ impl Timings {
 }
 
 /// The durations of every family, as JSON `{"client_vpn": {"associate_ms": …}, …}`; index it
-/// with a [`Family`].
+/// with a [`Family`]. Its presets (`Durations::for_profile`, `Default`: the fast profile) are
+/// assembled from the family specs by the registry, `families/mod.rs`.
 pub type Durations = PerFamily<FamilyDurations>;
-
-impl Default for Durations {
-    fn default() -> Self {
-        Durations::for_profile(Profile::Fast)
-    }
-}
 
 /// Every family must be present; other keys are ignored.
 impl<'de> Deserialize<'de> for Durations {
@@ -109,13 +106,6 @@ impl<'de> Deserialize<'de> for Durations {
 }
 
 impl Durations {
-    /// Preset durations, as each family's module sets them. Realistic values follow what AWS
-    /// is observed to take where that is published (Client VPN), else the assumptions written
-    /// in aws-wire.md §6.
-    pub fn for_profile(profile: Profile) -> Self {
-        PerFamily::from_fn(|family| family.spec().durations.for_profile(profile))
-    }
-
     /// Merges a partial JSON object (`{"client_vpn": {"grace_ms": 10}}`) into these durations,
     /// so a caller can change one number without restating the rest.
     pub fn merge_json(&mut self, patch: &serde_json::Value) -> anyhow::Result<()> {

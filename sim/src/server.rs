@@ -11,8 +11,9 @@
 //! left. (A client that pipelines more bytes behind a hung request is only cut off when it
 //! closes the socket for good or at shutdown.)
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -26,12 +27,16 @@ use tokio::task::JoinSet;
 use tracing::{debug, warn};
 
 use crate::admin;
+use crate::admin_types::CallRecord;
 use crate::api::{ApiError, Service};
 use crate::ec2;
+use crate::families;
+use crate::families::spec::{Handler, Subject};
+use crate::family::Family;
 use crate::faults::FaultKind;
 use crate::lifecycle::now_ms;
 use crate::networkmanager;
-use crate::state::{CallRecord, Sim};
+use crate::state::Sim;
 use crate::sts;
 use crate::workspaces;
 
@@ -41,6 +46,108 @@ pub const BODY_LIMIT: usize = 1 << 20;
 /// Oversized bodies are still read (and discarded) up to this size so the client sees our
 /// error instead of a connection reset while it is still sending.
 const DRAIN_LIMIT: usize = 64 << 20;
+
+/// Every AWS operation the emulator serves, by the way its service addresses it: built once
+/// from the families' specs, so each protocol only decodes and this table alone finds handlers.
+struct Routes {
+    /// EC2 query operations, by `Action`.
+    ec2: HashMap<&'static str, Route<ec2::Handler>>,
+    /// WorkSpaces operations, by the `X-Amz-Target` suffix.
+    workspaces: HashMap<&'static str, Route<workspaces::Handler>>,
+    /// NetworkManager operations, tried in order against the method and path.
+    networkmanager: Vec<RestRoute>,
+    /// Everything above plus STS, for [`served_operations`].
+    served: Vec<ServedOperation>,
+}
+
+/// One operation's handler and the request member naming its parent.
+struct Route<H> {
+    subject: Subject,
+    run: H,
+}
+
+/// A NetworkManager operation: its method and path template, then the route.
+struct RestRoute {
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    route: Route<networkmanager::Handler>,
+}
+
+static ROUTES: LazyLock<Routes> = LazyLock::new(Routes::new);
+
+impl Routes {
+    fn new() -> Routes {
+        let mut routes = Routes {
+            ec2: HashMap::new(),
+            workspaces: HashMap::new(),
+            networkmanager: Vec::new(),
+            served: Vec::new(),
+        };
+        for (family, op) in families::operations() {
+            let subject = op.subject;
+            match op.handler {
+                Handler::Ec2(run) => {
+                    routes.ec2.insert(op.name, Route { subject, run });
+                }
+                Handler::WorkSpaces(run) => {
+                    routes.workspaces.insert(op.name, Route { subject, run });
+                }
+                Handler::NetworkManager { method, path, run } => {
+                    routes.networkmanager.push(RestRoute {
+                        name: op.name,
+                        method,
+                        path,
+                        route: Route { subject, run },
+                    });
+                }
+            }
+            routes.served.push(ServedOperation {
+                service: op.service().name(),
+                name: op.name,
+                family: Some(family),
+            });
+        }
+        routes
+            .served
+            .extend(sts::OPERATIONS.map(|name| ServedOperation {
+                service: Service::Sts.name(),
+                name,
+                family: None,
+            }));
+        routes
+    }
+
+    /// The NetworkManager operation a method and path address, with its path labels; `None`
+    /// means the path is NetworkManager's but not one of ours.
+    fn network_manager(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&RestRoute, networkmanager::Labels)> {
+        let segments = networkmanager::segments(path)?;
+        self.networkmanager
+            .iter()
+            .filter(|rest| rest.method == method)
+            .find_map(|rest| Some((rest, networkmanager::match_template(rest.path, &segments)?)))
+    }
+}
+
+/// One AWS operation the emulator answers: its service as in the call log and fault rules
+/// (`ec2`, `networkmanager`, `workspaces`, `sts`), its name, and the family it belongs to
+/// (`None` for STS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedOperation {
+    pub service: &'static str,
+    pub name: &'static str,
+    pub family: Option<Family>,
+}
+
+/// Every operation the emulator serves, from the same table that routes requests, so a test can
+/// match them against the operations a client calls.
+pub fn served_operations() -> Vec<ServedOperation> {
+    ROUTES.served.clone()
+}
 
 pub async fn serve(listener: TcpListener, sim: Arc<Sim>, mut shutdown: watch::Receiver<bool>) {
     let mut connections = JoinSet::new();
@@ -141,34 +248,44 @@ fn query_service(params: &ec2::Params, scope_service: Option<&str>) -> Service {
 }
 
 /// What a request was decoded into before faults and the handler see it: the operation's
-/// handler and its input.
-enum Decoded {
-    Ec2(ec2::Handler, ec2::Params),
+/// handler and its input, and the parent it names (for the call log).
+struct Decoded {
+    request: Operation,
+    subject: Option<String>,
+}
+
+enum Operation {
     Sts(ec2::Params),
-    NetworkManager(networkmanager::Route),
+    Ec2(ec2::Handler, ec2::Params),
+    NetworkManager(networkmanager::Handler, networkmanager::Labels),
     WorkSpaces(workspaces::Handler, workspaces::Input),
 }
 
-impl Decoded {
-    /// The parent the call is about (endpoint, route server, global network, WorkSpace), for
-    /// the call log: a benchmark attributes each status call to the associations it answers.
-    /// Every WorkSpaces operation that names a WorkSpace (the associate and disassociate calls,
-    /// DescribeWorkspaceAssociations, DeployWorkspaceApplications) is attributed to it;
-    /// DescribeApplicationAssociations to its application.
-    fn subject(&self) -> Option<String> {
-        let subject = match self {
-            Decoded::Ec2(_, params) => params
-                .get("ClientVpnEndpointId")
-                .or_else(|| params.get("RouteServerId")),
-            Decoded::NetworkManager(route) => route.label("globalNetworkId"),
-            Decoded::WorkSpaces(_, input) => input
-                .get("WorkspaceId")
-                .or_else(|| input.get("ApplicationId"))
-                .or_else(|| input.get("WorkspaceIds").and_then(|ids| ids.get(0)))
-                .and_then(|v| v.as_str()),
-            Decoded::Sts(_) => None,
+impl Operation {
+    /// The value of the member an operation declares as its subject, read the way the
+    /// request's protocol carries members.
+    fn member(&self, subject: Subject) -> Option<String> {
+        let value = match (self, subject) {
+            (Operation::Ec2(_, params), Subject::Member(name)) => params.get(name),
+            (Operation::Ec2(_, params), Subject::FirstOf(name)) => {
+                return params.list(name).into_iter().next();
+            }
+            (Operation::NetworkManager(_, labels), Subject::Member(name)) => labels.get(name),
+            // A path label holds one value.
+            (Operation::NetworkManager(..), Subject::FirstOf(_)) => None,
+            (Operation::WorkSpaces(_, input), Subject::Member(name)) => input.text(name),
+            (Operation::WorkSpaces(_, input), Subject::FirstOf(name)) => input.first_text(name),
+            (Operation::Sts(_), _) => None,
         };
-        subject.map(str::to_owned)
+        value.map(str::to_owned)
+    }
+
+    /// The decoded request with the parent `subject` names.
+    fn about(self, subject: Subject) -> Decoded {
+        Decoded {
+            subject: self.member(subject),
+            request: self,
+        }
     }
 }
 
@@ -215,7 +332,7 @@ async fn aws(
         Service::Ec2
     };
     let nm_route = (service == Service::NetworkManager)
-        .then(|| networkmanager::route(method, path))
+        .then(|| ROUTES.network_manager(method, path))
         .flatten();
     // Best-effort name for the call log, refined once the body is decoded.
     let mut operation = match service {
@@ -225,7 +342,7 @@ async fn aws(
             .to_string(),
         Service::NetworkManager => nm_route
             .as_ref()
-            .map_or("Unknown", |r| r.operation)
+            .map_or("Unknown", |(rest, _)| rest.name)
             .to_string(),
         Service::Ec2 | Service::Sts => "Unknown".to_string(),
     };
@@ -245,7 +362,10 @@ async fn aws(
         ),
     };
 
-    let subject = decoded.as_ref().ok().and_then(Decoded::subject);
+    let subject = decoded
+        .as_ref()
+        .ok()
+        .and_then(|decoded| decoded.subject.clone());
     let record = |status: u16, fault: Option<FaultKind>, error_code: Option<&str>| {
         sim.lock().record_call(CallRecord {
             service: service.name().to_owned(),
@@ -361,8 +481,10 @@ fn session_expired(sim: &Sim, access_key_id: &str) -> bool {
 }
 
 fn deny(sim: &Sim, service: Service, decoded: &Decoded, call: &Call<'_>) -> ApiError {
-    match decoded {
-        Decoded::Sts(params) => sts::access_denied(sim, call.operation, params, call.access_key_id),
+    match &decoded.request {
+        Operation::Sts(params) => {
+            sts::access_denied(sim, call.operation, params, call.access_key_id)
+        }
         _ => service.deny_error(call.operation),
     }
 }
@@ -374,7 +496,7 @@ fn decode(
     scope_service: Option<&str>,
     parts: &Parts,
     body: &[u8],
-    nm_route: Option<networkmanager::Route>,
+    nm_route: Option<(&RestRoute, networkmanager::Labels)>,
     cbor: bool,
     operation: &mut String,
 ) -> Result<Decoded, ApiError> {
@@ -384,12 +506,17 @@ fn decode(
                 warn!("refusing an RPCv2 CBOR WorkSpaces request; the SDK switched protocols");
                 return Err(workspaces::rpcv2_cbor_error());
             }
-            let run = workspaces::handler(operation)
+            let route = ROUTES
+                .workspaces
+                .get(operation.as_str())
                 .ok_or_else(|| workspaces::unknown_operation(operation))?;
-            Ok(Decoded::WorkSpaces(run, workspaces::Input::parse(body)?))
+            let input = workspaces::Input::parse(body)?;
+            Ok(Operation::WorkSpaces(route.run, input).about(route.subject))
         }
         Service::NetworkManager => match nm_route {
-            Some(route) => Ok(Decoded::NetworkManager(route)),
+            Some((rest, labels)) => {
+                Ok(Operation::NetworkManager(rest.route.run, labels).about(rest.route.subject))
+            }
             None => Err(networkmanager::validation(
                 &format!("Unknown operation {} {}", parts.method, parts.uri.path()),
                 "UnknownOperation",
@@ -421,10 +548,13 @@ fn decode(
                 ));
             }
             match *service {
-                Service::Sts if sts::OPERATIONS.contains(&action) => Ok(Decoded::Sts(params)),
+                Service::Sts if sts::OPERATIONS.contains(&action) => Ok(Decoded {
+                    request: Operation::Sts(params),
+                    subject: None,
+                }),
                 Service::Sts => Err(sts::unknown_action(action)),
-                _ => match ec2::handler(action) {
-                    Some(run) => Ok(Decoded::Ec2(run, params)),
+                _ => match ROUTES.ec2.get(action) {
+                    Some(route) => Ok(Operation::Ec2(route.run, params).about(route.subject)),
                     None => Err(ec2::invalid_action(action)),
                 },
             }
@@ -432,33 +562,43 @@ fn decode(
     }
 }
 
+/// Runs the decoded operation (a family's on the state of the call's region) and encodes the
+/// answer.
 fn run(sim: &Sim, decoded: Decoded, call: &Call<'_>) -> Result<String, ApiError> {
-    match decoded {
-        Decoded::Sts(params) => sts::handle(
+    let region = || sim.lock_now_in(call.region);
+    match decoded.request {
+        Operation::Sts(params) => sts::handle(
             sim,
             call.operation,
             &params,
             call.request_id,
             call.access_key_id,
         ),
-        Decoded::Ec2(run, params) => ec2::handle(
-            sim,
-            run,
-            call.operation,
-            &params,
-            call.request_id,
-            call.region,
-        ),
-        Decoded::NetworkManager(route) => {
-            networkmanager::handle(sim, &route, call.parts.uri.query(), call.body, call.region)
+        Operation::Ec2(run, params) => {
+            let (mut inner, now) = region();
+            let members = run(&mut inner, &params, now)?;
+            Ok(ec2::encode(call.operation, call.request_id, members))
         }
-        Decoded::WorkSpaces(run, input) => workspaces::handle(sim, run, &input, call.region),
+        Operation::NetworkManager(run, labels) => {
+            let (mut inner, now) = region();
+            let request = networkmanager::Request {
+                labels: &labels,
+                query: call.parts.uri.query(),
+                body: call.body,
+            };
+            Ok(run(&mut inner, &request, now)?.to_string())
+        }
+        Operation::WorkSpaces(run, input) => {
+            let (mut inner, now) = region();
+            Ok(run(&mut inner, &input, now)?.to_string())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::{Durations, Profile};
 
     #[test]
     fn key_region_and_service_come_from_the_credential_scope() {
@@ -472,6 +612,129 @@ mod tests {
         let c = credential(None, Some(presigned));
         assert_eq!(scope_part(c.as_deref(), 0), Some("ASIAX"));
         assert_eq!(scope_part(c.as_deref(), 3), Some("sts"));
+    }
+
+    #[test]
+    fn every_family_operation_is_routed_once_by_its_service() {
+        let routed = ROUTES.ec2.len() + ROUTES.workspaces.len() + ROUTES.networkmanager.len();
+        assert_eq!(routed, families::operations().count());
+        for action in [
+            "AssociateClientVpnTargetNetwork",
+            "DescribeClientVpnEndpoints",
+            "DescribeClientVpnTargetNetworks",
+            "DisassociateClientVpnTargetNetwork",
+            "AssociateRouteServer",
+            "GetRouteServerAssociations",
+            "DisassociateRouteServer",
+        ] {
+            assert!(ROUTES.ec2.contains_key(action), "{action}");
+        }
+        assert!(!ROUTES.ec2.contains_key("AssociateConnectPeer"));
+        let served = served_operations();
+        assert_eq!(served.len(), routed + sts::OPERATIONS.len());
+        assert!(served.contains(&ServedOperation {
+            service: "sts",
+            name: "AssumeRole",
+            family: None,
+        }));
+        assert!(served.contains(&ServedOperation {
+            service: "networkmanager",
+            name: "GetConnectPeerAssociations",
+            family: Some(Family::ConnectPeer),
+        }));
+    }
+
+    /// `docs/emulator.md` describes every family: its row in the table of families naming each
+    /// of its operations, its row in the lifecycle table, and its durations per profile.
+    #[test]
+    fn the_emulator_page_describes_every_family_and_operation() {
+        let page = include_str!("../../docs/emulator.md");
+        let row = |start: &str| {
+            page.lines()
+                .find(|line| line.starts_with(start))
+                .unwrap_or_else(|| panic!("docs/emulator.md has no row starting {start:?}"))
+        };
+        for op in served_operations() {
+            let family = op.family.map_or("—".to_owned(), |f| format!("`{f}`"));
+            let listed = row(&format!("| {family} |"));
+            assert!(listed.contains(op.name), "{family}'s row lacks {}", op.name);
+        }
+        for family in Family::ALL {
+            row(&format!("| {family} |"));
+        }
+        let header: Vec<&str> = row("| Profile |").split('|').map(str::trim).collect();
+        for profile in [Profile::Fast, Profile::Demo, Profile::Realistic] {
+            let durations = Durations::for_profile(profile);
+            let cells: Vec<&str> = row(&format!("| `{profile}`")).split('|').collect();
+            for (i, family) in Family::ALL.into_iter().enumerate() {
+                assert!(header[i + 2].starts_with(family.name()), "{header:?}");
+                let d = durations[family];
+                let numbers = format!(
+                    "{} / {} / {}",
+                    d.associate_ms, d.disassociate_ms, d.grace_ms
+                );
+                assert_eq!(cells[i + 2].trim(), numbers, "{profile} {family}");
+            }
+        }
+    }
+
+    #[test]
+    fn network_manager_routes_resolve_by_method_and_path() {
+        let resolved = |method: &str, path: &str| {
+            ROUTES
+                .network_manager(method, path)
+                .map(|(rest, labels)| (rest.name, labels.get("connectPeerId").map(str::to_owned)))
+        };
+        assert_eq!(
+            resolved(
+                "DELETE",
+                "/prefix/global-networks/gn%2D1/connect-peer-associations/cp-1"
+            ),
+            Some(("DisassociateConnectPeer", Some("cp-1".to_owned())))
+        );
+        assert_eq!(
+            resolved("GET", "/global-networks/gn-1/connect-peer-associations/"),
+            Some(("GetConnectPeerAssociations", None))
+        );
+        assert_eq!(
+            resolved("PUT", "/global-networks/gn-1/connect-peer-associations"),
+            None
+        );
+    }
+
+    #[test]
+    fn each_operation_is_attributed_to_the_member_it_declares() {
+        let query = |body: &str| ec2::Params::parse(None, body.as_bytes());
+        let run: ec2::Handler = |_, _, _| Ok(crate::xml::Xml::default());
+        let ec2 = Operation::Ec2(
+            run,
+            query("ClientVpnEndpointId=cvpn-1&RouteServerId.1=rs-1"),
+        );
+        assert_eq!(
+            ec2.member(Subject::Member("ClientVpnEndpointId"))
+                .as_deref(),
+            Some("cvpn-1")
+        );
+        assert_eq!(ec2.member(Subject::Member("RouteServerId")), None);
+        assert_eq!(
+            ec2.member(Subject::FirstOf("RouteServerId")).as_deref(),
+            Some("rs-1")
+        );
+        let run: workspaces::Handler = |_, _, _| Ok(serde_json::Value::Null);
+        let input = workspaces::Input::parse(
+            br#"{"WorkspaceIds": ["ws-2", "ws-3"], "ApplicationId": "wsa-1"}"#,
+        )
+        .unwrap();
+        let json = Operation::WorkSpaces(run, input);
+        assert_eq!(
+            json.member(Subject::FirstOf("WorkspaceIds")).as_deref(),
+            Some("ws-2")
+        );
+        assert_eq!(
+            json.member(Subject::Member("ApplicationId")).as_deref(),
+            Some("wsa-1")
+        );
+        assert_eq!(json.member(Subject::Member("WorkspaceId")), None);
     }
 
     #[test]

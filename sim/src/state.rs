@@ -3,157 +3,27 @@
 //! Critical sections are short and never span an await, so a plain std mutex is enough and
 //! every request sees a consistent snapshot of parents, associations and fault settings.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 
+use crate::admin_types::{AssociationRecord, CallRecord, CallsReport, IssuedSecret, StsSession};
 use crate::api::PageOrder;
-use crate::faults::{FaultKind, FaultSettings, ListOrder};
-use crate::lifecycle::{
-    Association, Family, PathKind, Phase, Timing, Transition, hold_index, now_ms,
-};
+use crate::family::Family;
+use crate::faults::{FaultSettings, ListOrder};
+use crate::lifecycle::{Association, now_ms};
+use crate::phase::{Lifecycle, PathKind, Phase, Timing, hold_index};
 use crate::profile::Durations;
 use crate::world::World;
-
-/// One association as the admin API reports it, including ones that are already gone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AssociationRecord {
-    pub family: Family,
-    pub id: String,
-    pub parent: String,
-    pub child: String,
-    pub state: String,
-    pub history: Vec<Transition>,
-}
-
-impl AssociationRecord {
-    /// When the association reached `state`, if it ever did (the first time).
-    pub fn reached(&self, state: &str) -> Option<f64> {
-        self.history
-            .iter()
-            .find(|t| t.state == state)
-            .map(|t| t.at_ms)
-    }
-
-    /// The phase the association's current state stands for, in its family's words.
-    pub fn phase(&self) -> Phase {
-        self.family.spec().states.phase(&self.state)
-    }
-
-    /// Whether the association exists: being created, usable, or failed (not being removed,
-    /// not finished, not gone).
-    pub fn is_live(&self) -> bool {
-        matches!(
-            self.phase(),
-            Phase::Creating | Phase::Active | Phase::Failed
-        )
-    }
-
-    /// Whether AWS reports it gone: finished (still listed for a while) or no longer listed.
-    pub fn is_finished(&self) -> bool {
-        matches!(self.phase(), Phase::Deleted | Phase::Gone)
-    }
-
-    /// When it finished, as AWS reports it: its first finished state (`disassociated`,
-    /// `DELETED`, `REMOVED`) or, for a family without one, when it vanished.
-    pub fn finished_at(&self) -> Option<f64> {
-        let states = &self.family.spec().states;
-        self.history
-            .iter()
-            .find(|t| matches!(states.phase(&t.state), Phase::Deleted | Phase::Gone))
-            .map(|t| t.at_ms)
-    }
-}
-
-/// One emulated AWS call as the admin API reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CallRecord {
-    pub service: String,
-    pub operation: String,
-    pub at_ms: f64,
-    /// HTTP status sent; 0 when no answer was sent (dropped, lost or hung).
-    pub status: u16,
-    pub fault: Option<FaultKind>,
-    /// The access key ID that signed the request (`Credential=AKID/…` of the SigV4
-    /// `Authorization` header, or `X-Amz-Credential` of a presigned URL); absent if unsigned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_key_id: Option<String>,
-    /// The parent the call names (endpoint, route server, global network, WorkSpace or
-    /// application), when it names one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// The AWS error code answered, when the answer was an error (injected or not).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// The region whose state the call was served from (the credential scope's, else the
-    /// default region).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-}
-
-/// One STS AssumeRole session as the admin API reports it. It holds no secret (the secret
-/// access key and session token are kept apart, in [`IssuedSecret`]) and never the external
-/// ID, only whether one was given.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StsSession {
-    /// The temporary access key ID (`ASIA…`) the session's requests are signed with.
-    pub access_key_id: String,
-    pub role_arn: String,
-    pub role_session_name: String,
-    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
-    pub arn: String,
-    /// `AROA…:SESSION`.
-    pub assumed_role_id: String,
-    pub external_id_given: bool,
-    /// The `DurationSeconds` asked for (default 3600).
-    pub duration_seconds: u32,
-    pub issued_at_ms: f64,
-    /// When the session expires: the instant its `Expiration` names, after the duration or
-    /// the `sts_session_seconds` cap, whichever is shorter. Requests signed with its key
-    /// afterwards are refused as expired.
-    pub expires_at_ms: f64,
-    /// The access key that signed the AssumeRole call, if it was signed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_access_key_id: Option<String>,
-}
-
-/// The temporary secrets of one AssumeRole answer, kept so a test can search the provider's
-/// logs and state for them (`GET /_sim/sts/issued_secrets`). Nothing else the emulator
-/// answers or logs contains them; `Debug` redacts them too.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct IssuedSecret {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    pub expires_at_ms: f64,
-}
-
-impl std::fmt::Debug for IssuedSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedSecret")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("session_token", &"<redacted>")
-            .field("expires_at_ms", &self.expires_at_ms)
-            .finish()
-    }
-}
 
 /// A WorkSpace state set through the admin API that reverts to `AVAILABLE` at a given time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StateRevert {
     pub workspace_id: String,
     pub at_ms: f64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CallsReport {
-    pub counts: BTreeMap<String, u64>,
-    pub log: Vec<CallRecord>,
 }
 
 /// What a ClientToken was first used for, to detect reuse with different parameters.
@@ -403,16 +273,12 @@ impl Inner {
         }
     }
 
-    /// The timing of a walk from the start of `family`'s `kind` path. A path that holds right
+    /// The timing of a walk from the start of a family's `kind` path. A path that holds right
     /// after its first step times nothing before its release, so nothing is drawn for it here;
     /// the release draws the walk's factor.
-    fn start_timing(&mut self, family: Family, kind: PathKind) -> Timing {
-        let spec = family.spec();
-        let path = match kind {
-            PathKind::Create => spec.associate,
-            PathKind::Delete => spec.disassociate,
-        };
-        if hold_index(path) == Some(1) {
+    fn start_timing(&mut self, lifecycle: &Lifecycle, kind: PathKind) -> Timing {
+        let family = lifecycle.family;
+        if hold_index(lifecycle.path(kind, false)) == Some(1) {
             Timing {
                 duration_ms: 0,
                 grace_ms: self.durations[family].grace_ms,
@@ -428,7 +294,7 @@ impl Inner {
         (delay > 0).then_some(now + delay as f64)
     }
 
-    /// Creates an association of `family` through its lifecycle and stores it. `settled` skips
+    /// Creates an association through its family's `lifecycle` and stores it. `settled` skips
     /// the create path (the association is active at once, any deployment step included, and
     /// no failure is rolled), for associations made out of band; `extra` fills in
     /// family-specific attributes. A create path that holds for an outside event rolls its
@@ -437,7 +303,7 @@ impl Inner {
     #[allow(clippy::too_many_arguments)]
     pub fn create_association(
         &mut self,
-        family: Family,
+        lifecycle: &'static Lifecycle,
         id: String,
         parent: &str,
         child: &str,
@@ -445,15 +311,16 @@ impl Inner {
         settled: bool,
         extra: impl FnOnce(&mut Association),
     ) -> u64 {
-        let holds = hold_index(family.spec().associate).is_some();
+        let family = lifecycle.family;
+        let holds = lifecycle.create_holds_at().is_some();
         let fail = !settled && !holds && self.roll_failure(family);
         let timing = if settled {
             Timing::default()
         } else {
-            self.start_timing(family, PathKind::Create)
+            self.start_timing(lifecycle, PathKind::Create)
         };
         let mut a = Association::create(
-            family,
+            lifecycle,
             id,
             parent.to_string(),
             child.to_string(),
@@ -476,7 +343,7 @@ impl Inner {
     pub fn release(&mut self, seq: u64, now: f64) -> bool {
         let Some((family, kind)) = self
             .by_seq(seq)
-            .and_then(|a| a.held().map(|kind| (a.family, kind)))
+            .and_then(|a| a.held().map(|kind| (a.family(), kind)))
         else {
             return false;
         };
@@ -494,16 +361,17 @@ impl Inner {
     /// Walks a failed association's create path again from its held step (a forced
     /// redeploy), rolling the failure again. Returns whether it was retried.
     pub fn retry_create(&mut self, seq: u64, now: f64) -> bool {
-        let Some(family) = self
+        let Some(lifecycle) = self
             .by_seq(seq)
             .filter(|a| a.phase() == Phase::Failed)
-            .map(|a| a.family)
+            .map(Association::lifecycle)
         else {
             return false;
         };
-        if hold_index(family.spec().associate).is_none() {
+        if lifecycle.create_holds_at().is_none() {
             return false;
         }
+        let family = lifecycle.family;
         let fail = self.roll_failure(family);
         let timing = self.timing(family, PathKind::Create);
         let visible_from = self.visible_from(family, now);
@@ -535,7 +403,7 @@ impl Inner {
     pub fn visible_mut(&mut self, family: Family, id: &str) -> Option<&mut Association> {
         self.associations
             .iter_mut()
-            .find(|a| a.family == family && a.id == id && a.visible())
+            .find(|a| a.family() == family && a.id == id && a.visible())
     }
 
     /// The association a disassociate call acts on: the newest record of `family` matching
@@ -550,7 +418,7 @@ impl Inner {
         self.associations
             .iter_mut()
             .rev()
-            .find(|a| a.family == family && a.phase().is_current() && which(a))
+            .find(|a| a.family() == family && a.phase().is_current() && which(a))
     }
 
     /// What every disassociate call does to the record `which` picks (see `current_mut`):
@@ -621,7 +489,7 @@ impl Inner {
     ) -> impl Iterator<Item = &'a Association> + 'a {
         self.associations
             .iter()
-            .filter(move |a| a.family == family && a.parent == parent && a.visible())
+            .filter(move |a| a.family() == family && a.parent == parent && a.visible())
     }
 
     /// What list and describe answers show of one family's associations at `now`, in creation
@@ -630,7 +498,7 @@ impl Inner {
     pub fn listed(&self, family: Family, now: f64) -> impl Iterator<Item = &Association> + '_ {
         self.associations
             .iter()
-            .filter(move |a| a.family == family)
+            .filter(move |a| a.family() == family)
             .filter_map(move |a| a.listed(now))
     }
 
@@ -654,7 +522,7 @@ impl Inner {
         self.associations
             .iter()
             .map(|a| AssociationRecord {
-                family: a.family,
+                family: a.family(),
                 id: a.id.clone(),
                 parent: a.parent.clone(),
                 child: a.child.clone(),
@@ -672,10 +540,25 @@ fn association_seq_last(list: &[Association]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::families::workspaces_application::LIFECYCLE as WORKSPACES_APPLICATION;
+    use crate::profile::Profile;
+
+    /// A store with the fast durations, an empty world and no faults; `seed` seeds its RNG.
+    fn store(seed: Option<u64>) -> Sim {
+        let faults = FaultSettings {
+            seed,
+            ..FaultSettings::default()
+        };
+        Sim::new(
+            World::default(),
+            Durations::for_profile(Profile::Fast),
+            faults,
+        )
+    }
 
     fn pair(inner: &mut Inner, now: f64) -> u64 {
         inner.create_association(
-            Family::WorkspacesApplication,
+            &WORKSPACES_APPLICATION,
             "ws-1,wsa-1".into(),
             "ws-1",
             "wsa-1",
@@ -687,11 +570,7 @@ mod tests {
 
     #[test]
     fn disassociate_lookups_take_the_newest_unfinished_record_of_a_pair() {
-        let sim = Sim::new(
-            World::default(),
-            Durations::for_profile(crate::profile::Profile::Fast),
-            FaultSettings::default(),
-        );
+        let sim = store(None);
         let mut inner = sim.lock();
         let old = pair(&mut inner, 0.0);
         let timing = inner.timing(Family::WorkspacesApplication, PathKind::Delete);
@@ -724,14 +603,7 @@ mod tests {
 
     #[test]
     fn jitter_spreads_each_walk_within_its_bounds_and_draws_nothing_when_zero() {
-        let sim = Sim::new(
-            World::default(),
-            Durations::for_profile(crate::profile::Profile::Fast),
-            FaultSettings {
-                seed: Some(11),
-                ..FaultSettings::default()
-            },
-        );
+        let sim = store(Some(11));
         let mut inner = sim.lock();
         let base = inner.durations[Family::ClientVpn].associate_ms;
         assert_eq!(
@@ -766,15 +638,11 @@ mod tests {
 
     #[test]
     fn a_held_create_rolls_its_failure_at_the_release_and_settled_skips_the_hold() {
-        let sim = Sim::new(
-            World::default(),
-            Durations::for_profile(crate::profile::Profile::Fast),
-            FaultSettings::default(),
-        );
+        let sim = store(None);
         let mut inner = sim.lock();
         inner.faults.failure_rate[Family::WorkspacesApplication] = 1.0;
         let held = inner.create_association(
-            Family::WorkspacesApplication,
+            &WORKSPACES_APPLICATION,
             "ws-1,wsa-1".into(),
             "ws-1",
             "wsa-1",
@@ -796,11 +664,7 @@ mod tests {
 
     #[test]
     fn the_page_limit_caps_what_was_asked_and_pages_what_asked_nothing() {
-        let sim = Sim::new(
-            World::default(),
-            Durations::for_profile(crate::profile::Profile::Fast),
-            FaultSettings::default(),
-        );
+        let sim = store(None);
         let mut inner = sim.lock();
         assert_eq!(inner.page_size(None), None);
         assert_eq!(inner.page_size(Some(50)), Some(50));
@@ -812,14 +676,7 @@ mod tests {
 
     #[test]
     fn only_the_shuffled_order_draws_from_the_rng() {
-        let sim = Sim::new(
-            World::default(),
-            Durations::for_profile(crate::profile::Profile::Fast),
-            FaultSettings {
-                seed: Some(5),
-                ..FaultSettings::default()
-            },
-        );
+        let sim = store(Some(5));
         let mut inner = sim.lock();
         assert_eq!(inner.page_order(), PageOrder::Creation);
         inner.faults.list_order = ListOrder::NewestFirst;

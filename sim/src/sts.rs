@@ -12,10 +12,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::admin_types::{IssuedSecret, StsSession};
 use crate::api::{ApiError, ApiResult};
 use crate::ec2::Params;
 use crate::lifecycle::now_ms;
-use crate::state::{Inner, IssuedSecret, Sim, StsSession};
+use crate::state::{Inner, Sim};
 use crate::xml::{STS_NS, XmlResponse};
 
 pub const API_VERSION: &str = "2011-06-15";

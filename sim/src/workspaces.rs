@@ -1,27 +1,20 @@
 //! WorkSpaces awsJson1_1, shared by the WorkSpaces families (application associations).
 //!
-//! Dispatched by `X-Amz-Target: WorkspacesService.<Op>`; errors are `{"__type", "message"}`
-//! with HTTP 400 and timestamps are epoch seconds (aws-wire.md §4). The operations themselves
-//! are the families' (`Handler::WorkSpaces`).
+//! Dispatched by `X-Amz-Target: WorkspacesService.<Op>` with a JSON object body; errors are
+//! `{"__type", "message"}` with HTTP 400 (WorkSpaces models every error as a client error) and
+//! timestamps are epoch seconds (see `docs/emulator.md`, "Wire formats"). This module only
+//! decodes and encodes: the operations are the families' (`Operation::workspaces`), routed by
+//! `server.rs`.
 
 use serde_json::{Map, Value};
 
 use crate::api::{ApiError, ApiResult};
-use crate::families::{self, Handler as FamilyHandler};
-use crate::state::{Inner, Sim};
+use crate::state::Inner;
 
 pub const TARGET_PREFIX: &str = "WorkspacesService.";
 
 /// Runs one WorkSpaces operation on its decoded input and returns the JSON answer.
 pub type Handler = fn(&mut Inner, &Input, f64) -> ApiResult<Value>;
-
-/// The handler of a WorkSpaces operation, if a family has one.
-pub fn handler(operation: &str) -> Option<Handler> {
-    families::operations().find_map(|op| match op.handler {
-        FamilyHandler::WorkSpaces(run) if op.name == operation => Some(run),
-        _ => None,
-    })
-}
 
 pub fn unknown_operation(operation: &str) -> ApiError {
     ApiError::new(
@@ -31,8 +24,9 @@ pub fn unknown_operation(operation: &str) -> ApiError {
     )
 }
 
-/// Whether a request was encoded with RPCv2 CBOR, which this emulator deliberately refuses so a
-/// silent protocol switch in a future SDK release is noticed at once (aws-wire.md §4.1).
+/// Whether a request was encoded with RPCv2 CBOR (Smithy's binary protocol, which newer SDK
+/// releases may pick for WorkSpaces), which this emulator deliberately refuses so a silent
+/// protocol switch in a future SDK release is noticed at once.
 pub fn is_rpcv2_cbor(
     path: &str,
     smithy_protocol: Option<&str>,
@@ -88,6 +82,18 @@ impl Input {
         self.0.get(key)
     }
 
+    /// A string member, if present.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+
+    /// The first element of a list member, if it is a string.
+    pub fn first_text(&self, key: &str) -> Option<&str> {
+        self.get(key)
+            .and_then(|list| list.get(0))
+            .and_then(Value::as_str)
+    }
+
     /// A string member that must be present and non-empty.
     pub fn required(&self, key: &str) -> ApiResult<&str> {
         self.get(key)
@@ -99,10 +105,4 @@ impl Input {
                 ))
             })
     }
-}
-
-/// Runs one WorkSpaces operation and returns the JSON success body.
-pub fn handle(sim: &Sim, run: Handler, input: &Input, region: Option<&str>) -> ApiResult<String> {
-    let (mut inner, now) = sim.lock_now_in(region);
-    Ok(run(&mut inner, input, now)?.to_string())
 }

@@ -4,11 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
-use crate::admin_client::AssociateRequest;
+use super::spec::{FamilySpec, Operation, OutOfBandError, Subject};
+use crate::admin_types::AssociateRequest;
 use crate::api::{ApiError, ApiResult, paginate};
 use crate::ec2::Params;
-use crate::lifecycle::{Association, At, Family, GONE, Phase};
+use crate::family::Family;
+use crate::lifecycle::Association;
+use crate::phase::{At, GONE, Lifecycle, Phase, States};
 use crate::profile::{FamilyDurations, Timings};
 use crate::state::{Inner, TokenRecord};
 use crate::world::ClientVpnEndpoint;
@@ -20,7 +22,11 @@ const FAILED: &str = "association-failed";
 const DISASSOCIATING: &str = "disassociating";
 const DISASSOCIATED: &str = "disassociated";
 
-pub(crate) const SPEC: FamilySpec = FamilySpec {
+/// What the family's operations are about: the endpoint.
+const SUBJECT: Subject = Subject::Member("ClientVpnEndpointId");
+
+pub(crate) const LIFECYCLE: Lifecycle = Lifecycle {
+    family: Family::ClientVpn,
     states: States {
         creating: &[ASSOCIATING],
         active: &[ASSOCIATED],
@@ -36,6 +42,10 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         (GONE, At::AfterGrace),
     ],
     failure_message: "Failed to allocate network interfaces in the subnet (simulated)",
+};
+
+pub(crate) const SPEC: FamilySpec = FamilySpec {
+    lifecycle: &LIFECYCLE,
     // Realistic: the 5 min / 3 min observed in terraform-provider-aws issues.
     durations: Timings {
         fast: FamilyDurations::new(300, 250, 500),
@@ -43,22 +53,10 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         realistic: FamilyDurations::new(300_000, 180_000, 60_000),
     },
     operations: &[
-        Operation {
-            name: "AssociateClientVpnTargetNetwork",
-            handler: Handler::Ec2(associate),
-        },
-        Operation {
-            name: "DescribeClientVpnEndpoints",
-            handler: Handler::Ec2(describe_endpoints),
-        },
-        Operation {
-            name: "DescribeClientVpnTargetNetworks",
-            handler: Handler::Ec2(describe),
-        },
-        Operation {
-            name: "DisassociateClientVpnTargetNetwork",
-            handler: Handler::Ec2(disassociate),
-        },
+        Operation::ec2("AssociateClientVpnTargetNetwork", SUBJECT, associate),
+        Operation::ec2("DescribeClientVpnEndpoints", SUBJECT, describe_endpoints),
+        Operation::ec2("DescribeClientVpnTargetNetworks", SUBJECT, describe),
+        Operation::ec2("DisassociateClientVpnTargetNetwork", SUBJECT, disassociate),
     ],
     out_of_band,
     world_view: Some(add_endpoint_status),
@@ -239,7 +237,9 @@ fn create(
         .cloned()
         .ok_or_else(|| endpoint_not_found(endpoint_id))?;
     match (target, endpoint.uses_transit_gateway()) {
-        (Target::Subnet(subnet_id), false) => create_in_subnet(inner, &endpoint, subnet_id, now, settled),
+        (Target::Subnet(subnet_id), false) => {
+            create_in_subnet(inner, &endpoint, subnet_id, now, settled)
+        }
         (Target::Subnet(_), true) => Err(ApiError::new(
             400,
             "InvalidParameterCombination",
@@ -323,7 +323,7 @@ fn create_in_subnet(
     }
     let vpc_id = subnet.vpc_id;
     Ok(inner.create_association(
-        Family::ClientVpn,
+        &LIFECYCLE,
         new_association_id(),
         endpoint_id,
         subnet_id,
@@ -373,7 +373,7 @@ fn create_in_zone(
         ));
     }
     Ok(inner.create_association(
-        Family::ClientVpn,
+        &LIFECYCLE,
         new_association_id(),
         endpoint_id,
         &zone.id,
@@ -438,7 +438,9 @@ fn describe(inner: &mut Inner, params: &Params, now: f64) -> ApiResult<Xml> {
                 let actual = match name.as_str() {
                     "association-id" => Some(a.id.as_str()),
                     // A zone association has no target network ID.
-                    "target-network-id" => a.attribute(ZONE_ID).is_none().then_some(a.child.as_str()),
+                    "target-network-id" => {
+                        a.attribute(ZONE_ID).is_none().then_some(a.child.as_str())
+                    }
                     _ => a.attribute(VPC_ID),
                 };
                 actual.is_some_and(|v| values.iter().any(|x| x == v))
@@ -559,7 +561,8 @@ fn describe_endpoints(inner: &mut Inner, params: &Params, now: f64) -> ApiResult
                 for a in &zones {
                     out.leaf("item", a.attribute(ZONE_NAME).unwrap_or_default());
                 }
-                out.close("availabilityZoneSet").open("availabilityZoneIdSet");
+                out.close("availabilityZoneSet")
+                    .open("availabilityZoneIdSet");
                 for a in &zones {
                     out.leaf("item", &a.child);
                 }

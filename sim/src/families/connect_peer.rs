@@ -4,11 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
-use crate::admin_client::AssociateRequest;
+use super::spec::{FamilySpec, Operation, OutOfBandError, Subject};
+use crate::admin_types::AssociateRequest;
 use crate::api::{ApiError, ApiResult, decode_token, paginate};
-use crate::lifecycle::{Association, At, Family, GONE};
+use crate::family::Family;
+use crate::lifecycle::Association;
 use crate::networkmanager::{Request, global_network_not_found, not_found, validation};
+use crate::phase::{At, GONE, Lifecycle, States};
 use crate::profile::{FamilyDurations, Timings};
 use crate::state::Inner;
 
@@ -21,7 +23,11 @@ const PATH: &str = "/global-networks/{globalNetworkId}/connect-peer-associations
 const PATH_OF_ONE: &str =
     "/global-networks/{globalNetworkId}/connect-peer-associations/{connectPeerId}";
 
-pub(crate) const SPEC: FamilySpec = FamilySpec {
+/// What the family's operations are about: the global network (a path label).
+const SUBJECT: Subject = Subject::Member("globalNetworkId");
+
+pub(crate) const LIFECYCLE: Lifecycle = Lifecycle {
+    family: Family::ConnectPeer,
     // No failure value in the API: AWS tears a failed association down.
     states: States {
         creating: &[PENDING],
@@ -42,37 +48,26 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         (GONE, At::AfterGrace),
     ],
     failure_message: "Association was rolled back (simulated)",
-    // Realistic: aws-wire.md §6's assumption (20 s).
+};
+
+pub(crate) const SPEC: FamilySpec = FamilySpec {
+    lifecycle: &LIFECYCLE,
+    // Realistic: AWS publishes no figure; 20 s is an assumption (docs/emulator.md, "Durations").
     durations: Timings {
         fast: FamilyDurations::new(250, 250, 500),
         demo: FamilyDurations::new(4_000, 4_000, 3_000),
         realistic: FamilyDurations::new(20_000, 20_000, 30_000),
     },
     operations: &[
-        Operation {
-            name: "AssociateConnectPeer",
-            handler: Handler::NetworkManager {
-                method: "POST",
-                path: PATH,
-                run: associate,
-            },
-        },
-        Operation {
-            name: "GetConnectPeerAssociations",
-            handler: Handler::NetworkManager {
-                method: "GET",
-                path: PATH,
-                run: get,
-            },
-        },
-        Operation {
-            name: "DisassociateConnectPeer",
-            handler: Handler::NetworkManager {
-                method: "DELETE",
-                path: PATH_OF_ONE,
-                run: disassociate,
-            },
-        },
+        Operation::network_manager("AssociateConnectPeer", SUBJECT, "POST", PATH, associate),
+        Operation::network_manager("GetConnectPeerAssociations", SUBJECT, "GET", PATH, get),
+        Operation::network_manager(
+            "DisassociateConnectPeer",
+            SUBJECT,
+            "DELETE",
+            PATH_OF_ONE,
+            disassociate,
+        ),
     ],
     out_of_band,
     world_view: None,
@@ -200,7 +195,7 @@ fn create(
         ));
     }
     Ok(inner.create_association(
-        Family::ConnectPeer,
+        &LIFECYCLE,
         peer_id.to_string(),
         gn_id,
         peer_id,

@@ -2,11 +2,13 @@
 //! `DisassociateRouteServer`. A route server holds one VPC at a time, and the API has neither
 //! a failure state nor a finished one: a failed or disassociated association just disappears.
 
-use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
-use crate::admin_client::AssociateRequest;
+use super::spec::{FamilySpec, Operation, OutOfBandError, Subject};
+use crate::admin_types::AssociateRequest;
 use crate::api::{ApiError, ApiResult, ordered, paginate};
 use crate::ec2::Params;
-use crate::lifecycle::{Association, At, Family, GONE};
+use crate::family::Family;
+use crate::lifecycle::Association;
+use crate::phase::{At, GONE, Lifecycle, States};
 use crate::profile::{FamilyDurations, Timings};
 use crate::state::Inner;
 use crate::xml::Xml;
@@ -15,7 +17,11 @@ const ASSOCIATING: &str = "associating";
 const ASSOCIATED: &str = "associated";
 const DISASSOCIATING: &str = "disassociating";
 
-pub(crate) const SPEC: FamilySpec = FamilySpec {
+/// What the family's operations are about: the route server.
+const SUBJECT: Subject = Subject::Member("RouteServerId");
+
+pub(crate) const LIFECYCLE: Lifecycle = Lifecycle {
+    family: Family::RouteServer,
     // No failure value and no finished state in the API: a failed or disassociated
     // association just disappears, and `grace_ms` is unused.
     states: States {
@@ -29,29 +35,21 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
     associate_failed: &[(ASSOCIATING, At::Start), (GONE, At::End)],
     disassociate: &[(DISASSOCIATING, At::Start), (GONE, At::End)],
     failure_message: "Association was rolled back (simulated)",
-    // Realistic: aws-wire.md §6's assumption (30 s).
+};
+
+pub(crate) const SPEC: FamilySpec = FamilySpec {
+    lifecycle: &LIFECYCLE,
+    // Realistic: AWS publishes no figure; 30 s is an assumption (docs/emulator.md, "Durations").
     durations: Timings {
         fast: FamilyDurations::new(200, 200, 0),
         demo: FamilyDurations::new(3_000, 3_000, 0),
         realistic: FamilyDurations::new(30_000, 30_000, 0),
     },
     operations: &[
-        Operation {
-            name: "AssociateRouteServer",
-            handler: Handler::Ec2(associate),
-        },
-        Operation {
-            name: "GetRouteServerAssociations",
-            handler: Handler::Ec2(get),
-        },
-        Operation {
-            name: "DisassociateRouteServer",
-            handler: Handler::Ec2(disassociate),
-        },
-        Operation {
-            name: "DescribeRouteServers",
-            handler: Handler::Ec2(describe_route_servers),
-        },
+        Operation::ec2("AssociateRouteServer", SUBJECT, associate),
+        Operation::ec2("GetRouteServerAssociations", SUBJECT, get),
+        Operation::ec2("DisassociateRouteServer", SUBJECT, disassociate),
+        Operation::ec2("DescribeRouteServers", SUBJECT, describe_route_servers),
     ],
     out_of_band,
     world_view: None,
@@ -127,7 +125,7 @@ fn create(inner: &mut Inner, rs_id: &str, vpc_id: &str, now: f64, settled: bool)
         ));
     }
     Ok(inner.create_association(
-        Family::RouteServer,
+        &LIFECYCLE,
         format!("{rs_id},{vpc_id}"),
         rs_id,
         vpc_id,

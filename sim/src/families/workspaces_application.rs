@@ -11,10 +11,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FamilySpec, Handler, Operation, OutOfBandError, States};
-use crate::admin_client::AssociateRequest;
+use super::spec::{FamilySpec, Operation, OutOfBandError, Subject};
+use crate::admin_types::AssociateRequest;
 use crate::api::{ApiError, ApiResult, decode_token, ordered, paginate};
-use crate::lifecycle::{Association, At, Family, GONE, Phase};
+use crate::family::Family;
+use crate::lifecycle::Association;
+use crate::phase::{At, GONE, Lifecycle, Phase, States};
 use crate::profile::{FamilyDurations, Timings};
 use crate::state::Inner;
 use crate::workspaces::{Input, invalid};
@@ -36,7 +38,11 @@ const FAILURE_CODE: &str = "DeploymentError.InternalServerError";
 /// deployed), as the WorkSpaces admin guide documents.
 const MANAGEABLE_STATES: [&str; 2] = ["AVAILABLE", "STOPPED"];
 
-pub(crate) const SPEC: FamilySpec = FamilySpec {
+/// What the family's operations are about: the WorkSpace.
+const SUBJECT: Subject = Subject::Member("WorkspaceId");
+
+pub(crate) const LIFECYCLE: Lifecycle = Lifecycle {
+    family: Family::WorkspacesApplication,
     states: States {
         creating: &[PENDING_INSTALL_DEPLOYMENT, PENDING_INSTALL, INSTALLING],
         active: &[COMPLETED],
@@ -70,38 +76,32 @@ pub(crate) const SPEC: FamilySpec = FamilySpec {
         (GONE, At::AfterGrace),
     ],
     failure_message: "The application could not be installed (simulated)",
+};
+
+pub(crate) const SPEC: FamilySpec = FamilySpec {
+    lifecycle: &LIFECYCLE,
     // How long a deployment's install or uninstall takes, from the deploy. Realistic:
-    // aws-wire.md §6's assumption (about 2 min).
+    // AWS publishes no figure; about 2 min is an assumption (docs/emulator.md, "Durations").
     durations: Timings {
         fast: FamilyDurations::new(300, 300, 500),
         demo: FamilyDurations::new(6_000, 6_000, 3_000),
         realistic: FamilyDurations::new(130_000, 130_000, 60_000),
     },
     operations: &[
-        Operation {
-            name: "AssociateWorkspaceApplication",
-            handler: Handler::WorkSpaces(associate),
-        },
-        Operation {
-            name: "DescribeApplicationAssociations",
-            handler: Handler::WorkSpaces(describe_application),
-        },
-        Operation {
-            name: "DescribeWorkspaceAssociations",
-            handler: Handler::WorkSpaces(describe_workspace),
-        },
-        Operation {
-            name: "DisassociateWorkspaceApplication",
-            handler: Handler::WorkSpaces(disassociate),
-        },
-        Operation {
-            name: "DeployWorkspaceApplications",
-            handler: Handler::WorkSpaces(deploy),
-        },
-        Operation {
-            name: "DescribeWorkspaces",
-            handler: Handler::WorkSpaces(describe_workspaces),
-        },
+        Operation::workspaces("AssociateWorkspaceApplication", SUBJECT, associate),
+        Operation::workspaces(
+            "DescribeApplicationAssociations",
+            Subject::Member("ApplicationId"),
+            describe_application,
+        ),
+        Operation::workspaces("DescribeWorkspaceAssociations", SUBJECT, describe_workspace),
+        Operation::workspaces("DisassociateWorkspaceApplication", SUBJECT, disassociate),
+        Operation::workspaces("DeployWorkspaceApplications", SUBJECT, deploy),
+        Operation::workspaces(
+            "DescribeWorkspaces",
+            Subject::FirstOf("WorkspaceIds"),
+            describe_workspaces,
+        ),
     ],
     out_of_band,
     world_view: None,
@@ -257,15 +257,7 @@ fn create(inner: &mut Inner, ws_id: &str, app_id: &str, now: f64, settled: bool)
             )
         });
     }
-    Ok(inner.create_association(
-        Family::WorkspacesApplication,
-        id,
-        ws_id,
-        app_id,
-        now,
-        settled,
-        |_| {},
-    ))
+    Ok(inner.create_association(&LIFECYCLE, id, ws_id, app_id, now, settled, |_| {}))
 }
 
 fn describe_application(inner: &mut Inner, input: &Input, now: f64) -> ApiResult<Value> {

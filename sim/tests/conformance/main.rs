@@ -1,5 +1,6 @@
-//! Conformance of awsassoc-sim with the wire contracts in aws-wire.md, checked through the same
-//! official SDK crates the provider uses. Every test starts its own emulator on a free loopback
+//! Conformance of awsassoc-sim with the AWS wire contracts (`docs/emulator.md`, "Wire
+//! formats" and "Wire behaviour"), checked through the same official SDK crates the provider
+//! uses. Every test starts its own emulator on a free loopback
 //! port with the `fast` profile, so tests run in parallel and leave nothing behind.
 //!
 //! One binary (the SDKs are linked once), one module per family; this file holds the shared
