@@ -67,3 +67,33 @@ fn the_id_formats_the_fuzz_target_feeds_cover_every_key_attribute() {
         "each format once: {formats:?}"
     );
 }
+
+#[test]
+fn the_emulator_serves_every_operation_the_provider_calls() {
+    let served: BTreeSet<(&str, &str)> = awsassoc_sim::served_operations()
+        .into_iter()
+        .map(|operation| (operation.service, operation.name))
+        .collect();
+    for (resource, service, operation) in resources::operations() {
+        assert!(
+            served.contains(&(service, operation)),
+            "{resource} calls {service}:{operation}, which awsassoc-sim does not serve \
+             (add it to the family's spec in sim/src/families/)"
+        );
+    }
+}
+
+#[test]
+fn every_emulator_family_is_driven_by_a_test_kind_that_names_its_operations() {
+    for operation in awsassoc_sim::served_operations() {
+        let Some(family) = operation.family else {
+            continue;
+        };
+        let kind = kinds::kind(family);
+        assert_eq!(
+            kind.service, operation.service,
+            "{family}'s test kind names the service of {}",
+            operation.name
+        );
+    }
+}
