@@ -1,4 +1,4 @@
-//! awsassoc-sim: a local emulator of the AWS APIs behind the four awsassoc association
+//! awsassoc-sim: a local emulator of the AWS APIs behind the awsassoc association
 //! resources (EC2 Client VPN target networks and Route Server associations, NetworkManager
 //! Connect peer associations, WorkSpaces application associations), plus the STS calls a
 //! provider makes to assume a role.
