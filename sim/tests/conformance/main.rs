@@ -30,6 +30,27 @@ mod route_server;
 mod sts;
 mod workspaces_application;
 
+/// Each family's wire contract is tested in a module of its own name, declared above.
+#[test]
+fn every_family_has_its_conformance_module() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let main = std::fs::read_to_string(here.join("main.rs")).expect("conformance/main.rs");
+    for family in Family::ALL {
+        assert!(
+            main.contains(&format!("\nmod {};", family.name())),
+            "conformance/main.rs does not declare `mod {};`",
+            family.name()
+        );
+        let module = here.join(format!("{}.rs", family.name()));
+        assert!(
+            module.is_file(),
+            "{} has no conformance module ({})",
+            family.name(),
+            module.display()
+        );
+    }
+}
+
 const ENDPOINT: &str = "cvpn-endpoint-0a1b2c3d4e5f60718";
 const VPC: &str = "vpc-0a1b2c3d4e5f60718";
 const OTHER_VPC: &str = "vpc-0b2c3d4e5f6071829";
