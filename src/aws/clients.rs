@@ -33,7 +33,7 @@ use tf_provider_framework::diag::Diagnostics;
 /// errors they return (a `credential_process` command's error output, an STS message repeating a
 /// request value) at warn. Every one of those errors reaches the user anyway, once and redacted,
 /// in the diagnostic of the operation that needed credentials (see
-/// [`credentials::SafeCredentials`]).
+/// `SafeCredentials` in [`super::settings::credentials`]).
 pub const SDK_LOG_CAPS: &[(&str, LevelFilter)] = &[
     ("aws_*", LevelFilter::DEBUG),
     ("aws_sigv4", LevelFilter::INFO),

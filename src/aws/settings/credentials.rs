@@ -57,15 +57,7 @@ impl CredentialSource {
         } else if let Some(profile) = &settings.profile {
             // As in hashicorp/aws, a profile named in the block beats keys in the environment:
             // the user asked for that identity explicitly, and the default chain would silently
-            // prefer the env.
-            if let Some((variable, _)) = env.argument(&ACCESS_KEY) {
-                tracing::warn!(
-                    profile = %profile,
-                    variable,
-                    "both `profile` and an access key variable are set; using the profile and \
-                     ignoring the environment credentials"
-                );
-            }
+            // prefer the env (see `warn_of_ignored_environment_keys`).
             CredentialSource::BlockProfile(profile.clone())
         } else if let Some((variable, _)) = env.argument(&ACCESS_KEY) {
             CredentialSource::EnvironmentKeys { variable }
@@ -100,6 +92,21 @@ impl fmt::Display for CredentialSource {
                  identity, container or instance credentials)",
             ),
         }
+    }
+}
+
+/// Logs that the environment's keys are ignored because the block names a profile, so a user who
+/// expected them sees why they are not used.
+pub fn warn_of_ignored_environment_keys(source: &CredentialSource, env: &Environment) {
+    if let CredentialSource::BlockProfile(profile) = source
+        && let Some((variable, _)) = env.argument(&ACCESS_KEY)
+    {
+        tracing::warn!(
+            profile = %profile,
+            variable,
+            "both `profile` and an access key variable are set; using the profile and ignoring \
+             the environment credentials"
+        );
     }
 }
 

@@ -79,6 +79,7 @@ async fn resolve_read(
     credentials::learn_secrets(&redactor, &block, profiles.as_ref(), env);
     // Before the SDK reads them: it logs a URL it cannot parse, password and all.
     endpoints::check_outside_endpoints(&block.endpoints, profiles.as_ref(), env)?;
+    credentials::warn_of_ignored_environment_keys(&credentials, env);
     Ok(ResolvedSettings {
         block,
         retries,
