@@ -145,10 +145,10 @@ impl AwsClients {
     /// password in it.
     pub async fn from_resolved(resolved: ResolvedSettings) -> Result<Self, Diagnostics> {
         let base = sdk_config(&resolved).await?;
+        let credential_source: Arc<str> = resolved.credential_source().into();
         let ResolvedSettings {
             block: settings,
             retries,
-            credentials,
             redactor,
             ..
         } = resolved;
@@ -186,8 +186,7 @@ impl AwsClients {
             reads_config,
             single_attempt_config,
             by_region: Arc::new(std::sync::Mutex::new(by_region)),
-            credential_source: credentials::describe(&credentials, settings.assume_role.as_ref())
-                .into(),
+            credential_source,
             settings: Arc::new(settings),
             redactor,
         })
