@@ -5,8 +5,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::aws::clients::AwsClients;
-use crate::aws::config::{self, ProviderSettings};
+use crate::aws::config;
 use crate::aws::resources;
+use crate::aws::settings::{self, environment::Environment};
 use tf_provider_framework::diag::Diagnostics;
 use tf_provider_framework::list::ListResource;
 use tf_provider_framework::resource::{Provider, Resource};
@@ -40,9 +41,11 @@ impl Provider for AwsAssocProvider {
         config::validate(config)
     }
 
+    /// Validate the block, resolve it once against the process's environment and shared
+    /// files, then build the clients from what was resolved.
     async fn configure(&self, config: &Value) -> Result<AwsClients, Diagnostics> {
-        let settings = ProviderSettings::from_value(config)?;
-        AwsClients::from_settings(settings).await
+        let resolved = settings::resolve(config, &Environment::real()).await?;
+        AwsClients::from_resolved(resolved).await
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<AwsClients>>> {

@@ -2,22 +2,24 @@
 //! [`ProviderSettings`].
 //!
 //! Argument names and meanings follow hashicorp/aws so existing provider blocks can be copied
-//! over. Validation and parsing share one reader ([`read`]): `validate` runs it leniently (unknown
-//! values are skipped because Terraform checks the provider again at configure time), and
-//! `ProviderSettings::from_value` runs it strictly. Nothing here touches the network or builds an
-//! SDK object; that is [`super::clients`]' job.
+//! over. Validation and parsing share one reader ([`read`], on the framework's
+//! [`config_reader`](tf_provider_framework::config_reader)): `validate` runs it leniently
+//! (unknown values are skipped because Terraform checks the provider again at configure time),
+//! and `ProviderSettings::from_value` runs it strictly. This module reads the block alone:
+//! the environment and the shared files are consulted afterwards, once, by
+//! [`super::settings`]. Nothing here touches the network or builds an SDK object.
 
 pub mod arguments;
 mod formats;
 pub mod redact;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use tf_provider_framework::config_reader::{Field, Object, Reader, Strictness};
 use tf_provider_framework::diag::{AttributePath, Diagnostic, Diagnostics};
 use tf_provider_framework::timeouts::parse_duration;
-use tf_provider_framework::value::{Number, Value};
+use tf_provider_framework::value::Value;
 
 pub use arguments::provider_block;
 use arguments::*;
@@ -55,7 +57,7 @@ pub fn default_consistency_timeout() -> Duration {
 }
 
 /// The upper bound of `max_retries`; beyond it a throttled apply would look hung for hours.
-fn max_max_retries() -> u32 {
+pub(crate) fn max_max_retries() -> u32 {
     match MAX_RETRIES.ty {
         ArgumentType::WholeNumber { max, .. } => max,
         _ => 0,
@@ -65,7 +67,7 @@ fn max_max_retries() -> u32 {
 /// Plan-time validation of a provider configuration value (an object of provider_block's
 /// implied type). Unknown values are skipped (they are checked again at configure time).
 pub fn validate(config: &Value) -> Diagnostics {
-    read(config, Phase::Plan, &|_| None).1
+    read(config, Strictness::Lenient).1
 }
 
 /// How throttled and transient failures are retried; mirrors the SDK's modes so users can reuse
@@ -91,7 +93,7 @@ impl RetryMode {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "standard" => Some(RetryMode::Standard),
             "adaptive" => Some(RetryMode::Adaptive),
@@ -172,11 +174,11 @@ pub struct ProviderSettings {
     pub shared_credentials_files: Vec<String>,
     pub assume_role: Option<AssumeRole>,
     pub endpoints: Endpoints,
-    /// Retries after the first attempt, from `max_retries` or else `AWS_MAX_ATTEMPTS` − 1;
-    /// `None` means [`default_max_retries()`]. Use [`ProviderSettings::max_attempts`].
+    /// Retries after the first attempt, from `max_retries`; `None` leaves it to the
+    /// environment or the default (see [`super::settings::retries`]).
     pub max_retries: Option<u32>,
-    /// From `retry_mode`, else `AWS_RETRY_MODE`, else standard.
-    pub retry_mode: RetryMode,
+    /// From `retry_mode`; `None` leaves it to the environment or the default.
+    pub retry_mode: Option<RetryMode>,
     pub preflight_dry_run: bool,
     /// From `api_call_attempt_timeout`; use [`ProviderSettings::attempt_timeout`].
     pub api_call_attempt_timeout: Option<Duration>,
@@ -187,33 +189,15 @@ pub struct ProviderSettings {
 }
 
 impl ProviderSettings {
-    /// Parses and validates a configuration at configure time. Unlike [`validate`], unknown values
+    /// Parses and validates the block at configure time. Unlike [`validate`], unknown values
     /// are errors: the SDK clients cannot be built from values that do not exist yet.
-    /// `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` are read here (the other environment fallbacks
-    /// belong to the aws-config chains used when building clients).
     pub fn from_value(config: &Value) -> Result<Self, Diagnostics> {
-        Self::from_value_with_env(config, &|name| std::env::var(name).ok())
-    }
-
-    /// [`Self::from_value`] with an injected environment, so tests do not depend on (or mutate)
-    /// the process environment.
-    pub fn from_value_with_env(
-        config: &Value,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, Diagnostics> {
-        let (settings, diags) = read(config, Phase::Configure, env);
+        let (settings, diags) = read_configured(config);
         if diags.has_errors() {
             Err(diags)
         } else {
             Ok(settings)
         }
-    }
-
-    /// Total attempts per AWS call (the first one plus the retries), as the SDK counts them.
-    pub fn max_attempts(&self) -> u32 {
-        self.max_retries
-            .unwrap_or(default_max_retries())
-            .saturating_add(1)
     }
 
     /// The longest one attempt of an AWS call may take.
@@ -239,256 +223,17 @@ impl ProviderSettings {
     }
 }
 
-/// Which RPC the reader serves: plan-time validation tolerates unknowns, configure does not.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Plan,
-    Configure,
+/// Reads the block at configure time: the settings it holds and every diagnostic about it.
+/// The settings are meaningful only when the diagnostics hold no error.
+pub fn read_configured(config: &Value) -> (ProviderSettings, Diagnostics) {
+    read(config, Strictness::Strict)
 }
 
-/// One attribute as read from the configuration.
-enum Field<T> {
-    Unset,
-    Unknown,
-    Set(T),
-}
-
-impl<T> Field<T> {
-    fn is_set(&self) -> bool {
-        matches!(self, Field::Set(_))
-    }
-
-    fn into_option(self) -> Option<T> {
-        match self {
-            Field::Set(v) => Some(v),
-            Field::Unset | Field::Unknown => None,
-        }
-    }
-}
-
-/// Walks a configuration value once, collecting diagnostics and the settings it can extract.
-struct Reader {
-    phase: Phase,
-    diags: Diagnostics,
-}
-
-impl Reader {
-    fn error(&mut self, path: AttributePath, summary: &str, detail: impl Into<String>) {
-        self.diags.push(Diagnostic::error(summary, detail).at(path));
-    }
-
-    /// Classifies a raw value; at configure time an unknown value is reported right here so each
-    /// attribute's check does not have to.
-    fn classify<'v>(&mut self, value: Option<&'v Value>, path: &AttributePath) -> Field<&'v Value> {
-        match value {
-            None | Some(Value::Null) => Field::Unset,
-            Some(Value::Unknown) => {
-                if self.phase == Phase::Configure {
-                    self.error(
-                        path.clone(),
-                        "Provider argument not known",
-                        format!(
-                            "`{path}` depends on a value that is only known after apply, but \
-                             the provider must be configured before planning. Set it from a \
-                             variable, a local value or a data source instead of a managed \
-                             resource's attribute."
-                        ),
-                    );
-                }
-                Field::Unknown
-            }
-            Some(Value::Dynamic(_, inner)) => self.classify(Some(inner.as_ref()), path),
-            Some(other) => Field::Set(other),
-        }
-    }
-
-    fn wrong_type(&mut self, path: AttributePath, expected: &str) {
-        self.error(
-            path.clone(),
-            "Invalid provider argument type",
-            format!("`{path}` must be {expected}."),
-        );
-    }
-
-    /// A string attribute; `""` counts as unset (see [`ProviderSettings`]).
-    fn string(
-        &mut self,
-        object: &Object,
-        name: &str,
-        base: Option<&AttributePath>,
-    ) -> Field<String> {
-        let path = child(base, name);
-        match self.classify(object.get(name), &path) {
-            Field::Set(Value::String(s)) if s.is_empty() => Field::Unset,
-            Field::Set(Value::String(s)) => Field::Set(s.clone()),
-            Field::Set(_) => {
-                self.wrong_type(path, "a string");
-                Field::Unset
-            }
-            Field::Unset => Field::Unset,
-            Field::Unknown => Field::Unknown,
-        }
-    }
-
-    /// A string attribute checked with `check`; an invalid value is reported and dropped.
-    fn checked_string<T>(
-        &mut self,
-        object: &Object,
-        name: &str,
-        base: Option<&AttributePath>,
-        summary: &str,
-        check: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Field<(String, T)> {
-        match self.string(object, name, base) {
-            Field::Set(s) => match check(&s) {
-                Ok(parsed) => Field::Set((s, parsed)),
-                Err(detail) => {
-                    self.error(child(base, name), summary, detail);
-                    Field::Unset
-                }
-            },
-            Field::Unset => Field::Unset,
-            Field::Unknown => Field::Unknown,
-        }
-    }
-
-    fn string_list(&mut self, object: &Object, name: &str) -> Field<Vec<String>> {
-        let path = AttributePath::root(name);
-        let items = match self.classify(object.get(name), &path) {
-            Field::Set(Value::List(items) | Value::Set(items) | Value::Tuple(items)) => items,
-            Field::Set(_) => {
-                self.wrong_type(path, "a list of strings");
-                return Field::Unset;
-            }
-            Field::Unset => return Field::Unset,
-            Field::Unknown => return Field::Unknown,
-        };
-        let mut out = Vec::with_capacity(items.len());
-        let mut any_unknown = false;
-        for (index, item) in items.iter().enumerate() {
-            let item_path = path.clone().index(index as i64);
-            match self.classify(Some(item), &item_path) {
-                Field::Set(Value::String(s)) if !s.trim().is_empty() => out.push(s.clone()),
-                Field::Set(Value::String(_)) | Field::Unset => self.error(
-                    item_path,
-                    "Empty file path",
-                    format!(
-                        "Each entry of `{name}` must be a file path, for example \
-                         \"~/.aws/config\" or \"/etc/aws/credentials\"."
-                    ),
-                ),
-                Field::Set(_) => self.wrong_type(item_path, "a string"),
-                Field::Unknown => any_unknown = true,
-            }
-        }
-        if any_unknown {
-            Field::Unknown
-        } else {
-            Field::Set(out)
-        }
-    }
-
-    fn max_retries(&mut self, object: &Object) -> Field<u32> {
-        let path = AttributePath::root(MAX_RETRIES.name);
-        let whole = match self.classify(object.get(MAX_RETRIES.name), &path) {
-            Field::Set(Value::Number(Number::Int(i))) => Some(*i as f64),
-            Field::Set(Value::Number(Number::Float(f))) if f.fract() == 0.0 => Some(*f),
-            Field::Set(Value::Number(Number::Float(_))) => None,
-            Field::Set(_) => {
-                self.wrong_type(path, "a number");
-                return Field::Unset;
-            }
-            Field::Unset => return Field::Unset,
-            Field::Unknown => return Field::Unknown,
-        };
-        match whole {
-            Some(n) if (0.0..=f64::from(max_max_retries())).contains(&n) => Field::Set(n as u32),
-            _ => {
-                self.error(
-                    path,
-                    "Invalid max_retries",
-                    format!(
-                        "`max_retries` must be a whole number from 0 (no retries) to \
-                         {}, for example `max_retries = {}`.",
-                        max_max_retries(),
-                        default_max_retries()
-                    ),
-                );
-                Field::Unset
-            }
-        }
-    }
-
-    fn bool(&mut self, object: &Object, name: &str) -> Field<bool> {
-        let path = AttributePath::root(name);
-        match self.classify(object.get(name), &path) {
-            Field::Set(Value::Bool(b)) => Field::Set(*b),
-            Field::Set(_) => {
-                self.wrong_type(path, "true or false");
-                Field::Unset
-            }
-            Field::Unset => Field::Unset,
-            Field::Unknown => Field::Unknown,
-        }
-    }
-
-    /// A `Nesting::Single` block: `Some(fields)` when present, `None` when absent or unknown.
-    fn single_block<'v>(&mut self, object: &'v Object, name: &str) -> Option<&'v Object> {
-        let path = AttributePath::root(name);
-        match self.classify(object.get(name), &path) {
-            Field::Set(Value::Object(fields)) => Some(fields),
-            Field::Set(_) => {
-                self.wrong_type(path, "a block");
-                None
-            }
-            Field::Unset | Field::Unknown => None,
-        }
-    }
-}
-
-type Object = BTreeMap<String, Value>;
-
-fn child(base: Option<&AttributePath>, name: &str) -> AttributePath {
-    match base {
-        Some(base) => base.clone().attribute(name),
-        None => AttributePath::root(name),
-    }
-}
-
-static EMPTY: Object = BTreeMap::new();
-
-/// Reads and checks the whole configuration. The settings are meaningful only when the
-/// diagnostics hold no error and the phase is [`Phase::Configure`].
-fn read(
-    config: &Value,
-    phase: Phase,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> (ProviderSettings, Diagnostics) {
-    let mut r = Reader {
-        phase,
-        diags: Diagnostics::new(),
-    };
-    let object: &Object = match config {
-        Value::Object(fields) => fields,
-        Value::Null => &EMPTY,
-        Value::Unknown if phase == Phase::Plan => &EMPTY,
-        Value::Unknown => {
-            r.diags.push(Diagnostic::error(
-                "Provider configuration not known",
-                "The whole provider configuration depends on values only known after apply; \
-                 configure the provider from variables, locals or data sources instead.",
-            ));
-            &EMPTY
-        }
-        _ => {
-            r.diags.push(Diagnostic::error(
-                "Invalid provider configuration",
-                "The provider configuration must be an object of the provider block's type; \
-                 this is a bug in Terraform or in the provider.",
-            ));
-            &EMPTY
-        }
-    };
+/// Reads and checks the whole block. The settings are meaningful only when the diagnostics hold
+/// no error and the reader is [`Strictness::Strict`].
+fn read(config: &Value, strictness: Strictness) -> (ProviderSettings, Diagnostics) {
+    let mut r = Reader::new(strictness);
+    let object = r.provider_config(config);
 
     let region = r.checked_string(
         object,
@@ -503,26 +248,21 @@ fn read(
     let token = r.string(object, TOKEN.name, None);
     check_credential_combination(&mut r, &profile, &access_key, &secret_key, &token);
 
-    let shared_config_files = r.string_list(object, SHARED_CONFIG_FILES.name);
-    let shared_credentials_files = r.string_list(object, SHARED_CREDENTIALS_FILES.name);
+    let shared_config_files = file_list(&mut r, object, &SHARED_CONFIG_FILES);
+    let shared_credentials_files = file_list(&mut r, object, &SHARED_CREDENTIALS_FILES);
 
-    let max_retries = match r.max_retries(object) {
-        Field::Unset if phase == Phase::Configure => max_retries_from_env(&mut r, env),
-        other => other.into_option(),
-    };
-    let retry_mode =
-        match r.checked_string(object, RETRY_MODE.name, None, "Invalid retry mode", |s| {
+    let max_retries = read_max_retries(&mut r, object).into_option();
+    let retry_mode = r
+        .checked_string(object, RETRY_MODE.name, None, "Invalid retry mode", |s| {
             RetryMode::parse(s).ok_or_else(|| {
                 format!(
                     "{s:?} is not a retry mode; use \"standard\" or \"adaptive\", for example \
                  `retry_mode = \"standard\"`."
                 )
             })
-        }) {
-            Field::Set((_, mode)) => mode,
-            Field::Unset if phase == Phase::Configure => retry_mode_from_env(&mut r, env),
-            Field::Unset | Field::Unknown => RetryMode::default(),
-        };
+        })
+        .into_option()
+        .map(|(_, mode)| mode);
     let preflight_dry_run = r
         .bool(object, PREFLIGHT_DRY_RUN.name)
         .into_option()
@@ -591,7 +331,42 @@ fn read(
         api_call_timeout: call_timeout,
         eventual_consistency_timeout: consistency_timeout,
     };
-    (settings, r.diags)
+    (settings, r.into_diagnostics())
+}
+
+/// A list of shared file paths; a blank entry names no file.
+fn file_list(r: &mut Reader, object: &Object, argument: &Argument) -> Field<Vec<String>> {
+    let name = argument.name;
+    let detail = format!(
+        "Each entry of `{name}` must be a file path, for example \
+         \"~/.aws/config\" or \"/etc/aws/credentials\"."
+    );
+    r.string_list(object, name, ("Empty file path", &detail))
+}
+
+/// `max_retries`: a whole number within the table's range.
+fn read_max_retries(r: &mut Reader, object: &Object) -> Field<u32> {
+    let path = AttributePath::root(MAX_RETRIES.name);
+    match r.number(object, MAX_RETRIES.name) {
+        Field::Set(n) if n.fract() == 0.0 && (0.0..=f64::from(max_max_retries())).contains(&n) => {
+            Field::Set(n as u32)
+        }
+        Field::Set(_) => {
+            r.error(
+                path,
+                "Invalid max_retries",
+                format!(
+                    "`max_retries` must be a whole number from 0 (no retries) to \
+                     {}, for example `max_retries = {}`.",
+                    max_max_retries(),
+                    default_max_retries()
+                ),
+            );
+            Field::Unset
+        }
+        Field::Unset => Field::Unset,
+        Field::Unknown => Field::Unknown,
+    }
 }
 
 /// The credential arguments form one of three sources (static keys, a profile, or neither); a
@@ -726,15 +501,15 @@ fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
                 return None;
             }
             Err(detail) => {
-                r.diags.push(Diagnostic::error(
+                r.push(Diagnostic::error(
                     "Invalid endpoint URL",
                     format!("`{}.{name}`: {detail}", ENDPOINTS.name),
                 ));
                 return None;
             }
         };
-        if endpoint.had_userinfo && r.phase == Phase::Plan {
-            r.diags.push(Diagnostic::warning(
+        if endpoint.had_userinfo && r.strictness() == Strictness::Lenient {
+            r.push(Diagnostic::warning(
                 "Endpoint user information ignored",
                 format!(
                     "`{}.{name}` ({}) carries a user name or password. AWS \
@@ -753,50 +528,6 @@ fn read_endpoints(r: &mut Reader, block: &Object) -> Endpoints {
         networkmanager: url(NETWORKMANAGER.name),
         workspaces: url(WORKSPACES.name),
         sts: url(STS.name),
-    }
-}
-
-/// `AWS_MAX_ATTEMPTS` counts attempts, `max_retries` counts retries: hence the minus one.
-fn max_retries_from_env(r: &mut Reader, env: &dyn Fn(&str) -> Option<String>) -> Option<u32> {
-    let (variable, raw) = MAX_RETRIES.from_env(env)?;
-    match raw.trim().parse::<u32>() {
-        Ok(attempts) if (1..=max_max_retries() + 1).contains(&attempts) => Some(attempts - 1),
-        _ => {
-            r.error(
-                AttributePath::root(MAX_RETRIES.name),
-                &format!("Invalid {variable}"),
-                format!(
-                    "The environment variable {variable} is {raw:?}, but it must be a whole \
-                     number of attempts from 1 to {}, for example {variable}=3. Fix or unset it, \
-                     or set `{}` in the provider block.",
-                    max_max_retries() + 1,
-                    MAX_RETRIES.name
-                ),
-            );
-            None
-        }
-    }
-}
-
-fn retry_mode_from_env(r: &mut Reader, env: &dyn Fn(&str) -> Option<String>) -> RetryMode {
-    let Some((variable, raw)) = RETRY_MODE.from_env(env) else {
-        return RetryMode::default();
-    };
-    match RetryMode::parse(raw.trim()) {
-        Some(mode) => mode,
-        None => {
-            r.error(
-                AttributePath::root(RETRY_MODE.name),
-                &format!("Invalid {variable}"),
-                format!(
-                    "The environment variable {variable} is {raw:?}, but this provider \
-                     supports only \"standard\" and \"adaptive\", for example \
-                     {variable}=standard. Fix or unset it, or set `{}` in the provider block.",
-                    RETRY_MODE.name
-                ),
-            );
-            RetryMode::default()
-        }
     }
 }
 

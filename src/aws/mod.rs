@@ -9,4 +9,5 @@ pub mod ids;
 pub mod pages;
 pub mod region;
 pub mod resources;
+pub mod settings;
 pub mod waiter;

@@ -7,6 +7,7 @@
 struct ReadmeExample;
 
 pub mod codec;
+pub mod config_reader;
 pub mod convert;
 pub mod diag;
 pub mod docs;

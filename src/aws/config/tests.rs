@@ -1,7 +1,7 @@
 use super::*;
 use tf_provider_framework::diag::Severity;
 use tf_provider_framework::schema::{Block, Nesting};
-use tf_provider_framework::value::Type;
+use tf_provider_framework::value::{Number, Type};
 
 /// A configuration as Terraform sends it: every schema key present, null when unset, nested
 /// single blocks null when absent.
@@ -47,10 +47,6 @@ fn s(text: &str) -> Value {
 
 fn list(items: &[&str]) -> Value {
     Value::List(items.iter().map(|i| s(i)).collect())
-}
-
-fn no_env(_: &str) -> Option<String> {
-    None
 }
 
 fn full_config() -> Value {
@@ -419,7 +415,7 @@ fn unknowns_are_skipped_at_plan_but_rejected_at_configure() {
     assert!(validate(&cfg).is_empty(), "{:#?}", validate(&cfg));
     assert!(validate(&Value::Unknown).is_empty());
 
-    let err = ProviderSettings::from_value_with_env(&cfg, &no_env).expect_err("unknowns");
+    let err = ProviderSettings::from_value(&cfg).expect_err("unknowns");
     let paths: Vec<String> = err
         .iter()
         .filter_map(|d| d.attribute.as_ref().map(|p| p.to_string()))
@@ -439,7 +435,7 @@ fn unknowns_are_skipped_at_plan_but_rejected_at_configure() {
 
 #[test]
 fn from_value_of_a_full_config() {
-    let settings = ProviderSettings::from_value_with_env(&full_config(), &no_env).expect("valid");
+    let settings = ProviderSettings::from_value(&full_config()).expect("valid");
     assert_eq!(
         settings,
         ProviderSettings {
@@ -463,73 +459,29 @@ fn from_value_of_a_full_config() {
                 sts: Some("http://127.0.0.1:4566".into()),
             },
             max_retries: Some(7),
-            retry_mode: RetryMode::Adaptive,
+            retry_mode: Some(RetryMode::Adaptive),
             preflight_dry_run: true,
             api_call_attempt_timeout: Some(Duration::from_secs(10)),
             api_call_timeout: Some(Duration::from_secs(120)),
             eventual_consistency_timeout: None,
         }
     );
-    assert_eq!(settings.max_attempts(), 8);
     assert!(settings.has_static_credentials());
 }
 
 #[test]
 fn defaults_and_empty_strings() {
-    let settings = ProviderSettings::from_value_with_env(
-        &config(&[(PROFILE.name, s("")), (REGION.name, s(""))]),
-        &no_env,
-    )
-    .expect("valid");
+    let settings =
+        ProviderSettings::from_value(&config(&[(PROFILE.name, s("")), (REGION.name, s(""))]))
+            .expect("valid");
     assert_eq!(settings.profile, None);
     assert_eq!(settings.region, None);
+    // Unset in the block: the environment or the default decides (see settings::retries).
     assert_eq!(settings.max_retries, None);
-    // The documented default of 25 retries, plus the first attempt: a literal, not the code's
-    // own arithmetic, so a wrong default or a lost `+ 1` fails here.
-    assert_eq!(settings.max_attempts(), 26);
-    assert_eq!(settings.retry_mode, RetryMode::Standard);
+    assert_eq!(settings.retry_mode, None);
     assert!(!settings.preflight_dry_run);
     assert_eq!(settings.endpoints, Endpoints::default());
     assert!(settings.assume_role.is_none());
-}
-
-#[test]
-fn retry_settings_fall_back_to_the_environment() {
-    let env = |name: &str| match name {
-        "AWS_MAX_ATTEMPTS" => Some("4".to_owned()),
-        "AWS_RETRY_MODE" => Some("adaptive".to_owned()),
-        _ => None,
-    };
-    let settings = ProviderSettings::from_value_with_env(&config(&[]), &env).expect("valid");
-    assert_eq!(settings.max_retries, Some(3));
-    assert_eq!(settings.max_attempts(), 4);
-    assert_eq!(settings.retry_mode, RetryMode::Adaptive);
-
-    // The block wins over the environment.
-    let explicit = config(&[
-        (MAX_RETRIES.name, Value::Number(Number::Int(0))),
-        (RETRY_MODE.name, s("standard")),
-    ]);
-    let settings = ProviderSettings::from_value_with_env(&explicit, &env).expect("valid");
-    assert_eq!(
-        (settings.max_attempts(), settings.retry_mode),
-        (1, RetryMode::Standard)
-    );
-
-    let bad_env = |name: &str| match name {
-        "AWS_MAX_ATTEMPTS" => Some("0".to_owned()),
-        "AWS_RETRY_MODE" => Some("legacy".to_owned()),
-        _ => None,
-    };
-    let err = ProviderSettings::from_value_with_env(&config(&[]), &bad_env).expect_err("bad env");
-    let paths: Vec<_> = err.iter().filter_map(|d| d.attribute.clone()).collect();
-    assert_eq!(
-        paths,
-        [
-            AttributePath::root(MAX_RETRIES.name),
-            AttributePath::root(RETRY_MODE.name)
-        ]
-    );
 }
 
 #[test]
@@ -550,7 +502,7 @@ fn wrong_types_are_reported_not_panicked_on() {
 
 #[test]
 fn debug_output_redacts_secrets() {
-    let settings = ProviderSettings::from_value_with_env(&full_config(), &no_env).expect("valid");
+    let settings = ProviderSettings::from_value(&full_config()).expect("valid");
     let debug = format!("{settings:?} {settings:#?}");
     for secret in ["wJalrXUtnFEMI", "FQoGZXIvYXdz", "EXTERNAL-SECRET-42"] {
         assert!(!debug.contains(secret), "{secret} leaked: {debug}");
@@ -561,7 +513,7 @@ fn debug_output_redacts_secrets() {
 
 #[test]
 fn api_call_timeouts_are_durations_and_a_call_includes_its_attempts() {
-    let settings = ProviderSettings::from_value_with_env(&config(&[]), &no_env).expect("valid");
+    let settings = ProviderSettings::from_value(&config(&[])).expect("valid");
     assert_eq!(settings.attempt_timeout(), default_attempt_timeout());
     assert_eq!(settings.call_timeout(), default_call_timeout());
 
