@@ -26,6 +26,9 @@ provider "awsassoc" {
     ec2            = var.emulator_url
     networkmanager = var.emulator_url
     workspaces     = var.emulator_url
+    # Terraform 1.12 and later store each resource's identity, which names the account: the
+    # provider asks STS GetCallerIdentity once, so STS must be the emulator too.
+    sts = var.emulator_url
   }
 }
 

@@ -227,6 +227,52 @@ fn the_quickstart_example_validates_against_the_provider_schema() {
     wd.validate();
 }
 
+/// What `scripts/demo` does, under the CLI under test and the `fast` timings: the quickstart,
+/// against the emulator seeded with its `world.json`, creates one association of every kind,
+/// then plans no change and destroys them all.
+#[test]
+fn the_quickstart_creates_every_kind_plans_no_change_and_destroys() {
+    let seed = support::repo_root().join("examples/quickstart/world.json");
+    let world = std::fs::read_to_string(&seed).expect("examples/quickstart/world.json");
+    let sim = support::sim::start_sim_with(awsassoc_sim::SimConfig {
+        world: serde_json::from_str(&world).expect("world.json is the emulator's seed format"),
+        ..Default::default()
+    })
+    .expect("start the emulator");
+    let mut wd = Workdir::from_example("quickstart");
+    wd.env("TF_VAR_emulator_url", sim.url());
+    wd.init();
+    wd.apply();
+
+    let state = wd.state_json();
+    let mut applied: Vec<&str> = state["values"]["root_module"]["resources"]
+        .as_array()
+        .map(|resources| {
+            resources
+                .iter()
+                .filter_map(|resource| resource["type"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    applied.sort();
+    let mut served: Vec<&str> = support::kinds::all().map(|k| k.resource_type).collect();
+    served.sort();
+    assert_eq!(applied, served, "one association of every kind: {state:#}");
+
+    wd.plan_no_changes();
+    wd.destroy();
+    let live = sim
+        .block_on(sim.admin.associations())
+        .expect("the emulator's associations")
+        .into_iter()
+        .filter(|record| !record.is_finished())
+        .count();
+    assert_eq!(
+        live, 0,
+        "the destroy left unfinished associations in the emulator"
+    );
+}
+
 #[test]
 fn debug_logging_shows_the_providers_own_log_lines_at_their_levels() {
     let mut wd = one_association(&provider_block("http://127.0.0.1:4566"));
