@@ -145,7 +145,7 @@ pub struct Operations {
     /// and after disassociating ([`Association::deploy`]).
     pub deploy: Option<&'static str>,
     /// Reads the parent's own state (WorkSpaces `DescribeWorkspaces`), for the
-    /// [`parent_state_codes`](AssociationSpec::parent_state_codes).
+    /// [`parent_state_codes`](ApiQuirks::parent_state_codes).
     pub parent_state: Option<&'static str>,
 }
 
@@ -171,6 +171,37 @@ impl Operations {
     }
 }
 
+/// How one kind's API departs from the plain case, each field's plain value in
+/// [`ApiQuirks::NONE`]: a spec names only the departures (`..ApiQuirks::NONE` for the rest), so
+/// a kind's file says what is particular to it and nothing else.
+#[derive(Debug)]
+pub struct ApiQuirks {
+    /// Whether the disassociate call takes `DryRun` (EC2), for the destroy preflight.
+    pub dry_run: bool,
+    /// Codes a status call can answer with for a moment while nothing is wrong with the
+    /// association (NetworkManager's generic `ConflictException`, "There was a conflict
+    /// processing the request"): the poll is simply made again.
+    pub transient_read_codes: &'static [&'static str],
+    /// Codes with which a mutation is refused because of the parent's state, which may be
+    /// passing (a WorkSpace that is rebooting answers `OperationNotSupportedException`): the
+    /// parent's state decides whether to wait or give up ([`Association::parent_busy`]).
+    pub parent_state_codes: &'static [&'static str],
+    /// Whether the associate call takes an idempotency token (EC2's `ClientToken`): AWS answers
+    /// a repeat of the same request with what the first attempt did, so after an unknown
+    /// outcome the request is sent again instead of guessed at from a listing.
+    pub idempotency_token: bool,
+}
+
+impl ApiQuirks {
+    /// The plain case: no DryRun, no idempotency token, no code that means "wait".
+    pub const NONE: ApiQuirks = ApiQuirks {
+        dry_run: false,
+        transient_read_codes: &[],
+        parent_state_codes: &[],
+        idempotency_token: false,
+    };
+}
+
 /// The facts of one association kind, as data: everything about it but the API calls.
 #[derive(Debug)]
 pub struct AssociationSpec {
@@ -192,20 +223,9 @@ pub struct AssociationSpec {
     pub already_exists: &'static [&'static str],
     /// Codes meaning the association, or its parent, does not exist (any call).
     pub not_found: &'static [&'static str],
-    /// Whether the disassociate call takes `DryRun` (EC2), for the destroy preflight.
-    pub dry_run: bool,
-    /// Codes a status call can answer with for a moment while nothing is wrong with the
-    /// association (NetworkManager's generic `ConflictException`, "There was a conflict
-    /// processing the request"): the poll is simply made again.
-    pub transient_read_codes: &'static [&'static str],
-    /// Codes with which a mutation is refused because of the parent's state, which may be
-    /// passing (a WorkSpace that is rebooting answers `OperationNotSupportedException`): the
-    /// parent's state decides whether to wait or give up ([`Association::parent_busy`]).
-    pub parent_state_codes: &'static [&'static str],
-    /// Whether the associate call takes an idempotency token (EC2's `ClientToken`): AWS answers
-    /// a repeat of the same request with what the first attempt did, so after an unknown
-    /// outcome the request is sent again instead of guessed at from a listing.
-    pub idempotency_token: bool,
+    /// Where the kind's API departs from the plain case (DryRun, idempotency tokens, codes
+    /// that mean "wait" rather than "fail").
+    pub quirks: ApiQuirks,
     /// hashicorp/aws's resource type for the same association, whose objects a `moved` block
     /// may turn into this kind's (see [`moved`](super::moved)).
     pub moved_from: Option<&'static str>,
@@ -242,13 +262,37 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// One attempt of AWS's associate operation with the arguments in `config`. `token` is the
-    /// same for every attempt of one create, for APIs that take an idempotency token.
+    /// same for every attempt of one create, for APIs that take an idempotency token
+    /// ([`ApiQuirks::idempotency_token`]). The default serves every kind whose key the
+    /// configuration determines: it takes the key from the configuration, makes
+    /// [`send_associate`](Association::send_associate) and pairs the key with what AWS answered.
+    /// A kind whose member AWS assigns overrides this instead.
     async fn associate(
         &self,
         aws: &ServiceClients,
         config: &Value,
-        token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError>;
+        _token: &str,
+    ) -> Result<(AssociationKey, Observation), AwsError> {
+        let key = self.configured_key(config)?;
+        let made = self.send_associate(Call { aws, key: &key }, config).await?;
+        Ok((key, made))
+    }
+
+    /// The associate call itself for a key the configuration determines, with the other
+    /// arguments in `config`: AWS's record of the association it made. Every kind whose
+    /// [`planned_key`](Association::planned_key) is known implements it; the default answers
+    /// that the kind cannot associate a configured key, which only a kind that overrides
+    /// [`associate`](Association::associate) (its member assigned by AWS) leaves in place.
+    async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
+        let (_, member) = Self::SPEC.key;
+        Err(AwsError::missing(
+            Self::SPEC.operations.associate,
+            &format!(
+                "{member} (AWS assigns it; the kind overrides `associate`) for {}",
+                to.key
+            ),
+        ))
+    }
 
     /// The association `config` describes as AWS lists it, in any phase (the duplicate-record
     /// rule decides between several records): looked up before the first associate, to tell an
@@ -280,7 +324,7 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// Whether `parent` is in a passing state in which AWS refuses changes (for the
-    /// [`parent_state_codes`](AssociationSpec::parent_state_codes)): then the mutation waits.
+    /// [`parent_state_codes`](ApiQuirks::parent_state_codes)): then the mutation waits.
     async fn parent_busy(&self, _aws: &ServiceClients, _parent: &str) -> Result<bool, AwsError> {
         Ok(false)
     }
@@ -311,11 +355,26 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// One attempt of AWS's disassociate operation; with `dry_run` (only when the spec says
-    /// the call takes it) AWS is only asked whether it would allow it.
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        dry_run: bool,
-    ) -> Result<(), AwsError>;
+    /// the call takes it, [`ApiQuirks::dry_run`]) AWS is only asked whether it would allow it.
+    async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError>;
+}
+
+/// One call to AWS about one association: the clients to make it with and the association's
+/// key.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub aws: &'a ServiceClients,
+    pub key: &'a AssociationKey,
+}
+
+impl<'a> Call<'a> {
+    /// The parent's ID, as the call names it.
+    pub fn parent(&self) -> &'a str {
+        &self.key.parent
+    }
+
+    /// The member's ID, as the call names it.
+    pub fn member(&self) -> &'a str {
+        &self.key.member
+    }
 }

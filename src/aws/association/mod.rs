@@ -31,7 +31,8 @@ mod resource;
 pub use identity::region_of;
 pub use key::{AssociationKey, PlannedRemovals};
 pub use kind::{
-    Association, AssociationSpec, AttributeSpec, Operations, Role, Scope, Service, declared,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Operations, Role, Scope, Service,
+    declared,
 };
 pub use list::AssociationList;
 pub use observation::{Disassociation, Listing, Observation, Phase};

@@ -14,8 +14,9 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::messages;
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
-    Phase, PlannedRemovals, Records, Scope, Service, declared, records_of_parent,
+    ApiQuirks, Association, AssociationKey, AssociationSpec, AttributeSpec, Call, Listing,
+    Observation, Operations, Phase, PlannedRemovals, Records, Scope, Service, declared,
+    records_of_parent,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
@@ -224,10 +225,11 @@ impl Association for ClientVpnNetworkAssociation {
             "InvalidClientVpnAssociationIdNotFound",
             "InvalidClientVpnEndpointId.NotFound",
         ],
-        dry_run: true,
-        transient_read_codes: &[],
-        parent_state_codes: &[],
-        idempotency_token: true,
+        quirks: ApiQuirks {
+            dry_run: true,
+            idempotency_token: true,
+            ..ApiQuirks::NONE
+        },
         moved_from: Some("aws_ec2_client_vpn_network_association"),
     };
 
@@ -361,19 +363,12 @@ impl Association for ClientVpnNetworkAssociation {
         )])
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        dry_run: bool,
-    ) -> Result<(), AwsError> {
-        aws.ec2
-            .disassociate_client_vpn_target_network()
-            .client_vpn_endpoint_id(&key.parent)
-            .association_id(&key.member)
-            .dry_run(dry_run)
-            .send()
-            .await
-            .aws_done(Self::SPEC.operations.disassociate)
+    async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.ec2.disassociate_client_vpn_target_network();
+        let request = request
+            .client_vpn_endpoint_id(to.parent())
+            .association_id(to.member());
+        let answer = request.dry_run(dry_run).send().await;
+        answer.aws_done(Self::SPEC.operations.disassociate)
     }
 }

@@ -12,7 +12,7 @@ use aws_sdk_networkmanager::types::error::ValidationException;
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Listing, Observation, Operations,
     Phase, Records, Scope, Service, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
@@ -121,39 +121,32 @@ impl Association for ConnectPeerAssociationResource {
         already_exists: &["ConflictException"],
         // hashicorp/aws treats the same code as gone.
         not_found: &["ResourceNotFoundException"],
-        dry_run: false,
-        transient_read_codes: &["ConflictException"],
-        parent_state_codes: &[],
-        idempotency_token: false,
+        quirks: ApiQuirks {
+            transient_read_codes: &["ConflictException"],
+            ..ApiQuirks::NONE
+        },
         // NetworkManager is a global service: like hashicorp/aws's networkmanager resources,
         // no per-resource `region`.
         moved_from: None,
     };
 
-    async fn associate(
-        &self,
-        aws: &ServiceClients,
-        config: &Value,
-        _token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError> {
+    /// The device, and the link where one is set, come from the configuration.
+    async fn send_associate(&self, to: Call<'_>, config: &Value) -> Result<Observation, AwsError> {
         let operation = Self::SPEC.operations.associate;
-        let key = self.configured_key(config)?;
-        let output = aws
-            .networkmanager
-            .associate_connect_peer()
-            .global_network_id(&key.parent)
-            .connect_peer_id(&key.member)
-            .device_id(config.attr_str("device_id").unwrap_or_default())
-            .set_link_id(config.attr_str("link_id").map(str::to_owned))
-            .send()
-            .await
-            .aws_context(operation)?;
-        let association = required(
-            output.connect_peer_association(),
+        let device = config.attr_str("device_id").unwrap_or_default();
+        let link = config.attr_str("link_id").map(str::to_owned);
+        let request = to.aws.networkmanager.associate_connect_peer();
+        let request = request
+            .global_network_id(to.parent())
+            .connect_peer_id(to.member());
+        let made = request.device_id(device).set_link_id(link).send().await;
+        let made = made.aws_context(operation)?;
+        required(
+            made.connect_peer_association(),
             operation,
             "ConnectPeerAssociation",
-        )?;
-        Ok((key, observation(association)))
+        )
+        .map(observation)
     }
 
     /// A peer associated with another device, or through another link, is not the association
@@ -181,26 +174,19 @@ impl Association for ConnectPeerAssociationResource {
         listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        _dry_run: bool,
-    ) -> Result<(), AwsError> {
+    /// NetworkManager has no DryRun: the preflight never asks.
+    async fn send_disassociate(&self, to: Call<'_>, _dry_run: bool) -> Result<(), AwsError> {
         let operation = Self::SPEC.operations.disassociate;
-        aws.networkmanager
-            .disassociate_connect_peer()
-            .global_network_id(&key.parent)
-            .connect_peer_id(&key.member)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                network_error(operation, e, |e| match e {
-                    DisassociateConnectPeerError::ValidationException(v) => Some(v),
-                    _ => None,
-                })
+        let request = to.aws.networkmanager.disassociate_connect_peer();
+        let request = request
+            .global_network_id(to.parent())
+            .connect_peer_id(to.member());
+        request.send().await.map(|_| ()).map_err(|e| {
+            network_error(operation, e, |e| match e {
+                DisassociateConnectPeerError::ValidationException(v) => Some(v),
+                _ => None,
             })
+        })
     }
 }
 

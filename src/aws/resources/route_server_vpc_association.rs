@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{RouteServer, RouteServerAssociation};
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Listing, Observation, Operations,
     Phase, Records, Scope, Service, declared, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
@@ -82,35 +82,24 @@ impl Association for RouteServerVpcAssociation {
             "InvalidRouteServerId.NotFound",
             "InvalidVpcID.NotFound",
         ],
-        dry_run: true,
-        transient_read_codes: &[],
-        parent_state_codes: &[],
-        idempotency_token: false,
+        quirks: ApiQuirks {
+            dry_run: true,
+            ..ApiQuirks::NONE
+        },
         moved_from: Some("aws_vpc_route_server_vpc_association"),
     };
 
-    async fn associate(
-        &self,
-        aws: &ServiceClients,
-        config: &Value,
-        _token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError> {
+    async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
         let operation = Self::SPEC.operations.associate;
-        let key = self.configured_key(config)?;
-        let output = aws
-            .ec2
-            .associate_route_server()
-            .route_server_id(&key.parent)
-            .vpc_id(&key.member)
-            .send()
-            .await
-            .aws_context(operation)?;
-        let association = required(
-            output.route_server_association(),
+        let request = to.aws.ec2.associate_route_server().vpc_id(to.member());
+        let output = request.route_server_id(to.parent()).send().await;
+        let made = output.aws_context(operation)?;
+        required(
+            made.route_server_association(),
             operation,
             "RouteServerAssociation",
-        )?;
-        Ok((key, observation(association)))
+        )
+        .map(observation)
     }
 
     /// Every route server of the region, every page.
@@ -137,17 +126,10 @@ impl Association for RouteServerVpcAssociation {
         listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        dry_run: bool,
-    ) -> Result<(), AwsError> {
-        aws.ec2
-            .disassociate_route_server()
-            .route_server_id(&key.parent)
-            .vpc_id(&key.member)
-            .dry_run(dry_run)
+    async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.ec2.disassociate_route_server().dry_run(dry_run);
+        let request = request.route_server_id(to.parent()).vpc_id(to.member());
+        request
             .send()
             .await
             .aws_done(Self::SPEC.operations.disassociate)

@@ -11,7 +11,7 @@ use aws_sdk_workspaces::types::{
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Listing, Observation, Operations,
     Phase, Records, Scope, Service, declared, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
@@ -107,31 +107,21 @@ impl Association for WorkspacesApplicationAssociation {
         },
         already_exists: &["ResourceAlreadyExistsException"],
         not_found: &["ResourceNotFoundException"],
-        dry_run: false,
-        transient_read_codes: &[],
-        parent_state_codes: &["OperationNotSupportedException"],
-        idempotency_token: false,
+        quirks: ApiQuirks {
+            parent_state_codes: &["OperationNotSupportedException"],
+            ..ApiQuirks::NONE
+        },
         moved_from: None,
     };
 
-    async fn associate(
-        &self,
-        aws: &ServiceClients,
-        config: &Value,
-        _token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError> {
+    async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
         let operation = Self::SPEC.operations.associate;
-        let key = self.configured_key(config)?;
-        let output = aws
-            .workspaces
-            .associate_workspace_application()
-            .workspace_id(&key.parent)
-            .application_id(&key.member)
-            .send()
-            .await
-            .aws_context(operation)?;
-        let association = required(output.association(), operation, "Association")?;
-        Ok((key, observation(association)))
+        let request = to.aws.workspaces.associate_workspace_application();
+        let request = request
+            .workspace_id(to.parent())
+            .application_id(to.member());
+        let made = request.send().await.aws_context(operation)?;
+        required(made.association(), operation, "Association").map(observation)
     }
 
     /// `DescribeWorkspaceAssociations` answers in one page.
@@ -191,19 +181,14 @@ impl Association for WorkspacesApplicationAssociation {
         }))
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        _dry_run: bool,
-    ) -> Result<(), AwsError> {
-        aws.workspaces
-            .disassociate_workspace_application()
-            .workspace_id(&key.parent)
-            .application_id(&key.member)
-            .send()
-            .await
-            .aws_done(Self::SPEC.operations.disassociate)
+    /// WorkSpaces has no DryRun: the preflight never asks.
+    async fn send_disassociate(&self, to: Call<'_>, _dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.workspaces.disassociate_workspace_application();
+        let answer = request
+            .workspace_id(to.parent())
+            .application_id(to.member())
+            .send();
+        answer.await.aws_done(Self::SPEC.operations.disassociate)
     }
 }
 
