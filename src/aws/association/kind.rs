@@ -6,7 +6,7 @@ use tf_provider_framework::diag::Diagnostic;
 use tf_provider_framework::value::Value;
 
 use super::key::{AssociationKey, PlannedRemovals};
-use super::observation::{Listing, Observation};
+use super::observation::{Listing, Observation, StateWords};
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids::IdFormat;
@@ -160,6 +160,25 @@ pub const fn declared(operation: Option<&'static str>) -> &'static str {
 }
 
 impl Operations {
+    /// The three operations every kind calls, on `service`, and none of the optional ones: a
+    /// spec names those it has beside it (`..Operations::of(...)`).
+    pub const fn of(
+        service: Service,
+        associate: &'static str,
+        disassociate: &'static str,
+        status: &'static str,
+    ) -> Self {
+        Operations {
+            service,
+            associate,
+            disassociate,
+            status,
+            parents: None,
+            deploy: None,
+            parent_state: None,
+        }
+    }
+
     /// Every operation named here, the optional ones where the kind has them.
     pub fn all(&self) -> Vec<&'static str> {
         [self.associate, self.disassociate, self.status]
@@ -209,6 +228,8 @@ pub struct AssociationSpec {
     pub type_name: &'static str,
     /// Markdown for the registry docs and `tofu providers schema`.
     pub description: &'static str,
+    /// What AWS's state words mean: the one map from the kind's words to phases.
+    pub states: StateWords,
     /// The attributes besides `id` and `timeouts`.
     pub attributes: &'static [AttributeSpec],
     /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
@@ -274,7 +295,9 @@ pub trait Association: Send + Sync + 'static {
         _token: &str,
     ) -> Result<(AssociationKey, Observation), AwsError> {
         let key = self.configured_key(config)?;
-        let made = self.send_associate(Call { aws, key: &key }, config).await?;
+        let made = self
+            .send_associate(Call::associate::<Self>(aws, &key), config)
+            .await?;
         Ok((key, made))
     }
 
@@ -286,7 +309,7 @@ pub trait Association: Send + Sync + 'static {
     async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
         let (_, member) = Self::SPEC.key;
         Err(AwsError::missing(
-            Self::SPEC.operations.associate,
+            to.operation,
             &format!(
                 "{member} (AWS assigns it; the kind overrides `associate`) for {}",
                 to.key
@@ -359,15 +382,42 @@ pub trait Association: Send + Sync + 'static {
     async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError>;
 }
 
-/// One call to AWS about one association: the clients to make it with and the association's
-/// key.
+/// One call to AWS about one association: the clients to make it with, the association's key,
+/// and the operation, named by the kind's spec, that errors and messages cite.
 #[derive(Clone, Copy)]
 pub struct Call<'a> {
     pub aws: &'a ServiceClients,
     pub key: &'a AssociationKey,
+    pub operation: &'static str,
 }
 
 impl<'a> Call<'a> {
+    /// `A`'s associate call for `key`.
+    pub fn associate<A: Association + ?Sized>(
+        aws: &'a ServiceClients,
+        key: &'a AssociationKey,
+    ) -> Self {
+        let operation = A::SPEC.operations.associate;
+        Call {
+            aws,
+            key,
+            operation,
+        }
+    }
+
+    /// `A`'s disassociate call for `key`.
+    pub fn disassociate<A: Association + ?Sized>(
+        aws: &'a ServiceClients,
+        key: &'a AssociationKey,
+    ) -> Self {
+        let operation = A::SPEC.operations.disassociate;
+        Call {
+            aws,
+            key,
+            operation,
+        }
+    }
+
     /// The parent's ID, as the call names it.
     pub fn parent(&self) -> &'a str {
         &self.key.parent

@@ -35,6 +35,6 @@ pub use kind::{
     declared,
 };
 pub use list::AssociationList;
-pub use observation::{Disassociation, Listing, Observation, Phase};
-pub use parent_listing::{Records, listing_of_parent, records_of_parent};
+pub use observation::{Disassociation, Listing, Observation, Phase, StateWords};
+pub use parent_listing::{Records, listing_of_one_page, listing_of_parent, records_of_parent};
 pub use resource::AssociationResource;

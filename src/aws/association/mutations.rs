@@ -259,10 +259,7 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
         let answer = self
             .association
             .send_disassociate(
-                Call {
-                    aws: &self.clients.single_attempt,
-                    key: self.key,
-                },
+                Call::disassociate::<A>(&self.clients.single_attempt, self.key),
                 false,
             )
             .await;

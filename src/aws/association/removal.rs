@@ -58,13 +58,7 @@ impl<A: Association> AssociationResource<A> {
         }
         let answer = self
             .association
-            .send_disassociate(
-                Call {
-                    aws: &place.clients.reads,
-                    key,
-                },
-                true,
-            )
+            .send_disassociate(Call::disassociate::<A>(&place.clients.reads, key), true)
             .await;
         match dry_run_permitted(answer) {
             Err(error) => {

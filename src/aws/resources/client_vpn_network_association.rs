@@ -15,7 +15,7 @@ use tf_provider_framework::value::Value;
 use crate::aws::association::messages;
 use crate::aws::association::{
     ApiQuirks, Association, AssociationKey, AssociationSpec, AttributeSpec, Call, Listing,
-    Observation, Operations, Phase, PlannedRemovals, Records, Scope, Service, declared,
+    Observation, Operations, Phase, PlannedRemovals, Records, Scope, Service, StateWords, declared,
     records_of_parent,
 };
 use crate::aws::clients::ServiceClients;
@@ -31,33 +31,18 @@ fn observation(
     status: Option<&AssociationStatus>,
     attributes: Vec<(&'static str, Value)>,
 ) -> Observation {
-    let state = status
-        .and_then(|s| s.code())
-        .map(|c| c.as_str().to_owned())
-        .unwrap_or_default();
+    let state = status.and_then(|s| s.code()).map_or("", |c| c.as_str());
     let message = status
         .and_then(|s| s.message())
-        .unwrap_or("no reason given")
-        .to_owned();
-    let phase = match state.as_str() {
-        "associated" => Phase::Ready,
-        "association-failed" => Phase::Failed(message),
-        "disassociating" => Phase::Deleting,
-        "disassociated" => Phase::Gone,
-        _ => Phase::Pending,
-    };
+        .unwrap_or("no reason given");
+    let phase = ClientVpnNetworkAssociation::SPEC
+        .states
+        .phase(state, || message.to_owned());
+    let state = state.to_owned();
     let mut attributes = attributes;
     attributes.push(("status", Value::string(&state)));
-    Observation {
-        phase,
-        state,
-        // Association IDs are never reused, so duplicate records cannot occur.
-        created: None,
-        staged: false,
-        deploying: false,
-        parent_changing: false,
-        attributes,
-    }
+    // Association IDs are never reused, so duplicate records cannot occur: no creation time.
+    Observation::listed(phase, state, attributes)
 }
 
 /// The parent (the endpoint) and the member (the association AWS assigns).
@@ -162,6 +147,13 @@ impl Association for ClientVpnNetworkAssociation {
             Deleting it calls `DisassociateClientVpnTargetNetwork` and waits until \
             `DescribeClientVpnTargetNetworks` no longer reports the association, polling from \
             the start instead of sleeping a fixed four minutes.",
+        // What AWS's status codes mean (`associating` is pending).
+        states: StateWords {
+            ready: &["associated"],
+            failed: &["association-failed"],
+            deleting: &["disassociating"],
+            gone: &["disassociated"],
+        },
         attributes: &[
             AttributeSpec::required(
                 ENDPOINT_ID,
@@ -207,13 +199,13 @@ impl Association for ClientVpnNetworkAssociation {
         key: (ENDPOINT_ID, ASSOCIATION_ID),
         scope: Scope::Regional,
         operations: Operations {
-            service: Service::Ec2,
-            associate: "AssociateClientVpnTargetNetwork",
-            disassociate: "DisassociateClientVpnTargetNetwork",
-            status: "DescribeClientVpnTargetNetworks",
             parents: Some("DescribeClientVpnEndpoints"),
-            deploy: None,
-            parent_state: None,
+            ..Operations::of(
+                Service::Ec2,
+                "AssociateClientVpnTargetNetwork",
+                "DisassociateClientVpnTargetNetwork",
+                "DescribeClientVpnTargetNetworks",
+            )
         },
         // AWS documents both for a target network already associated with the endpoint (a
         // zone, for an endpoint that uses a Transit Gateway).
@@ -369,6 +361,6 @@ impl Association for ClientVpnNetworkAssociation {
             .client_vpn_endpoint_id(to.parent())
             .association_id(to.member());
         let answer = request.dry_run(dry_run).send().await;
-        answer.aws_done(Self::SPEC.operations.disassociate)
+        answer.aws_done(to.operation)
     }
 }
