@@ -303,17 +303,13 @@ pub trait Association: Send + Sync + 'static {
 
     /// The associate call itself for a key the configuration determines, with the other
     /// arguments in `config`: AWS's record of the association it made. Every kind whose
-    /// [`planned_key`](Association::planned_key) is known implements it; the default answers
-    /// that the kind cannot associate a configured key, which only a kind that overrides
-    /// [`associate`](Association::associate) (its member assigned by AWS) leaves in place.
+    /// [`planned_key`](Association::planned_key) is known implements it. Only a kind that
+    /// overrides [`associate`](Association::associate) (its member assigned by AWS) keeps the
+    /// default, which is never reached there; a kind that forgot it fails its first create.
     async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
-        let (_, member) = Self::SPEC.key;
-        Err(AwsError::missing(
+        Err(AwsError::not_sendable(
             to.operation,
-            &format!(
-                "{member} (AWS assigns it; the kind overrides `associate`) for {}",
-                to.key
-            ),
+            "the kind implements neither `send_associate` nor its own `associate`",
         ))
     }
 
