@@ -205,6 +205,16 @@ impl AwsError {
         }
     }
 
+    /// A call the provider has no way to send: a kind that declares the operation but not how
+    /// to make it. A programming error, reported on the resource rather than panicked on;
+    /// nothing was sent.
+    pub fn not_sendable(operation: &'static str, reason: &str) -> Self {
+        AwsError {
+            message: format!("the provider cannot send this call: {reason}"),
+            ..AwsError::missing(operation, "")
+        }
+    }
+
     /// No answer within the time allowed for the call (the resource's deadline, or an attempt
     /// timeout enforced outside the SDK).
     pub fn no_answer(operation: &'static str, waited: std::time::Duration) -> Self {

@@ -15,7 +15,7 @@ use tf_provider_framework::value::{Type, Value};
 
 use super::key::AssociationKey;
 use super::kind::{Association, Scope};
-use super::messages;
+use super::messages::{self, AccountWanted};
 use super::resource::AssociationResource;
 use crate::aws::clients::AwsClients;
 use crate::aws::ids::IdFormat;
@@ -91,7 +91,7 @@ impl<A: Association> AssociationResource<A> {
         }
         let account = aws.account_id().await.map_err(|error| {
             Diagnostics::from(messages::account_unknown(
-                A::SPEC.type_name,
+                AccountWanted::ForIdentityOf(A::SPEC.type_name),
                 &aws.credential_source,
                 &error,
             ))
@@ -167,8 +167,8 @@ impl<A: Association> ResourceIdentity<AwsClients> for AssociationResource<A> {
         let aws = &ctx.client;
         if let Some(wanted) = identity.attr_str(ACCOUNT_ID) {
             let account = aws.account_id().await.map_err(|error| {
-                Diagnostics::from(messages::wanted_account_unknown(
-                    wanted,
+                Diagnostics::from(messages::account_unknown(
+                    AccountWanted::ToMatch(wanted),
                     &aws.credential_source,
                     &error,
                 ))

@@ -6,7 +6,7 @@ use tf_provider_framework::diag::Diagnostic;
 use tf_provider_framework::value::Value;
 
 use super::key::{AssociationKey, PlannedRemovals};
-use super::observation::{Listing, Observation};
+use super::observation::{Listing, Observation, StateWords};
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::AwsError;
 use crate::aws::ids::IdFormat;
@@ -145,7 +145,7 @@ pub struct Operations {
     /// and after disassociating ([`Association::deploy`]).
     pub deploy: Option<&'static str>,
     /// Reads the parent's own state (WorkSpaces `DescribeWorkspaces`), for the
-    /// [`parent_state_codes`](AssociationSpec::parent_state_codes).
+    /// [`parent_state_codes`](ApiQuirks::parent_state_codes).
     pub parent_state: Option<&'static str>,
 }
 
@@ -160,6 +160,25 @@ pub const fn declared(operation: Option<&'static str>) -> &'static str {
 }
 
 impl Operations {
+    /// The three operations every kind calls, on `service`, and none of the optional ones: a
+    /// spec names those it has beside it (`..Operations::of(...)`).
+    pub const fn of(
+        service: Service,
+        associate: &'static str,
+        disassociate: &'static str,
+        status: &'static str,
+    ) -> Self {
+        Operations {
+            service,
+            associate,
+            disassociate,
+            status,
+            parents: None,
+            deploy: None,
+            parent_state: None,
+        }
+    }
+
     /// Every operation named here, the optional ones where the kind has them.
     pub fn all(&self) -> Vec<&'static str> {
         [self.associate, self.disassociate, self.status]
@@ -171,27 +190,11 @@ impl Operations {
     }
 }
 
-/// The facts of one association kind, as data: everything about it but the API calls.
+/// How one kind's API departs from the plain case, each field's plain value in
+/// [`ApiQuirks::NONE`]: a spec names only the departures (`..ApiQuirks::NONE` for the rest), so
+/// a kind's file says what is particular to it and nothing else.
 #[derive(Debug)]
-pub struct AssociationSpec {
-    /// The resource type name, e.g. `awsassoc_vpc_route_server_vpc_association`.
-    pub type_name: &'static str,
-    /// Markdown for the registry docs and `tofu providers schema`.
-    pub description: &'static str,
-    /// The attributes besides `id` and `timeouts`.
-    pub attributes: &'static [AttributeSpec],
-    /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
-    pub key: (&'static str, &'static str),
-    /// Whether the association lives in one region or in a global service. A regional kind has
-    /// hashicorp/aws 6.x's optional top-level `region` (see [`region`](crate::aws::region)) and
-    /// its identity carries a `region`, as hashicorp/aws's identities do.
-    pub scope: Scope,
-    /// The AWS operations the kind calls, and their service.
-    pub operations: Operations,
-    /// Codes with which the associate call says the association already exists.
-    pub already_exists: &'static [&'static str],
-    /// Codes meaning the association, or its parent, does not exist (any call).
-    pub not_found: &'static [&'static str],
+pub struct ApiQuirks {
     /// Whether the disassociate call takes `DryRun` (EC2), for the destroy preflight.
     pub dry_run: bool,
     /// Codes a status call can answer with for a moment while nothing is wrong with the
@@ -206,6 +209,44 @@ pub struct AssociationSpec {
     /// a repeat of the same request with what the first attempt did, so after an unknown
     /// outcome the request is sent again instead of guessed at from a listing.
     pub idempotency_token: bool,
+}
+
+impl ApiQuirks {
+    /// The plain case: no DryRun, no idempotency token, no code that means "wait".
+    pub const NONE: ApiQuirks = ApiQuirks {
+        dry_run: false,
+        transient_read_codes: &[],
+        parent_state_codes: &[],
+        idempotency_token: false,
+    };
+}
+
+/// The facts of one association kind, as data: everything about it but the API calls.
+#[derive(Debug)]
+pub struct AssociationSpec {
+    /// The resource type name, e.g. `awsassoc_vpc_route_server_vpc_association`.
+    pub type_name: &'static str,
+    /// Markdown for the registry docs and `tofu providers schema`.
+    pub description: &'static str,
+    /// What AWS's state words mean: the one map from the kind's words to phases.
+    pub states: StateWords,
+    /// The attributes besides `id` and `timeouts`.
+    pub attributes: &'static [AttributeSpec],
+    /// The attributes holding the parent and the member; `"parent,member"` is the import ID.
+    pub key: (&'static str, &'static str),
+    /// Whether the association lives in one region or in a global service. A regional kind has
+    /// hashicorp/aws 6.x's optional top-level `region` (see [`region`](crate::aws::region)) and
+    /// its identity carries a `region`, as hashicorp/aws's identities do.
+    pub scope: Scope,
+    /// The AWS operations the kind calls, and their service.
+    pub operations: Operations,
+    /// Codes with which the associate call says the association already exists.
+    pub already_exists: &'static [&'static str],
+    /// Codes meaning the association, or its parent, does not exist (any call).
+    pub not_found: &'static [&'static str],
+    /// Where the kind's API departs from the plain case (DryRun, idempotency tokens, codes
+    /// that mean "wait" rather than "fail").
+    pub quirks: ApiQuirks,
     /// hashicorp/aws's resource type for the same association, whose objects a `moved` block
     /// may turn into this kind's (see [`moved`](super::moved)).
     pub moved_from: Option<&'static str>,
@@ -242,13 +283,35 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// One attempt of AWS's associate operation with the arguments in `config`. `token` is the
-    /// same for every attempt of one create, for APIs that take an idempotency token.
+    /// same for every attempt of one create, for APIs that take an idempotency token
+    /// ([`ApiQuirks::idempotency_token`]). The default serves every kind whose key the
+    /// configuration determines: it takes the key from the configuration, makes
+    /// [`send_associate`](Association::send_associate) and pairs the key with what AWS answered.
+    /// A kind whose member AWS assigns overrides this instead.
     async fn associate(
         &self,
         aws: &ServiceClients,
         config: &Value,
-        token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError>;
+        _token: &str,
+    ) -> Result<(AssociationKey, Observation), AwsError> {
+        let key = self.configured_key(config)?;
+        let made = self
+            .send_associate(Call::associate::<Self>(aws, &key), config)
+            .await?;
+        Ok((key, made))
+    }
+
+    /// The associate call itself for a key the configuration determines, with the other
+    /// arguments in `config`: AWS's record of the association it made. Every kind whose
+    /// [`planned_key`](Association::planned_key) is known implements it. Only a kind that
+    /// overrides [`associate`](Association::associate) (its member assigned by AWS) keeps the
+    /// default, which is never reached there; a kind that forgot it fails its first create.
+    async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
+        Err(AwsError::not_sendable(
+            to.operation,
+            "the kind implements neither `send_associate` nor its own `associate`",
+        ))
+    }
 
     /// The association `config` describes as AWS lists it, in any phase (the duplicate-record
     /// rule decides between several records): looked up before the first associate, to tell an
@@ -280,7 +343,7 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// Whether `parent` is in a passing state in which AWS refuses changes (for the
-    /// [`parent_state_codes`](AssociationSpec::parent_state_codes)): then the mutation waits.
+    /// [`parent_state_codes`](ApiQuirks::parent_state_codes)): then the mutation waits.
     async fn parent_busy(&self, _aws: &ServiceClients, _parent: &str) -> Result<bool, AwsError> {
         Ok(false)
     }
@@ -311,11 +374,53 @@ pub trait Association: Send + Sync + 'static {
     }
 
     /// One attempt of AWS's disassociate operation; with `dry_run` (only when the spec says
-    /// the call takes it) AWS is only asked whether it would allow it.
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        dry_run: bool,
-    ) -> Result<(), AwsError>;
+    /// the call takes it, [`ApiQuirks::dry_run`]) AWS is only asked whether it would allow it.
+    async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError>;
+}
+
+/// One call to AWS about one association: the clients to make it with, the association's key,
+/// and the operation, named by the kind's spec, that errors and messages cite.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    pub aws: &'a ServiceClients,
+    pub key: &'a AssociationKey,
+    pub operation: &'static str,
+}
+
+impl<'a> Call<'a> {
+    /// `A`'s associate call for `key`.
+    pub fn associate<A: Association + ?Sized>(
+        aws: &'a ServiceClients,
+        key: &'a AssociationKey,
+    ) -> Self {
+        let operation = A::SPEC.operations.associate;
+        Call {
+            aws,
+            key,
+            operation,
+        }
+    }
+
+    /// `A`'s disassociate call for `key`.
+    pub fn disassociate<A: Association + ?Sized>(
+        aws: &'a ServiceClients,
+        key: &'a AssociationKey,
+    ) -> Self {
+        let operation = A::SPEC.operations.disassociate;
+        Call {
+            aws,
+            key,
+            operation,
+        }
+    }
+
+    /// The parent's ID, as the call names it.
+    pub fn parent(&self) -> &'a str {
+        &self.key.parent
+    }
+
+    /// The member's ID, as the call names it.
+    pub fn member(&self) -> &'a str {
+        &self.key.member
+    }
 }

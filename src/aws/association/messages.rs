@@ -270,34 +270,31 @@ pub fn identity_incomplete(type_name: &str, name: &str) -> Diagnostic {
     )
 }
 
-/// STS could not tell the account an identity names.
+/// What the account STS could not tell was wanted for.
+pub enum AccountWanted<'a> {
+    /// The identity of a resource of this type, which names its account.
+    ForIdentityOf(&'a str),
+    /// Checking that the credentials belong to the account an import names.
+    ToMatch(&'a str),
+}
+
+/// STS could not tell the account of the credentials from `credential_source`.
 pub fn account_unknown(
-    type_name: &str,
+    wanted: AccountWanted<'_>,
     credential_source: &dyn std::fmt::Display,
     error: &AwsError,
 ) -> Diagnostic {
-    Diagnostic::error(
-        "Could not determine the AWS account",
-        format!(
+    let detail = match wanted {
+        AccountWanted::ForIdentityOf(type_name) => format!(
             "The identity of {type_name} names the AWS account, which STS GetCallerIdentity \
              could not tell for the credentials from {credential_source}: {error}"
         ),
-    )
-}
-
-/// STS could not tell whether the credentials belong to the account an import names.
-pub fn wanted_account_unknown(
-    wanted: &str,
-    credential_source: &dyn std::fmt::Display,
-    error: &AwsError,
-) -> Diagnostic {
-    Diagnostic::error(
-        "Could not determine the AWS account",
-        format!(
+        AccountWanted::ToMatch(wanted) => format!(
             "The identity names account {wanted}, and STS GetCallerIdentity could not tell \
              which account the credentials from {credential_source} belong to: {error}"
         ),
-    )
+    };
+    Diagnostic::error("Could not determine the AWS account", detail)
 }
 
 /// An import's identity names another account than the credentials'.

@@ -31,9 +31,10 @@ mod resource;
 pub use identity::region_of;
 pub use key::{AssociationKey, PlannedRemovals};
 pub use kind::{
-    Association, AssociationSpec, AttributeSpec, Operations, Role, Scope, Service, declared,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Operations, Role, Scope, Service,
+    declared,
 };
 pub use list::AssociationList;
-pub use observation::{Disassociation, Listing, Observation, Phase};
-pub use parent_listing::{Records, listing_of_parent, records_of_parent};
+pub use observation::{Disassociation, Listing, Observation, Phase, StateWords};
+pub use parent_listing::{Records, listing_of_one_page, listing_of_parent, records_of_parent};
 pub use resource::AssociationResource;

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::key::AssociationKey;
-use super::kind::Association;
+use super::kind::{Association, Call};
 use super::observation::{Disassociation, Observation, Phase};
 use crate::aws::clients::RegionClients;
 use crate::aws::error::{AwsError, MutationCall, react};
@@ -24,7 +24,7 @@ use crate::aws::waiter::{
 /// associations (a disassociate; a deployment and an associate add their own).
 fn changes_of<A: Association>() -> MutationCall<'static> {
     MutationCall {
-        parent_state: A::SPEC.parent_state_codes,
+        parent_state: A::SPEC.quirks.parent_state_codes,
         one_change_per_parent: A::SPEC.operations.deploy.is_some(),
         ..MutationCall::default()
     }
@@ -87,7 +87,7 @@ impl<A: Association> Mutation for Associate<'_, A> {
     fn react(&self, error: &AwsError) -> Reaction {
         let call = MutationCall {
             already_exists: A::SPEC.already_exists,
-            idempotent: A::SPEC.idempotency_token,
+            idempotent: A::SPEC.quirks.idempotency_token,
             ..changes_of::<A>()
         };
         react(error, &call)
@@ -258,7 +258,10 @@ impl<A: Association> Mutation for Disassociate<'_, A> {
     async fn send(&self) -> Result<Disassociation, AwsError> {
         let answer = self
             .association
-            .send_disassociate(&self.clients.single_attempt, self.key, false)
+            .send_disassociate(
+                Call::disassociate::<A>(&self.clients.single_attempt, self.key),
+                false,
+            )
             .await;
         Disassociation::from_answer(answer, A::SPEC.not_found)
     }

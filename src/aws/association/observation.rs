@@ -48,6 +48,36 @@ impl Phase {
     }
 }
 
+/// A kind's state words by the phase each means: the one map from AWS's words to [`Phase`]. A
+/// word not listed is [`Phase::Pending`], so a word AWS adds later is waited on rather than
+/// taken for an end.
+#[derive(Debug)]
+pub struct StateWords {
+    pub ready: &'static [&'static str],
+    /// Words of a failed creation; the phase carries AWS's reason.
+    pub failed: &'static [&'static str],
+    pub deleting: &'static [&'static str],
+    /// Words of a removed association AWS still lists.
+    pub gone: &'static [&'static str],
+}
+
+impl StateWords {
+    /// The phase `word` means; `reason` is AWS's explanation, asked for only for a failure.
+    pub fn phase(&self, word: &str, reason: impl FnOnce() -> String) -> Phase {
+        if self.ready.contains(&word) {
+            Phase::Ready
+        } else if self.failed.contains(&word) {
+            Phase::Failed(reason())
+        } else if self.deleting.contains(&word) {
+            Phase::Deleting
+        } else if self.gone.contains(&word) {
+            Phase::Gone
+        } else {
+            Phase::Pending
+        }
+    }
+}
+
 /// One look at an association, as a status call reports it.
 #[derive(Clone, Debug)]
 pub struct Observation {
@@ -76,6 +106,21 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// A record AWS lists in the state word `state`, which the kind reads as `phase`, with the
+    /// attributes it carries: no creation time, nothing staged or deploying (a kind whose API
+    /// reports those sets them on the result), the parent's change left to the listing.
+    pub fn listed(phase: Phase, state: String, attributes: Vec<(&'static str, Value)>) -> Self {
+        Observation {
+            phase,
+            state,
+            created: None,
+            staged: false,
+            deploying: false,
+            parent_changing: false,
+            attributes,
+        }
+    }
+
     /// The duplicate-record rule. After a disassociation AWS keeps listing the finished record
     /// for a while, and a failed association stays listed too, so when the same pair (or, for
     /// Client VPN, the same subnet) is associated again a status call can list it twice, in any

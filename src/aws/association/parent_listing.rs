@@ -5,9 +5,13 @@
 
 use std::future::Future;
 
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
 use super::kind::AssociationSpec;
 use super::observation::{Listing, Observation};
-use crate::aws::error::{AwsError, absent_is_empty};
+use crate::aws::error::{AwsContext, AwsError, absent_is_empty};
 use crate::aws::pages::all_pages;
 
 /// How a kind reads the records its status call ([`Operations::status`]) returns.
@@ -43,6 +47,16 @@ where
     Fut: Future<Output = Result<(Vec<R>, Option<String>), AwsError>>,
 {
     let listed = all_pages(spec.operations.status, fetch).await;
+    kept_to_parent(spec, parent, records, listed)
+}
+
+/// The records of `parent` among those listed; a parent that does not exist lists nothing.
+fn kept_to_parent<R>(
+    spec: &AssociationSpec,
+    parent: &str,
+    records: &Records<R>,
+    listed: Result<Vec<R>, AwsError>,
+) -> Result<Vec<R>, AwsError> {
     Ok(absent_is_empty(listed, spec.not_found)?
         .into_iter()
         .filter(|record| (records.parent_of)(record).is_none_or(|named| named == parent))
@@ -62,4 +76,23 @@ where
 {
     let listed = records_of_parent(spec, parent, records, fetch).await?;
     Ok(records.listing(listed))
+}
+
+/// The [`Listing`] of `parent` from a status call that answers in one page: `answer` is the
+/// SDK call sent, `items` the records in its answer. The same rules as
+/// [`listing_of_parent`]'s, for an API without pages.
+pub async fn listing_of_one_page<R, T, E>(
+    spec: &AssociationSpec,
+    parent: &str,
+    records: &Records<R>,
+    answer: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    items: fn(&T) -> &[R],
+) -> Result<Listing, AwsError>
+where
+    R: Clone,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let answer = answer.await.aws_context(spec.operations.status);
+    let listed = answer.map(|answer| items(&answer).to_vec());
+    Ok(records.listing(kept_to_parent(spec, parent, records, listed)?))
 }

@@ -7,7 +7,7 @@ use tf_provider_framework::resource::{Context, Removal};
 use tf_provider_framework::value::Value;
 
 use super::key::AssociationKey;
-use super::kind::Association;
+use super::kind::{Association, Call};
 use super::messages;
 use super::resource::{AssociationResource, Place};
 use crate::aws::clients::AwsClients;
@@ -53,12 +53,12 @@ impl<A: Association> AssociationResource<A> {
         key: &AssociationKey,
     ) -> Diagnostics {
         // Services without DryRun have nothing to ask at plan time.
-        if !ctx.client.settings.preflight_dry_run || !A::SPEC.dry_run {
+        if !ctx.client.settings.preflight_dry_run || !A::SPEC.quirks.dry_run {
             return Diagnostics::new();
         }
         let answer = self
             .association
-            .send_disassociate(&place.clients.reads, key, true)
+            .send_disassociate(Call::disassociate::<A>(&place.clients.reads, key), true)
             .await;
         match dry_run_permitted(answer) {
             Err(error) => {

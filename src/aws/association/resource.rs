@@ -142,7 +142,7 @@ impl<A: Association> AssociationResource<A> {
                         .observe(&clients.single_attempt, &parent)
                         .await
                         .map(|listing| listing.into_map())
-                        .map_err(|error| error.passing_if(A::SPEC.transient_read_codes))
+                        .map_err(|error| error.passing_if(A::SPEC.quirks.transient_read_codes))
                 })
             }),
             time_limit,

@@ -14,8 +14,9 @@ use tf_provider_framework::value::Value;
 
 use crate::aws::association::messages;
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
-    Phase, PlannedRemovals, Records, Scope, Service, declared, records_of_parent,
+    ApiQuirks, Association, AssociationKey, AssociationSpec, AttributeSpec, Call, Listing,
+    Observation, Operations, Phase, PlannedRemovals, Records, Scope, Service, StateWords, declared,
+    records_of_parent,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
@@ -30,33 +31,18 @@ fn observation(
     status: Option<&AssociationStatus>,
     attributes: Vec<(&'static str, Value)>,
 ) -> Observation {
-    let state = status
-        .and_then(|s| s.code())
-        .map(|c| c.as_str().to_owned())
-        .unwrap_or_default();
+    let state = status.and_then(|s| s.code()).map_or("", |c| c.as_str());
     let message = status
         .and_then(|s| s.message())
-        .unwrap_or("no reason given")
-        .to_owned();
-    let phase = match state.as_str() {
-        "associated" => Phase::Ready,
-        "association-failed" => Phase::Failed(message),
-        "disassociating" => Phase::Deleting,
-        "disassociated" => Phase::Gone,
-        _ => Phase::Pending,
-    };
+        .unwrap_or("no reason given");
+    let phase = ClientVpnNetworkAssociation::SPEC
+        .states
+        .phase(state, || message.to_owned());
+    let state = state.to_owned();
     let mut attributes = attributes;
     attributes.push(("status", Value::string(&state)));
-    Observation {
-        phase,
-        state,
-        // Association IDs are never reused, so duplicate records cannot occur.
-        created: None,
-        staged: false,
-        deploying: false,
-        parent_changing: false,
-        attributes,
-    }
+    // Association IDs are never reused, so duplicate records cannot occur: no creation time.
+    Observation::listed(phase, state, attributes)
 }
 
 /// The parent (the endpoint) and the member (the association AWS assigns).
@@ -161,6 +147,13 @@ impl Association for ClientVpnNetworkAssociation {
             Deleting it calls `DisassociateClientVpnTargetNetwork` and waits until \
             `DescribeClientVpnTargetNetworks` no longer reports the association, polling from \
             the start instead of sleeping a fixed four minutes.",
+        // What AWS's status codes mean (`associating` is pending).
+        states: StateWords {
+            ready: &["associated"],
+            failed: &["association-failed"],
+            deleting: &["disassociating"],
+            gone: &["disassociated"],
+        },
         attributes: &[
             AttributeSpec::required(
                 ENDPOINT_ID,
@@ -206,13 +199,13 @@ impl Association for ClientVpnNetworkAssociation {
         key: (ENDPOINT_ID, ASSOCIATION_ID),
         scope: Scope::Regional,
         operations: Operations {
-            service: Service::Ec2,
-            associate: "AssociateClientVpnTargetNetwork",
-            disassociate: "DisassociateClientVpnTargetNetwork",
-            status: "DescribeClientVpnTargetNetworks",
             parents: Some("DescribeClientVpnEndpoints"),
-            deploy: None,
-            parent_state: None,
+            ..Operations::of(
+                Service::Ec2,
+                "AssociateClientVpnTargetNetwork",
+                "DisassociateClientVpnTargetNetwork",
+                "DescribeClientVpnTargetNetworks",
+            )
         },
         // AWS documents both for a target network already associated with the endpoint (a
         // zone, for an endpoint that uses a Transit Gateway).
@@ -224,10 +217,11 @@ impl Association for ClientVpnNetworkAssociation {
             "InvalidClientVpnAssociationIdNotFound",
             "InvalidClientVpnEndpointId.NotFound",
         ],
-        dry_run: true,
-        transient_read_codes: &[],
-        parent_state_codes: &[],
-        idempotency_token: true,
+        quirks: ApiQuirks {
+            dry_run: true,
+            idempotency_token: true,
+            ..ApiQuirks::NONE
+        },
         moved_from: Some("aws_ec2_client_vpn_network_association"),
     };
 
@@ -361,19 +355,12 @@ impl Association for ClientVpnNetworkAssociation {
         )])
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        dry_run: bool,
-    ) -> Result<(), AwsError> {
-        aws.ec2
-            .disassociate_client_vpn_target_network()
-            .client_vpn_endpoint_id(&key.parent)
-            .association_id(&key.member)
-            .dry_run(dry_run)
-            .send()
-            .await
-            .aws_done(Self::SPEC.operations.disassociate)
+    async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.ec2.disassociate_client_vpn_target_network();
+        let request = request
+            .client_vpn_endpoint_id(to.parent())
+            .association_id(to.member());
+        let answer = request.dry_run(dry_run).send().await;
+        answer.aws_done(to.operation)
     }
 }

@@ -12,8 +12,8 @@ use aws_sdk_networkmanager::types::error::ValidationException;
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
-    Phase, Records, Scope, Service, listing_of_parent,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Listing, Observation, Operations,
+    Records, Scope, Service, StateWords, listing_of_parent,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
@@ -54,30 +54,17 @@ where
 
 /// Reads a listed association: its state word and what the word means.
 fn observation(association: &ConnectPeerAssociation) -> Observation {
-    let state = association
-        .state()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
-    let phase = match state.as_str() {
-        "AVAILABLE" => Phase::Ready,
-        "DELETING" => Phase::Deleting,
-        "DELETED" => Phase::Gone,
-        _ => Phase::Pending,
-    };
-    Observation {
-        phase,
-        attributes: vec![
-            ("device_id", Value::opt_string(association.device_id())),
-            ("link_id", Value::opt_string(association.link_id())),
-            ("state", Value::string(&state)),
-        ],
-        state,
-        // The API reports no creation time; a live record still beats a `DELETED` one.
-        created: None,
-        staged: false,
-        deploying: false,
-        parent_changing: false,
-    }
+    let state = association.state().map_or("", |s| s.as_str()).to_owned();
+    let phase = ConnectPeerAssociationResource::SPEC
+        .states
+        .phase(&state, String::new);
+    let attributes = vec![
+        ("device_id", Value::opt_string(association.device_id())),
+        ("link_id", Value::opt_string(association.link_id())),
+        ("state", Value::string(&state)),
+    ];
+    // The API reports no creation time; a live record still beats a `DELETED` one.
+    Observation::listed(phase, state, attributes)
 }
 
 #[async_trait]
@@ -87,6 +74,13 @@ impl Association for ConnectPeerAssociationResource {
         description: "Associates a Cloud WAN Connect peer with a device, and optionally a link, \
             in a global network. Deleting it calls `DisassociateConnectPeer` and waits until \
             `GetConnectPeerAssociations` reports it `DELETED` or no longer lists it.",
+        // What AWS's state words mean (`PENDING` is pending). There is no failed state.
+        states: StateWords {
+            ready: &["AVAILABLE"],
+            failed: &[],
+            deleting: &["DELETING"],
+            gone: &["DELETED"],
+        },
         attributes: &[
             AttributeSpec::required(
                 "global_network_id",
@@ -109,51 +103,40 @@ impl Association for ConnectPeerAssociationResource {
         key: ("global_network_id", "connect_peer_id"),
         // NetworkManager is a global service: one global network for every region.
         scope: Scope::Global,
-        operations: Operations {
-            service: Service::NetworkManager,
-            associate: "AssociateConnectPeer",
-            disassociate: "DisassociateConnectPeer",
-            status: "GetConnectPeerAssociations",
-            parents: None,
-            deploy: None,
-            parent_state: None,
-        },
+        operations: Operations::of(
+            Service::NetworkManager,
+            "AssociateConnectPeer",
+            "DisassociateConnectPeer",
+            "GetConnectPeerAssociations",
+        ),
         already_exists: &["ConflictException"],
         // hashicorp/aws treats the same code as gone.
         not_found: &["ResourceNotFoundException"],
-        dry_run: false,
-        transient_read_codes: &["ConflictException"],
-        parent_state_codes: &[],
-        idempotency_token: false,
+        quirks: ApiQuirks {
+            transient_read_codes: &["ConflictException"],
+            ..ApiQuirks::NONE
+        },
         // NetworkManager is a global service: like hashicorp/aws's networkmanager resources,
         // no per-resource `region`.
         moved_from: None,
     };
 
-    async fn associate(
-        &self,
-        aws: &ServiceClients,
-        config: &Value,
-        _token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError> {
-        let operation = Self::SPEC.operations.associate;
-        let key = self.configured_key(config)?;
-        let output = aws
-            .networkmanager
-            .associate_connect_peer()
-            .global_network_id(&key.parent)
-            .connect_peer_id(&key.member)
-            .device_id(config.attr_str("device_id").unwrap_or_default())
-            .set_link_id(config.attr_str("link_id").map(str::to_owned))
-            .send()
-            .await
-            .aws_context(operation)?;
-        let association = required(
-            output.connect_peer_association(),
-            operation,
+    /// The device, and the link where one is set, come from the configuration.
+    async fn send_associate(&self, to: Call<'_>, config: &Value) -> Result<Observation, AwsError> {
+        let device = config.attr_str("device_id").unwrap_or_default();
+        let link = config.attr_str("link_id").map(str::to_owned);
+        let request = to.aws.networkmanager.associate_connect_peer();
+        let request = request
+            .global_network_id(to.parent())
+            .connect_peer_id(to.member());
+        let made = request.device_id(device).set_link_id(link).send().await;
+        let made = made.aws_context(to.operation)?;
+        required(
+            made.connect_peer_association(),
+            to.operation,
             "ConnectPeerAssociation",
-        )?;
-        Ok((key, observation(association)))
+        )
+        .map(observation)
     }
 
     /// A peer associated with another device, or through another link, is not the association
@@ -181,26 +164,18 @@ impl Association for ConnectPeerAssociationResource {
         listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        _dry_run: bool,
-    ) -> Result<(), AwsError> {
-        let operation = Self::SPEC.operations.disassociate;
-        aws.networkmanager
-            .disassociate_connect_peer()
-            .global_network_id(&key.parent)
-            .connect_peer_id(&key.member)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                network_error(operation, e, |e| match e {
-                    DisassociateConnectPeerError::ValidationException(v) => Some(v),
-                    _ => None,
-                })
+    /// NetworkManager has no DryRun: the preflight never asks.
+    async fn send_disassociate(&self, to: Call<'_>, _dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.networkmanager.disassociate_connect_peer();
+        let request = request
+            .global_network_id(to.parent())
+            .connect_peer_id(to.member());
+        request.send().await.map(|_| ()).map_err(|e| {
+            network_error(to.operation, e, |e| match e {
+                DisassociateConnectPeerError::ValidationException(v) => Some(v),
+                _ => None,
             })
+        })
     }
 }
 

@@ -5,42 +5,30 @@
 //! when GetRouteServerAssociations stops listing it.
 
 use async_trait::async_trait;
+use aws_sdk_ec2::operation::get_route_server_associations::GetRouteServerAssociationsOutput;
 use aws_sdk_ec2::types::{RouteServer, RouteServerAssociation};
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
-    Phase, Records, Scope, Service, declared, listing_of_parent,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Listing, Observation, Operations,
+    Records, Scope, Service, StateWords, declared, listing_of_one_page,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::{every_id, page, sdk_pages};
+use crate::aws::pages::{every_id, sdk_pages};
 
 pub struct RouteServerVpcAssociation;
 
 /// Reads a listed association: its state word and what the word means.
 fn observation(association: &RouteServerAssociation) -> Observation {
-    let state = association
-        .state()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
-    let phase = match state.as_str() {
-        "associated" => Phase::Ready,
-        "disassociating" => Phase::Deleting,
-        "disassociated" => Phase::Gone,
-        _ => Phase::Pending,
-    };
-    Observation {
-        phase,
-        attributes: vec![("state", Value::string(&state))],
-        state,
-        // The API reports no creation time; a finished record is never listed (it vanishes).
-        created: None,
-        staged: false,
-        deploying: false,
-        parent_changing: false,
-    }
+    let state = association.state().map_or("", |s| s.as_str()).to_owned();
+    let phase = RouteServerVpcAssociation::SPEC
+        .states
+        .phase(&state, String::new);
+    // The API reports no creation time; a finished record is never listed (it vanishes).
+    let attributes = vec![("state", Value::string(&state))];
+    Observation::listed(phase, state, attributes)
 }
 
 #[async_trait]
@@ -50,6 +38,13 @@ impl Association for RouteServerVpcAssociation {
         description: "Associates a VPC with a VPC Route Server (one VPC per route server). \
             Deleting it calls `DisassociateRouteServer` and waits until \
             `GetRouteServerAssociations` no longer lists the VPC.",
+        // What AWS's state words mean (`associating` is pending). There is no failed state.
+        states: StateWords {
+            ready: &["associated"],
+            failed: &[],
+            deleting: &["disassociating"],
+            gone: &["disassociated"],
+        },
         attributes: &[
             AttributeSpec::required(
                 "route_server_id",
@@ -66,13 +61,13 @@ impl Association for RouteServerVpcAssociation {
         key: ("route_server_id", "vpc_id"),
         scope: Scope::Regional,
         operations: Operations {
-            service: Service::Ec2,
-            associate: "AssociateRouteServer",
-            disassociate: "DisassociateRouteServer",
-            status: "GetRouteServerAssociations",
             parents: Some("DescribeRouteServers"),
-            deploy: None,
-            parent_state: None,
+            ..Operations::of(
+                Service::Ec2,
+                "AssociateRouteServer",
+                "DisassociateRouteServer",
+                "GetRouteServerAssociations",
+            )
         },
         // One VPC per route server.
         already_exists: &["Resource.AlreadyAssociated"],
@@ -82,35 +77,23 @@ impl Association for RouteServerVpcAssociation {
             "InvalidRouteServerId.NotFound",
             "InvalidVpcID.NotFound",
         ],
-        dry_run: true,
-        transient_read_codes: &[],
-        parent_state_codes: &[],
-        idempotency_token: false,
+        quirks: ApiQuirks {
+            dry_run: true,
+            ..ApiQuirks::NONE
+        },
         moved_from: Some("aws_vpc_route_server_vpc_association"),
     };
 
-    async fn associate(
-        &self,
-        aws: &ServiceClients,
-        config: &Value,
-        _token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError> {
-        let operation = Self::SPEC.operations.associate;
-        let key = self.configured_key(config)?;
-        let output = aws
-            .ec2
-            .associate_route_server()
-            .route_server_id(&key.parent)
-            .vpc_id(&key.member)
-            .send()
-            .await
-            .aws_context(operation)?;
-        let association = required(
-            output.route_server_association(),
-            operation,
+    async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
+        let request = to.aws.ec2.associate_route_server().vpc_id(to.member());
+        let output = request.route_server_id(to.parent()).send().await;
+        let made = output.aws_context(to.operation)?;
+        required(
+            made.route_server_association(),
+            to.operation,
             "RouteServerAssociation",
-        )?;
-        Ok((key, observation(association)))
+        )
+        .map(observation)
     }
 
     /// Every route server of the region, every page.
@@ -124,33 +107,19 @@ impl Association for RouteServerVpcAssociation {
 
     /// `GetRouteServerAssociations` answers in one page.
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
-        let operation = Self::SPEC.operations.status;
-        let fetch = |_token| async move {
-            aws.ec2
-                .get_route_server_associations()
-                .route_server_id(parent)
-                .send()
-                .await
-                .map(|answer| page(answer.route_server_associations(), None))
-                .aws_context(operation)
-        };
-        listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
+        let answer = aws
+            .ec2
+            .get_route_server_associations()
+            .route_server_id(parent)
+            .send();
+        let items = GetRouteServerAssociationsOutput::route_server_associations;
+        listing_of_one_page(&Self::SPEC, parent, &RECORDS, answer, items).await
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        dry_run: bool,
-    ) -> Result<(), AwsError> {
-        aws.ec2
-            .disassociate_route_server()
-            .route_server_id(&key.parent)
-            .vpc_id(&key.member)
-            .dry_run(dry_run)
-            .send()
-            .await
-            .aws_done(Self::SPEC.operations.disassociate)
+    async fn send_disassociate(&self, to: Call<'_>, dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.ec2.disassociate_route_server().dry_run(dry_run);
+        let request = request.route_server_id(to.parent()).vpc_id(to.member());
+        request.send().await.aws_done(to.operation)
     }
 }
 

@@ -5,19 +5,19 @@
 use std::time::SystemTime;
 
 use async_trait::async_trait;
+use aws_sdk_workspaces::operation::describe_workspace_associations::DescribeWorkspaceAssociationsOutput;
 use aws_sdk_workspaces::types::{
     WorkSpaceAssociatedResourceType, WorkspaceResourceAssociation, WorkspaceState,
 };
 use tf_provider_framework::value::Value;
 
 use crate::aws::association::{
-    Association, AssociationKey, AssociationSpec, AttributeSpec, Listing, Observation, Operations,
-    Phase, Records, Scope, Service, declared, listing_of_parent,
+    ApiQuirks, Association, AssociationSpec, AttributeSpec, Call, Listing, Observation, Operations,
+    Records, Scope, Service, StateWords, declared, listing_of_one_page,
 };
 use crate::aws::clients::ServiceClients;
 use crate::aws::error::{AwsContext, AwsError, required};
 use crate::aws::ids;
-use crate::aws::pages::page;
 
 pub struct WorkspacesApplicationAssociation;
 
@@ -29,40 +29,35 @@ impl WorkspacesApplicationAssociation {
 /// Reads a listed association: its state word, what the word means, and AWS's reason for an
 /// `ERROR`.
 fn observation(association: &WorkspaceResourceAssociation) -> Observation {
-    let state = association
-        .state()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
+    let state = association.state().map_or("", |s| s.as_str()).to_owned();
     let reason = association.state_reason().map(|reason| {
         let code = reason.error_code().map(|c| c.as_str()).unwrap_or("Unknown");
         format!("{code}: {}", reason.error_message().unwrap_or("no message"))
     });
-    let phase = match state.as_str() {
-        "COMPLETED" => Phase::Ready,
-        "ERROR" => Phase::Failed(reason.clone().unwrap_or_else(|| "no reason given".into())),
-        "PENDING_UNINSTALL" | "PENDING_UNINSTALL_DEPLOYMENT" | "UNINSTALLING" => Phase::Deleting,
-        "REMOVED" => Phase::Gone,
-        _ => Phase::Pending,
-    };
+    let phase = WorkspacesApplicationAssociation::SPEC
+        .states
+        .phase(&state, || {
+            reason.clone().unwrap_or_else(|| "no reason given".into())
+        });
+    let staged = matches!(
+        state.as_str(),
+        "PENDING_INSTALL_DEPLOYMENT" | "PENDING_UNINSTALL_DEPLOYMENT"
+    );
+    let deploying = matches!(
+        state.as_str(),
+        "PENDING_INSTALL" | "INSTALLING" | "PENDING_UNINSTALL" | "UNINSTALLING"
+    );
+    let attributes = vec![
+        ("state", Value::string(&state)),
+        ("state_reason", Value::opt_string(reason)),
+    ];
     Observation {
-        phase,
-        attributes: vec![
-            ("state", Value::string(&state)),
-            ("state_reason", Value::opt_string(reason)),
-        ],
-        staged: matches!(
-            state.as_str(),
-            "PENDING_INSTALL_DEPLOYMENT" | "PENDING_UNINSTALL_DEPLOYMENT"
-        ),
-        deploying: matches!(
-            state.as_str(),
-            "PENDING_INSTALL" | "INSTALLING" | "PENDING_UNINSTALL" | "UNINSTALLING"
-        ),
-        parent_changing: false,
-        state,
+        staged,
+        deploying,
         created: association
             .created()
             .and_then(|created| SystemTime::try_from(*created).ok()),
+        ..Observation::listed(phase, state, attributes)
     }
 }
 
@@ -81,6 +76,18 @@ impl Association for WorkspacesApplicationAssociation {
             (for example `DeploymentError.WorkspaceUnreachable`); a failed create keeps the \
             association in state, tainted, so the next apply replaces it. Set `deploy = false` \
             when you deploy by other means: the provider then stops at the staged state.",
+        // What AWS's state words mean (`PENDING_INSTALL_DEPLOYMENT`, `PENDING_INSTALL` and
+        // `INSTALLING` are pending).
+        states: StateWords {
+            ready: &["COMPLETED"],
+            failed: &["ERROR"],
+            deleting: &[
+                "PENDING_UNINSTALL",
+                "PENDING_UNINSTALL_DEPLOYMENT",
+                "UNINSTALLING",
+            ],
+            gone: &["REMOVED"],
+        },
         attributes: &[
             AttributeSpec::required("workspace_id", ids::WORKSPACE, "The ID of the WorkSpace."),
             AttributeSpec::required(
@@ -97,57 +104,42 @@ impl Association for WorkspacesApplicationAssociation {
         key: ("workspace_id", "application_id"),
         scope: Scope::Regional,
         operations: Operations {
-            service: Service::WorkSpaces,
-            associate: "AssociateWorkspaceApplication",
-            disassociate: "DisassociateWorkspaceApplication",
-            status: "DescribeWorkspaceAssociations",
-            parents: None,
             deploy: Some("DeployWorkspaceApplications"),
             parent_state: Some("DescribeWorkspaces"),
+            ..Operations::of(
+                Service::WorkSpaces,
+                "AssociateWorkspaceApplication",
+                "DisassociateWorkspaceApplication",
+                "DescribeWorkspaceAssociations",
+            )
         },
         already_exists: &["ResourceAlreadyExistsException"],
         not_found: &["ResourceNotFoundException"],
-        dry_run: false,
-        transient_read_codes: &[],
-        parent_state_codes: &["OperationNotSupportedException"],
-        idempotency_token: false,
+        quirks: ApiQuirks {
+            parent_state_codes: &["OperationNotSupportedException"],
+            ..ApiQuirks::NONE
+        },
         moved_from: None,
     };
 
-    async fn associate(
-        &self,
-        aws: &ServiceClients,
-        config: &Value,
-        _token: &str,
-    ) -> Result<(AssociationKey, Observation), AwsError> {
-        let operation = Self::SPEC.operations.associate;
-        let key = self.configured_key(config)?;
-        let output = aws
-            .workspaces
-            .associate_workspace_application()
-            .workspace_id(&key.parent)
-            .application_id(&key.member)
-            .send()
-            .await
-            .aws_context(operation)?;
-        let association = required(output.association(), operation, "Association")?;
-        Ok((key, observation(association)))
+    async fn send_associate(&self, to: Call<'_>, _config: &Value) -> Result<Observation, AwsError> {
+        let request = to.aws.workspaces.associate_workspace_application();
+        let request = request
+            .workspace_id(to.parent())
+            .application_id(to.member());
+        let made = request.send().await.aws_context(to.operation)?;
+        required(made.association(), to.operation, "Association").map(observation)
     }
 
     /// `DescribeWorkspaceAssociations` answers in one page.
     async fn observe(&self, aws: &ServiceClients, parent: &str) -> Result<Listing, AwsError> {
-        let operation = Self::SPEC.operations.status;
-        let fetch = |_token| async move {
-            aws.workspaces
-                .describe_workspace_associations()
-                .workspace_id(parent)
-                .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
-                .send()
-                .await
-                .map(|answer| page(answer.associations(), None))
-                .aws_context(operation)
-        };
-        listing_of_parent(&Self::SPEC, parent, &RECORDS, fetch).await
+        let request = aws.workspaces.describe_workspace_associations();
+        let request = request.workspace_id(parent);
+        let answer = request
+            .associated_resource_types(WorkSpaceAssociatedResourceType::Application)
+            .send();
+        let items = DescribeWorkspaceAssociationsOutput::associations;
+        listing_of_one_page(&Self::SPEC, parent, &RECORDS, answer, items).await
     }
 
     /// `DeployWorkspaceApplications` without `Force`: installs and uninstalls what is staged on
@@ -191,19 +183,14 @@ impl Association for WorkspacesApplicationAssociation {
         }))
     }
 
-    async fn send_disassociate(
-        &self,
-        aws: &ServiceClients,
-        key: &AssociationKey,
-        _dry_run: bool,
-    ) -> Result<(), AwsError> {
-        aws.workspaces
-            .disassociate_workspace_application()
-            .workspace_id(&key.parent)
-            .application_id(&key.member)
-            .send()
-            .await
-            .aws_done(Self::SPEC.operations.disassociate)
+    /// WorkSpaces has no DryRun: the preflight never asks.
+    async fn send_disassociate(&self, to: Call<'_>, _dry_run: bool) -> Result<(), AwsError> {
+        let request = to.aws.workspaces.disassociate_workspace_application();
+        let answer = request
+            .workspace_id(to.parent())
+            .application_id(to.member())
+            .send();
+        answer.await.aws_done(to.operation)
     }
 }
 
